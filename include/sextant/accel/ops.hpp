@@ -1,0 +1,38 @@
+#pragma once
+// The accelerator's public API: free functions that check their inputs, ask the router for a
+// backend, run the op there, and record the latency. Engines call only these.
+// Every function accepts an optional backend to force (validation and tests use it).
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "sextant/accel/device.hpp"
+#include "sextant/core/matrix.hpp"
+
+namespace sextant::accel {
+
+struct Eigh {
+  std::vector<double> values;  //!< descending
+  Matrix vectors;              //!< n×k, unit columns, largest |entry| of each positive
+};
+
+//! The backend that served the last op called on this thread (for `"backend"` in responses).
+Backend last_backend() noexcept;
+
+Matrix gemm(MatrixView a, MatrixView b, Trans ta = Trans::no, Trans tb = Trans::no,
+            std::optional<Backend> force = std::nullopt);
+Matrix covariance(MatrixView x, std::optional<Backend> force = std::nullopt);
+Matrix correlation(MatrixView x, std::optional<Backend> force = std::nullopt);
+Matrix cholesky(MatrixView a, std::optional<Backend> force = std::nullopt);
+Matrix solve(MatrixView a, MatrixView b, std::optional<Backend> force = std::nullopt);
+Matrix inverse(MatrixView a, std::optional<Backend> force = std::nullopt);
+Eigh eigh(MatrixView a, std::optional<Backend> force = std::nullopt);
+Eigh eigh_topk(MatrixView a, std::size_t k, std::optional<Backend> force = std::nullopt);
+double quad_form(std::span<const double> x, MatrixView a, std::optional<Backend> force = std::nullopt);
+//! c_i = a_i·b_i for `count` packed m×k and k×n products; returns the count·m × n stack of results.
+Matrix batched_gemm(std::size_t count, std::size_t m, std::size_t n, std::size_t k, std::span<const double> a,
+                    std::span<const double> b, std::optional<Backend> force = std::nullopt);
+//! rows × d scenarios (d = mean size, or chol size); see SampleSpec.
+Matrix sample(const SampleSpec& spec, std::size_t rows, std::size_t d, std::optional<Backend> force = std::nullopt);
+
+}  // namespace sextant::accel

@@ -1,0 +1,44 @@
+#pragma once
+// Configuration with precedence CLI > environment > sextant.toml > defaults.
+// Every source is reduced to key/value strings and applied through one setter, so each key is
+// validated the same way whichever source sets it.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sextant {
+
+struct Config {
+  std::string host = "127.0.0.1";
+  int port_offset = 0;
+  int threads = 0;                        //!< I/O threads per process; 0 = hardware concurrency
+  std::string api_key;                    //!< empty = no auth
+  std::string engines = "all";            //!< "all" or a comma list
+  std::uint64_t body_limit_mb = 64;       //!< request body cap (413 past it)
+  std::uint64_t request_timeout_ms = 30000;  //!< per-request deadline
+  std::uint32_t max_connections = 10000;  //!< per engine port
+  std::string bus = "inproc";             //!< "inproc" or redis://host:port
+
+  //! Where each key's value came from ("default", "file", "env", "cli"), for `sextant config`.
+  std::map<std::string, std::string> source;
+
+  //! Sets one key from its text form; throws Error(config) naming the key on a bad value.
+  void set(const std::string& key, const std::string& value, const std::string& from);
+  static const std::vector<std::string>& keys();
+  int resolved_threads() const;
+};
+
+//! Environment variable for a key: "api_key" -> SEXTANT_API_KEY.
+std::string env_name(const std::string& key);
+
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+EnvLookup process_env();
+
+//! Defaults, then the TOML file (the given path, which must exist, or ./sextant.toml when present),
+//! then the environment. CLI values are applied afterwards by the caller with Config::set(..., "cli").
+Config load_config(const std::optional<std::string>& file, const EnvLookup& env);
+
+}  // namespace sextant

@@ -1,0 +1,41 @@
+#pragma once
+// Method + path routing. Patterns are literal segments or {name} placeholders:
+// "/api/v1/sme/engines/{name}/performance". Exact paths are looked up first, then patterns.
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "sextant/net/http.hpp"
+#include "sextant/net/metrics.hpp"
+
+namespace sextant::net {
+
+struct Route {
+  std::string method;
+  std::string pattern;
+  Handler handler;
+  std::shared_ptr<RouteStats> stats;  //!< latency and status counts of this route
+};
+
+struct Match {
+  const Route* route = nullptr;  //!< null: see status
+  int status = 200;              //!< 404 no such path, 405 path exists for other methods
+  std::string allow;             //!< for 405: the methods the path has
+};
+
+class RouteTable {
+ public:
+  void add(std::string method, std::string pattern, Handler handler);
+  //! Fills req.params for a pattern match.
+  Match match(std::string_view method, std::string_view path, std::vector<std::pair<std::string, std::string>>& params) const;
+  const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }
+
+ private:
+  static bool pattern_has_placeholder(std::string_view pattern);
+  std::vector<std::unique_ptr<Route>> routes_;
+  std::unordered_map<std::string, std::vector<const Route*>> exact_;
+  std::vector<const Route*> patterns_;
+};
+
+}  // namespace sextant::net

@@ -1,0 +1,257 @@
+// The cuda backend: cuBLAS for gemm / syrk, cuSOLVER for Cholesky, Philox kernels for sampling.
+// Compiled only when CMake finds the CUDA toolkit; used only when a GPU is visible at run time.
+//
+// Row-major data meets column-major cuBLAS by the transpose identity: a row-major M×N buffer is the
+// column-major N×M transpose, so C = A·B (row-major) is computed as Cᵀ = Bᵀ·Aᵀ with no copies.
+// Sampling uses the same Philox counters as the host backends (sextant/accel/philox.hpp), so a seed
+// gives the same scenarios to within the last ulp of the GPU's log/sin/cos.
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+#include <cusolverDn.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "sextant/accel/device.hpp"
+#include "sextant/accel/philox.hpp"
+#include "sextant/core/error.hpp"
+
+namespace sextant::accel {
+namespace {
+
+// fmt does not compile under nvcc, so messages here are built with std::string.
+void check(cudaError_t e, const char* what) {
+  if (e != cudaSuccess)
+    throw_error(ErrorCode::internal, "", std::string("cuda: ") + what + " failed: " + cudaGetErrorString(e));
+}
+void check(cublasStatus_t s, const char* what) {
+  if (s != CUBLAS_STATUS_SUCCESS)
+    throw_error(ErrorCode::internal, "", std::string("cublas: ") + what + " failed (status " + std::to_string(int(s)) + ")");
+}
+void check(cusolverStatus_t s, const char* what) {
+  if (s != CUSOLVER_STATUS_SUCCESS)
+    throw_error(ErrorCode::internal, "",
+                std::string("cusolver: ") + what + " failed (status " + std::to_string(int(s)) + ")");
+}
+
+//! Owning device buffer of doubles.
+class Buffer {
+ public:
+  explicit Buffer(std::size_t n) : n_(n) { check(cudaMalloc(&p_, std::max<std::size_t>(n, 1) * sizeof(double)), "cudaMalloc"); }
+  ~Buffer() { cudaFree(p_); }
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  double* get() const { return p_; }
+
+  //! Uploads a (possibly strided) host view as a dense row-major block.
+  void upload(MatrixView v) {
+    check(cudaMemcpy2D(p_, v.cols * sizeof(double), v.data, v.ld * sizeof(double), v.cols * sizeof(double), v.rows,
+                       cudaMemcpyHostToDevice), "upload");
+  }
+  void download(MutMatrixView v) const {
+    check(cudaMemcpy2D(v.data, v.ld * sizeof(double), p_, v.cols * sizeof(double), v.cols * sizeof(double), v.rows,
+                       cudaMemcpyDeviceToHost), "download");
+  }
+
+ private:
+  double* p_ = nullptr;
+  std::size_t n_;
+};
+
+__global__ void column_means(const double* x, int t, int n, double* mean) {
+  int j = blockIdx.x * blockDim.x + threadIdx.x;
+  if (j >= n) return;
+  double s = 0.0;
+  for (int r = 0; r < t; ++r) s += x[std::size_t(r) * n + j];
+  mean[j] = s / t;
+}
+
+__global__ void subtract_means(double* x, std::size_t total, int n, const double* mean) {
+  std::size_t i = std::size_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i < total) x[i] -= mean[i % n];
+}
+
+// syrk left the lower triangle in column-major order; write the full symmetric matrix, scaled.
+__global__ void finish_moment(const double* lower_cm, double* out, int n, double scale, bool correlation) {
+  int i = blockIdx.y * blockDim.y + threadIdx.y, j = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= n || j >= n) return;
+  int r = max(i, j), c = min(i, j);
+  double v = lower_cm[std::size_t(c) * n + r];
+  if (correlation) {
+    double di = lower_cm[std::size_t(i) * n + i], dj = lower_cm[std::size_t(j) * n + j];
+    v = (i == j) ? 1.0 : v / sqrt(di * dj);
+  } else {
+    v *= scale;
+  }
+  out[std::size_t(i) * n + j] = v;
+}
+
+__global__ void row_scales(unsigned long long seed, unsigned long long first_row, int rows, double nu, bool antithetic,
+                           double* scale) {
+  int r = blockIdx.x * blockDim.x + threadIdx.x;
+  if (r >= rows) return;
+  unsigned long long global = first_row + r;
+  unsigned long long key_row = antithetic ? global / 2 : global;
+  scale[r] = nu > 0.0 ? philox::t_scale(seed, key_row, nu) : 1.0;
+}
+
+__global__ void normals(unsigned long long seed, unsigned long long first_row, int rows, int d, bool antithetic,
+                        const double* scale, double* z) {
+  int pairs = (d + 1) / 2;
+  std::size_t idx = std::size_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (idx >= std::size_t(rows) * pairs) return;
+  int r = int(idx / pairs), b = int(idx % pairs);
+  unsigned long long global = first_row + r;
+  unsigned long long key_row = antithetic ? global / 2 : global;
+  double sign = (antithetic && (global & 1ull)) ? -1.0 : 1.0;
+  double z0, z1;
+  philox::normal_pair(seed, key_row, unsigned(b), z0, z1);
+  double s = sign * scale[r];
+  double* zr = z + std::size_t(r) * d;
+  zr[2 * b] = s * z0;
+  if (2 * b + 1 < d) zr[2 * b + 1] = s * z1;
+}
+
+__global__ void add_mean(double* x, std::size_t total, int d, const double* mean) {
+  std::size_t i = std::size_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i < total) x[i] += mean[i % d];
+}
+
+unsigned blocks_for(std::size_t n, unsigned threads) { return unsigned((n + threads - 1) / threads); }
+
+class CudaDevice final : public Device {
+ public:
+  CudaDevice() {
+    check(cublasCreate(&blas_), "cublasCreate");
+    check(cusolverDnCreate(&solver_), "cusolverDnCreate");
+  }
+  ~CudaDevice() override {
+    cusolverDnDestroy(solver_);
+    cublasDestroy(blas_);
+  }
+
+  Backend backend() const override { return Backend::cuda; }
+  bool supports(Op op) const override {
+    return op == Op::gemm || op == Op::covariance || op == Op::correlation || op == Op::cholesky || op == Op::sample;
+  }
+
+  void gemm(Trans ta, Trans tb, double alpha, MatrixView a, MatrixView b, double beta, MutMatrixView c) override {
+    Buffer da(a.size()), db(b.size()), dc(c.size());
+    da.upload(a);
+    db.upload(b);
+    if (beta != 0.0) dc.upload(c);
+    const int k = int(ta == Trans::yes ? a.rows : a.cols);
+    auto op = [](Trans t) { return t == Trans::yes ? CUBLAS_OP_T : CUBLAS_OP_N; };
+    check(cublasDgemm(blas_, op(tb), op(ta), int(c.cols), int(c.rows), k, &alpha, db.get(), int(b.cols), da.get(),
+                      int(a.cols), &beta, dc.get(), int(c.cols)), "dgemm");
+    dc.download(c);
+  }
+
+  void covariance(MatrixView x, MutMatrixView c) override { moment(x, c, false); }
+  void correlation(MatrixView x, MutMatrixView c) override { moment(x, c, true); }
+
+  void cholesky(MatrixView a, MutMatrixView l) override {
+    const int n = int(a.rows);
+    Buffer da(a.size());
+    da.upload(a);
+    int lwork = 0;
+    // Row-major lower L is column-major upper U = Lᵀ in the same memory.
+    check(cusolverDnDpotrf_bufferSize(solver_, CUBLAS_FILL_MODE_UPPER, n, da.get(), n, &lwork), "potrf_bufferSize");
+    Buffer work(std::size_t(std::max(lwork, 1)));
+    int* dinfo = nullptr;
+    check(cudaMalloc(&dinfo, sizeof(int)), "cudaMalloc");
+    cusolverStatus_t st = cusolverDnDpotrf(solver_, CUBLAS_FILL_MODE_UPPER, n, da.get(), n, work.get(), lwork, dinfo);
+    int info = 0;
+    cudaMemcpy(&info, dinfo, sizeof(int), cudaMemcpyDeviceToHost);
+    cudaFree(dinfo);
+    check(st, "potrf");
+    if (info > 0)
+      throw_error(ErrorCode::not_positive_definite, "",
+                  "cholesky: matrix is not positive definite (leading minor " + std::to_string(info) + " fails)");
+    da.download(l);
+    for (int i = 0; i < n; ++i)
+      for (int j = i + 1; j < n; ++j) l(i, j) = 0.0;
+  }
+
+  void sample(const SampleSpec& spec, MutMatrixView out) override {
+    const int rows = int(out.rows), d = int(out.cols);
+    Buffer scale(rows), z(out.size());
+    row_scales<<<blocks_for(rows, 256), 256>>>(spec.seed, spec.first_row, rows, spec.nu, spec.antithetic, scale.get());
+    normals<<<blocks_for(std::size_t(rows) * ((d + 1) / 2), 256), 256>>>(spec.seed, spec.first_row, rows, d,
+                                                                        spec.antithetic, scale.get(), z.get());
+    check(cudaGetLastError(), "sample kernels");
+    Buffer* result = &z;
+    Buffer x(spec.chol.empty() ? 0 : out.size());
+    if (!spec.chol.empty()) {  // X = Z·Lᵀ  ->  column-major Xᵀ = L·Zᵀ
+      Buffer dl(spec.chol.size());
+      dl.upload(spec.chol);
+      const double one = 1.0, zero = 0.0;
+      check(cublasDgemm(blas_, CUBLAS_OP_T, CUBLAS_OP_N, d, rows, d, &one, dl.get(), d, z.get(), d, &zero, x.get(), d),
+            "dgemm");
+      result = &x;
+    }
+    if (!spec.mean.empty()) {
+      Buffer dm(spec.mean.size());
+      check(cudaMemcpy(dm.get(), spec.mean.data(), spec.mean.size() * sizeof(double), cudaMemcpyHostToDevice), "mean");
+      add_mean<<<blocks_for(out.size(), 256), 256>>>(result->get(), out.size(), d, dm.get());
+      check(cudaGetLastError(), "add_mean");
+    }
+    result->download(out);
+  }
+
+  void solve(MatrixView, MatrixView, MutMatrixView) override { unsupported(Op::solve); }
+  void inverse(MatrixView, MutMatrixView) override { unsupported(Op::inverse); }
+  void eigh(MatrixView, std::span<double>, MutMatrixView) override { unsupported(Op::eigh); }
+  void eigh_topk(MatrixView, std::size_t, std::span<double>, MutMatrixView) override { unsupported(Op::eigh_topk); }
+  double quad_form(std::span<const double>, MatrixView) override { unsupported(Op::quad_form); }
+  void batched_gemm(std::size_t, std::size_t, std::size_t, std::size_t, const double*, const double*,
+                    double*) override {
+    unsupported(Op::batched_gemm);
+  }
+
+ private:
+  [[noreturn]] static void unsupported(Op op) {
+    throw_error(ErrorCode::backend_unavailable, "", "the cuda backend does not implement " + std::string(op_name(op)));
+  }
+
+  void moment(MatrixView x, MutMatrixView c, bool corr) {
+    const int t = int(x.rows), n = int(x.cols);
+    Buffer dx(x.size()), mean(n), lower(std::size_t(n) * n), result(std::size_t(n) * n);
+    dx.upload(x);
+    column_means<<<blocks_for(n, 128), 128>>>(dx.get(), t, n, mean.get());
+    subtract_means<<<blocks_for(x.size(), 256), 256>>>(dx.get(), x.size(), n, mean.get());
+    const double one = 1.0, zero = 0.0;
+    // Row-major X (T×N) is column-major Xᵀ (N×T, ld N): C = Xᵀ·X is syrk with op N.
+    check(cublasDsyrk(blas_, CUBLAS_FILL_MODE_LOWER, CUBLAS_OP_N, n, t, &one, dx.get(), n, &zero, lower.get(), n),
+          "dsyrk");
+    dim3 threads(16, 16), grid(blocks_for(n, 16), blocks_for(n, 16));
+    finish_moment<<<grid, threads>>>(lower.get(), result.get(), n, 1.0 / (t - 1), corr);
+    check(cudaGetLastError(), "finish_moment");
+    result.download(c);
+  }
+
+  cublasHandle_t blas_ = nullptr;
+  cusolverDnHandle_t solver_ = nullptr;
+};
+
+}  // namespace
+
+bool cuda_compiled() noexcept { return true; }
+
+std::unique_ptr<Device> make_cuda_device(std::string* why) {
+  int count = 0;
+  cudaError_t e = cudaGetDeviceCount(&count);
+  if (e != cudaSuccess || count == 0) {
+    if (why) *why = e != cudaSuccess ? std::string("no usable GPU: ") + cudaGetErrorString(e) : "no GPU visible";
+    return nullptr;
+  }
+  try {
+    return std::make_unique<CudaDevice>();
+  } catch (const std::exception& ex) {
+    if (why) *why = ex.what();
+    return nullptr;
+  }
+}
+
+}  // namespace sextant::accel

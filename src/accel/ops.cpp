@@ -1,0 +1,156 @@
+#include "sextant/accel/ops.hpp"
+
+#include <cmath>
+
+#include "sextant/accel/router.hpp"
+#include "sextant/core/clock.hpp"
+#include "sextant/core/error.hpp"
+
+namespace sextant::accel {
+namespace {
+
+thread_local Backend t_last = Backend::cpu;
+
+std::size_t cube_root(double work) { return static_cast<std::size_t>(std::llround(std::cbrt(std::max(work, 1.0)))); }
+
+void check_workspace(Op op, double bytes) {
+  const double cap = double(Router::instance().settings().memory_pool_mb) * 1024.0 * 1024.0;
+  if (bytes > cap)
+    fail(ErrorCode::memory_limit, "", "{} needs {:.0f} MiB of workspace, over SME_MEMORY_POOL_MB = {}", op_name(op),
+         bytes / (1024.0 * 1024.0), Router::instance().settings().memory_pool_mb);
+}
+
+void require_square(MatrixView a, std::string_view what) {
+  if (!a.square() || a.empty())
+    fail(ErrorCode::dimension_mismatch, "", "{} needs a non-empty square matrix, got {}×{}", what, a.rows, a.cols);
+}
+
+// Routes op to a backend, runs f(device), records the latency.
+template <class F>
+auto run(Op op, std::size_t size, double workspace_bytes, std::optional<Backend> force, F&& f) {
+  check_workspace(op, workspace_bytes);
+  Router& router = Router::instance();
+  Backend b = force ? *force : router.choose(op, size);
+  Device& dev = router.device(b);
+  if (!dev.supports(op))
+    fail(ErrorCode::backend_unavailable, "backend", "the {} backend does not implement {}", backend_name(b),
+         op_name(op));
+  Stopwatch sw;
+  if constexpr (std::is_void_v<decltype(f(dev))>) {
+    f(dev);
+    router.record(op, b, sw.elapsed_ms());
+    t_last = b;
+  } else {
+    auto r = f(dev);
+    router.record(op, b, sw.elapsed_ms());
+    t_last = b;
+    return r;
+  }
+}
+
+}  // namespace
+
+Backend last_backend() noexcept { return t_last; }
+
+Matrix gemm(MatrixView a, MatrixView b, Trans ta, Trans tb, std::optional<Backend> force) {
+  const std::size_t m = ta == Trans::yes ? a.cols : a.rows, ka = ta == Trans::yes ? a.rows : a.cols;
+  const std::size_t kb = tb == Trans::yes ? b.cols : b.rows, n = tb == Trans::yes ? b.rows : b.cols;
+  if (ka != kb) fail(ErrorCode::dimension_mismatch, "", "gemm: inner dimensions differ ({} vs {})", ka, kb);
+  Matrix c(m, n);
+  run(Op::gemm, cube_root(double(m) * n * ka), 8.0 * m * n, force,
+      [&](Device& d) { d.gemm(ta, tb, 1.0, a, b, 0.0, c.mut()); });
+  return c;
+}
+
+Matrix covariance(MatrixView x, std::optional<Backend> force) {
+  if (x.rows < 2 || x.cols == 0)
+    fail(ErrorCode::dimension_mismatch, "", "covariance needs at least 2 rows and 1 column, got {}×{}", x.rows, x.cols);
+  Matrix c(x.cols, x.cols);
+  run(Op::covariance, cube_root(double(x.cols) * x.cols * x.rows), 8.0 * (x.size() + c.size()), force,
+      [&](Device& d) { d.covariance(x, c.mut()); });
+  return c;
+}
+
+Matrix correlation(MatrixView x, std::optional<Backend> force) {
+  if (x.rows < 2 || x.cols == 0)
+    fail(ErrorCode::dimension_mismatch, "", "correlation needs at least 2 rows and 1 column, got {}×{}", x.rows, x.cols);
+  Matrix c(x.cols, x.cols);
+  run(Op::correlation, cube_root(double(x.cols) * x.cols * x.rows), 8.0 * (x.size() + c.size()), force,
+      [&](Device& d) { d.correlation(x, c.mut()); });
+  return c;
+}
+
+Matrix cholesky(MatrixView a, std::optional<Backend> force) {
+  require_square(a, "cholesky");
+  Matrix l(a.rows, a.rows);
+  run(Op::cholesky, a.rows, 8.0 * a.size(), force, [&](Device& d) { d.cholesky(a, l.mut()); });
+  return l;
+}
+
+Matrix solve(MatrixView a, MatrixView b, std::optional<Backend> force) {
+  require_square(a, "solve");
+  if (b.rows != a.rows)
+    fail(ErrorCode::dimension_mismatch, "", "solve: right-hand side has {} rows, matrix has {}", b.rows, a.rows);
+  Matrix x(b.rows, b.cols);
+  run(Op::solve, a.rows, 8.0 * (a.size() + b.size()), force, [&](Device& d) { d.solve(a, b, x.mut()); });
+  return x;
+}
+
+Matrix inverse(MatrixView a, std::optional<Backend> force) {
+  require_square(a, "inverse");
+  Matrix x(a.rows, a.rows);
+  run(Op::inverse, a.rows, 16.0 * a.size(), force, [&](Device& d) { d.inverse(a, x.mut()); });
+  return x;
+}
+
+Eigh eigh(MatrixView a, std::optional<Backend> force) {
+  require_square(a, "eigh");
+  Eigh e{std::vector<double>(a.rows), Matrix(a.rows, a.rows)};
+  run(Op::eigh, a.rows, 24.0 * a.size(), force, [&](Device& d) { d.eigh(a, e.values, e.vectors.mut()); });
+  return e;
+}
+
+Eigh eigh_topk(MatrixView a, std::size_t k, std::optional<Backend> force) {
+  require_square(a, "eigh_topk");
+  if (k == 0 || k > a.rows)
+    fail(ErrorCode::invalid_argument, "", "eigh_topk: k must be in [1, {}], got {}", a.rows, k);
+  Eigh e{std::vector<double>(k), Matrix(a.rows, k)};
+  run(Op::eigh_topk, a.rows, 16.0 * a.size(), force, [&](Device& d) { d.eigh_topk(a, k, e.values, e.vectors.mut()); });
+  return e;
+}
+
+double quad_form(std::span<const double> x, MatrixView a, std::optional<Backend> force) {
+  require_square(a, "quad_form");
+  if (x.size() != a.rows)
+    fail(ErrorCode::dimension_mismatch, "", "quad_form: vector has {} entries, matrix is {}×{}", x.size(), a.rows,
+         a.cols);
+  return run(Op::quad_form, a.rows, 8.0 * a.rows, force, [&](Device& d) { return d.quad_form(x, a); });
+}
+
+Matrix batched_gemm(std::size_t count, std::size_t m, std::size_t n, std::size_t k, std::span<const double> a,
+                    std::span<const double> b, std::optional<Backend> force) {
+  if (a.size() != count * m * k || b.size() != count * k * n)
+    fail(ErrorCode::dimension_mismatch, "", "batched_gemm: expected {} and {} values, got {} and {}", count * m * k,
+         count * k * n, a.size(), b.size());
+  Matrix c(count * m, n);
+  run(Op::batched_gemm, cube_root(double(count) * m * n * k), 8.0 * c.size(), force,
+      [&](Device& d) { d.batched_gemm(count, m, n, k, a.data(), b.data(), c.data()); });
+  return c;
+}
+
+Matrix sample(const SampleSpec& spec, std::size_t rows, std::size_t d, std::optional<Backend> force) {
+  if (!spec.mean.empty() && spec.mean.size() != d)
+    fail(ErrorCode::dimension_mismatch, "", "sample: mean has {} entries, expected {}", spec.mean.size(), d);
+  if (!spec.chol.empty() && (spec.chol.rows != d || spec.chol.cols != d))
+    fail(ErrorCode::dimension_mismatch, "", "sample: Cholesky factor is {}×{}, expected {}×{}", spec.chol.rows,
+         spec.chol.cols, d, d);
+  if (spec.nu < 0 || !std::isfinite(spec.nu))
+    fail(ErrorCode::invalid_argument, "", "sample: nu must be positive (or 0 for the normal), got {}", spec.nu);
+  Matrix out(rows, d);
+  if (rows == 0 || d == 0) return out;
+  run(Op::sample, cube_root(double(rows) * d * d), 8.0 * 2.0 * rows * d, force,
+      [&](Device& dev) { dev.sample(spec, out.mut()); });
+  return out;
+}
+
+}  // namespace sextant::accel

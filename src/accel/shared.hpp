@@ -1,0 +1,40 @@
+#pragma once
+// Helpers shared by the reference and cpu backends: per-row scenario draws (the cuda kernel mirrors
+// them) and the eigenvector sign convention.
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+
+#include "sextant/accel/device.hpp"
+#include "sextant/accel/philox.hpp"
+
+namespace sextant::accel::detail {
+
+//! Fills z[0..d) with the standard normals of output row `row` (0-based within the draw) and
+//! returns the row's scale (1 for the normal, sqrt(nu/W) for Student-t). Antithetic pairs share
+//! one draw and flip the sign of z on the odd row.
+inline double scenario_row(const SampleSpec& spec, std::uint64_t row, std::size_t d, double* z) {
+  std::uint64_t global = spec.first_row + row;
+  std::uint64_t key_row = spec.antithetic ? global / 2 : global;
+  double sign = (spec.antithetic && (global & 1)) ? -1.0 : 1.0;
+  for (std::size_t j = 0; j < d; j += 2) {
+    double z0, z1;
+    philox::normal_pair(spec.seed, key_row, static_cast<std::uint32_t>(j / 2), z0, z1);
+    z[j] = sign * z0;
+    if (j + 1 < d) z[j + 1] = sign * z1;
+  }
+  return spec.nu > 0.0 ? philox::t_scale(spec.seed, key_row, spec.nu) : 1.0;
+}
+
+//! Flips each column so that its largest |entry| is positive (the PCA sign convention).
+inline void sign_normalise_columns(MutMatrixView v) {
+  for (std::size_t j = 0; j < v.cols; ++j) {
+    std::size_t arg = 0;
+    for (std::size_t i = 1; i < v.rows; ++i)
+      if (std::abs(v(i, j)) > std::abs(v(arg, j))) arg = i;
+    if (v(arg, j) < 0)
+      for (std::size_t i = 0; i < v.rows; ++i) v(i, j) = -v(i, j);
+  }
+}
+
+}  // namespace sextant::accel::detail

@@ -1,0 +1,100 @@
+// The `sextant` executable: serve, validate, config.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <map>
+
+#include "sextant/app/serve.hpp"
+#include "sextant/core/config.hpp"
+#include "sextant/core/error.hpp"
+#include "sextant/validate/validate.hpp"
+
+namespace {
+
+using sextant::Config;
+
+// Options shared by the commands that build a Config: each becomes a key for Config::set.
+struct ConfigFlags {
+  std::optional<std::string> file;
+  std::map<std::string, std::string> values;
+
+  void add(CLI::App& cmd) {
+    cmd.add_option("--config", file, "TOML config file (default: ./sextant.toml when present)");
+    auto opt = [&](const char* flag, const char* key, const char* help) {
+      cmd.add_option_function<std::string>(flag, [this, key](const std::string& v) { values[key] = v; }, help);
+    };
+    opt("--engines", "engines", "all, or a comma list of analytics,risk,ml,features,stream,portfolio");
+    opt("--host", "host", "address to bind (default 127.0.0.1)");
+    opt("--port-offset", "port_offset", "added to every engine's port (8100 analytics, 8200 risk, ...)");
+    opt("--api-key", "api_key", "require 'Authorization: Bearer KEY' on every endpoint but /health");
+    opt("--threads", "threads", "I/O threads (default: one per core)");
+    opt("--body-limit-mb", "body_limit_mb", "request body limit in MiB (default 64)");
+    opt("--request-timeout-ms", "request_timeout_ms", "per-request deadline (default 30000)");
+    opt("--max-connections", "max_connections", "connection cap per engine port (default 10000)");
+    opt("--bus", "bus", "message bus: inproc (default) or redis://host:port");
+  }
+
+  Config build() const {
+    Config cfg = sextant::load_config(file, sextant::process_env());
+    for (const auto& [k, v] : values) cfg.set(k, v, "cli");
+    return cfg;
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Sextant: accelerated compute engines for quantitative trading"};
+  app.set_version_flag("--version", std::string("sextant ") + SEXTANT_VERSION);
+  app.require_subcommand(1);
+
+  ConfigFlags serve_flags;
+  auto* serve = app.add_subcommand("serve", "Start the engines (embedded default: all six, in-process bus)");
+  serve_flags.add(*serve);
+
+  sextant::validate::Options vopt;
+  auto* validate = app.add_subcommand("validate", "Time accelerated backends against the reference and check answers");
+  validate->add_option("--engine", vopt.engine, "what to validate (accel)")->capture_default_str();
+  validate->add_option("--iterations", vopt.iterations, "timed runs of each accelerated op (p50 reported)")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  validate->add_option("--baseline-iterations", vopt.baseline_iterations, "timed runs of the reference baseline")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  validate->add_option("--sizes", vopt.sizes, "asset counts N")->delimiter(',')->check(CLI::Range(2, 20000));
+  validate->add_option("--periods", vopt.periods, "observation counts T")->delimiter(',')->check(CLI::Range(3, 1000000));
+  validate->add_option("--backend", vopt.backend, "only this accelerated backend: cpu or cuda");
+  validate->add_option("--save-report", vopt.report_path, "write the JSON report here");
+
+  ConfigFlags config_flags;
+  auto* config = app.add_subcommand("config", "Print the effective configuration and where each value came from");
+  config_flags.add(*config);
+
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    if (*serve) return sextant::app::serve(serve_flags.build());
+    if (*validate) return sextant::validate::run(vopt);
+    if (*config) {
+      Config cfg = config_flags.build();
+      auto show = [&](const std::string& k, const std::string& v) { fmt::print("{:<20} {:<24} ({})\n", k, v, cfg.source[k]); };
+      show("host", cfg.host);
+      show("port_offset", std::to_string(cfg.port_offset));
+      show("threads", std::to_string(cfg.threads));
+      show("api_key", cfg.api_key.empty() ? "(none)" : "(set)");
+      show("engines", cfg.engines);
+      show("body_limit_mb", std::to_string(cfg.body_limit_mb));
+      show("request_timeout_ms", std::to_string(cfg.request_timeout_ms));
+      show("max_connections", std::to_string(cfg.max_connections));
+      show("bus", cfg.bus);
+      return 0;
+    }
+  } catch (const sextant::Error& e) {
+    fmt::print(stderr, "sextant: {}\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "sextant: unexpected error: {}\n", e.what());
+    return 3;
+  }
+  return 0;
+}

@@ -1,0 +1,265 @@
+#include "sextant/net/json.hpp"
+
+#include <fmt/format.h>
+
+#include <iterator>
+
+#include "sextant/core/error.hpp"
+
+namespace sextant::net {
+
+namespace {
+
+thread_local od::parser t_parser;
+
+[[noreturn]] void bad_type(std::string_view field, std::string_view want) {
+  fail(ErrorCode::invalid_argument, std::string(field), "'{}' must be {}", field, want);
+}
+
+// Runs f, turning simdjson's exceptions into errors that name the field.
+template <class F>
+auto guarded(std::string_view field, std::string_view want, F&& f) {
+  try {
+    return f();
+  } catch (const simdjson::simdjson_error& e) {
+    if (e.error() == simdjson::INCORRECT_TYPE || e.error() == simdjson::NUMBER_ERROR ||
+        e.error() == simdjson::NUMBER_OUT_OF_RANGE)
+      bad_type(field, want);
+    fail(ErrorCode::invalid_json, std::string(field), "malformed JSON at '{}': {}", field, e.what());
+  }
+}
+
+double element(od::value v, std::string_view field, std::size_t i, Nulls nulls) {
+  if (v.is_null()) {
+    if (nulls == Nulls::as_nan) return std::nan("");
+    fail(ErrorCode::non_finite, std::string(field), "'{}' has null at position {}; missing values are not allowed here",
+         field, i);
+  }
+  double d = v.get_double();
+  return d;
+}
+
+}  // namespace
+
+Body::Body(const Request& req) {
+  if (req.body.empty()) fail(ErrorCode::invalid_json, "", "request body is empty; expected a JSON object");
+  try {
+    if (req.body.capacity() >= req.body.size() + simdjson::SIMDJSON_PADDING)
+      doc_ = t_parser.iterate(req.body.data(), req.body.size(), req.body.capacity());
+    else
+      doc_ = t_parser.iterate(simdjson::padded_string_view(req.body, req.body.capacity()));
+    root_ = doc_.get_object();
+  } catch (const simdjson::simdjson_error& e) {
+    fail(ErrorCode::invalid_json, "", "request body is not a JSON object: {}", e.what());
+  }
+}
+
+double read_number(od::value v, std::string_view field) {
+  return guarded(field, "a number", [&] {
+    double d = v.get_double();
+    if (!std::isfinite(d)) fail(ErrorCode::non_finite, std::string(field), "'{}' must be finite", field);
+    return d;
+  });
+}
+
+std::int64_t read_int(od::value v, std::string_view field, std::int64_t lo, std::int64_t hi) {
+  return guarded(field, "an integer", [&] {
+    std::int64_t x = v.get_int64();
+    if (x < lo || x > hi)
+      fail(ErrorCode::invalid_argument, std::string(field), "'{}' must be in [{}, {}], got {}", field, lo, hi, x);
+    return x;
+  });
+}
+
+bool read_bool(od::value v, std::string_view field) {
+  return guarded(field, "true or false", [&] { return bool(v.get_bool()); });
+}
+
+std::string read_string(od::value v, std::string_view field) {
+  return guarded(field, "a string", [&] { return std::string(std::string_view(v.get_string())); });
+}
+
+std::vector<double> read_vector(od::value v, std::string_view field, Nulls nulls) {
+  return guarded(field, "an array of numbers", [&] {
+    std::vector<double> out;
+    std::size_t i = 0;
+    for (auto e : v.get_array()) out.push_back(element(e.value(), field, i++, nulls));
+    return out;
+  });
+}
+
+std::vector<std::string> read_strings(od::value v, std::string_view field) {
+  return guarded(field, "an array of strings", [&] {
+    std::vector<std::string> out;
+    for (auto e : v.get_array()) out.emplace_back(std::string_view(e.get_string()));
+    return out;
+  });
+}
+
+Matrix read_matrix(od::value v, std::string_view field, Nulls nulls) {
+  if (guarded(field, "a matrix", [&] { return v.type() == od::json_type::object; })) {
+    // {"rows":R,"cols":C,"data":[...]}
+    std::int64_t rows = -1, cols = -1;
+    std::vector<double> data;
+    std::string f(field);
+    guarded(field, "an object {rows, cols, data}", [&] {
+      for (auto kv : v.get_object()) {
+        std::string_view k = kv.unescaped_key();
+        if (k == "rows") rows = read_int(kv.value(), f + ".rows", 0, 1ll << 31);
+        else if (k == "cols") cols = read_int(kv.value(), f + ".cols", 0, 1ll << 31);
+        else if (k == "data") data = read_vector(kv.value(), f + ".data", nulls);
+        else fail(ErrorCode::invalid_argument, f, "'{}' has unknown key '{}' (expected rows, cols, data)", field, k);
+      }
+      return 0;
+    });
+    if (rows < 0 || cols < 0)
+      fail(ErrorCode::invalid_argument, f, "'{}' in object form needs 'rows', 'cols' and 'data'", field);
+    if (std::size_t(rows) * std::size_t(cols) != data.size())
+      fail(ErrorCode::dimension_mismatch, f, "'{}' declares {}×{} = {} values but data has {}", field, rows, cols,
+           rows * cols, data.size());
+    Matrix m{std::size_t(rows), std::size_t(cols)};
+    std::copy(data.begin(), data.end(), m.data());
+    return m;
+  }
+  return guarded(field, "an array of rows or {rows, cols, data}", [&] {
+    // Rows are appended to one flat buffer as they stream past; the width is fixed by row 0.
+    AlignedVector flat;
+    std::size_t rows = 0, cols = 0;
+    for (auto row_v : v.get_array()) {
+      od::value row = row_v.value();
+      std::size_t c = 0;
+      if (row.type() != od::json_type::array)
+        fail(ErrorCode::invalid_argument, fmt::format("{}[{}]", field, rows), "'{}[{}]' must be an array of numbers",
+             field, rows);
+      for (auto e : row.get_array()) {
+        flat.push_back(element(e.value(), field, rows * (cols ? cols : 1) + c, nulls));
+        ++c;
+      }
+      if (rows == 0) cols = c;
+      else if (c != cols)
+        fail(ErrorCode::dimension_mismatch, fmt::format("{}[{}]", field, rows),
+             "'{}' is ragged: row {} has {} values, row 0 has {}", field, rows, c, cols);
+      ++rows;
+    }
+    Matrix m(rows, cols);
+    std::copy(flat.begin(), flat.end(), m.data());
+    return m;
+  });
+}
+
+// ---- writer -------------------------------------------------------------------------------------
+
+void JsonWriter::comma() {
+  if (after_key_) {
+    after_key_ = false;
+    return;
+  }
+  if (!first_.empty()) {
+    if (!first_.back()) out_.push_back(',');
+    first_.back() = false;
+  }
+}
+
+JsonWriter& JsonWriter::begin_object() {
+  comma();
+  out_.push_back('{');
+  first_.push_back(true);
+  return *this;
+}
+JsonWriter& JsonWriter::end_object() {
+  out_.push_back('}');
+  first_.pop_back();
+  return *this;
+}
+JsonWriter& JsonWriter::begin_array() {
+  comma();
+  out_.push_back('[');
+  first_.push_back(true);
+  return *this;
+}
+JsonWriter& JsonWriter::end_array() {
+  out_.push_back(']');
+  first_.pop_back();
+  return *this;
+}
+JsonWriter& JsonWriter::key(std::string_view k) {
+  value(k);
+  out_.push_back(':');
+  after_key_ = true;
+  return *this;
+}
+JsonWriter& JsonWriter::value(double v) {
+  comma();
+  if (std::isfinite(v)) fmt::format_to(std::back_inserter(out_), "{}", v);
+  else out_.append("null");
+  return *this;
+}
+JsonWriter& JsonWriter::value(std::int64_t v) {
+  comma();
+  fmt::format_to(std::back_inserter(out_), "{}", v);
+  return *this;
+}
+JsonWriter& JsonWriter::value(std::uint64_t v) {
+  comma();
+  fmt::format_to(std::back_inserter(out_), "{}", v);
+  return *this;
+}
+JsonWriter& JsonWriter::value(bool v) {
+  comma();
+  out_.append(v ? "true" : "false");
+  return *this;
+}
+JsonWriter& JsonWriter::null() {
+  comma();
+  out_.append("null");
+  return *this;
+}
+JsonWriter& JsonWriter::value(std::string_view s) {
+  comma();
+  out_.push_back('"');
+  for (char c : s) {
+    switch (c) {
+      case '"': out_.append("\\\""); break;
+      case '\\': out_.append("\\\\"); break;
+      case '\n': out_.append("\\n"); break;
+      case '\r': out_.append("\\r"); break;
+      case '\t': out_.append("\\t"); break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) fmt::format_to(std::back_inserter(out_), "\\u{:04x}", int(c));
+        else out_.push_back(c);
+    }
+  }
+  out_.push_back('"');
+  return *this;
+}
+JsonWriter& JsonWriter::array(std::span<const double> v) {
+  begin_array();
+  for (double d : v) value(d);
+  return end_array();
+}
+JsonWriter& JsonWriter::array(const std::vector<std::string>& v) {
+  begin_array();
+  for (const auto& s : v) value(std::string_view(s));
+  return end_array();
+}
+JsonWriter& JsonWriter::matrix(MatrixView m) {
+  out_.reserve(out_.size() + m.size() * 20);
+  begin_array();
+  for (std::size_t i = 0; i < m.rows; ++i) array(std::span<const double>(m.row(i), m.cols));
+  return end_array();
+}
+JsonWriter& JsonWriter::raw(std::string_view json) {
+  comma();
+  out_.append(json);
+  return *this;
+}
+
+std::string error_body(std::string_view code, std::string_view message, std::string_view field) {
+  JsonWriter w(128 + message.size());
+  w.begin_object().key("error").begin_object().field("code", code).field("message", message);
+  if (!field.empty()) w.field("field", field);
+  w.end_object().end_object();
+  return w.take();
+}
+
+}  // namespace sextant::net

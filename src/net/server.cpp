@@ -1,0 +1,309 @@
+// The HTTP server: Listener (Server::Impl) + HttpSession, on Boost.Beast / Asio.
+// The only translation unit that includes Beast or Asio.
+#include "sextant/net/server.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <simdjson.h>
+
+#include <optional>
+#include <thread>
+
+#include "sextant/core/error.hpp"
+#include "sextant/net/json.hpp"
+
+namespace sextant::net {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+// ---- error mapping ------------------------------------------------------------------------------
+
+int http_status(int error_code) {
+  switch (ErrorCode(error_code)) {
+    case ErrorCode::invalid_argument:
+    case ErrorCode::invalid_json:
+    case ErrorCode::dimension_mismatch:
+    case ErrorCode::non_finite:
+    case ErrorCode::not_positive_definite:
+    case ErrorCode::config: return 400;
+    case ErrorCode::unauthorized: return 401;
+    case ErrorCode::not_found: return 404;
+    case ErrorCode::method_not_allowed: return 405;
+    case ErrorCode::payload_too_large:
+    case ErrorCode::memory_limit: return 413;
+    case ErrorCode::infeasible: return 422;
+    case ErrorCode::backend_unavailable: return 503;
+    case ErrorCode::timeout: return 504;
+    case ErrorCode::io:
+    case ErrorCode::internal: return 500;
+  }
+  return 500;
+}
+
+Response error_response(std::exception_ptr e) {
+  auto make = [](ErrorCode code, std::string_view msg, std::string_view field) {
+    return Response::json(error_body(code_name(code), msg, field), http_status(int(code)));
+  };
+  try {
+    std::rethrow_exception(e);
+  } catch (const Error& err) {
+    return make(err.code(), err.what(), err.field());
+  } catch (const simdjson::simdjson_error& err) {
+    return make(ErrorCode::invalid_json, std::string("malformed JSON: ") + err.what(), "");
+  } catch (const std::bad_alloc&) {
+    return make(ErrorCode::memory_limit, "the request needs more memory than is available", "");
+  } catch (const std::exception& err) {
+    return make(ErrorCode::internal, err.what(), "");
+  } catch (...) {
+    return make(ErrorCode::internal, "unknown error", "");
+  }
+}
+
+// ---- I/O pool -----------------------------------------------------------------------------------
+
+struct IoPool::Impl {
+  explicit Impl(int threads) : ioc(threads), guard(asio::make_work_guard(ioc)) {}
+  asio::io_context ioc;
+  asio::executor_work_guard<asio::io_context::executor_type> guard;
+  std::optional<asio::signal_set> signals;
+};
+
+IoPool::IoPool(int threads) : impl_(std::make_unique<Impl>(std::max(1, threads))), threads_(std::max(1, threads)) {}
+IoPool::~IoPool() { stop(); }
+
+void IoPool::run() {
+  std::vector<std::thread> extra;
+  for (int i = 1; i < threads_; ++i) extra.emplace_back([this] { impl_->ioc.run(); });
+  impl_->ioc.run();
+  for (auto& t : extra) t.join();
+}
+
+void IoPool::stop() {
+  impl_->guard.reset();
+  impl_->ioc.stop();
+}
+
+void IoPool::handle_signals(std::function<void(int)> on_signal) {
+  impl_->signals.emplace(impl_->ioc, SIGINT, SIGTERM);
+  impl_->signals->async_wait([this, on_signal](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    if (on_signal) on_signal(sig);
+    stop();
+  });
+}
+
+// ---- listener and sessions ----------------------------------------------------------------------
+
+struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
+  Impl(IoPool::Impl& p, ServerOptions o, std::shared_ptr<const RouteTable> r)
+      : pool(p), opt(std::move(o)), routes(std::move(r)), acceptor(asio::make_strand(p.ioc)) {}
+
+  void do_accept();
+  void on_accept(beast::error_code ec, tcp::socket socket);
+
+  IoPool::Impl& pool;
+  ServerOptions opt;
+  std::shared_ptr<const RouteTable> routes;
+  tcp::acceptor acceptor;
+  std::atomic<std::uint64_t> active{0};
+  RouteStats unrouted;
+};
+
+namespace {
+
+void fail(beast::error_code ec, const char* what) {
+  // Peers that vanish mid-request are routine; nothing else is logged per request.
+  (void)ec;
+  (void)what;
+}
+
+std::string_view as_std(beast::string_view s) { return {s.data(), s.size()}; }
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(tcp::socket&& socket, std::shared_ptr<Server::Impl> server)
+      : stream_(std::move(socket)), server_(std::move(server)) {
+    server_->active.fetch_add(1, std::memory_order_relaxed);
+  }
+  ~HttpSession() { server_->active.fetch_sub(1, std::memory_order_relaxed); }
+
+  void run() { asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&HttpSession::do_read, shared_from_this())); }
+
+ private:
+  void do_read() {
+    parser_.emplace();
+    parser_->body_limit(server_->opt.body_limit_bytes);
+    stream_.expires_after(std::chrono::milliseconds(server_->opt.request_timeout_ms));
+    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec == http::error::end_of_stream) return do_close();
+    if (ec == http::error::body_limit) {
+      return send_error(ErrorCode::payload_too_large,
+                        fmt::format("request body is over the limit of {} bytes", server_->opt.body_limit_bytes));
+    }
+    if (ec && ec.category() == http::make_error_code(http::error::bad_target).category())
+      return send_error(ErrorCode::invalid_argument, std::string("malformed HTTP request: ") + ec.message());
+    if (ec) return fail(ec, "read");
+    handle();
+  }
+
+  void handle() {
+    auto start = Clock::now();
+    auto msg = parser_->release();
+    Request req;
+    req.method = std::string(msg.method_string());
+    auto raw_target = msg.target();
+    std::string_view target(raw_target.data(), raw_target.size());
+    auto q = target.find('?');
+    req.path = std::string(target.substr(0, q));
+    if (q != std::string_view::npos) req.query = std::string(target.substr(q + 1));
+    req.body = std::move(msg.body());
+    req.body.reserve(req.body.size() + simdjson::SIMDJSON_PADDING);
+    req.deadline = start + std::chrono::milliseconds(server_->opt.request_timeout_ms);
+
+    Response res;
+    RouteStats* stats = &server_->unrouted;
+    const auto& opt = server_->opt;
+    if (!opt.api_key.empty() && req.path != "/health" &&
+        !constant_time_equal(as_std(msg[http::field::authorization]), "Bearer " + opt.api_key)) {
+      res = Response::json(error_body(code_name(ErrorCode::unauthorized),
+                                      "missing or wrong API key: send 'Authorization: Bearer <key>'", "Authorization"),
+                           401);
+      res.headers.emplace_back("WWW-Authenticate", "Bearer");
+    } else {
+      Match m = server_->routes->match(req.method, req.path, req.params);
+      if (!m.route) {
+        bool not_found = m.status == 404;
+        res = Response::json(
+            error_body(code_name(not_found ? ErrorCode::not_found : ErrorCode::method_not_allowed),
+                       not_found ? fmt::format("no endpoint {} on the {} engine", req.path, opt.engine)
+                                 : fmt::format("{} does not accept {}; allowed: {}", req.path, req.method, m.allow),
+                       ""),
+            m.status);
+        if (!not_found) res.headers.emplace_back("Allow", m.allow);
+      } else {
+        stats = m.route->stats.get();
+        try {
+          res = m.route->handler(req);
+        } catch (...) {
+          res = error_response(std::current_exception());
+        }
+      }
+    }
+    stats->record(res.status, std::chrono::duration<double>(Clock::now() - start).count());
+    write(std::move(res), msg.version(), msg.keep_alive());
+  }
+
+  void send_error(ErrorCode code, std::string message) {
+    server_->unrouted.record(http_status(int(code)), 0.0);
+    write(Response::json(error_body(code_name(code), message, ""), http_status(int(code))), 11, false);
+  }
+
+  void write(Response&& r, unsigned version, bool keep_alive) {
+    res_ = {};
+    res_.version(version);
+    res_.result(static_cast<http::status>(r.status));
+    res_.set(http::field::server, "sextant/" SEXTANT_VERSION);
+    res_.set(http::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers) res_.set(k, v);
+    res_.keep_alive(keep_alive);
+    res_.body() = std::move(r.body);
+    res_.prepare_payload();
+    close_after_ = !keep_alive;
+    stream_.expires_after(std::chrono::milliseconds(server_->opt.request_timeout_ms));
+    http::async_write(stream_, res_, beast::bind_front_handler(&HttpSession::on_write, shared_from_this()));
+  }
+
+  void on_write(beast::error_code ec, std::size_t) {
+    if (ec) return fail(ec, "write");
+    if (close_after_) return do_close();
+    do_read();
+  }
+
+  void do_close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> res_;
+  bool close_after_ = false;
+  std::shared_ptr<Server::Impl> server_;
+};
+
+}  // namespace
+
+void Server::Impl::do_accept() {
+  acceptor.async_accept(asio::make_strand(pool.ioc), beast::bind_front_handler(&Impl::on_accept, shared_from_this()));
+}
+
+void Server::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
+  if (ec == asio::error::operation_aborted) return;
+  if (!ec) {
+    // Connection cap: past it a new connection is closed at once, so existing ones keep their service.
+    if (active.load(std::memory_order_relaxed) >= opt.max_connections) {
+      beast::error_code ignored;
+      socket.close(ignored);
+    } else {
+      std::make_shared<HttpSession>(std::move(socket), shared_from_this())->run();
+    }
+  }
+  do_accept();
+}
+
+Server::Server(IoPool& pool, ServerOptions options, std::shared_ptr<const RouteTable> routes)
+    : impl_(std::make_shared<Impl>(pool.impl(), std::move(options), std::move(routes))) {}
+
+Server::~Server() {
+  beast::error_code ec;
+  impl_->acceptor.close(ec);
+}
+
+void Server::start() {
+  auto& o = impl_->opt;
+  beast::error_code ec;
+  auto address = asio::ip::make_address(o.host, ec);
+  if (ec) sextant::fail(ErrorCode::config, "host", "'{}' is not an IP address", o.host);
+  tcp::endpoint ep(address, o.port);
+  auto& acc = impl_->acceptor;
+  acc.open(ep.protocol(), ec);
+  if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acc.bind(ep, ec);
+  if (ec == asio::error::address_in_use)
+    sextant::fail(ErrorCode::io, "port", "port {} ({} engine) is already in use on {}", o.port, o.engine, o.host);
+  if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    sextant::fail(ErrorCode::io, "port", "cannot listen on {}:{} ({} engine): {}", o.host, o.port, o.engine,
+                  ec.message());
+  impl_->do_accept();
+}
+
+std::uint16_t Server::port() const {
+  beast::error_code ec;
+  return impl_->acceptor.local_endpoint(ec).port();
+}
+
+std::uint64_t Server::active_connections() const { return impl_->active.load(std::memory_order_relaxed); }
+const RouteStats& Server::unrouted() const { return impl_->unrouted; }
+
+}  // namespace sextant::net
