@@ -20,9 +20,12 @@ namespace sextant::accel {
 
 namespace {
 
-constexpr int kCalibrationVersion = 1;
-// Equivalent sizes measured for every backend; the cuda backend adds the larger ones, where
-// transfers amortise. Reference timings at 160 are the slowest part (~50 ms for eigh).
+constexpr int kCalibrationVersion = 2;
+// Equivalent sizes measured per backend. The reference (plain loops) is a candidate only below the
+// seed's SME_MATRIX_THRESHOLD of 64, where a BLAS call's overhead can lose to a loop; above it a
+// noisy measurement (the other core busy) must never send large work to plain loops. The cuda
+// backend adds the larger sizes, where transfers amortise.
+constexpr std::size_t kReferenceSizes[] = {8, 24};
 constexpr std::size_t kHostSizes[] = {8, 24, 64, 160};
 constexpr std::size_t kCudaSizes[] = {512, 1024};
 
@@ -343,10 +346,12 @@ void Router::measure() {
   std::mt19937_64 rng(12345);
   for (int o = 0; o < kOpCount; ++o) {
     Op op = Op(o);
+    for (std::size_t s : kReferenceSizes)
+      calibration_.points.push_back({op, s, Backend::reference, time_op(*devices_[0], op, s, rng)});
     for (std::size_t s : kHostSizes)
-      for (int b = 0; b < kBackendCount; ++b)
-        if (available(Backend(b)) && devices_[b]->supports(op))
-          calibration_.points.push_back({op, s, Backend(b), time_op(*devices_[b], op, s, rng)});
+      for (Backend b : {Backend::cpu, Backend::cuda})
+        if (available(b) && devices_[int(b)]->supports(op))
+          calibration_.points.push_back({op, s, b, time_op(*devices_[int(b)], op, s, rng)});
     if (available(Backend::cuda) && devices_[int(Backend::cuda)]->supports(op))
       for (std::size_t s : kCudaSizes)
         for (Backend b : {Backend::cpu, Backend::cuda})

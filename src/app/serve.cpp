@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "sextant/accel/router.hpp"
+#include "sextant/analytics/routes.hpp"
 #include "sextant/core/error.hpp"
 #include "sextant/net/common_routes.hpp"
 #include "sextant/net/json.hpp"
@@ -92,6 +93,7 @@ int serve(const Config& cfg) {
     auto table = std::make_shared<net::RouteTable>();
     std::string name(spec.name);
     net::add_common_routes(*table, name, registry);
+    if (spec.name == "analytics") analytics::add_routes(*table);
     if (spec.name == "stream") add_dashboard_routes(*table, registry, cfg.host);
     net::ServerOptions opt;
     opt.engine = name;

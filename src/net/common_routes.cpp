@@ -5,6 +5,7 @@
 #include <iterator>
 #include <thread>
 
+#include "sextant/accel/ops.hpp"
 #include "sextant/accel/router.hpp"
 #include "sextant/core/error.hpp"
 #include "sextant/net/json.hpp"
@@ -205,4 +206,10 @@ void add_common_routes(RouteTable& table, const std::string& engine, std::shared
   });
 }
 
+}  // namespace sextant::net
+
+namespace sextant::net {
+void write_stamp(JsonWriter& w, double elapsed_ms) {
+  w.field("calculation_time_ms", elapsed_ms).field("backend", accel::backend_name(accel::last_backend()));
+}
 }  // namespace sextant::net

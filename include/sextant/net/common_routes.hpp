@@ -35,3 +35,10 @@ class EngineRegistry {
 void add_common_routes(RouteTable& table, const std::string& engine, std::shared_ptr<EngineRegistry> registry);
 
 }  // namespace sextant::net
+
+namespace sextant::net {
+class JsonWriter;
+//! Adds the fields every engine response carries: calculation_time_ms (measured from `start_ms`
+//! elapsed) and backend (the accelerator backend that served the request's last op).
+void write_stamp(JsonWriter& w, double elapsed_ms);
+}  // namespace sextant::net

@@ -1,0 +1,190 @@
+// Every accelerator op on the cpu backend against the reference backend, on random and real data.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "sextant/accel/ops.hpp"
+#include "sextant/core/error.hpp"
+#include "support/test_support.hpp"
+
+namespace sextant::accel {
+namespace {
+
+using test::max_abs_diff;
+
+constexpr Backend kRef = Backend::reference;
+constexpr Backend kCpu = Backend::cpu;
+
+class OpsOnShapes : public ::testing::TestWithParam<std::pair<std::size_t, std::size_t>> {};
+
+TEST_P(OpsOnShapes, CovarianceAndCorrelationMatchReference) {
+  auto [t, n] = GetParam();
+  Matrix x = test::random_returns(t, n, 11 + n);
+  Matrix cov_ref = covariance(x, kRef), cov_cpu = covariance(x, kCpu);
+  EXPECT_LT(max_abs_diff(cov_ref, cov_cpu), 1e-15);
+  Matrix cor_ref = correlation(x, kRef), cor_cpu = correlation(x, kCpu);
+  EXPECT_LT(max_abs_diff(cor_ref, cor_cpu), 1e-12);
+  for (std::size_t i = 0; i < n; ++i) {
+    EXPECT_EQ(cor_cpu(i, i), 1.0) << "unit diagonal, exactly";
+    for (std::size_t j = 0; j < n; ++j) EXPECT_EQ(cor_cpu(i, j), cor_cpu(j, i)) << "exactly symmetric";
+  }
+}
+
+TEST_P(OpsOnShapes, CorrelationIsPositiveSemidefinite) {
+  auto [t, n] = GetParam();
+  Matrix c = correlation(test::random_returns(t, n, 3), kCpu);
+  auto e = eigh(c, kCpu);
+  EXPECT_GT(e.values.back(), -1e-10);
+  double trace = 0;
+  for (double v : e.values) trace += v;
+  EXPECT_NEAR(trace, double(n), 1e-9);
+}
+
+TEST_P(OpsOnShapes, GemmMatchesReferenceForEveryTransposeCombination) {
+  auto [t, n] = GetParam();
+  Matrix a = test::random_returns(t, n, 5), b = test::random_returns(t, n, 6);
+  Matrix sq = test::random_returns(n, n, 7);
+  EXPECT_LT(max_abs_diff(gemm(a, sq, Trans::no, Trans::no, kRef), gemm(a, sq, Trans::no, Trans::no, kCpu)), 1e-15);
+  EXPECT_LT(max_abs_diff(gemm(a, b, Trans::yes, Trans::no, kRef), gemm(a, b, Trans::yes, Trans::no, kCpu)), 1e-14);
+  EXPECT_LT(max_abs_diff(gemm(a, b, Trans::no, Trans::yes, kRef), gemm(a, b, Trans::no, Trans::yes, kCpu)), 1e-14);
+  EXPECT_LT(max_abs_diff(gemm(sq, sq, Trans::yes, Trans::yes, kRef), gemm(sq, sq, Trans::yes, Trans::yes, kCpu)),
+            1e-14);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, OpsOnShapes,
+                         ::testing::Values(std::pair<std::size_t, std::size_t>{3, 1}, std::pair<std::size_t, std::size_t>{40, 7},
+                                           std::pair<std::size_t, std::size_t>{300, 64},
+                                           std::pair<std::size_t, std::size_t>{700, 129}));
+
+class SquareOps : public ::testing::TestWithParam<std::size_t> {};
+
+TEST_P(SquareOps, CholeskyMatchesReferenceAndReconstructs) {
+  std::size_t n = GetParam();
+  Matrix a = test::random_spd(n, 21);
+  Matrix l_ref = cholesky(a, kRef), l_cpu = cholesky(a, kCpu);
+  EXPECT_LT(max_abs_diff(l_ref, l_cpu), 1e-12);
+  Matrix llt = gemm(l_cpu, l_cpu, Trans::no, Trans::yes, kCpu);
+  EXPECT_LT(max_abs_diff(llt, a), 1e-12);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = i + 1; j < n; ++j) EXPECT_EQ(l_cpu(i, j), 0.0);
+}
+
+TEST_P(SquareOps, SolveAndInverseMatchReference) {
+  std::size_t n = GetParam();
+  Matrix a = test::random_spd(n, 22), b = test::random_returns(n, 3, 23);
+  Matrix x_ref = solve(a, b, kRef), x_cpu = solve(a, b, kCpu);
+  EXPECT_LT(max_abs_diff(x_ref, x_cpu), 1e-8 * (1 + test::max_abs_diff(x_ref, Matrix(n, 3))));
+  Matrix ax = gemm(a, x_cpu, Trans::no, Trans::no, kCpu);
+  EXPECT_LT(max_abs_diff(ax, b), 1e-10);
+  Matrix inv = inverse(a, kCpu);
+  EXPECT_LT(max_abs_diff(gemm(a, inv, Trans::no, Trans::no, kCpu), Matrix::identity(n)), 1e-9);
+  EXPECT_LT(max_abs_diff(inverse(a, kRef), inv), 1e-6 * (1 + test::max_abs_diff(inv, Matrix(n, n))));
+}
+
+TEST_P(SquareOps, EighMatchesReferenceWithSignConvention) {
+  std::size_t n = GetParam();
+  Matrix a = correlation(test::random_returns(4 * n + 10, n, 31), kCpu);
+  auto ref = eigh(a, kRef), cpu = eigh(a, kCpu);
+  for (std::size_t j = 0; j < n; ++j) {
+    EXPECT_NEAR(ref.values[j], cpu.values[j], 1e-12);
+    if (j) EXPECT_GE(cpu.values[j - 1], cpu.values[j]) << "descending";
+    std::size_t arg = 0;
+    for (std::size_t i = 1; i < n; ++i)
+      if (std::abs(cpu.vectors(i, j)) > std::abs(cpu.vectors(arg, j))) arg = i;
+    EXPECT_GT(cpu.vectors(arg, j), 0.0) << "largest |entry| positive";
+  }
+  EXPECT_LT(max_abs_diff(ref.vectors, cpu.vectors), 1e-9);
+  // A·V = V·Λ
+  Matrix av = gemm(a, cpu.vectors, Trans::no, Trans::no, kCpu);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j) EXPECT_NEAR(av(i, j), cpu.vectors(i, j) * cpu.values[j], 1e-12);
+}
+
+TEST_P(SquareOps, TopKEqualsLeadingColumnsOfFull) {
+  std::size_t n = GetParam();
+  Matrix a = correlation(test::random_returns(4 * n + 10, n, 41), kCpu);
+  std::size_t k = std::min<std::size_t>(5, n);
+  auto full = eigh(a, kCpu);
+  for (Backend b : {kRef, kCpu}) {
+    auto top = eigh_topk(a, k, b);
+    ASSERT_EQ(top.values.size(), k);
+    for (std::size_t j = 0; j < k; ++j) {
+      EXPECT_NEAR(top.values[j], full.values[j], 1e-12);
+      for (std::size_t i = 0; i < n; ++i) EXPECT_NEAR(top.vectors(i, j), full.vectors(i, j), 1e-9);
+    }
+  }
+}
+
+TEST_P(SquareOps, QuadFormMatchesReference) {
+  std::size_t n = GetParam();
+  Matrix a = test::random_spd(n, 51);
+  Matrix w = test::random_returns(n, 1, 52);
+  double ref = quad_form(w.flat(), a, kRef), cpu = quad_form(w.flat(), a, kCpu);
+  EXPECT_NEAR(ref, cpu, 1e-13 * std::abs(ref));
+  EXPECT_GT(cpu, 0.0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Sizes, SquareOps, ::testing::Values(1, 2, 9, 60, 150));
+
+TEST(BatchedGemm, MatchesReferenceAndSingleProducts) {
+  const std::size_t count = 37, m = 4, n = 5, k = 3;
+  Matrix a = test::random_returns(count * m, k, 61), b = test::random_returns(count * k, n, 62);
+  Matrix ref = batched_gemm(count, m, n, k, a.flat(), b.flat(), kRef);
+  Matrix cpu = batched_gemm(count, m, n, k, a.flat(), b.flat(), kCpu);
+  EXPECT_LT(max_abs_diff(ref, cpu), 1e-15);
+  Matrix one = gemm(MatrixView(a.row(7 * m), m, k), MatrixView(b.row(7 * k), k, n));
+  EXPECT_LT(max_abs_diff(one, MatrixView(cpu.row(7 * m), m, n)), 1e-16);
+}
+
+TEST(RealData, DowJonesOpsAgreeAcrossBackends) {
+  Matrix r = test::dow_log_returns();
+  ASSERT_EQ(r.rows(), 2528u);
+  ASSERT_EQ(r.cols(), 30u);
+  EXPECT_LT(max_abs_diff(covariance(r, kRef), covariance(r, kCpu)), 1e-17);
+  EXPECT_LT(max_abs_diff(correlation(r, kRef), correlation(r, kCpu)), 1e-13);
+  Matrix cov = covariance(r, kCpu);
+  EXPECT_LT(max_abs_diff(cholesky(cov, kRef), cholesky(cov, kCpu)), 1e-15);
+  auto e_ref = eigh(cov, kRef), e_cpu = eigh(cov, kCpu);
+  for (std::size_t j = 0; j < 30; ++j) EXPECT_NEAR(e_ref.values[j], e_cpu.values[j], 1e-17);
+  EXPECT_LT(max_abs_diff(e_ref.vectors, e_cpu.vectors), 1e-8);
+}
+
+TEST(Errors, BadShapesAreDimensionErrors) {
+  Matrix a(3, 4), b(5, 2), sq(3, 3);
+  EXPECT_THROW(gemm(a, b), Error);
+  EXPECT_THROW(cholesky(a), Error);
+  EXPECT_THROW(eigh(a), Error);
+  EXPECT_THROW(eigh_topk(sq, 4), Error);
+  EXPECT_THROW(solve(sq, b), Error);
+  EXPECT_THROW(covariance(Matrix(1, 3)), Error);
+  std::vector<double> w(2);
+  EXPECT_THROW(quad_form(w, sq), Error);
+  try {
+    gemm(a, b);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::dimension_mismatch);
+  }
+}
+
+TEST(Errors, NotPositiveDefiniteOnEveryBackend) {
+  Matrix a = Matrix::identity(3);
+  a(2, 2) = -1.0;
+  for (Backend b : {kRef, kCpu}) {
+    try {
+      cholesky(a, b);
+      FAIL() << "expected not_positive_definite";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::not_positive_definite);
+    }
+  }
+}
+
+TEST(Errors, SingularSolveIsReported) {
+  Matrix a(2, 2);  // zeros
+  Matrix b(2, 1, 1.0);
+  EXPECT_THROW(solve(a, b, kRef), Error);
+  EXPECT_THROW(solve(a, b, kCpu), Error);
+}
+
+}  // namespace
+}  // namespace sextant::accel

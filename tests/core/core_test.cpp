@@ -1,0 +1,106 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "sextant/core/config.hpp"
+#include "sextant/core/error.hpp"
+#include "sextant/core/matrix.hpp"
+
+namespace sextant {
+namespace {
+
+TEST(Matrix, RowMajorViewsShareStorage) {
+  Matrix m(3, 4);
+  for (std::size_t i = 0; i < 3; ++i)
+    for (std::size_t j = 0; j < 4; ++j) m(i, j) = double(10 * i + j);
+  MatrixView v = m.view();
+  EXPECT_EQ(v.ld, 4u);
+  EXPECT_EQ(v(2, 3), 23.0);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(m.data()) % 64, 0u) << "storage is cache-line aligned";
+  // A column block is a strided view of the same memory.
+  MatrixView block(m.data() + 1, 3, 2, 4);
+  EXPECT_EQ(block(1, 1), 12.0);
+  Matrix copy = Matrix::copy_of(block);
+  EXPECT_EQ(copy.cols(), 2u);
+  EXPECT_EQ(copy(2, 0), 21.0);
+}
+
+TEST(Error, CarriesCodeFieldAndStableName) {
+  try {
+    fail(ErrorCode::dimension_mismatch, "weights", "weights has {} entries, returns has {} columns", 3, 4);
+    FAIL() << "fail() must throw";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::dimension_mismatch);
+    EXPECT_EQ(e.field(), "weights");
+    EXPECT_STREQ(e.what(), "weights has 3 entries, returns has 4 columns");
+    EXPECT_EQ(code_name(e.code()), "SME_MATRIX_DIMENSIONS_ERROR");
+  }
+  EXPECT_EQ(code_name(ErrorCode::memory_limit), "SME_MEMORY_LIMIT_EXCEEDED");
+  EXPECT_EQ(code_name(ErrorCode::timeout), "SME_TIMEOUT_ERROR");
+}
+
+EnvLookup fake_env(std::map<std::string, std::string> vars) {
+  return [vars](const std::string& k) -> std::optional<std::string> {
+    auto it = vars.find(k);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+struct TempToml {
+  std::filesystem::path path;
+  explicit TempToml(const std::string& text) {
+    path = std::filesystem::temp_directory_path() / ("sextant-test-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + ".toml");
+    std::ofstream(path) << text;
+  }
+  ~TempToml() { std::filesystem::remove(path); }
+};
+
+TEST(Config, DefaultsWhenNothingIsSet) {
+  Config c = load_config(std::nullopt, fake_env({}));
+  EXPECT_EQ(c.host, "127.0.0.1");
+  EXPECT_EQ(c.port_offset, 0);
+  EXPECT_EQ(c.body_limit_mb, 64u);
+  EXPECT_EQ(c.source["host"], "default");
+}
+
+TEST(Config, PrecedenceIsCliThenEnvThenFileThenDefault) {
+  TempToml f("[server]\nport_offset = 5\nthreads = 3\napi_key = \"from-file\"\nbody_limit_mb = 7\n");
+  Config c = load_config(f.path.string(), fake_env({{"SEXTANT_THREADS", "4"}, {"SEXTANT_API_KEY", "from-env"}}));
+  c.set("api_key", "from-cli", "cli");
+  EXPECT_EQ(c.port_offset, 5);          // file beats default
+  EXPECT_EQ(c.source["port_offset"], "file");
+  EXPECT_EQ(c.threads, 4);              // env beats file
+  EXPECT_EQ(c.source["threads"], "env");
+  EXPECT_EQ(c.api_key, "from-cli");     // cli beats env
+  EXPECT_EQ(c.source["api_key"], "cli");
+  EXPECT_EQ(c.body_limit_mb, 7u);
+  EXPECT_EQ(c.source["host"], "default");
+}
+
+TEST(Config, BadValuesNameTheKey) {
+  Config c;
+  try {
+    c.set("port_offset", "12abc", "cli");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::config);
+    EXPECT_EQ(e.field(), "port_offset");
+  }
+  EXPECT_THROW(c.set("threads", "-1", "env"), Error);
+  EXPECT_THROW(c.set("bus", "kafka://x", "cli"), Error);
+  EXPECT_THROW(c.set("no_such_key", "1", "cli"), Error);
+  EXPECT_THROW(load_config(std::string("/nonexistent/sextant.toml"), fake_env({})), Error);
+  TempToml broken("port_offset = \n");
+  EXPECT_THROW(load_config(broken.path.string(), fake_env({})), Error);
+}
+
+TEST(Config, EnvNames) {
+  EXPECT_EQ(env_name("api_key"), "SEXTANT_API_KEY");
+  EXPECT_EQ(env_name("request_timeout_ms"), "SEXTANT_REQUEST_TIMEOUT_MS");
+}
+
+}  // namespace
+}  // namespace sextant

@@ -1,0 +1,241 @@
+#include "integration/http_client.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+namespace sextant::test {
+namespace {
+
+int connect_loopback(std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  timeval tv{30, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return fd;
+}
+
+void send_all(int fd, const std::string& s) {
+  std::size_t off = 0;
+  while (off < s.size()) {
+    ssize_t n = ::send(fd, s.data() + off, s.size() - off, MSG_NOSIGNAL);
+    if (n <= 0) return;  // the server may close early (413); the response is still read
+    off += std::size_t(n);
+  }
+}
+
+// Reads one response from fd, using `buffer` for bytes past its end (keep-alive).
+HttpResult read_response(int fd, std::string& buffer) {
+  HttpResult r;
+  char chunk[65536];
+  std::size_t header_end;
+  while ((header_end = buffer.find("\r\n\r\n")) == std::string::npos) {
+    ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+    if (n <= 0) throw std::runtime_error("connection closed before a response header");
+    buffer.append(chunk, std::size_t(n));
+  }
+  std::string head = buffer.substr(0, header_end);
+  buffer.erase(0, header_end + 4);
+  std::size_t line_end = head.find("\r\n");
+  std::string status_line = head.substr(0, line_end);
+  r.status = std::stoi(status_line.substr(status_line.find(' ') + 1, 3));
+  std::size_t pos = line_end + 2;
+  while (pos < head.size() && line_end != std::string::npos) {
+    std::size_t e = head.find("\r\n", pos);
+    std::string line = head.substr(pos, e == std::string::npos ? std::string::npos : e - pos);
+    auto colon = line.find(':');
+    if (colon != std::string::npos) {
+      std::string k = line.substr(0, colon);
+      std::transform(k.begin(), k.end(), k.begin(), [](unsigned char c) { return std::tolower(c); });
+      std::string v = line.substr(colon + 1);
+      v.erase(0, v.find_first_not_of(' '));
+      r.headers[k] = v;
+    }
+    if (e == std::string::npos) break;
+    pos = e + 2;
+  }
+  std::size_t length = r.headers.count("content-length") ? std::stoul(r.headers["content-length"]) : 0;
+  while (buffer.size() < length) {
+    ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+    if (n <= 0) break;
+    buffer.append(chunk, std::size_t(n));
+  }
+  r.body = buffer.substr(0, length);
+  buffer.erase(0, std::min(length, buffer.size()));
+  return r;
+}
+
+std::string request_text(const std::string& method, const std::string& path, const std::string& body,
+                         const std::map<std::string, std::string>& headers, bool keep_alive) {
+  std::string s = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  s += keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n";
+  for (const auto& [k, v] : headers) s += k + ": " + v + "\r\n";
+  if (!body.empty() || method == "POST") {
+    s += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  }
+  return s + "\r\n" + body;
+}
+
+bool port_free(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(std::uint16_t(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
+HttpResult http(std::uint16_t port, const std::string& method, const std::string& path, const std::string& body,
+                const std::map<std::string, std::string>& headers) {
+  int fd = connect_loopback(port);
+  if (fd < 0) throw std::runtime_error("cannot connect to port " + std::to_string(port));
+  send_all(fd, request_text(method, path, body, headers, false));
+  std::string buffer;
+  HttpResult r = read_response(fd, buffer);
+  ::close(fd);
+  return r;
+}
+
+std::vector<HttpResult> http_keep_alive(std::uint16_t port, const std::vector<std::string>& paths) {
+  int fd = connect_loopback(port);
+  if (fd < 0) throw std::runtime_error("cannot connect to port " + std::to_string(port));
+  std::vector<HttpResult> out;
+  std::string buffer;
+  for (const auto& p : paths) {
+    send_all(fd, request_text("GET", p, "", {}, true));
+    out.push_back(read_response(fd, buffer));
+  }
+  ::close(fd);
+  return out;
+}
+
+int free_port_offset() {
+  static const int bases[] = {8100, 8200, 8400, 8500, 8600, 8900};
+  std::mt19937 rng(std::random_device{}() ^ unsigned(::getpid()));
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    int k = 20000 + int(rng() % 30000);
+    bool ok = true;
+    for (int b : bases) ok = ok && port_free(b + k);
+    if (ok) return k;
+  }
+  throw std::runtime_error("no free port offset found");
+}
+
+ServerProcess::ServerProcess(std::vector<std::string> extra_args, int offset) : offset_(offset) {
+  std::vector<std::string> args{SEXTANT_BINARY, "serve", "--port-offset", std::to_string(offset_), "--threads", "2"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    int devnull = ::open("/dev/null", O_WRONLY);
+    ::dup2(devnull, STDOUT_FILENO);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  // Ready when the last engine (portfolio) answers /health; give calibration time on a cold cache.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int fd = connect_loopback(port(8900));
+    if (fd >= 0) {
+      ::close(fd);
+      return;
+    }
+    int status;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      throw std::runtime_error("sextant serve exited during start");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  throw std::runtime_error("sextant serve did not start within 30 s");
+}
+
+int ServerProcess::stop() {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGTERM);
+  for (int i = 0; i < 500; ++i) {
+    int status;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+  return -1;
+}
+
+ServerProcess::~ServerProcess() { stop(); }
+
+int run_sextant(const std::vector<std::string>& args, std::string* err, int timeout_s) {
+  int pipefd[2];
+  if (::pipe(pipefd) != 0) return -1;
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(pipefd[0]);
+    ::dup2(pipefd[1], STDERR_FILENO);
+    int devnull = ::open("/dev/null", O_WRONLY);
+    ::dup2(devnull, STDOUT_FILENO);
+    std::vector<std::string> all{SEXTANT_BINARY};
+    all.insert(all.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : all) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  ::close(pipefd[1]);
+  std::string out;
+  char buf[4096];
+  pollfd p{pipefd[0], POLLIN, 0};
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (::poll(&p, 1, 100) > 0) {
+      ssize_t n = ::read(pipefd[0], buf, sizeof buf);
+      if (n <= 0) break;
+      out.append(buf, std::size_t(n));
+    }
+  }
+  ::close(pipefd[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, WNOHANG) != pid) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      if (err) *err = out;
+      return -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (err) *err = out;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace sextant::test

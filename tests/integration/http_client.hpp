@@ -1,0 +1,46 @@
+#pragma once
+// A minimal blocking HTTP/1.1 client over loopback TCP, and a harness that runs `sextant serve`
+// as a child process on free ports. Tests only; no Beast here.
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace sextant::test {
+
+struct HttpResult {
+  int status = 0;
+  std::map<std::string, std::string> headers;  //!< lower-case names
+  std::string body;
+};
+
+//! One request on a fresh connection (Connection: close).
+HttpResult http(std::uint16_t port, const std::string& method, const std::string& path, const std::string& body = "",
+                const std::map<std::string, std::string>& headers = {});
+
+//! Several requests on one keep-alive connection, in order.
+std::vector<HttpResult> http_keep_alive(std::uint16_t port, const std::vector<std::string>& paths);
+
+//! A port offset K such that 8100+K ... 8900+K are all free on 127.0.0.1 right now.
+int free_port_offset();
+
+class ServerProcess {
+ public:
+  explicit ServerProcess(std::vector<std::string> extra_args = {}, int offset = free_port_offset());
+  ~ServerProcess();
+  std::uint16_t port(std::uint16_t base) const { return std::uint16_t(base + offset_); }
+  int offset() const { return offset_; }
+  //! Sends SIGTERM and returns the exit status (-1 when it had to be killed).
+  int stop();
+
+ private:
+  pid_t pid_ = -1;
+  int offset_;
+};
+
+//! Runs the sextant binary to completion; returns its exit code and what it wrote to stderr.
+int run_sextant(const std::vector<std::string>& args, std::string* err, int timeout_s = 20);
+
+}  // namespace sextant::test

@@ -1,0 +1,127 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "sextant/core/error.hpp"
+#include "sextant/net/json.hpp"
+#include "sextant/net/server.hpp"
+
+namespace sextant::net {
+namespace {
+
+Request body(std::string s) {
+  Request r;
+  r.body = std::move(s);
+  r.body.reserve(r.body.size() + simdjson::SIMDJSON_PADDING);
+  return r;
+}
+
+ErrorCode code_of(const std::function<void()>& f, std::string* field = nullptr) {
+  try {
+    f();
+  } catch (const Error& e) {
+    if (field) *field = e.field();
+    return e.code();
+  }
+  ADD_FAILURE() << "expected an Error";
+  return ErrorCode::internal;
+}
+
+Matrix matrix_of(const std::string& json, Nulls nulls = Nulls::reject) {
+  Request r = body(json);
+  Body b(r);
+  for (auto kv : b.root()) return read_matrix(kv.value(), "m", nulls);
+  throw std::runtime_error("no field");
+}
+
+TEST(JsonRead, ArrayOfRowsAndObjectFormGiveTheSameMatrix) {
+  Matrix a = matrix_of(R"({"m":[[1,2,3],[4,5,6.5]]})");
+  Matrix b = matrix_of(R"({"m":{"rows":2,"cols":3,"data":[1,2,3,4,5,6.5]}})");
+  ASSERT_EQ(a.rows(), 2u);
+  ASSERT_EQ(a.cols(), 3u);
+  for (std::size_t i = 0; i < 6; ++i) EXPECT_EQ(a.data()[i], b.data()[i]);
+  EXPECT_EQ(a(1, 2), 6.5);
+}
+
+TEST(JsonRead, RaggedRowsNameTheRow) {
+  std::string field;
+  EXPECT_EQ(code_of([] { matrix_of(R"({"m":[[1,2],[3]]})"); }, &field), ErrorCode::dimension_mismatch);
+  EXPECT_EQ(field, "m[1]");
+  EXPECT_EQ(code_of([] { matrix_of(R"({"m":{"rows":2,"cols":2,"data":[1,2,3]}})"); }, &field),
+            ErrorCode::dimension_mismatch);
+  EXPECT_EQ(field, "m");
+}
+
+TEST(JsonRead, WrongTypesAndNullsAreNamed) {
+  std::string field;
+  EXPECT_EQ(code_of([] { matrix_of(R"({"m":[[1,"x"]]})"); }, &field), ErrorCode::invalid_argument);
+  EXPECT_EQ(field, "m");
+  EXPECT_EQ(code_of([] { matrix_of(R"({"m":[1,2]})"); }, &field), ErrorCode::invalid_argument);
+  EXPECT_EQ(field, "m[0]");
+  EXPECT_EQ(code_of([] { matrix_of(R"({"m":[[1,null]]})"); }, &field), ErrorCode::non_finite);
+  Matrix with_nan = matrix_of(R"({"m":[[1,null]]})", Nulls::as_nan);
+  EXPECT_TRUE(std::isnan(with_nan(0, 1)));
+}
+
+TEST(JsonRead, MalformedBodiesAreInvalidJson) {
+  EXPECT_EQ(code_of([] { Request r = body(""); Body b(r); }), ErrorCode::invalid_json);
+  EXPECT_EQ(code_of([] { Request r = body("[1,2]"); Body b(r); }), ErrorCode::invalid_json);
+  EXPECT_EQ(code_of([] { matrix_of(R"({"m":[[1,2],)"); }), ErrorCode::invalid_json);
+}
+
+TEST(JsonRead, ScalarsCheckRanges) {
+  Request r = body(R"({"n":5,"x":1.5,"s":"abc","b":true})");
+  Body b(r);
+  for (auto kv : b.root()) {
+    std::string_view k = kv.unescaped_key();
+    if (k == "n") {
+      EXPECT_EQ(code_of([&] { read_int(kv.value(), "n", 6, 10); }), ErrorCode::invalid_argument);
+    } else if (k == "x") {
+      EXPECT_EQ(read_number(kv.value(), "x"), 1.5);
+    } else if (k == "s") {
+      EXPECT_EQ(read_string(kv.value(), "s"), "abc");
+    } else {
+      EXPECT_TRUE(read_bool(kv.value(), "b"));
+    }
+  }
+}
+
+TEST(JsonWrite, ShortestRoundTripNumbersAndEscapes) {
+  JsonWriter w;
+  std::vector<double> v{0.1, 1e-300, -2.5, std::nan(""), 3.0};
+  w.begin_object().field("a", "q\"uo\\te\n").key("v").array(v).field("n", std::int64_t(-4));
+  w.field("ok", true).key("z").null().end_object();
+  EXPECT_EQ(w.str(), R"({"a":"q\"uo\\te\n","v":[0.1,1e-300,-2.5,null,3],"n":-4,"ok":true,"z":null})");
+  // Round trip: every double written parses back to the same bits.
+  JsonWriter w2;
+  double x = 0.1 + 0.2;
+  w2.begin_object().field("x", x).end_object();
+  Request r = body(w2.str());
+  Body b(r);
+  for (auto kv : b.root()) EXPECT_EQ(read_number(kv.value(), "x"), x);
+}
+
+TEST(JsonWrite, MatrixIsArrayOfRows) {
+  Matrix m(2, 2);
+  m(0, 0) = 1;
+  m(0, 1) = 2;
+  m(1, 0) = 3;
+  m(1, 1) = 4;
+  JsonWriter w;
+  w.matrix(m);
+  EXPECT_EQ(w.str(), "[[1,2],[3,4]]");
+}
+
+TEST(ErrorMapping, CodesBecomeStatusesAndBodies) {
+  auto res = error_response(std::make_exception_ptr(Error(ErrorCode::not_positive_definite, "covariance is not PSD", "covariance")));
+  EXPECT_EQ(res.status, 400);
+  EXPECT_EQ(res.body, R"({"error":{"code":"SME_NOT_POSITIVE_DEFINITE","message":"covariance is not PSD","field":"covariance"}})");
+  EXPECT_EQ(error_response(std::make_exception_ptr(Error(ErrorCode::infeasible, "x"))).status, 422);
+  EXPECT_EQ(error_response(std::make_exception_ptr(Error(ErrorCode::memory_limit, "x"))).status, 413);
+  EXPECT_EQ(error_response(std::make_exception_ptr(Error(ErrorCode::timeout, "x"))).status, 504);
+  EXPECT_EQ(error_response(std::make_exception_ptr(std::bad_alloc())).status, 413);
+  EXPECT_EQ(error_response(std::make_exception_ptr(std::runtime_error("bug"))).status, 500);
+}
+
+}  // namespace
+}  // namespace sextant::net
