@@ -1,0 +1,109 @@
+// Accelerator ops on the cpu backend (and reference where it is affordable).
+//   cmake --preset bench && cmake --build --preset bench --target accel_bench
+//   build/bench/bench/accel_bench --benchmark_min_time=0.5
+// Each benchmark first checks its result against the reference backend, then times it.
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <random>
+#include <stdexcept>
+
+#include "sextant/accel/ops.hpp"
+
+namespace {
+
+using namespace sextant;
+using accel::Backend;
+
+Matrix returns(std::size_t t, std::size_t n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> nd;
+  Matrix x(t, n);
+  for (std::size_t r = 0; r < t; ++r) {
+    double f = 0.01 * nd(rng);
+    for (std::size_t j = 0; j < n; ++j) x(r, j) = 0.8 * f + 0.012 * nd(rng);
+  }
+  return x;
+}
+
+void check(const Matrix& got, const Matrix& want, double tol, const char* what) {
+  for (std::size_t i = 0; i < got.size(); ++i)
+    if (std::abs(got.data()[i] - want.data()[i]) > tol) throw std::runtime_error(std::string(what) + ": wrong answer");
+}
+
+void BM_Correlation(benchmark::State& state) {
+  const std::size_t n = state.range(0), t = state.range(1);
+  const Backend b = Backend(state.range(2));
+  Matrix x = returns(t, n, 1);
+  if (n <= 500) check(accel::correlation(x, b), accel::correlation(x, Backend::reference), 1e-12, "correlation");
+  for (auto _ : state) benchmark::DoNotOptimize(accel::correlation(x, b));
+  state.counters["GFLOP/s"] = benchmark::Counter(double(n) * (n + 1) * t, benchmark::Counter::kIsIterationInvariantRate,
+                                                 benchmark::Counter::kIs1000);
+}
+BENCHMARK(BM_Correlation)->Args({500, 2520, 1})->Args({1000, 2520, 1})->Args({500, 2520, 0})->Unit(benchmark::kMillisecond);
+
+void BM_Covariance(benchmark::State& state) {
+  const std::size_t n = state.range(0), t = state.range(1);
+  Matrix x = returns(t, n, 2);
+  check(accel::covariance(x, Backend::cpu), accel::covariance(x, Backend::reference), 1e-15, "covariance");
+  for (auto _ : state) benchmark::DoNotOptimize(accel::covariance(x, Backend::cpu));
+  state.counters["GFLOP/s"] = benchmark::Counter(double(n) * (n + 1) * t, benchmark::Counter::kIsIterationInvariantRate,
+                                                 benchmark::Counter::kIs1000);
+}
+BENCHMARK(BM_Covariance)->Args({100, 252})->Args({500, 2520})->Unit(benchmark::kMillisecond);
+
+// DGEMM on correlation's shape (Xᵀ·X): the yardstick for the syrk path.
+void BM_GemmXtX(benchmark::State& state) {
+  const std::size_t n = state.range(0), t = state.range(1);
+  Matrix x = returns(t, n, 3);
+  for (auto _ : state) benchmark::DoNotOptimize(accel::gemm(x, x, accel::Trans::yes, accel::Trans::no, Backend::cpu));
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * n * n * t, benchmark::Counter::kIsIterationInvariantRate,
+                                                 benchmark::Counter::kIs1000);
+}
+BENCHMARK(BM_GemmXtX)->Args({1000, 2520})->Unit(benchmark::kMillisecond);
+
+void BM_Cholesky(benchmark::State& state) {
+  const std::size_t n = state.range(0);
+  Matrix cov = accel::covariance(returns(4 * n, n, 4), Backend::cpu);
+  check(accel::cholesky(cov, Backend::cpu), accel::cholesky(cov, Backend::reference), 1e-12, "cholesky");
+  for (auto _ : state) benchmark::DoNotOptimize(accel::cholesky(cov, Backend::cpu));
+}
+BENCHMARK(BM_Cholesky)->Arg(100)->Arg(500)->Unit(benchmark::kMicrosecond);
+
+void BM_EighTopK(benchmark::State& state) {
+  const std::size_t n = state.range(0);
+  Matrix cov = accel::covariance(returns(4 * n, n, 5), Backend::cpu);
+  for (auto _ : state) benchmark::DoNotOptimize(accel::eigh_topk(cov, 5, Backend::cpu));
+}
+BENCHMARK(BM_EighTopK)->Arg(100)->Arg(500)->Unit(benchmark::kMillisecond);
+
+void BM_Eigh(benchmark::State& state) {
+  const std::size_t n = state.range(0);
+  Matrix cov = accel::covariance(returns(4 * n, n, 6), Backend::cpu);
+  for (auto _ : state) benchmark::DoNotOptimize(accel::eigh(cov, Backend::cpu));
+}
+BENCHMARK(BM_Eigh)->Arg(100)->Arg(500)->Unit(benchmark::kMillisecond);
+
+void BM_QuadForm(benchmark::State& state) {
+  const std::size_t n = state.range(0);
+  Matrix cov = accel::covariance(returns(2 * n, n, 7), Backend::cpu);
+  std::vector<double> w(n, 1.0 / n);
+  for (auto _ : state) benchmark::DoNotOptimize(accel::quad_form(w, cov, Backend::cpu));
+}
+BENCHMARK(BM_QuadForm)->Arg(1000)->Unit(benchmark::kMicrosecond);
+
+void BM_SampleMvn(benchmark::State& state) {
+  const std::size_t rows = state.range(0), d = state.range(1);
+  Matrix l = accel::cholesky(accel::covariance(returns(4 * d, d, 8), Backend::cpu), Backend::cpu);
+  accel::SampleSpec spec;
+  spec.seed = 42;
+  spec.chol = l;
+  check(accel::sample(spec, 64, d, Backend::cpu), accel::sample(spec, 64, d, Backend::reference), 1e-12, "sample");
+  for (auto _ : state) benchmark::DoNotOptimize(accel::sample(spec, rows, d, Backend::cpu));
+  state.counters["scenarios/s"] = benchmark::Counter(double(rows), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_SampleMvn)->Args({100000, 500})->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
