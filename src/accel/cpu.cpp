@@ -111,6 +111,15 @@ class CpuDevice final : public Device {
     detail::sign_normalise_columns(v);
   }
 
+  void eigvalsh(MatrixView a, std::span<double> w) override {
+    const std::size_t n = a.rows;
+    Matrix work = Matrix::copy_of(a);
+    std::vector<double> asc(n);
+    int info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'N', 'L', int(n), work.data(), int(n), asc.data());
+    if (info != 0) fail(ErrorCode::internal, "", "eigvalsh: dsyevd failed to converge (info {})", info);
+    for (std::size_t j = 0; j < n; ++j) w[j] = asc[n - 1 - j];
+  }
+
   void eigh_topk(MatrixView a, std::size_t k, std::span<double> w, MutMatrixView v) override {
     const std::size_t n = a.rows;
     Matrix work = Matrix::copy_of(a);

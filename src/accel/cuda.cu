@@ -203,6 +203,7 @@ class CudaDevice final : public Device {
   void solve(MatrixView, MatrixView, MutMatrixView) override { unsupported(Op::solve); }
   void inverse(MatrixView, MutMatrixView) override { unsupported(Op::inverse); }
   void eigh(MatrixView, std::span<double>, MutMatrixView) override { unsupported(Op::eigh); }
+  void eigvalsh(MatrixView, std::span<double>) override { unsupported(Op::eigvalsh); }
   void eigh_topk(MatrixView, std::size_t, std::span<double>, MutMatrixView) override { unsupported(Op::eigh_topk); }
   double quad_form(std::span<const double>, MatrixView) override { unsupported(Op::quad_form); }
   void batched_gemm(std::size_t, std::size_t, std::size_t, std::size_t, const double*, const double*,

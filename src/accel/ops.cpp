@@ -110,6 +110,13 @@ Eigh eigh(MatrixView a, std::optional<Backend> force) {
   return e;
 }
 
+std::vector<double> eigvalsh(MatrixView a, std::optional<Backend> force) {
+  require_square(a, "eigvalsh");
+  std::vector<double> w(a.rows);
+  run(Op::eigvalsh, a.rows, 16.0 * a.size(), force, [&](Device& d) { d.eigvalsh(a, w); });
+  return w;
+}
+
 Eigh eigh_topk(MatrixView a, std::size_t k, std::optional<Backend> force) {
   require_square(a, "eigh_topk");
   if (k == 0 || k > a.rows)

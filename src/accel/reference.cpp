@@ -274,6 +274,11 @@ struct ReferenceDevice final : Device {
     detail::sign_normalise_columns(v);
   }
 
+  void eigvalsh(MatrixView a, std::span<double> w) override {
+    Matrix v(a.rows, a.rows);
+    eigh(a, w, v.mut());
+  }
+
   void eigh_topk(MatrixView a, std::size_t k, std::span<double> w, MutMatrixView v) override {
     eigh(a, w.first(k), v);  // v has k columns: the full decomposition, truncated
   }

@@ -20,7 +20,7 @@ namespace sextant::accel {
 
 namespace {
 
-constexpr int kCalibrationVersion = 2;
+constexpr int kCalibrationVersion = 3;
 // Equivalent sizes measured per backend. The reference (plain loops) is a candidate only below the
 // seed's SME_MATRIX_THRESHOLD of 64, where a BLAS call's overhead can lose to a loop; above it a
 // noisy measurement (the other core busy) must never send large work to plain loops. The cuda
@@ -73,6 +73,7 @@ std::string_view op_name(Op op) noexcept {
     case Op::solve: return "solve";
     case Op::inverse: return "inverse";
     case Op::eigh: return "eigh";
+    case Op::eigvalsh: return "eigvalsh";
     case Op::eigh_topk: return "eigh_topk";
     case Op::quad_form: return "quad_form";
     case Op::batched_gemm: return "batched_gemm";
@@ -269,6 +270,11 @@ double time_op(Device& d, Op op, std::size_t s, std::mt19937_64& rng) {
       Matrix a = spd(s, rng), v(s, s);
       std::vector<double> w(s);
       return time_best([&] { d.eigh(a, w, v.mut()); });
+    }
+    case Op::eigvalsh: {
+      Matrix a = spd(s, rng);
+      std::vector<double> w(s);
+      return time_best([&] { d.eigvalsh(a, w); });
     }
     case Op::eigh_topk: {
       std::size_t k = std::min<std::size_t>(5, s);

@@ -47,11 +47,13 @@ std::vector<EngineSpec> select_engines(const std::string& list) {
 namespace {
 
 // The stream engine's GET / and its engine list (the page polls it).
-void add_dashboard_routes(net::RouteTable& table, std::shared_ptr<net::EngineRegistry> registry, std::string host) {
+void add_dashboard_routes(net::RouteTable& table, std::weak_ptr<net::EngineRegistry> weak, std::string host) {
   table.add("GET", "/", [](const net::Request&) {
     return net::Response::text(std::string(kDashboardHtml), "text/html; charset=utf-8");
   });
-  table.add("GET", "/api/v1/engines", [registry, host](const net::Request&) {
+  table.add("GET", "/api/v1/engines", [weak, host](const net::Request&) {
+    auto registry = weak.lock();
+    if (!registry) fail(ErrorCode::internal, "", "the engine registry is gone (shutting down)");
     net::JsonWriter w(512);
     w.begin_object().key("engines").begin_array();
     for (const auto& e : registry->all()) {

@@ -187,22 +187,31 @@ std::string performance_json(const EngineEntry& e, const EngineRegistry& reg) {
 }  // namespace
 
 void add_common_routes(RouteTable& table, const std::string& engine, std::shared_ptr<EngineRegistry> registry) {
-  table.add("GET", "/health", [engine, registry](const Request&) {
+  // Handlers hold the registry weakly: the registry holds the route tables, so a strong reference
+  // here would be a cycle that outlives the servers.
+  std::weak_ptr<EngineRegistry> weak = registry;
+  auto reg = [weak]() {
+    auto r = weak.lock();
+    if (!r) fail(ErrorCode::internal, "", "the engine registry is gone (shutting down)");
+    return r;
+  };
+  table.add("GET", "/health", [engine, reg](const Request&) {
     JsonWriter w(96);
     w.begin_object().field("status", "ok").field("engine", std::string_view(engine));
-    w.field("uptime_s", registry->uptime_s()).end_object();
+    w.field("uptime_s", reg()->uptime_s()).end_object();
     return Response::json(w.take());
   });
-  table.add("GET", "/metrics", [engine, registry](const Request&) {
-    return Response::text(prometheus(engine, *registry), "text/plain; version=0.0.4; charset=utf-8");
+  table.add("GET", "/metrics", [engine, reg](const Request&) {
+    return Response::text(prometheus(engine, *reg()), "text/plain; version=0.0.4; charset=utf-8");
   });
   table.add("GET", "/api/v1/sme/status", [](const Request&) { return Response::json(status_json()); });
-  table.add("GET", "/api/v1/sme/metrics", [registry](const Request&) { return Response::json(sme_metrics_json(*registry)); });
-  table.add("GET", "/api/v1/sme/engines/{name}/performance", [registry](const Request& req) {
+  table.add("GET", "/api/v1/sme/metrics", [reg](const Request&) { return Response::json(sme_metrics_json(*reg())); });
+  table.add("GET", "/api/v1/sme/engines/{name}/performance", [reg](const Request& req) {
     std::string name(req.param("name"));
-    auto e = registry->find(name);
+    auto r = reg();
+    auto e = r->find(name);
     if (!e) fail(ErrorCode::not_found, "name", "engine '{}' is not running in this process", name);
-    return Response::json(performance_json(*e, *registry));
+    return Response::json(performance_json(*e, *r));
   });
 }
 

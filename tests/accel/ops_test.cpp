@@ -188,3 +188,17 @@ TEST(Errors, SingularSolveIsReported) {
 
 }  // namespace
 }  // namespace sextant::accel
+
+namespace sextant::accel {
+namespace {
+TEST(Eigvalsh, EqualsTheEigenvaluesOfEigh) {
+  Matrix a = correlation(test::random_returns(300, 40, 77), Backend::cpu);
+  auto full = eigh(a, Backend::cpu);
+  for (Backend b : {Backend::reference, Backend::cpu}) {
+    auto w = eigvalsh(a, b);
+    ASSERT_EQ(w.size(), 40u);
+    for (std::size_t j = 0; j < 40; ++j) EXPECT_NEAR(w[j], full.values[j], 1e-12);
+  }
+}
+}  // namespace
+}  // namespace sextant::accel

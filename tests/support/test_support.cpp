@@ -53,6 +53,10 @@ Matrix dow_log_returns() {
   return analytics::returns_from_prices(p.values, analytics::ReturnsType::log);
 }
 
+Matrix dow_log_returns_numpy() {
+  return data::read_csv_panel(data_path("golden/dowjones30_log_returns_numpy.csv")).values;
+}
+
 simdjson::dom::element golden(const std::string& relative) {
   static std::map<std::string, std::pair<std::unique_ptr<simdjson::dom::parser>, simdjson::dom::element>> cache;
   auto it = cache.find(relative);

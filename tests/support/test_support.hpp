@@ -23,6 +23,9 @@ Matrix random_spd(std::size_t n, std::uint64_t seed);
 //! Dow Jones 30 daily log returns (2528 × 30), as the golden file defines them.
 Matrix dow_log_returns();
 
+//! The same returns as numpy computed them (data/golden/dowjones30_log_returns_numpy.csv).
+Matrix dow_log_returns_numpy();
+
 //! Parsed golden JSON document (kept alive for the process).
 simdjson::dom::element golden(const std::string& relative);
 std::vector<double> numbers(simdjson::dom::element array);

@@ -32,6 +32,7 @@ enum class Op : int {
   solve,
   inverse,
   eigh,
+  eigvalsh,
   eigh_topk,
   quad_form,
   batched_gemm,
@@ -75,6 +76,8 @@ struct Device {
   virtual void inverse(MatrixView a, MutMatrixView out) = 0;
   //! Full symmetric eigendecomposition: w (n), v (n×n).
   virtual void eigh(MatrixView a, std::span<double> w, MutMatrixView v) = 0;
+  //! All eigenvalues of symmetric a, descending, without eigenvectors.
+  virtual void eigvalsh(MatrixView a, std::span<double> w) = 0;
   //! The k largest eigenpairs: w (k), v (n×k).
   virtual void eigh_topk(MatrixView a, std::size_t k, std::span<double> w, MutMatrixView v) = 0;
   //! xᵀ a x for symmetric a.

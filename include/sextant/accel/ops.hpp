@@ -27,6 +27,8 @@ Matrix cholesky(MatrixView a, std::optional<Backend> force = std::nullopt);
 Matrix solve(MatrixView a, MatrixView b, std::optional<Backend> force = std::nullopt);
 Matrix inverse(MatrixView a, std::optional<Backend> force = std::nullopt);
 Eigh eigh(MatrixView a, std::optional<Backend> force = std::nullopt);
+//! Eigenvalues only, descending: cheaper than eigh when the vectors are not needed.
+std::vector<double> eigvalsh(MatrixView a, std::optional<Backend> force = std::nullopt);
 Eigh eigh_topk(MatrixView a, std::size_t k, std::optional<Backend> force = std::nullopt);
 double quad_form(std::span<const double> x, MatrixView a, std::optional<Backend> force = std::nullopt);
 //! c_i = a_i·b_i for `count` packed m×k and k×n products; returns the count·m × n stack of results.

@@ -1,0 +1,111 @@
+#include "sextant/analytics/covariance.hpp"
+
+#include <cmath>
+
+#include "sextant/accel/ops.hpp"
+#include "sextant/core/error.hpp"
+
+namespace sextant::analytics {
+
+CovarianceEstimator parse_covariance_estimator(std::string_view s, std::string_view field) {
+  if (s == "sample") return CovarianceEstimator::sample;
+  if (s == "ledoit_wolf") return CovarianceEstimator::ledoit_wolf;
+  if (s == "ewma") return CovarianceEstimator::ewma;
+  if (s == "semi") return CovarianceEstimator::semi;
+  fail(ErrorCode::invalid_argument, std::string(field),
+       "'{}' must be \"sample\", \"ledoit_wolf\", \"ewma\" or \"semi\", got \"{}\"", field, s);
+}
+
+std::string_view estimator_name(CovarianceEstimator e) {
+  switch (e) {
+    case CovarianceEstimator::sample: return "sample";
+    case CovarianceEstimator::ledoit_wolf: return "ledoit_wolf";
+    case CovarianceEstimator::ewma: return "ewma";
+    case CovarianceEstimator::semi: return "semi";
+  }
+  return "?";
+}
+
+namespace {
+
+CovarianceResult ledoit_wolf(MatrixView x) {
+  const std::size_t t = x.rows, p = x.cols;
+  const double n = double(t);
+  // Biased empirical covariance from the ddof-1 one: same centring, one syrk.
+  Matrix emp = accel::covariance(x);
+  for (double& v : emp.flat()) v *= (n - 1) / n;
+  double trace = 0, delta_sum = 0;
+  for (std::size_t i = 0; i < p; ++i) trace += emp(i, i);
+  for (double v : emp.flat()) delta_sum += v * v;  // Σ (XᵀX)² / n²
+  const double mu = trace / double(p);
+  // Σ_ij (X²ᵀX²)_ij = Σ_t (Σ_i x_ti²)² on centred x: O(T·N), no N² product needed.
+  std::vector<double> mean(p, 0.0);
+  for (std::size_t r = 0; r < t; ++r)
+    for (std::size_t j = 0; j < p; ++j) mean[j] += x(r, j);
+  for (double& m : mean) m /= n;
+  double beta_sum = 0;
+  for (std::size_t r = 0; r < t; ++r) {
+    double s = 0;
+    for (std::size_t j = 0; j < p; ++j) {
+      double c = x(r, j) - mean[j];
+      s += c * c;
+    }
+    beta_sum += s * s;
+  }
+  double beta = (beta_sum / n - delta_sum) / (double(p) * n);
+  double delta = (delta_sum - 2.0 * mu * trace + double(p) * mu * mu) / double(p);
+  beta = std::min(beta, delta);
+  const double shrinkage = beta == 0.0 ? 0.0 : beta / delta;
+  for (std::size_t i = 0; i < p; ++i)
+    for (std::size_t j = 0; j < p; ++j) emp(i, j) = (1.0 - shrinkage) * emp(i, j) + (i == j ? shrinkage * mu : 0.0);
+  return {std::move(emp), shrinkage};
+}
+
+// S_T = λ^m S_0 + (1-λ) Σ_k λ^(m-1-k) r_k r_kᵀ over the m rows after the seed: the recursion in
+// closed form, so the update is one gemm on rows scaled by sqrt((1-λ) λ^(m-1-k)).
+CovarianceResult ewma(MatrixView x, double lambda, std::size_t seed_rows) {
+  if (!(lambda > 0.0 && lambda < 1.0))
+    fail(ErrorCode::invalid_argument, "lambda", "'lambda' must be in (0, 1), got {}", lambda);
+  if (seed_rows < 2 || seed_rows > x.rows)
+    fail(ErrorCode::invalid_argument, "seed_rows", "'seed_rows' must be in [2, {}] (the number of rows), got {}",
+         x.rows, seed_rows);
+  Matrix s = accel::covariance(MatrixView(x.data, seed_rows, x.cols, x.ld));
+  const std::size_t m = x.rows - seed_rows;
+  if (m == 0) return {std::move(s), std::nullopt};
+  Matrix y(m, x.cols);
+  for (std::size_t k = 0; k < m; ++k) {
+    double w = std::sqrt((1.0 - lambda) * std::pow(lambda, double(m - 1 - k)));
+    const double* r = x.row(seed_rows + k);
+    for (std::size_t j = 0; j < x.cols; ++j) y(k, j) = w * r[j];
+  }
+  Matrix update = accel::gemm(y, y, accel::Trans::yes, accel::Trans::no);
+  const double decay = std::pow(lambda, double(m));
+  for (std::size_t i = 0; i < s.size(); ++i) s.data()[i] = decay * s.data()[i] + update.data()[i];
+  return {std::move(s), std::nullopt};
+}
+
+CovarianceResult semi(MatrixView x, double benchmark) {
+  Matrix d(x.rows, x.cols);
+  for (std::size_t r = 0; r < x.rows; ++r)
+    for (std::size_t j = 0; j < x.cols; ++j) d(r, j) = std::min(x(r, j) - benchmark, 0.0);
+  Matrix s = accel::gemm(d, d, accel::Trans::yes, accel::Trans::no);
+  for (double& v : s.flat()) v /= double(x.rows);
+  return {std::move(s), std::nullopt};
+}
+
+}  // namespace
+
+CovarianceResult estimate_covariance(MatrixView x, const CovarianceOptions& opt) {
+  if (x.rows < 2 || x.cols == 0)
+    fail(ErrorCode::dimension_mismatch, "returns", "covariance needs at least 2 rows and 1 column, got {}×{}", x.rows,
+         x.cols);
+  switch (opt.estimator) {
+    case CovarianceEstimator::sample: return {accel::covariance(x), std::nullopt};
+    case CovarianceEstimator::ledoit_wolf: return ledoit_wolf(x);
+    case CovarianceEstimator::ewma: return ewma(x, opt.lambda, opt.seed_rows);
+    case CovarianceEstimator::semi: return semi(x, opt.benchmark);
+  }
+  return {};
+}
+
+}  // namespace sextant::analytics

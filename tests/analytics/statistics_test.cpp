@@ -1,0 +1,226 @@
+// Analytics statistics against numpy / pandas / scikit-learn (dowjones30_analytics.json) and hand cases.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "sextant/analytics/correlation.hpp"
+#include "sextant/analytics/covariance.hpp"
+#include "sextant/analytics/pca.hpp"
+#include "sextant/core/error.hpp"
+#include "support/test_support.hpp"
+
+namespace sextant::analytics {
+namespace {
+
+constexpr const char* kGolden = "golden/dowjones30_analytics.json";
+
+void expect_matrix(const Matrix& got, const std::vector<double>& want, double rel, const char* name) {
+  ASSERT_EQ(got.size(), want.size()) << name;
+  double scale = 0;
+  for (double v : want) scale = std::max(scale, std::abs(v));
+  for (std::size_t i = 0; i < got.size(); ++i)
+    ASSERT_LE(std::abs(got.data()[i] - want[i]), rel * std::max(std::abs(want[i]), 1e-3 * scale))
+        << name << "[" << i << "]: " << got.data()[i] << " vs " << want[i];
+}
+
+class DowStatistics : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { returns_ = new Matrix(test::dow_log_returns()); }
+  static void TearDownTestSuite() { delete returns_; }
+  static Matrix* returns_;
+};
+Matrix* DowStatistics::returns_ = nullptr;
+
+// Ranks depend on exact ties, so Spearman is fed numpy's own returns (see the oracle script).
+TEST_F(DowStatistics, SpearmanMatchesPandas) {
+  expect_matrix(correlation(test::dow_log_returns_numpy(), CorrelationMethod::spearman),
+                test::numbers(test::golden(kGolden)["spearman_correlation"]), 1e-10, "spearman");
+}
+
+TEST_F(DowStatistics, LogReturnsMatchNumpyToOneUlpOfLogPrice) {
+  Matrix numpy = test::dow_log_returns_numpy();
+  EXPECT_LE(test::max_abs_diff(*returns_, numpy), 1e-15);
+}
+
+TEST_F(DowStatistics, PearsonMatchesNumpy) {
+  expect_matrix(correlation(*returns_, CorrelationMethod::pearson),
+                test::numbers(test::golden(kGolden)["pearson_correlation"]), 1e-10, "pearson");
+}
+
+TEST_F(DowStatistics, LedoitWolfMatchesScikitLearn) {
+  CovarianceOptions opt;
+  opt.estimator = CovarianceEstimator::ledoit_wolf;
+  auto r = estimate_covariance(*returns_, opt);
+  ASSERT_TRUE(r.shrinkage.has_value());
+  double want = double(test::golden(kGolden)["ledoit_wolf_shrinkage"]);
+  EXPECT_LE(std::abs(*r.shrinkage - want), 1e-10 * want) << *r.shrinkage << " vs " << want;
+  expect_matrix(r.covariance, test::numbers(test::golden(kGolden)["ledoit_wolf_covariance"]), 1e-10, "ledoit_wolf");
+}
+
+TEST_F(DowStatistics, EwmaMatchesTheRecursion) {
+  CovarianceOptions opt;
+  opt.estimator = CovarianceEstimator::ewma;
+  opt.lambda = 0.94;
+  opt.seed_rows = 20;
+  expect_matrix(estimate_covariance(*returns_, opt).covariance,
+                test::numbers(test::golden(kGolden)["ewma_covariance_lambda_0.94_final"]), 1e-10, "ewma");
+}
+
+TEST_F(DowStatistics, PcaOnCovarianceMatchesTheExactOracle) {
+  auto g = test::golden("golden/dowjones30_pca_exact.json");
+  PcaOptions opt;
+  opt.n_factors = 5;
+  opt.factor_returns = true;
+  auto r = pca(*returns_, opt);
+  auto values = test::numbers(g["eigenvalues_top5"]), ratios = test::numbers(g["explained_variance_ratio_top5"]);
+  double cum = 0;
+  for (std::size_t k = 0; k < 5; ++k) {
+    EXPECT_LE(std::abs(r.eigenvalues[k] - values[k]), 1e-10 * values[k]);
+    EXPECT_LE(std::abs(r.explained_variance_ratio[k] - ratios[k]), 1e-10 * ratios[k]);
+    cum += ratios[k];
+    EXPECT_NEAR(r.cumulative_variance_ratio[k], cum, 1e-12);
+  }
+  ASSERT_TRUE(r.factor_returns.has_value());
+  ASSERT_EQ(r.factor_returns->rows(), returns_->rows());
+  // Factor returns are uncorrelated with variances equal to the eigenvalues.
+  Matrix f = *r.factor_returns;
+  for (std::size_t a = 0; a < 5; ++a)
+    for (std::size_t b = 0; b < 5; ++b) {
+      double s = 0;
+      for (std::size_t t = 0; t < f.rows(); ++t) s += f(t, a) * f(t, b);
+      s /= double(f.rows() - 1);
+      EXPECT_NEAR(s, a == b ? values[a] : 0.0, 1e-12);
+    }
+}
+
+TEST(Kendall, TauBHandCases) {
+  std::vector<double> x{1, 2, 3, 4, 5}, y{5, 6, 7, 8, 7}, rev{5, 4, 3, 2, 1};
+  EXPECT_DOUBLE_EQ(kendall_tau_b(x, x), 1.0);
+  EXPECT_DOUBLE_EQ(kendall_tau_b(x, rev), -1.0);
+  // scipy.stats.kendalltau([1,2,3,4,5],[5,6,7,8,7]) = 0.7378647873726218 (tau-b, one tie in y)
+  EXPECT_NEAR(kendall_tau_b(x, y), 0.7378647873726218, 1e-15);
+  // scipy.stats.kendalltau([1,1,2,2,3],[1,2,1,3,3]) = 0.49999999999999994 (ties on both sides)
+  std::vector<double> a{1, 1, 2, 2, 3}, b{1, 2, 1, 3, 3};
+  EXPECT_NEAR(kendall_tau_b(a, b), 0.5, 1e-15);
+  std::vector<double> constant{2, 2, 2, 2, 2};
+  EXPECT_TRUE(std::isnan(kendall_tau_b(x, constant)));
+}
+
+TEST(Kendall, KnightEqualsTheQuadraticDefinition) {
+  Matrix x = test::random_returns(300, 3, 17);
+  for (std::size_t t = 0; t < 300; t += 7) x(t, 1) = x(t, 0);  // some ties across columns
+  for (std::size_t t = 0; t < 300; t += 5) x(t, 2) = 0.0;      // ties within a column
+  Matrix c = correlation(x, CorrelationMethod::kendall);
+  for (std::size_t i = 0; i < 3; ++i)
+    for (std::size_t j = 0; j < 3; ++j) {
+      if (i == j) continue;
+      double conc = 0, disc = 0, tx = 0, ty = 0;
+      for (std::size_t p = 0; p < 300; ++p)
+        for (std::size_t q = p + 1; q < 300; ++q) {
+          double dx = x(p, i) - x(q, i), dy = x(p, j) - x(q, j);
+          if (dx == 0 && dy == 0) continue;
+          if (dx == 0) tx += 1;
+          else if (dy == 0) ty += 1;
+          else if ((dx > 0) == (dy > 0)) conc += 1;
+          else disc += 1;
+        }
+      double tau = (conc - disc) / std::sqrt((conc + disc + tx) * (conc + disc + ty));
+      EXPECT_NEAR(c(i, j), tau, 1e-14);
+    }
+}
+
+TEST(Missing, PairwiseCompleteMatchesDroppingRowsPerPair) {
+  Matrix x = test::random_returns(50, 3, 23);
+  x(3, 0) = std::nan("");
+  x(10, 1) = std::nan("");
+  x(11, 2) = std::nan("");
+  for (auto method : {CorrelationMethod::pearson, CorrelationMethod::spearman, CorrelationMethod::kendall}) {
+    Matrix c = correlation(x, method, Missing::pairwise);
+    // Pair (0, 1) uses the rows where both are present: drop rows 3 and 10.
+    Matrix sub(48, 2);
+    std::size_t r = 0;
+    for (std::size_t t = 0; t < 50; ++t)
+      if (t != 3 && t != 10) {
+        sub(r, 0) = x(t, 0);
+        sub(r, 1) = x(t, 1);
+        ++r;
+      }
+    EXPECT_NEAR(c(0, 1), correlation(sub, method)(0, 1), 1e-14);
+    EXPECT_EQ(c(0, 1), c(1, 0));
+    EXPECT_EQ(c(2, 2), 1.0);
+  }
+}
+
+TEST(Missing, ColumnWithTooFewValuesGivesNaN) {
+  Matrix x = test::random_returns(5, 2, 1);
+  for (std::size_t t = 1; t < 5; ++t) x(t, 1) = std::nan("");
+  Matrix c = correlation(x, CorrelationMethod::pearson, Missing::pairwise);
+  EXPECT_TRUE(std::isnan(c(0, 1)));
+  EXPECT_TRUE(std::isnan(c(1, 1)));
+  EXPECT_EQ(c(0, 0), 1.0);
+}
+
+TEST(Summary, EigenvaluesConditionAndAverage) {
+  Matrix c = Matrix::identity(3);
+  c(0, 1) = c(1, 0) = 0.5;
+  auto s = summarize(c);
+  ASSERT_EQ(s.eigenvalues.size(), 3u);
+  EXPECT_NEAR(s.eigenvalues[0], 1.5, 1e-14);
+  EXPECT_NEAR(s.eigenvalues[2], 0.5, 1e-14);
+  ASSERT_TRUE(s.condition_number.has_value());
+  EXPECT_NEAR(*s.condition_number, 3.0, 1e-13);
+  EXPECT_NEAR(s.average_correlation, 1.0 / 6.0, 1e-15);
+  Matrix singular(2, 2, 1.0);
+  EXPECT_FALSE(summarize(singular).condition_number.has_value());
+}
+
+TEST(Rolling, EachWindowEqualsTheCorrelationOfItsRows) {
+  Matrix x = test::random_returns(40, 4, 3);
+  auto r = rolling_correlation(x, 10, 5, CorrelationMethod::pearson);
+  ASSERT_EQ(r.end_rows.size(), 7u);  // ends 9, 14, ..., 39
+  EXPECT_EQ(r.end_rows.back(), 39u);
+  Matrix last = correlation(MatrixView(x.row(30), 10, 4), CorrelationMethod::pearson);
+  EXPECT_LT(test::max_abs_diff(r.matrices.back(), last), 1e-15);
+  EXPECT_THROW(rolling_correlation(x, 41, 1, CorrelationMethod::pearson), Error);
+  EXPECT_THROW(rolling_correlation(x, 10, 0, CorrelationMethod::pearson), Error);
+}
+
+TEST(Covariance, SemiCovarianceByHand) {
+  Matrix x(4, 2);
+  double v[] = {0.01, -0.02, -0.03, 0.01, 0.02, -0.01, -0.01, -0.04};
+  std::copy(v, v + 8, x.data());
+  CovarianceOptions opt;
+  opt.estimator = CovarianceEstimator::semi;
+  Matrix s = estimate_covariance(x, opt).covariance;
+  // downside parts: col0 {0,-0.03,0,-0.01}, col1 {-0.02,0,-0.01,-0.04}
+  EXPECT_NEAR(s(0, 0), (0.0009 + 0.0001) / 4, 1e-18);
+  EXPECT_NEAR(s(1, 1), (0.0004 + 0.0001 + 0.0016) / 4, 1e-18);
+  EXPECT_NEAR(s(0, 1), (0.01 * 0.04) / 4, 1e-18);
+}
+
+TEST(Covariance, BadParametersNameTheirField) {
+  Matrix x = test::random_returns(30, 3, 4);
+  CovarianceOptions opt;
+  opt.estimator = CovarianceEstimator::ewma;
+  opt.lambda = 1.5;
+  try {
+    estimate_covariance(x, opt);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.field(), "lambda");
+  }
+  opt.lambda = 0.9;
+  opt.seed_rows = 31;
+  try {
+    estimate_covariance(x, opt);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.field(), "seed_rows");
+  }
+  PcaOptions p;
+  p.n_factors = 4;
+  EXPECT_THROW(pca(x, p), Error);
+}
+
+}  // namespace
+}  // namespace sextant::analytics
