@@ -1,0 +1,78 @@
+// The analytics endpoints through the real server: answers, and a 400 naming the field for bad input.
+#include <gtest/gtest.h>
+
+#include "integration/http_client.hpp"
+
+namespace sextant::test {
+namespace {
+
+bool contains(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
+
+class AnalyticsHttp : public ::testing::Test {
+ protected:
+  void SetUp() override { server_ = std::make_unique<ServerProcess>(std::vector<std::string>{"--engines", "analytics,portfolio"}); }
+  HttpResult post(const std::string& path, const std::string& body) { return http(server_->port(8100), "POST", path, body); }
+  void expect_400(const std::string& path, const std::string& body, const std::string& field) {
+    auto r = post(path, body);
+    EXPECT_EQ(r.status, 400) << body << " -> " << r.body;
+    EXPECT_TRUE(contains(r.body, "\"field\":\"" + field + "\"")) << body << " -> " << r.body;
+  }
+  std::unique_ptr<ServerProcess> server_;
+};
+
+const std::string kReturns = R"([[0.01,0.02,-0.01],[-0.02,0.01,0.0],[0.015,-0.005,0.02],[0.0,0.01,-0.01],[0.03,0.02,0.01]])";
+
+TEST_F(AnalyticsHttp, CorrelationMethodsAndSummary) {
+  for (std::string m : {"pearson", "spearman", "kendall"}) {
+    auto r = post("/correlation", R"({"returns":)" + kReturns + R"(,"method":")" + m + "\"}");
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_TRUE(contains(r.body, "\"eigenvalues\":[")) << r.body;
+    EXPECT_TRUE(contains(r.body, "\"condition_number\":")) << r.body;
+    EXPECT_TRUE(contains(r.body, "\"method\":\"" + m + "\"")) << r.body;
+  }
+  auto r = post("/correlation", R"({"prices":[[100,50],[101,49],[103,50],[102,52]],"returns_type":"simple"})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(contains(r.body, "\"n_observations\":3")) << r.body;
+}
+
+TEST_F(AnalyticsHttp, PairwiseMissingAndRolling) {
+  auto r = post("/correlation", R"({"returns":[[0.01,null],[0.02,0.01],[-0.01,0.03],[0.0,-0.01]],"missing":"pairwise"})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  r = post("/correlation", R"({"returns":)" + kReturns + R"(,"window":3,"step":1})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(contains(r.body, "\"rolling\":[{\"end_row\":2,")) << r.body;
+  EXPECT_TRUE(contains(r.body, "{\"end_row\":4,")) << r.body;
+}
+
+TEST_F(AnalyticsHttp, CovarianceEstimatorsAndFactorLoading) {
+  for (std::string e : {"sample", "ledoit_wolf", "ewma", "semi"}) {
+    auto r = post("/covariance", R"({"returns":)" + kReturns + R"(,"estimator":")" + e + R"(","seed_rows":2})");
+    EXPECT_EQ(r.status, 200) << e << ": " << r.body;
+    EXPECT_TRUE(contains(r.body, "\"covariance_matrix\":[[")) << r.body;
+  }
+  EXPECT_TRUE(contains(post("/covariance", R"({"returns":)" + kReturns + R"(,"estimator":"ledoit_wolf"})").body, "\"shrinkage\":"));
+  auto r = post("/factor-loading", R"({"returns":)" + kReturns + R"(,"n_factors":2,"factor_returns":true})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(contains(r.body, "\"loadings\":[[")) << r.body;
+  EXPECT_TRUE(contains(r.body, "\"cumulative_variance_ratio\":[")) << r.body;
+  EXPECT_TRUE(contains(r.body, "\"factor_returns\":[[")) << r.body;
+}
+
+TEST_F(AnalyticsHttp, BadInputIs400NamingTheField) {
+  expect_400("/correlation", R"({"returns":[[0.01,0.02],[0.03]]})", "returns[1]");              // ragged
+  expect_400("/correlation", R"({"returns":[[0.01,null],[0.02,0.01],[0.0,0.0]]})", "returns");  // NaN not allowed
+  expect_400("/correlation", R"({"returns":[[0.01,0.02]]})", "returns");                        // T < 2
+  expect_400("/correlation", R"({"returns":[]})", "returns");                                   // empty
+  expect_400("/correlation", R"({"returns":)" + kReturns + R"(,"method":"bogus"})", "method");   // unknown name
+  expect_400("/correlation", R"({"returns":)" + kReturns + R"(,"window":9})", "window");        // window > T
+  expect_400("/correlation", R"({"returns":)" + kReturns + R"(,"precision":"fp16"})", "precision");
+  expect_400("/covariance", R"({"returns":)" + kReturns + R"(,"estimator":"magic"})", "estimator");
+  expect_400("/covariance", R"({"returns":)" + kReturns + R"(,"estimator":"ewma","lambda":1.2})", "lambda");
+  expect_400("/factor-loading", R"({"returns":)" + kReturns + R"(,"n_factors":4})", "n_factors");
+  expect_400("/factor-loading", R"({"returns":)" + kReturns + R"(,"n_facters":2})", "n_facters");
+  expect_400("/correlation", R"({"prices":[[100,-1],[101,2]]})", "prices");
+  EXPECT_EQ(http(server_->port(8100), "GET", "/health").status, 200) << "the server carries on";
+}
+
+}  // namespace
+}  // namespace sextant::test
