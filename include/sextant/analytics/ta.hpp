@@ -1,0 +1,63 @@
+#pragma once
+// TA-Lib-compatible indicators: TA-Lib's function names, optIn... parameter names and defaults,
+// output names, lookback and seeding (classic EMA: seeded with the SMA of the first period).
+// Every output is aligned to the input rows; rows before begIndex (= the lookback) are NaN.
+//
+// Conventions worth knowing (TA-Lib's, kept exactly; docs/conventions.md lists them all):
+//  - EMA-family seeds: the first value is the SMA of the `period` inputs ending at the first output.
+//    MACD seeds its fast EMA so that it starts with the slow one (TA-Lib's, not the textbook MACD).
+//  - Wilder smoothing (RSI, ATR, ADX, +DM/-DM): first value a sum or mean of the first window, then
+//    x_t = x_{t-1} - x_{t-1}/n + v_t (sums) or (x_{t-1}(n-1) + v_t)/n (means).
+//  - Standard deviations are population (divide by n).
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sextant::analytics::ta {
+
+//! The price series a function reads. Single-input functions read `real` (close by default).
+struct Inputs {
+  std::span<const double> open, high, low, close, volume;
+  std::span<const double> real, real1;  //!< generic inputs (real1: second series of BETA, CORREL, ADD...)
+  std::size_t size() const;
+};
+
+struct ParamDef {
+  std::string_view name;   //!< TA-Lib's, e.g. "optInTimePeriod"
+  std::string_view alias;  //!< ta-lib-python's, e.g. "timeperiod"
+  double default_value;
+  double min, max;
+  bool integer;
+};
+
+struct FunctionDef;
+using LookbackFn = int (*)(const double* params);
+using ComputeFn = void (*)(const Inputs& in, const double* params, double* const* out);
+
+struct FunctionDef {
+  std::string_view name;                  //!< "RSI"
+  std::string_view group;                 //!< "Momentum Indicators", ...
+  std::vector<std::string_view> inputs;   //!< "open","high","low","close","volume","real","real1"
+  std::vector<ParamDef> params;
+  std::vector<std::string_view> outputs;  //!< "outReal", "outMACD", ...
+  bool integer_output = false;            //!< outInteger (index and pattern functions)
+  LookbackFn lookback;
+  ComputeFn compute;  //!< writes rows >= lookback of each output; the caller fills NaN before
+};
+
+//! Every function this build implements, in TA-Lib's group order.
+const std::vector<FunctionDef>& functions();
+//! By TA-Lib name (case-insensitive); null when unknown.
+const FunctionDef* find(std::string_view name);
+
+struct Result {
+  int beg_index = 0;                        //!< = lookback; may exceed the row count (then all NaN)
+  std::vector<std::vector<double>> outputs;  //!< one per FunctionDef::outputs, each aligned to the rows
+};
+
+//! Runs a function over whole series. `params` holds one value per ParamDef, in order; it is
+//! checked against each ParamDef's range (Error naming the parameter). Inputs must share one length.
+Result run(const FunctionDef& f, const Inputs& in, std::span<const double> params);
+
+}  // namespace sextant::analytics::ta

@@ -1,0 +1,68 @@
+#pragma once
+// Building blocks shared by the TA-Lib function files: moving averages with TA-Lib's seeding,
+// the true range, and window extrema. All write only rows >= their first output row.
+#include <cmath>
+#include <cstddef>
+#include <vector>
+
+namespace sextant::analytics::ta::k {
+
+// TA_IS_ZERO: TA-Lib treats |v| < 1e-8 as zero in its divisions.
+inline bool is_zero(double v) { return -0.00000001 < v && v < 0.00000001; }
+
+//! Simple moving average of x[0..n) with the first output at row period-1+first (first: first valid row).
+inline void sma(const double* x, std::size_t n, int period, std::size_t first, double* out) {
+  if (first + period > n) return;
+  double sum = 0;
+  for (std::size_t i = first; i < first + period - 1; ++i) sum += x[i];
+  std::size_t trailing = first;
+  for (std::size_t t = first + period - 1; t < n; ++t) {
+    sum += x[t];
+    out[t] = sum / period;
+    sum -= x[trailing++];
+  }
+}
+
+//! TA-Lib's INT_EMA: the first output at row `start` is the SMA of x[start-period+1 .. start], then
+//! e = (x - e)·k + e. `start` must be >= period-1 and the inputs before it valid from start-period+1.
+inline void ema_from(const double* x, std::size_t n, int period, double k, std::size_t start, double* out) {
+  if (start >= n) return;
+  double e = 0;
+  for (std::size_t i = start + 1 - period; i <= start; ++i) e += x[i];
+  e /= period;
+  out[start] = e;
+  for (std::size_t t = start + 1; t < n; ++t) {
+    e = (x[t] - e) * k + e;
+    out[t] = e;
+  }
+}
+
+inline double ema_k(int period) { return 2.0 / (period + 1); }
+
+//! WMA with weights 1..period (newest heaviest).
+inline void wma(const double* x, std::size_t n, int period, std::size_t first, double* out) {
+  const double divider = period * (period + 1) / 2.0;
+  for (std::size_t t = first + period - 1; t < n; ++t) {
+    double s = 0;
+    for (int i = 0; i < period; ++i) s += x[t - i] * (period - i);
+    out[t] = s / divider;
+  }
+}
+
+//! TA-Lib's TRUE_RANGE for bar t given the previous close.
+inline double true_range(double high, double low, double prev_close) {
+  double r = high - low;
+  double a = std::fabs(high - prev_close);
+  if (a > r) r = a;
+  a = std::fabs(low - prev_close);
+  if (a > r) r = a;
+  return r;
+}
+
+//! TA-Lib's MA by type: 0 SMA, 1 EMA, 2 WMA, 3 DEMA, 4 TEMA, 5 TRIMA. `first` is the first valid row
+//! of x; returns the first output row (or n when there is none). Other types throw (not in this build).
+std::size_t moving_average(const double* x, std::size_t n, int period, int ma_type, std::size_t first, double* out);
+//! Lookback of moving_average for a type.
+int ma_lookback(int period, int ma_type);
+
+}  // namespace sextant::analytics::ta::k

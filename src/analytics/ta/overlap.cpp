@@ -1,0 +1,174 @@
+// Overlap studies: SMA, EMA, WMA, DEMA, TEMA, TRIMA, MA, BBANDS, MIDPOINT, MIDPRICE, ACCBANDS.
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "kernels.hpp"
+#include "sextant/core/error.hpp"
+#include "table.hpp"
+
+namespace sextant::analytics::ta {
+
+namespace k {
+
+int ma_lookback(int period, int ma_type) {
+  if (period <= 1) return 0;
+  switch (ma_type) {
+    case 0: case 1: case 2: case 5: return period - 1;
+    case 3: return 2 * (period - 1);
+    case 4: return 3 * (period - 1);
+  }
+  fail(ErrorCode::invalid_argument, "optInMAType",
+       "MA type {} is not in this build (0 SMA, 1 EMA, 2 WMA, 3 DEMA, 4 TEMA, 5 TRIMA)", ma_type);
+}
+
+std::size_t moving_average(const double* x, std::size_t n, int period, int ma_type, std::size_t first, double* out) {
+  const std::size_t start = first + std::size_t(ma_lookback(period, ma_type));
+  if (start >= n) return n;
+  if (period <= 1) {
+    std::copy(x + first, x + n, out + first);
+    return first;
+  }
+  switch (ma_type) {
+    case 0: sma(x, n, period, first, out); break;
+    case 1: ema_from(x, n, period, ema_k(period), first + period - 1, out); break;
+    case 2: wma(x, n, period, first, out); break;
+    case 3:
+    case 4: {  // DEMA = 2e1 - e2, TEMA = 3e1 - 3e2 + e3, each EMA seeded on the previous one's output
+      std::vector<double> e1(n), e2(n), e3(n);
+      const double kk = ema_k(period);
+      ema_from(x, n, period, kk, first + period - 1, e1.data());
+      ema_from(e1.data(), n, period, kk, first + 2 * (period - 1), e2.data());
+      if (ma_type == 3) {
+        for (std::size_t t = start; t < n; ++t) out[t] = 2.0 * e1[t] - e2[t];
+      } else {
+        ema_from(e2.data(), n, period, kk, first + 3 * (period - 1), e3.data());
+        for (std::size_t t = start; t < n; ++t) out[t] = 3.0 * e1[t] - 3.0 * e2[t] + e3[t];
+      }
+      break;
+    }
+    case 5: {  // TRIMA = SMA of SMA: odd p -> (p+1)/2 twice; even p -> p/2 then p/2+1
+      int a = period % 2 ? (period + 1) / 2 : period / 2;
+      int b = period % 2 ? a : a + 1;
+      std::vector<double> s1(n);
+      sma(x, n, a, first, s1.data());
+      sma(s1.data(), n, b, first + a - 1, out);
+      break;
+    }
+  }
+  return start;
+}
+
+}  // namespace k
+
+namespace {
+
+int lb_period_minus_1(const double* p) { return std::max(0, int(p[0]) - 1); }
+
+void sma_fn(const Inputs& in, const double* p, double* const* out) { k::moving_average(in.real.data(), in.size(), int(p[0]), 0, 0, out[0]); }
+void ema_fn(const Inputs& in, const double* p, double* const* out) { k::moving_average(in.real.data(), in.size(), int(p[0]), 1, 0, out[0]); }
+void wma_fn(const Inputs& in, const double* p, double* const* out) { k::moving_average(in.real.data(), in.size(), int(p[0]), 2, 0, out[0]); }
+void dema_fn(const Inputs& in, const double* p, double* const* out) { k::moving_average(in.real.data(), in.size(), int(p[0]), 3, 0, out[0]); }
+void tema_fn(const Inputs& in, const double* p, double* const* out) { k::moving_average(in.real.data(), in.size(), int(p[0]), 4, 0, out[0]); }
+void trima_fn(const Inputs& in, const double* p, double* const* out) { k::moving_average(in.real.data(), in.size(), int(p[0]), 5, 0, out[0]); }
+void ma_fn(const Inputs& in, const double* p, double* const* out) { k::moving_average(in.real.data(), in.size(), int(p[0]), int(p[1]), 0, out[0]); }
+
+int lb_dema(const double* p) { return k::ma_lookback(int(p[0]), 3); }
+int lb_tema(const double* p) { return k::ma_lookback(int(p[0]), 4); }
+int lb_ma(const double* p) { return k::ma_lookback(int(p[0]), int(p[1])); }
+
+// BBANDS: middle = MA; bands = middle ± nbdev · population stddev over the same period.
+int lb_bbands(const double* p) { return k::ma_lookback(int(p[0]), int(p[3])); }
+void bbands_fn(const Inputs& in, const double* p, double* const* out) {
+  const std::size_t n = in.size();
+  const int period = int(p[0]);
+  const double* x = in.real.data();
+  std::size_t start = k::moving_average(x, n, period, int(p[3]), 0, out[1]);
+  for (std::size_t t = start; t < n; ++t) {
+    double sd = 0;
+    if (period > 1) {
+      double s = 0, s2 = 0;
+      for (int i = 0; i < period; ++i) {
+        s += x[t - i];
+        s2 += x[t - i] * x[t - i];
+      }
+      double mean = s / period, var = s2 / period - mean * mean;
+      sd = var > 0 ? std::sqrt(var) : 0.0;
+    }
+    out[0][t] = out[1][t] + p[1] * sd;
+    out[2][t] = out[1][t] - p[2] * sd;
+  }
+}
+
+void midpoint_fn(const Inputs& in, const double* p, double* const* out) {
+  const int period = int(p[0]);
+  const double* x = in.real.data();
+  for (std::size_t t = period - 1; t < in.size(); ++t) {
+    double lo = x[t], hi = x[t];
+    for (int i = 1; i < period; ++i) {
+      lo = std::min(lo, x[t - i]);
+      hi = std::max(hi, x[t - i]);
+    }
+    out[0][t] = (hi + lo) / 2.0;
+  }
+}
+
+void midprice_fn(const Inputs& in, const double* p, double* const* out) {
+  const int period = int(p[0]);
+  for (std::size_t t = period - 1; t < in.size(); ++t) {
+    double lo = in.low[t], hi = in.high[t];
+    for (int i = 1; i < period; ++i) {
+      lo = std::min(lo, in.low[t - i]);
+      hi = std::max(hi, in.high[t - i]);
+    }
+    out[0][t] = (hi + lo) / 2.0;
+  }
+}
+
+// ACCBANDS (Acceleration Bands): SMAs of high·(1 + 4(h-l)/(h+l)), close, low·(1 - 4(h-l)/(h+l)).
+void accbands_fn(const Inputs& in, const double* p, double* const* out) {
+  const std::size_t n = in.size();
+  const int period = int(p[0]);
+  std::vector<double> up(n), dn(n);
+  for (std::size_t t = 0; t < n; ++t) {
+    double sum = in.high[t] + in.low[t];
+    double f = k::is_zero(sum) ? 0.0 : 4.0 * (in.high[t] - in.low[t]) / sum;
+    up[t] = in.high[t] * (1.0 + f);
+    dn[t] = in.low[t] * (1.0 - f);
+  }
+  k::sma(up.data(), n, period, 0, out[0]);
+  k::sma(in.close.data(), n, period, 0, out[1]);
+  k::sma(dn.data(), n, period, 0, out[2]);
+}
+
+constexpr double kBig = 100000;
+const ParamDef kPeriod30{"optInTimePeriod", "timeperiod", 30, 2, kBig, true};
+const ParamDef kMaType{"optInMAType", "matype", 0, 0, 8, true};
+
+}  // namespace
+
+void register_overlap(std::vector<FunctionDef>& fs) {
+  const char* g = "Overlap Studies";
+  fs.push_back({"SMA", g, {"real"}, {kPeriod30}, {"outReal"}, false, lb_period_minus_1, sma_fn});
+  fs.push_back({"EMA", g, {"real"}, {kPeriod30}, {"outReal"}, false, lb_period_minus_1, ema_fn});
+  fs.push_back({"WMA", g, {"real"}, {kPeriod30}, {"outReal"}, false, lb_period_minus_1, wma_fn});
+  fs.push_back({"DEMA", g, {"real"}, {kPeriod30}, {"outReal"}, false, lb_dema, dema_fn});
+  fs.push_back({"TEMA", g, {"real"}, {kPeriod30}, {"outReal"}, false, lb_tema, tema_fn});
+  fs.push_back({"TRIMA", g, {"real"}, {kPeriod30}, {"outReal"}, false, lb_period_minus_1, trima_fn});
+  fs.push_back({"MA", g, {"real"}, {{"optInTimePeriod", "timeperiod", 30, 1, kBig, true}, kMaType}, {"outReal"}, false,
+                lb_ma, ma_fn});
+  fs.push_back({"BBANDS", g, {"real"},
+                {{"optInTimePeriod", "timeperiod", 5, 2, kBig, true},
+                 {"optInNbDevUp", "nbdevup", 2, -3e37, 3e37, false},
+                 {"optInNbDevDn", "nbdevdn", 2, -3e37, 3e37, false},
+                 kMaType},
+                {"outRealUpperBand", "outRealMiddleBand", "outRealLowerBand"}, false, lb_bbands, bbands_fn});
+  fs.push_back({"MIDPOINT", g, {"real"}, {{"optInTimePeriod", "timeperiod", 14, 2, kBig, true}}, {"outReal"}, false,
+                lb_period_minus_1, midpoint_fn});
+  fs.push_back({"MIDPRICE", g, {"high", "low"}, {{"optInTimePeriod", "timeperiod", 14, 2, kBig, true}}, {"outReal"},
+                false, lb_period_minus_1, midprice_fn});
+  fs.push_back({"ACCBANDS", g, {"high", "low", "close"}, {{"optInTimePeriod", "timeperiod", 20, 2, kBig, true}},
+                {"outRealUpperBand", "outRealMiddleBand", "outRealLowerBand"}, false, lb_period_minus_1, accbands_fn});
+}
+
+}  // namespace sextant::analytics::ta
