@@ -175,6 +175,7 @@ void add_routes(net::RouteTable& table) {
   table.add("POST", "/correlation", correlation_route);
   table.add("POST", "/covariance", covariance_route);
   table.add("POST", "/factor-loading", factor_loading_route);
+  add_indicator_routes(table);
 }
 
 }  // namespace sextant::analytics

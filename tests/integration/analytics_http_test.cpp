@@ -76,3 +76,46 @@ TEST_F(AnalyticsHttp, BadInputIs400NamingTheField) {
 
 }  // namespace
 }  // namespace sextant::test
+
+namespace sextant::test {
+namespace {
+
+const std::string kClose = "[10,10.5,10.2,10.8,11,10.7,10.9,11.3,11.1,11.6,11.4,11.9,12.1,11.8,12.3,12.0,12.5]";
+
+TEST_F(AnalyticsHttp, IndicatorsAlignedWithNullsBeforeBegIndex) {
+  auto r = post("/indicators", R"({"close":)" + kClose +
+                                   R"(,"indicators":[{"name":"SMA","params":{"optInTimePeriod":3}},{"name":"rsi","params":{"timeperiod":14}}]})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(contains(r.body, R"({"name":"SMA","params":{"optInTimePeriod":3},"begIndex":2,"outputs":{"outReal":[null,null,10.233333333333333,)"))
+      << r.body;
+  EXPECT_TRUE(contains(r.body, R"("name":"RSI","params":{"optInTimePeriod":14},"begIndex":14,"outputs":{"outReal":[null,)")) << r.body;
+  r = post("/indicators", R"({"close":)" + kClose + R"(,"indicators":[{"name":"MOM","params":{"optInTimePeriod":2}}],"last_only":true})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("outputs":{"outReal":0.1999999999999993})")) << r.body;  // 12.5 - 12.3 in doubles
+}
+
+TEST_F(AnalyticsHttp, IndicatorsOverAnInstrumentPanel) {
+  std::string inst = R"({"high":[2,3,4,5,6],"low":[1,2,3,4,5],"close":[1.5,2.5,3.5,4.5,5.5]})";
+  auto r = post("/indicators", R"({"instruments":{"AAA":)" + inst + R"(,"BBB":)" + inst +
+                                   R"(},"indicators":[{"name":"TRANGE"},{"name":"MEDPRICE"}]})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("instruments":{"AAA":{"indicators":[{"name":"TRANGE")")) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("BBB":{"indicators":)")) << r.body;
+}
+
+TEST_F(AnalyticsHttp, IndicatorBadInputNamesTheField) {
+  expect_400("/indicators", R"({"close":)" + kClose + R"(,"indicators":[{"name":"NOPE"}]})", "indicators[0].name");
+  expect_400("/indicators", R"({"close":)" + kClose + R"(,"indicators":[{"name":"RSI","params":{"optInFoo":3}}]})",
+             "indicators[0].params.optInFoo");
+  expect_400("/indicators", R"({"close":)" + kClose + R"(,"indicators":[{"name":"RSI","params":{"optInTimePeriod":1}}]})",
+             "indicators[0].params.optInTimePeriod");
+  expect_400("/indicators", R"({"close":[1,2,3],"high":[1,2],"indicators":[{"name":"SMA"}]})", "high");
+  expect_400("/indicators", R"({"close":[],"indicators":[{"name":"SMA"}]})", "close");
+  expect_400("/indicators", R"({"close":)" + kClose + R"(,"indicators":[{"name":"ATR"}]})", "high");
+  expect_400("/indicators", R"({"close":)" + kClose + R"(,"indicators":[]})", "indicators");
+  expect_400("/indicators", R"({"instruments":{"X":{"close":[1,2],"vol":[1,2]}},"indicators":[{"name":"SMA"}]})",
+             "instruments.X.vol");
+}
+
+}  // namespace
+}  // namespace sextant::test

@@ -5,5 +5,7 @@
 namespace sextant::analytics {
 
 void add_routes(net::RouteTable& table);
+//! POST /indicators (src/analytics/indicators_routes.cpp); add_routes includes it.
+void add_indicator_routes(net::RouteTable& table);
 
 }  // namespace sextant::analytics
