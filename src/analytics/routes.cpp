@@ -1,4 +1,5 @@
-// Analytics engine HTTP adapter: /correlation, /covariance, /factor-loading.
+// Analytics engine HTTP adapter: /correlation, /covariance, /factor-loading, /rolling, /performance,
+// /analytics (and /indicators, in indicators_routes.cpp).
 #include "sextant/analytics/routes.hpp"
 
 #include <cmath>
@@ -9,6 +10,8 @@
 #include "sextant/analytics/correlation.hpp"
 #include "sextant/analytics/covariance.hpp"
 #include "sextant/analytics/pca.hpp"
+#include "sextant/analytics/performance.hpp"
+#include "sextant/analytics/rolling.hpp"
 #include "sextant/analytics/returns.hpp"
 #include "sextant/core/clock.hpp"
 #include "sextant/core/error.hpp"
@@ -169,12 +172,174 @@ Response factor_loading_route(const Request& req) {
   return Response::json(w.end_object().take());
 }
 
+Response rolling_route(const Request& req) {
+  Stopwatch sw;
+  Body body(req);
+  std::optional<Matrix> data;
+  RollingOptions opt;
+  std::string stat = "mean";
+  for (auto kv : body.root()) {
+    std::string_view k = kv.unescaped_key();
+    net::od::value v = kv.value();
+    if (k == "data" || k == "returns" || k == "prices") {
+      if (data) fail(ErrorCode::invalid_argument, std::string(k), "send one panel: 'data', 'returns' or 'prices'");
+      data = net::read_matrix(v, k, net::Nulls::as_nan);
+    } else if (k == "statistic") stat = net::read_string(v, "statistic");
+    else if (k == "window") opt.window = std::size_t(net::read_int(v, "window", 1, 1ll << 31));
+    else if (k == "min_periods") opt.min_periods = std::size_t(net::read_int(v, "min_periods", 1, 1ll << 31));
+    else if (k == "q") opt.q = net::read_number(v, "q");
+    else fail(ErrorCode::invalid_argument, std::string(k), "unknown field '{}' for /rolling", k);
+  }
+  if (!data) fail(ErrorCode::invalid_argument, "data", "'data' (a T×N panel) is required");
+  if (data->empty()) fail(ErrorCode::dimension_mismatch, "data", "'data' is empty");
+  opt.stat = parse_rolling_stat(stat);
+  Matrix out = rolling(*data, opt);
+  JsonWriter w(64 + out.size() * 22);
+  w.begin_object().field("statistic", stat).field("window", std::uint64_t(opt.window));
+  w.field("min_periods", std::uint64_t(opt.min_periods.value_or(opt.window)));
+  w.key("values").matrix(out);
+  net::write_stamp(w, sw.elapsed_ms());
+  return Response::json(w.end_object().take());
+}
+
+void write_performance(JsonWriter& w, const PerformanceStats& s) {
+  w.begin_object();
+  w.field("total_return", s.total_return).field("annualized_return", s.annualized_return);
+  w.field("volatility", s.volatility).field("sharpe_ratio", s.sharpe).field("sortino_ratio", s.sortino);
+  w.field("calmar_ratio", s.calmar).field("omega_ratio", s.omega).field("max_drawdown", s.max_drawdown);
+  w.field("max_drawdown_duration", std::uint64_t(s.max_drawdown_duration)).field("tail_ratio", s.tail_ratio);
+  w.field("var", s.var).field("cvar", s.cvar).field("skew", s.skew).field("kurtosis", s.kurtosis);
+  w.field("win_rate", s.win_rate).field("profit_factor", s.profit_factor).field("best_period", s.best);
+  w.field("worst_period", s.worst).field("periods", std::uint64_t(s.periods));
+  auto opt = [&](std::string_view k, const std::optional<double>& v) {
+    if (v) w.field(k, *v);
+  };
+  opt("alpha", s.alpha);
+  opt("beta", s.beta);
+  opt("information_ratio", s.information_ratio);
+  opt("tracking_error", s.tracking_error);
+  opt("treynor_ratio", s.treynor);
+  opt("up_capture", s.up_capture);
+  opt("down_capture", s.down_capture);
+  w.end_object();
+}
+
+// Reads the shared performance options; returns false when the key is not one of them.
+bool read_performance_option(std::string_view k, net::od::value v, PerformanceOptions& opt) {
+  if (k == "periods_per_year") opt.periods_per_year = net::read_number(v, "periods_per_year");
+  else if (k == "risk_free_rate") opt.risk_free_rate = net::read_number(v, "risk_free_rate");
+  else if (k == "confidence") opt.confidence = net::read_number(v, "confidence");
+  else return false;
+  return true;
+}
+
+Response performance_route(const Request& req) {
+  Stopwatch sw;
+  Body body(req);
+  std::vector<double> r, b;
+  bool have_r = false;
+  std::string type = "simple";
+  PerformanceOptions opt;
+  for (auto kv : body.root()) {
+    std::string_view k = kv.unescaped_key();
+    net::od::value v = kv.value();
+    if (k == "returns") r = net::read_vector(v, "returns"), have_r = true;
+    else if (k == "benchmark") b = net::read_vector(v, "benchmark");
+    else if (k == "returns_type") type = net::read_string(v, "returns_type");
+    else if (!read_performance_option(k, v, opt))
+      fail(ErrorCode::invalid_argument, std::string(k), "unknown field '{}' for /performance", k);
+  }
+  if (!have_r) fail(ErrorCode::invalid_argument, "returns", "'returns' (a return series) is required");
+  if (parse_returns_type(type) == ReturnsType::log) {
+    for (double& x : r) x = std::expm1(x);
+    for (double& x : b) x = std::expm1(x);
+  }
+  auto s = performance(r, b, opt);
+  JsonWriter w(1024);
+  w.begin_object().key("statistics");
+  write_performance(w, s);
+  w.field("periods_per_year", opt.periods_per_year).field("risk_free_rate", opt.risk_free_rate);
+  net::write_stamp(w, sw.elapsed_ms());
+  return Response::json(w.end_object().take());
+}
+
+// The comprehensive report: correlation, PCA loadings, the portfolio's statistics, and the exact
+// split of the portfolio's return into factor contributions (exposure × factor return, factor
+// returns = raw returns × loadings) plus the residual.
+Response analytics_route(const Request& req) {
+  Stopwatch sw;
+  Body body(req);
+  std::optional<Matrix> x;
+  std::vector<double> weights;
+  std::size_t k = 3;
+  PerformanceOptions popt;
+  for (auto kv : body.root()) {
+    std::string_view key = kv.unescaped_key();
+    net::od::value v = kv.value();
+    if (key == "returns") x = net::read_matrix(v, "returns");
+    else if (key == "weights") weights = net::read_vector(v, "weights");
+    else if (key == "n_factors") k = std::size_t(net::read_int(v, "n_factors", 1, 1ll << 31));
+    else if (!read_performance_option(key, v, popt))
+      fail(ErrorCode::invalid_argument, std::string(key), "unknown field '{}' for /analytics", key);
+  }
+  if (!x) fail(ErrorCode::invalid_argument, "returns", "'returns' (T×N simple returns) is required");
+  Fields f;
+  f.returns = std::move(*x);
+  Matrix r = panel(f, false);
+  const std::size_t n = r.cols();
+  if (weights.empty()) weights.assign(n, 1.0 / double(n));
+  if (weights.size() != n)
+    fail(ErrorCode::dimension_mismatch, "weights", "'weights' has {} entries, 'returns' has {} columns", weights.size(), n);
+  if (k > n) fail(ErrorCode::invalid_argument, "n_factors", "'n_factors' ({}) exceeds the number of assets ({})", k, n);
+
+  Matrix c = correlation(r, CorrelationMethod::pearson);
+  auto summary = summarize(c);
+  PcaOptions po;
+  po.n_factors = k;
+  auto p = pca(r, po);
+  Matrix wm(n, 1);
+  std::copy(weights.begin(), weights.end(), wm.data());
+  Matrix port = accel::gemm(r, wm);                  // T×1 portfolio returns
+  Matrix factors = accel::gemm(r, p.loadings);       // T×k factor returns (raw)
+  Matrix exposure = accel::gemm(p.loadings, wm, accel::Trans::yes);  // k×1
+  std::vector<double> contribution(k, 0.0);
+  double total = 0, systematic = 0;
+  for (std::size_t t = 0; t < r.rows(); ++t) {
+    total += port(t, 0);
+    for (std::size_t j = 0; j < k; ++j) contribution[j] += exposure(j, 0) * factors(t, j);
+  }
+  for (double v : contribution) systematic += v;
+  auto stats = performance(port.flat(), {}, popt);
+
+  JsonWriter w(4096 + c.size() * 22);
+  w.begin_object().key("correlation").begin_object().key("correlation_matrix").matrix(c);
+  w.key("eigenvalues").array(summary.eigenvalues).key("condition_number");
+  if (summary.condition_number) w.value(*summary.condition_number);
+  else w.null();
+  w.field("average_correlation", summary.average_correlation).end_object();
+  w.key("factor_loading").begin_object().key("loadings").matrix(p.loadings).key("eigenvalues").array(p.eigenvalues);
+  w.key("explained_variance_ratio").array(p.explained_variance_ratio);
+  w.key("cumulative_variance_ratio").array(p.cumulative_variance_ratio).end_object();
+  w.key("portfolio").begin_object().key("weights").array(weights).key("statistics");
+  write_performance(w, stats);
+  w.end_object();
+  w.key("attribution").begin_object().field("total_return_sum", total).key("factors").begin_array();
+  for (std::size_t j = 0; j < k; ++j)
+    w.begin_object().field("factor", std::uint64_t(j + 1)).field("exposure", exposure(j, 0)).field("contribution", contribution[j]).end_object();
+  w.end_array().field("residual", total - systematic).end_object();
+  net::write_stamp(w, sw.elapsed_ms());
+  return Response::json(w.end_object().take());
+}
+
 }  // namespace
 
 void add_routes(net::RouteTable& table) {
   table.add("POST", "/correlation", correlation_route);
   table.add("POST", "/covariance", covariance_route);
   table.add("POST", "/factor-loading", factor_loading_route);
+  table.add("POST", "/rolling", rolling_route);
+  table.add("POST", "/performance", performance_route);
+  table.add("POST", "/analytics", analytics_route);
   add_indicator_routes(table);
 }
 

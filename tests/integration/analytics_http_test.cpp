@@ -119,3 +119,27 @@ TEST_F(AnalyticsHttp, IndicatorBadInputNamesTheField) {
 
 }  // namespace
 }  // namespace sextant::test
+
+namespace sextant::test {
+namespace {
+
+TEST_F(AnalyticsHttp, RollingPerformanceAndTheComprehensiveReport) {
+  auto r = post("/rolling", R"({"data":[[1,10],[2,20],[null,30],[4,40]],"statistic":"mean","window":2,"min_periods":1})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("values":[[1,10],[1.5,15],[2,25],[4,35]])")) << r.body;
+  r = post("/performance", R"({"returns":[0.01,-0.02,0.015,0.003],"benchmark":[0.008,-0.015,0.01,0.001]})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("sharpe_ratio":)")) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("beta":)")) << r.body;
+  r = post("/analytics", R"({"returns":)" + kReturns + R"(,"n_factors":2})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("attribution":{"total_return_sum":)")) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("residual":)")) << r.body;
+  expect_400("/rolling", R"({"data":[[1],[2]],"window":5})", "window");
+  expect_400("/rolling", R"({"data":[[1],[2]],"statistic":"mode"})", "statistic");
+  expect_400("/performance", R"({"returns":[0.01,-1.2,0.01]})", "returns");
+  expect_400("/analytics", R"({"returns":)" + kReturns + R"(,"weights":[0.5,0.5]})", "weights");
+}
+
+}  // namespace
+}  // namespace sextant::test
