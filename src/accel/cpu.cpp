@@ -48,23 +48,50 @@ class CpuDevice final : public Device {
   }
 
   void covariance(MatrixView x, MutMatrixView c) override {
-    AlignedVector centred = centre(x);
+    const double* centred = centre(x);
     const int t = int(x.rows), n = int(x.cols);
-    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, n, t, 1.0 / (t - 1), centred.data(), n, 0.0, c.data,
-                int(c.ld));
+    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, n, t, 1.0 / (t - 1), centred, n, 0.0, c.data, int(c.ld));
     mirror_lower(c);
   }
 
   void correlation(MatrixView x, MutMatrixView c) override {
-    AlignedVector centred = centre(x);
+    const double* centred = centre(x);
     const int t = int(x.rows), n = int(x.cols);
-    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, n, t, 1.0, centred.data(), n, 0.0, c.data, int(c.ld));
+    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, n, t, 1.0, centred, n, 0.0, c.data, int(c.ld));
     std::vector<double> inv_sd(n);
     for (int i = 0; i < n; ++i) inv_sd[i] = 1.0 / std::sqrt(c(i, i));
     for_rows(n, std::size_t(n) * n, [&](std::size_t i) {
       double* ci = c.row(i);
       for (std::size_t j = 0; j < i; ++j) ci[j] *= inv_sd[i] * inv_sd[j];
       ci[i] = 1.0;
+    });
+    mirror_lower(c);
+  }
+
+  // fp32 fast path: SSYRK runs at about twice DSYRK's rate. Means and the final scaling stay in fp64;
+  // only the O(N²T) cross-products are single precision. See bench/peers/analytics/correlation.py.
+  void moment_fp32(MatrixView x, MutMatrixView c, bool correlation) override {
+    const std::size_t t = x.rows, n = x.cols;
+    const double* centred = centre(x);
+    // Workspaces are per calling thread; the parallel loops below must use these pointers, since a
+    // thread_local named inside a TBB lambda would be the worker thread's own (empty) instance.
+    thread_local std::vector<float> xf_ws, cf_ws;
+    if (xf_ws.size() < t * n) xf_ws.resize(t * n);
+    if (cf_ws.size() < n * n) cf_ws.resize(n * n);
+    float* xf = xf_ws.data();
+    float* cf = cf_ws.data();
+    for_rows(t, t * n, [&](std::size_t r) {
+      for (std::size_t j = 0; j < n; ++j) xf[r * n + j] = float(centred[r * n + j]);
+    });
+    cblas_ssyrk(CblasRowMajor, CblasLower, CblasTrans, int(n), int(t), 1.0f, xf, int(n), 0.0f, cf, int(n));
+    std::vector<double> inv_sd(n);
+    for (std::size_t i = 0; i < n; ++i) inv_sd[i] = 1.0 / std::sqrt(double(cf[i * n + i]));
+    const double scale = 1.0 / double(t - 1);
+    for_rows(n, n * n, [&](std::size_t i) {
+      double* ci = c.row(i);
+      for (std::size_t j = 0; j < i; ++j)
+        ci[j] = correlation ? double(cf[i * n + j]) * inv_sd[i] * inv_sd[j] : double(cf[i * n + j]) * scale;
+      ci[i] = correlation ? 1.0 : double(cf[i * n + i]) * scale;
     });
     mirror_lower(c);
   }
@@ -196,8 +223,9 @@ class CpuDevice final : public Device {
     });
   }
 
-  // Column means over fixed row chunks (combined in order), then x - mean into an aligned copy.
-  AlignedVector centre(MatrixView x) {
+  // Column means over fixed row chunks (combined in order), then x - mean into a per-thread
+  // workspace that is reused across calls (a fresh 20 MB buffer costs ~5,000 page faults a call).
+  double* centre(MatrixView x) {
     const std::size_t t = x.rows, n = x.cols;
     const std::size_t chunks = (t + kMeanChunkRows - 1) / kMeanChunkRows;
     std::vector<double> partial(chunks * n, 0.0);
@@ -215,18 +243,26 @@ class CpuDevice final : public Device {
       for (std::size_t j = 0; j < n; ++j) mean[j] += partial[ch * n + j];
     for (double& m : mean) m /= static_cast<double>(t);
 
-    AlignedVector out(t * n);
+    thread_local AlignedVector workspace;
+    if (workspace.size() < t * n) workspace.resize(t * n);
+    double* out = workspace.data();
     for_rows(t, t * n, [&](std::size_t r) {
       const double* xr = x.row(r);
-      double* o = out.data() + r * n;
+      double* o = out + r * n;
       for (std::size_t j = 0; j < n; ++j) o[j] = xr[j] - mean[j];
     });
     return out;
   }
 
+  // Copies the lower triangle to the upper in 64×64 tiles: a plain row loop would read a column
+  // (stride N) per row and miss cache on every element for large N.
   static void mirror_lower(MutMatrixView c) {
-    for (std::size_t i = 0; i < c.rows; ++i)
-      for (std::size_t j = i + 1; j < c.cols; ++j) c(i, j) = c(j, i);
+    constexpr std::size_t B = 64;
+    const std::size_t n = c.rows;
+    for (std::size_t ib = 0; ib < n; ib += B)
+      for (std::size_t jb = ib; jb < n; jb += B)
+        for (std::size_t i = ib; i < std::min(ib + B, n); ++i)
+          for (std::size_t j = std::max(jb, i + 1); j < std::min(jb + B, n); ++j) c(i, j) = c(j, i);
   }
 
   static void copy(MatrixView from, MutMatrixView to) {

@@ -200,6 +200,7 @@ class CudaDevice final : public Device {
     result->download(out);
   }
 
+  void moment_fp32(MatrixView, MutMatrixView, bool) override { unsupported(Op::moment_fp32); }
   void solve(MatrixView, MatrixView, MutMatrixView) override { unsupported(Op::solve); }
   void inverse(MatrixView, MutMatrixView) override { unsupported(Op::inverse); }
   void eigh(MatrixView, std::span<double>, MutMatrixView) override { unsupported(Op::eigh); }

@@ -80,6 +80,21 @@ Matrix correlation(MatrixView x, std::optional<Backend> force) {
   return c;
 }
 
+namespace {
+Matrix moment_fp32(MatrixView x, bool corr, std::optional<Backend> force) {
+  if (x.rows < 2 || x.cols == 0)
+    fail(ErrorCode::dimension_mismatch, "", "{} needs at least 2 rows and 1 column, got {}×{}",
+         corr ? "correlation" : "covariance", x.rows, x.cols);
+  Matrix c(x.cols, x.cols);
+  run(Op::moment_fp32, cube_root(double(x.cols) * x.cols * x.rows), 8.0 * x.size() + 12.0 * c.size() + 4.0 * x.size(),
+      force, [&](Device& d) { d.moment_fp32(x, c.mut(), corr); });
+  return c;
+}
+}  // namespace
+
+Matrix covariance_fp32(MatrixView x, std::optional<Backend> force) { return moment_fp32(x, false, force); }
+Matrix correlation_fp32(MatrixView x, std::optional<Backend> force) { return moment_fp32(x, true, force); }
+
 Matrix cholesky(MatrixView a, std::optional<Backend> force) {
   require_square(a, "cholesky");
   Matrix l(a.rows, a.rows);

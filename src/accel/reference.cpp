@@ -150,6 +150,16 @@ void tridiagonal_ql(MutMatrixView v, std::vector<double>& d) {
   }
 }
 
+// Turns raw centred cross-products into covariance (÷ (T-1)) or correlation, in fp64.
+void finish_moment(MutMatrixView c, std::size_t t, bool correlation) {
+  const std::size_t n = c.rows;
+  std::vector<double> sd(n);
+  for (std::size_t i = 0; i < n; ++i) sd[i] = std::sqrt(c(i, i));
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j)
+      c(i, j) = correlation ? (i == j ? 1.0 : c(i, j) / (sd[i] * sd[j])) : c(i, j) / double(t - 1);
+}
+
 // LU with partial pivoting, in place; returns the row permutation. Throws on a zero pivot.
 std::vector<std::size_t> lu(std::vector<double>& a, std::size_t n) {
   std::vector<std::size_t> perm(n);
@@ -212,6 +222,22 @@ struct ReferenceDevice final : Device {
     for (std::size_t i = 0; i < n; ++i) sd[i] = std::sqrt(c(i, i));
     for (std::size_t i = 0; i < n; ++i)
       for (std::size_t j = 0; j < n; ++j) c(i, j) = i == j ? 1.0 : c(i, j) / (sd[i] * sd[j]);
+  }
+
+  void moment_fp32(MatrixView x, MutMatrixView c, bool correlation) override {
+    const std::size_t t = x.rows, n = x.cols;
+    std::vector<double> mean(n, 0.0);
+    for (std::size_t j = 0; j < n; ++j) {
+      for (std::size_t r = 0; r < t; ++r) mean[j] += x(r, j);
+      mean[j] /= static_cast<double>(t);
+    }
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j <= i; ++j) {
+        float s = 0.0f;
+        for (std::size_t r = 0; r < t; ++r) s += float(x(r, i) - mean[i]) * float(x(r, j) - mean[j]);
+        c(i, j) = c(j, i) = double(s);
+      }
+    finish_moment(c, t, correlation);
   }
 
   void cholesky(MatrixView a, MutMatrixView l) override {

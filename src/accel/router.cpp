@@ -20,7 +20,7 @@ namespace sextant::accel {
 
 namespace {
 
-constexpr int kCalibrationVersion = 3;
+constexpr int kCalibrationVersion = 4;
 // Equivalent sizes measured per backend. The reference (plain loops) is a candidate only below the
 // seed's SME_MATRIX_THRESHOLD of 64, where a BLAS call's overhead can lose to a loop; above it a
 // noisy measurement (the other core busy) must never send large work to plain loops. The cuda
@@ -78,6 +78,7 @@ std::string_view op_name(Op op) noexcept {
     case Op::quad_form: return "quad_form";
     case Op::batched_gemm: return "batched_gemm";
     case Op::sample: return "sample";
+    case Op::moment_fp32: return "moment_fp32";
     case Op::count_: break;
   }
   return "?";
@@ -253,6 +254,10 @@ double time_op(Device& d, Op op, std::size_t s, std::mt19937_64& rng) {
     case Op::correlation: {
       Matrix x = random_matrix(s, s, rng), c(s, s);
       return time_best([&] { op == Op::covariance ? d.covariance(x, c.mut()) : d.correlation(x, c.mut()); });
+    }
+    case Op::moment_fp32: {
+      Matrix x = random_matrix(s, s, rng), c(s, s);
+      return time_best([&] { d.moment_fp32(x, c.mut(), true); });
     }
     case Op::cholesky: {
       Matrix a = spd(s, rng), l(s, s);

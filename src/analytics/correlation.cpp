@@ -166,7 +166,37 @@ Matrix pairwise(std::size_t n, F&& f) {
 
 }  // namespace
 
-Matrix correlation(MatrixView x, CorrelationMethod method, Missing missing) {
+Precision parse_precision(std::string_view s, std::string_view field) {
+  if (s == "fp64") return Precision::fp64;
+  if (s == "fp32") return Precision::fp32;
+  fail(ErrorCode::invalid_argument, std::string(field), "'{}' must be \"fp64\" or \"fp32\", got \"{}\"", field, s);
+}
+
+PrecisionDeviation fp32_deviation(MatrixView x, MatrixView result, CorrelationMethod method, bool covariance,
+                                  std::size_t max_columns) {
+  const std::size_t n = x.cols, k = std::min(n, max_columns);
+  std::vector<std::size_t> cols(k);
+  for (std::size_t i = 0; i < k; ++i) cols[i] = i * n / k;
+  Matrix sub(x.rows, k);
+  for (std::size_t t = 0; t < x.rows; ++t)
+    for (std::size_t i = 0; i < k; ++i) sub(t, i) = x(t, cols[i]);
+  Matrix exact = covariance ? accel::covariance(sub) : correlation(sub, method);
+  PrecisionDeviation d;
+  d.sample_columns = k;
+  for (std::size_t i = 0; i < k; ++i)
+    for (std::size_t j = 0; j < k; ++j)
+      d.max_abs_deviation = std::max(d.max_abs_deviation, std::abs(exact(i, j) - result(cols[i], cols[j])));
+  return d;
+}
+
+Matrix correlation(MatrixView x, CorrelationMethod method, Missing missing, Precision precision) {
+  if (precision == Precision::fp32) {
+    if (method == CorrelationMethod::kendall)
+      fail(ErrorCode::invalid_argument, "precision", "\"fp32\" applies to pearson and spearman, not kendall");
+    if (missing == Missing::pairwise && has_nan(x))
+      fail(ErrorCode::invalid_argument, "precision", "\"fp32\" needs complete data (no missing values)");
+    return method == CorrelationMethod::spearman ? accel::correlation_fp32(ranked(x)) : accel::correlation_fp32(x);
+  }
   if (missing == Missing::pairwise && has_nan(x)) {
     Matrix c = pairwise(x.cols, [&](std::size_t i, std::size_t j) { return pair_statistic(x, i, j, method); });
     for (std::size_t i = 0; i < x.cols; ++i) {  // a column with < 2 values has no correlation with itself either

@@ -61,8 +61,7 @@ Fields read_fields(const Request& req, std::initializer_list<std::string_view> a
     else if (k == "benchmark") f.benchmark = net::read_number(v, "benchmark");
     else if (k == "factor_returns") f.factor_returns = net::read_bool(v, "factor_returns");
   }
-  if (f.precision != "fp64")
-    fail(ErrorCode::invalid_argument, "precision", "'precision' \"{}\" is not available; use \"fp64\"", f.precision);
+  parse_precision(f.precision);
   return f;
 }
 
@@ -99,7 +98,8 @@ Response correlation_route(const Request& req) {
   Matrix x = panel(f, missing == Missing::pairwise);
   if (f.window && std::size_t(*f.window) > x.rows())
     fail(ErrorCode::invalid_argument, "window", "'window' ({}) is longer than the {} return rows", *f.window, x.rows());
-  Matrix c = correlation(x, method, missing);
+  const Precision precision = parse_precision(f.precision);
+  Matrix c = correlation(x, method, missing, precision);
   auto summary = summarize(c);
   req.check_deadline();
   JsonWriter w(256 + c.size() * 22);
@@ -120,7 +120,11 @@ Response correlation_route(const Request& req) {
     }
     w.end_array();
   }
-  w.field("method", f.method.empty() ? "pearson" : f.method);
+  w.field("method", f.method.empty() ? "pearson" : f.method).field("precision", f.precision);
+  if (precision == Precision::fp32) {
+    auto d = fp32_deviation(x, c, method, false);
+    w.field("fp32_max_abs_deviation", d.max_abs_deviation).field("fp32_deviation_sample_columns", std::uint64_t(d.sample_columns));
+  }
   w.field("n_assets", std::uint64_t(c.rows())).field("n_observations", std::uint64_t(x.rows()));
   net::write_stamp(w, sw.elapsed_ms());
   return Response::json(w.end_object().take());
@@ -135,9 +139,17 @@ Response covariance_route(const Request& req) {
   if (f.seed_rows) opt.seed_rows = std::size_t(*f.seed_rows);
   if (f.benchmark) opt.benchmark = *f.benchmark;
   Matrix x = panel(f, false);
-  auto r = estimate_covariance(x, opt);
+  const Precision precision = parse_precision(f.precision);
+  if (precision == Precision::fp32 && opt.estimator != CovarianceEstimator::sample)
+    fail(ErrorCode::invalid_argument, "precision", "\"fp32\" applies to the sample estimator only");
+  auto r = precision == Precision::fp32 ? CovarianceResult{accel::covariance_fp32(x), std::nullopt}
+                                        : estimate_covariance(x, opt);
   JsonWriter w(128 + r.covariance.size() * 22);
   w.begin_object().key("covariance_matrix").matrix(r.covariance);
+  if (precision == Precision::fp32) {
+    auto d = fp32_deviation(x, r.covariance, CorrelationMethod::pearson, true);
+    w.field("fp32_max_abs_deviation", d.max_abs_deviation).field("fp32_deviation_sample_columns", std::uint64_t(d.sample_columns));
+  }
   w.field("estimator", estimator_name(opt.estimator));
   if (r.shrinkage) w.field("shrinkage", *r.shrinkage);
   if (opt.estimator == CovarianceEstimator::ewma) w.field("lambda", opt.lambda).field("seed_rows", std::uint64_t(opt.seed_rows));

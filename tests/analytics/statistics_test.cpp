@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "sextant/accel/ops.hpp"
 #include "sextant/analytics/correlation.hpp"
 #include "sextant/analytics/covariance.hpp"
 #include "sextant/analytics/pca.hpp"
@@ -220,6 +221,31 @@ TEST(Covariance, BadParametersNameTheirField) {
   PcaOptions p;
   p.n_factors = 4;
   EXPECT_THROW(pca(x, p), Error);
+}
+
+}  // namespace
+}  // namespace sextant::analytics
+
+namespace sextant::analytics {
+namespace {
+
+TEST(Fp32, CorrelationAndCovarianceWithinSinglePrecisionOfFp64) {
+  Matrix x = test::random_returns(2520, 300, 91);
+  for (auto b : {accel::Backend::reference, accel::Backend::cpu}) {
+    Matrix c32 = accel::correlation_fp32(x, b), c64 = accel::correlation(x);
+    EXPECT_LT(test::max_abs_diff(c32, c64), 1e-5);
+    EXPECT_GT(test::max_abs_diff(c32, c64), 0.0) << "really computed in fp32";
+    for (std::size_t i = 0; i < 300; ++i) EXPECT_EQ(c32(i, i), 1.0);
+  }
+  Matrix v32 = accel::covariance_fp32(x), v64 = accel::covariance(x);
+  EXPECT_LT(test::max_abs_diff(v32, v64), 1e-5 * v64(0, 0));
+  auto d = fp32_deviation(x, accel::correlation_fp32(x), CorrelationMethod::pearson, false, 64);
+  EXPECT_EQ(d.sample_columns, 64u);
+  EXPECT_GT(d.max_abs_deviation, 0.0);
+  EXPECT_LT(d.max_abs_deviation, 1e-5);
+  Matrix s32 = correlation(x, CorrelationMethod::spearman, Missing::reject, Precision::fp32);
+  EXPECT_LT(test::max_abs_diff(s32, correlation(x, CorrelationMethod::spearman)), 1e-5);
+  EXPECT_THROW(correlation(x, CorrelationMethod::kendall, Missing::reject, Precision::fp32), Error);
 }
 
 }  // namespace

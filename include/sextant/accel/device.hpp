@@ -37,6 +37,7 @@ enum class Op : int {
   quad_form,
   batched_gemm,
   sample,
+  moment_fp32,
   count_  //!< number of ops; not an op
 };
 inline constexpr int kOpCount = static_cast<int>(Op::count_);
@@ -69,6 +70,9 @@ struct Device {
   virtual void covariance(MatrixView x, MutMatrixView c) = 0;
   //! Pearson correlation of the columns of x into c (N×N). A constant column gives NaN off the diagonal.
   virtual void correlation(MatrixView x, MutMatrixView c) = 0;
+  //! Covariance (correlation = false) or correlation of x with the O(N²T) product in fp32: centred
+  //! in fp64, multiplied in fp32, scaled in fp64. About twice the speed; ~1e-7 relative error.
+  virtual void moment_fp32(MatrixView x, MutMatrixView c, bool correlation) = 0;
   //! Lower-triangular l with l·lᵀ = a (upper part zero). Throws not_positive_definite.
   virtual void cholesky(MatrixView a, MutMatrixView l) = 0;
   //! x = a⁻¹ b for a general square a. Throws invalid_argument when a is singular.

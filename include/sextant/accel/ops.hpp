@@ -23,6 +23,9 @@ Matrix gemm(MatrixView a, MatrixView b, Trans ta = Trans::no, Trans tb = Trans::
             std::optional<Backend> force = std::nullopt);
 Matrix covariance(MatrixView x, std::optional<Backend> force = std::nullopt);
 Matrix correlation(MatrixView x, std::optional<Backend> force = std::nullopt);
+//! fp32 variants (DESIGN §3 "precision": "fp32"): fp64 centring and scaling around an fp32 product.
+Matrix covariance_fp32(MatrixView x, std::optional<Backend> force = std::nullopt);
+Matrix correlation_fp32(MatrixView x, std::optional<Backend> force = std::nullopt);
 Matrix cholesky(MatrixView a, std::optional<Backend> force = std::nullopt);
 Matrix solve(MatrixView a, MatrixView b, std::optional<Backend> force = std::nullopt);
 Matrix inverse(MatrixView a, std::optional<Backend> force = std::nullopt);

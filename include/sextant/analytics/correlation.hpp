@@ -18,8 +18,22 @@ enum class Missing {
   pairwise,  //!< each pair uses the rows where both are finite (< 2 such rows: NaN)
 };
 
+enum class Precision { fp64, fp32 };
+Precision parse_precision(std::string_view s, std::string_view field = "precision");
+
 //! N×N correlation of the columns of x (T×N). With Missing::pairwise, x may hold NaN.
-Matrix correlation(MatrixView x, CorrelationMethod method, Missing missing = Missing::reject);
+//! Precision::fp32 applies to Pearson and Spearman on complete data (the O(N²T) product in fp32).
+Matrix correlation(MatrixView x, CorrelationMethod method, Missing missing = Missing::reject,
+                   Precision precision = Precision::fp64);
+
+//! The measured cost of fp32: the largest |fp32 - fp64| entry over a sample of up to `max_columns`
+//! evenly spaced columns (recomputed in fp64). `covariance` selects which statistic `result` holds.
+struct PrecisionDeviation {
+  double max_abs_deviation = 0;
+  std::size_t sample_columns = 0;
+};
+PrecisionDeviation fp32_deviation(MatrixView x, MatrixView result, CorrelationMethod method, bool covariance,
+                                  std::size_t max_columns = 64);
 
 //! Average ranks (1-based, ties get their mean rank) of n values read with a stride.
 void average_ranks(const double* values, std::size_t stride, std::size_t n, double* ranks);
