@@ -39,13 +39,24 @@ inline void ema_from(const double* x, std::size_t n, int period, double k, std::
 
 inline double ema_k(int period) { return 2.0 / (period + 1); }
 
-//! WMA with weights 1..period (newest heaviest).
+//! WMA with weights 1..period (newest heaviest), by TA-Lib's running sums: periodSum holds the
+//! weighted sum, periodSub the plain sum; each step adds p·x and then subtracts the plain sum.
 inline void wma(const double* x, std::size_t n, int period, std::size_t first, double* out) {
+  if (first + period > n) return;
   const double divider = period * (period + 1) / 2.0;
-  for (std::size_t t = first + period - 1; t < n; ++t) {
-    double s = 0;
-    for (int i = 0; i < period; ++i) s += x[t - i] * (period - i);
-    out[t] = s / divider;
+  double sum = 0, sub = 0, trailing = 0;
+  std::size_t i = first, trail = first;
+  for (int w = 1; w < period; ++w, ++i) {
+    sub += x[i];
+    sum += x[i] * w;
+  }
+  for (; i < n; ++i) {
+    sub += x[i];
+    sub -= trailing;
+    sum += x[i] * period;
+    trailing = x[trail++];
+    out[i] = sum / divider;
+    sum -= sub;
   }
 }
 

@@ -244,14 +244,16 @@ void mfi_fn(const Inputs& in, const double* p, double* const* out) {
     else if (tp < prev) neg[t] = flow;
     prev = tp;
   }
-  for (std::size_t t = period; t < n; ++t) {
-    double ps = 0, ns = 0;
-    for (int i = 0; i < period; ++i) {
-      ps += pos[t - i];
-      ns += neg[t - i];
-    }
+  // Running sums (TA-Lib's): add the new flow, emit, then drop the flow leaving the window.
+  double ps = 0, ns = 0;
+  for (std::size_t t = 1; t < n; ++t) {
+    ps += pos[t];
+    ns += neg[t];
+    if (t < std::size_t(period)) continue;
     double total = ps + ns;
     out[0][t] = total < 1.0 ? 0.0 : 100.0 * (ps / total);
+    ps -= pos[t + 1 - period];
+    ns -= neg[t + 1 - period];
   }
 }
 

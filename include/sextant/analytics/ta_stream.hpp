@@ -1,0 +1,48 @@
+#pragma once
+// Streaming TA-Lib indicators: feed one bar at a time and get the value batch mode gives at that row.
+//
+// A Stream serves a whole panel of instruments at once (one instance per indicator and parameter
+// set; a single instrument is a panel of one). State is laid out instrument-contiguous, so one
+// update is a few short loops over the instruments (bench/analytics/stream_bench.cpp measures it).
+// Each state machine performs the batch kernel's arithmetic in the same order, so its outputs equal
+// the batch outputs row by row (tests/analytics/ta_stream_test.cpp checks every row of the S&P 500).
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "sextant/analytics/ta.hpp"
+
+namespace sextant::analytics::ta {
+
+//! One bar for every instrument of a panel: each span holds N values (unused ones may be empty).
+struct PanelBar {
+  std::span<const double> open, high, low, close, volume;
+};
+
+class Stream {
+ public:
+  virtual ~Stream() = default;
+  //! Feeds the next bar of every instrument.
+  virtual void update(const PanelBar& bar) = 0;
+  //! Output k (in FunctionDef::outputs order) of every instrument after the last update; NaN while
+  //! fewer bars than the lookback have been seen.
+  std::span<const double> output(std::size_t k) const { return outputs_[k]; }
+  std::size_t instruments() const { return n_; }
+  std::size_t bars_seen() const { return seen_; }
+
+ protected:
+  Stream(std::size_t instruments, std::size_t outputs);
+  std::size_t n_;
+  std::size_t seen_ = 0;
+  std::vector<std::vector<double>> outputs_;
+};
+
+//! Whether `make_stream` supports this function with these parameters (MA types: SMA only where a
+//! function takes one). Single-input functions read close.
+bool has_stream(const FunctionDef& f, std::span<const double> params);
+//! Feeds one bar to every stream, in parallel across streams (they share no state).
+void update_all(std::span<const std::unique_ptr<Stream>> streams, const PanelBar& bar);
+//! Throws Error(invalid_argument) naming the function when it has no streaming form yet.
+std::unique_ptr<Stream> make_stream(const FunctionDef& f, std::span<const double> params, std::size_t instruments);
+
+}  // namespace sextant::analytics::ta

@@ -1,0 +1,536 @@
+// Streaming state machines for the common indicators. Each mirrors its batch kernel's arithmetic
+// order exactly (see the batch files), so stream == batch at every row.
+#include "sextant/analytics/ta_stream.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include <tbb/parallel_for.h>
+
+#include "kernels.hpp"
+#include "sextant/core/error.hpp"
+
+namespace sextant::analytics::ta {
+
+Stream::Stream(std::size_t instruments, std::size_t outputs)
+    : n_(instruments), outputs_(outputs, std::vector<double>(instruments, std::numeric_limits<double>::quiet_NaN())) {}
+
+namespace {
+
+// Last `len` values of every instrument: at(age)[j] is instrument j's value `age` bars ago.
+class Ring {
+ public:
+  Ring(std::size_t len, std::size_t n) : len_(len), n_(n), data_(len * n, 0.0) {}
+  void push(const double* v) {
+    head_ = (head_ + 1) % len_;
+    std::copy(v, v + n_, data_.data() + head_ * n_);
+  }
+  const double* at(std::size_t age) const { return data_.data() + ((head_ + len_ - age) % len_) * n_; }
+
+ private:
+  std::size_t len_, n_, head_ = 0;
+  std::vector<double> data_;
+};
+
+// EMA with TA-Lib's seeding, fed from its first valid input: the SMA of the first `period` inputs.
+struct EmaState {
+  EmaState(int period, double k, std::size_t n) : p(period), k(k), sum(n, 0.0), e(n, 0.0) {}
+  //! Returns true once e holds a value (from the period-th input on).
+  bool update(const double* x) {
+    ++count;
+    const std::size_t n = e.size();
+    if (count < p) {
+      for (std::size_t j = 0; j < n; ++j) sum[j] += x[j];
+      return false;
+    }
+    if (count == p) {
+      for (std::size_t j = 0; j < n; ++j) e[j] = (sum[j] + x[j]) / p;
+      return true;
+    }
+    for (std::size_t j = 0; j < n; ++j) e[j] = (x[j] - e[j]) * k + e[j];
+    return true;
+  }
+  int p;
+  double k;
+  int count = 0;
+  std::vector<double> sum, e;
+};
+
+// SMA with the batch kernel's running sum: add the new value, divide, drop the oldest.
+struct SmaState {
+  SmaState(int period, std::size_t n) : p(period), ring(period, n), sum(n, 0.0), value(n, 0.0) {}
+  bool update(const double* x) {
+    ring.push(x);
+    ++count;
+    const std::size_t n = sum.size();
+    for (std::size_t j = 0; j < n; ++j) sum[j] += x[j];
+    if (count < p) return false;
+    const double* oldest = ring.at(p - 1);
+    for (std::size_t j = 0; j < n; ++j) {
+      value[j] = sum[j] / p;
+      sum[j] -= oldest[j];
+    }
+    return true;
+  }
+  int p;
+  Ring ring;
+  int count = 0;
+  std::vector<double> sum, value;
+};
+
+struct SmaStream final : Stream {
+  SmaStream(int p, std::size_t n) : Stream(n, 1), s(p, n) {}
+  void update(const PanelBar& b) override {
+    ++seen_;
+    if (s.update(b.close.data())) outputs_[0] = s.value;
+  }
+  SmaState s;
+};
+
+struct EmaStream final : Stream {
+  EmaStream(int p, std::size_t n) : Stream(n, 1), e(p, k::ema_k(p), n) {}
+  void update(const PanelBar& b) override {
+    ++seen_;
+    if (e.update(b.close.data())) outputs_[0] = e.e;
+  }
+  EmaState e;
+};
+
+// DEMA / TEMA: each EMA is fed from the previous one's first value on.
+struct MultiEmaStream final : Stream {
+  MultiEmaStream(int p, int depth, std::size_t n) : Stream(n, 1), depth(depth) {
+    for (int i = 0; i < depth; ++i) e.emplace_back(p, k::ema_k(p), n);
+  }
+  void update(const PanelBar& b) override {
+    ++seen_;
+    if (!e[0].update(b.close.data()) || !e[1].update(e[0].e.data())) return;
+    if (depth == 2) {
+      for (std::size_t j = 0; j < n_; ++j) outputs_[0][j] = 2.0 * e[0].e[j] - e[1].e[j];
+    } else if (e[2].update(e[1].e.data())) {
+      for (std::size_t j = 0; j < n_; ++j) outputs_[0][j] = 3.0 * e[0].e[j] - 3.0 * e[1].e[j] + e[2].e[j];
+    }
+  }
+  int depth;
+  std::vector<EmaState> e;
+};
+
+struct WmaStream final : Stream {
+  WmaStream(int p, std::size_t n) : Stream(n, 1), p(p), ring(p, n), sum(n, 0.0), sub(n, 0.0), trailing(n, 0.0) {}
+  void update(const PanelBar& b) override {
+    const double* x = b.close.data();
+    ring.push(x);
+    const std::size_t t = ++seen_;
+    const double divider = p * (p + 1) / 2.0;
+    if (t < std::size_t(p)) {
+      for (std::size_t j = 0; j < n_; ++j) sub[j] += x[j], sum[j] += x[j] * double(t);
+      return;
+    }
+    const double* oldest = ring.at(p - 1);  // the trailing value for the next bar
+    for (std::size_t j = 0; j < n_; ++j) {
+      sub[j] += x[j];
+      sub[j] -= trailing[j];
+      sum[j] += x[j] * p;
+      trailing[j] = oldest[j];
+      outputs_[0][j] = sum[j] / divider;
+      sum[j] -= sub[j];
+    }
+  }
+  int p;
+  Ring ring;
+  std::vector<double> sum, sub, trailing;
+};
+
+struct RsiStream final : Stream {
+  RsiStream(int p, std::size_t n) : Stream(n, 1), p(p), prev(n), gain(n, 0.0), loss(n, 0.0) {}
+  void update(const PanelBar& b) override {
+    const double* x = b.close.data();
+    const std::size_t t = seen_++;
+    if (t == 0) {
+      std::copy(x, x + n_, prev.begin());
+      return;
+    }
+    for (std::size_t j = 0; j < n_; ++j) {
+      double d = x[j] - prev[j];
+      prev[j] = x[j];
+      if (t > std::size_t(p)) {
+        gain[j] *= (p - 1);
+        loss[j] *= (p - 1);
+      }
+      if (d < 0) loss[j] -= d;
+      else gain[j] += d;
+      if (t >= std::size_t(p)) {
+        gain[j] /= p;
+        loss[j] /= p;
+        double s = gain[j] + loss[j];
+        outputs_[0][j] = k::is_zero(s) ? 0.0 : 100.0 * (gain[j] / s);
+      }
+    }
+  }
+  int p;
+  std::vector<double> prev, gain, loss;
+};
+
+// MACD: both EMAs start on the slow one's first row; the fast seed averages the last `fast` inputs.
+struct MacdStream final : Stream {
+  MacdStream(int fast, int slow, int signal, std::size_t n)
+      : Stream(n, 3), fast(std::min(fast, slow)), slow(std::max(fast, slow)), ring(std::min(fast, slow), n),
+        slow_sum(n, 0.0), ef(n), es(n), line(n), sig(signal, k::ema_k(signal), n),
+        kf(k::ema_k(std::min(fast, slow))), ks(k::ema_k(std::max(fast, slow))) {}
+  void update(const PanelBar& b) override {
+    const double* x = b.close.data();
+    ring.push(x);
+    const std::size_t t = ++seen_;
+    if (t < std::size_t(slow)) {
+      for (std::size_t j = 0; j < n_; ++j) slow_sum[j] += x[j];
+      return;
+    }
+    if (t == std::size_t(slow)) {
+      for (std::size_t j = 0; j < n_; ++j) {
+        double f = 0;
+        for (int age = fast - 1; age >= 0; --age) f += ring.at(age)[j];
+        ef[j] = f / fast;
+        es[j] = (slow_sum[j] + x[j]) / slow;
+      }
+    } else {
+      for (std::size_t j = 0; j < n_; ++j) {
+        ef[j] = (x[j] - ef[j]) * kf + ef[j];
+        es[j] = (x[j] - es[j]) * ks + es[j];
+      }
+    }
+    for (std::size_t j = 0; j < n_; ++j) line[j] = ef[j] - es[j];
+    if (!sig.update(line.data())) return;
+    for (std::size_t j = 0; j < n_; ++j) {
+      outputs_[0][j] = line[j];
+      outputs_[1][j] = sig.e[j];
+      outputs_[2][j] = line[j] - sig.e[j];
+    }
+  }
+  int fast, slow;
+  Ring ring;
+  std::vector<double> slow_sum, ef, es, line;
+  EmaState sig;
+  double kf, ks;
+};
+
+struct BbandsStream final : Stream {
+  BbandsStream(int p, double up, double dn, std::size_t n) : Stream(n, 3), p(p), up(up), dn(dn), sma(p, n), s(n), s2(n) {}
+  void update(const PanelBar& b) override {
+    ++seen_;
+    if (!sma.update(b.close.data())) return;
+    std::fill(s.begin(), s.end(), 0.0);
+    std::fill(s2.begin(), s2.end(), 0.0);
+    for (int i = 0; i < p; ++i) {  // age-outer: each instrument's sums keep the batch order
+      const double* v = sma.ring.at(i);
+      for (std::size_t j = 0; j < n_; ++j) s[j] += v[j], s2[j] += v[j] * v[j];
+    }
+    for (std::size_t j = 0; j < n_; ++j) {
+      double mean = s[j] / p, var = s2[j] / p - mean * mean, sd = var > 0 ? std::sqrt(var) : 0.0;
+      outputs_[1][j] = sma.value[j];
+      outputs_[0][j] = sma.value[j] + up * sd;
+      outputs_[2][j] = sma.value[j] - dn * sd;
+    }
+  }
+  int p;
+  double up, dn;
+  SmaState sma;
+  std::vector<double> s, s2;
+};
+
+// ATR / NATR / TRANGE: true range from the second bar; ATR = mean of the first p, then Wilder.
+struct AtrStream final : Stream {
+  enum Kind { trange, atr, natr };
+  AtrStream(Kind kind, int p, std::size_t n) : Stream(n, 1), kind(kind), p(p), prev_close(n), a(n, 0.0) {}
+  void update(const PanelBar& b) override {
+    const std::size_t t = seen_++;
+    for (std::size_t j = 0; j < n_; ++j) {
+      if (t > 0) {
+        double tr = k::true_range(b.high[j], b.low[j], prev_close[j]);
+        if (kind == trange || p <= 1) {
+          outputs_[0][j] = kind == natr ? (k::is_zero(b.close[j]) ? 0.0 : tr / b.close[j] * 100.0) : tr;
+        } else if (t < std::size_t(p)) {
+          a[j] += tr;
+        } else {
+          a[j] = t == std::size_t(p) ? (a[j] + tr) / p : (a[j] * (p - 1) + tr) / p;
+          outputs_[0][j] = kind == natr ? (k::is_zero(b.close[j]) ? 0.0 : a[j] / b.close[j] * 100.0) : a[j];
+        }
+      }
+      prev_close[j] = b.close[j];
+    }
+  }
+  Kind kind;
+  int p;
+  std::vector<double> prev_close, a;
+};
+
+struct AdxStream final : Stream {
+  AdxStream(int p, std::size_t n)
+      : Stream(n, 1), p(p), ph(n), pl(n), pc(n), sp(n, 0.0), sm(n, 0.0), st(n, 0.0), sum(n, 0.0), adx(n), dx(n, 0.0) {}
+  void update(const PanelBar& b) override {
+    const std::size_t t = seen_++;
+    for (std::size_t j = 0; j < n_; ++j) {
+      if (t > 0) {
+        double upm = b.high[j] - ph[j], downm = pl[j] - b.low[j];
+        double plus = (upm > 0 && upm > downm) ? upm : 0.0, minus = (downm > 0 && downm > upm) ? downm : 0.0;
+        double tr = k::true_range(b.high[j], b.low[j], pc[j]);
+        if (t < std::size_t(p)) {
+          sp[j] += plus, sm[j] += minus, st[j] += tr;
+        } else {
+          sp[j] = sp[j] - sp[j] / p + plus;
+          sm[j] = sm[j] - sm[j] / p + minus;
+          st[j] = st[j] - st[j] / p + tr;
+          if (!k::is_zero(st[j])) {
+            double mi = 100.0 * (sm[j] / st[j]), pl_ = 100.0 * (sp[j] / st[j]), s = mi + pl_;
+            if (!k::is_zero(s)) dx[j] = 100.0 * (std::fabs(mi - pl_) / s);
+          }
+          const std::size_t count = t - p + 1;  // DX values so far
+          if (count < std::size_t(p)) sum[j] += dx[j];
+          else if (count == std::size_t(p)) adx[j] = (sum[j] + dx[j]) / p, outputs_[0][j] = adx[j];
+          else adx[j] = (adx[j] * (p - 1) + dx[j]) / p, outputs_[0][j] = adx[j];
+        }
+      }
+      ph[j] = b.high[j], pl[j] = b.low[j], pc[j] = b.close[j];
+    }
+  }
+  int p;
+  std::vector<double> ph, pl, pc, sp, sm, st, sum, adx, dx;
+};
+
+struct CciStream final : Stream {
+  CciStream(int p, std::size_t n) : Stream(n, 1), p(p), ring(p, n), tp(n), mean(n), dev(n) {}
+  void update(const PanelBar& b) override {
+    for (std::size_t j = 0; j < n_; ++j) tp[j] = (b.high[j] + b.low[j] + b.close[j]) / 3.0;
+    ring.push(tp.data());
+    if (++seen_ < std::size_t(p)) return;
+    std::fill(mean.begin(), mean.end(), 0.0);
+    std::fill(dev.begin(), dev.end(), 0.0);
+    for (int i = 0; i < p; ++i) {
+      const double* v = ring.at(i);
+      for (std::size_t j = 0; j < n_; ++j) mean[j] += v[j];
+    }
+    for (std::size_t j = 0; j < n_; ++j) mean[j] /= p;
+    for (int i = 0; i < p; ++i) {
+      const double* v = ring.at(i);
+      for (std::size_t j = 0; j < n_; ++j) dev[j] += std::fabs(v[j] - mean[j]);
+    }
+    for (std::size_t j = 0; j < n_; ++j) {
+      double diff = tp[j] - mean[j];
+      outputs_[0][j] = (diff != 0.0 && dev[j] != 0.0) ? diff / (0.015 * (dev[j] / p)) : 0.0;
+    }
+  }
+  int p;
+  Ring ring;
+  std::vector<double> tp, mean, dev;
+};
+
+struct RocStream final : Stream {
+  RocStream(int kind, int p, std::size_t n) : Stream(n, 1), kind(kind), p(p), ring(p + 1, n) {}
+  void update(const PanelBar& b) override {
+    ring.push(b.close.data());
+    if (seen_++ < std::size_t(p)) return;
+    const double* prev = ring.at(p);
+    for (std::size_t j = 0; j < n_; ++j) {
+      double v = b.close[j];
+      outputs_[0][j] = kind == 0 ? v - prev[j] : (prev[j] != 0.0 ? (v / prev[j] - 1.0) * 100.0 : 0.0);
+    }
+  }
+  int kind, p;
+  Ring ring;
+};
+
+// A window's highest high and lowest low, kept incrementally: a new bar that reaches the extreme
+// takes it over; a rescan (oldest to newest) happens only when the extreme leaves the window.
+struct WindowHighLow {
+  WindowHighLow(int p, std::size_t n) : p(p), highs(p, n), lows(p, n), hi(n), lo(n), hi_age(n, 1 << 30), lo_age(n, 1 << 30) {}
+  void push(const PanelBar& b) {
+    highs.push(b.high.data());
+    lows.push(b.low.data());
+    ++seen;
+  }
+  void compute(std::size_t n) {
+    const int span = int(std::min<std::size_t>(seen, std::size_t(p)));
+    const double *h0 = highs.at(0), *l0 = lows.at(0);
+    for (std::size_t j = 0; j < n; ++j) {
+      ++hi_age[j], ++lo_age[j];
+      const double h = h0[j], l = l0[j];
+      if (hi_age[j] >= span) rescan(j, span, true);
+      else if (h >= hi[j]) hi[j] = h, hi_age[j] = 0;
+      if (lo_age[j] >= span) rescan(j, span, false);
+      else if (l <= lo[j]) lo[j] = l, lo_age[j] = 0;
+    }
+  }
+  void rescan(std::size_t j, int span, bool high) {
+    const Ring& r = high ? highs : lows;
+    double best = r.at(span - 1)[j];
+    int age = span - 1;
+    for (int a = span - 2; a >= 0; --a) {
+      double v = r.at(a)[j];
+      if (high ? v >= best : v <= best) best = v, age = a;
+    }
+    (high ? hi : lo)[j] = best;
+    (high ? hi_age : lo_age)[j] = age;
+  }
+  int p;
+  std::size_t seen = 0;
+  Ring highs, lows;
+  std::vector<double> hi, lo;
+  std::vector<int> hi_age, lo_age;
+};
+
+struct WillrStream final : Stream {
+  WillrStream(int p, std::size_t n) : Stream(n, 1), p(p), w(p, n) {}
+  void update(const PanelBar& b) override {
+    w.push(b);
+    w.compute(n_);
+    if (++seen_ < std::size_t(p)) return;
+    for (std::size_t j = 0; j < n_; ++j) {
+      double d = (w.hi[j] - w.lo[j]) / -100.0;
+      outputs_[0][j] = d != 0.0 ? (w.hi[j] - b.close[j]) / d : 0.0;
+    }
+  }
+  int p;
+  WindowHighLow w;
+};
+
+struct StochStream final : Stream {
+  StochStream(int fk, int sk, int sd, std::size_t n) : Stream(n, 2), fk(fk), w(fk, n), k_(n), slow_k(sk, n), slow_d(sd, n) {}
+  void update(const PanelBar& b) override {
+    w.push(b);
+    w.compute(n_);
+    if (++seen_ < std::size_t(fk)) return;
+    for (std::size_t j = 0; j < n_; ++j) {
+      double d = w.hi[j] - w.lo[j];
+      k_[j] = d != 0.0 ? (b.close[j] - w.lo[j]) / d * 100.0 : 0.0;
+    }
+    if (!slow_k.update(k_.data()) || !slow_d.update(slow_k.value.data())) return;
+    outputs_[0] = slow_k.value;
+    outputs_[1] = slow_d.value;
+  }
+  int fk;
+  WindowHighLow w;
+  std::vector<double> k_;
+  SmaState slow_k, slow_d;
+};
+
+struct ObvStream final : Stream {
+  explicit ObvStream(std::size_t n) : Stream(n, 1), obv(n), prev(n) {}
+  void update(const PanelBar& b) override {
+    const bool first = seen_++ == 0;
+    for (std::size_t j = 0; j < n_; ++j) {
+      if (first) obv[j] = b.volume[j];
+      else if (b.close[j] > prev[j]) obv[j] += b.volume[j];
+      else if (b.close[j] < prev[j]) obv[j] -= b.volume[j];
+      prev[j] = b.close[j];
+      outputs_[0][j] = obv[j];
+    }
+  }
+  std::vector<double> obv, prev;
+};
+
+struct MfiStream final : Stream {
+  MfiStream(int p, std::size_t n) : Stream(n, 1), p(p), pos(p, n), neg(p, n), prev_tp(n), fp(n), fn(n), ps(n, 0.0), ns(n, 0.0) {}
+  void update(const PanelBar& b) override {
+    const std::size_t t = seen_++;
+    for (std::size_t j = 0; j < n_; ++j) {
+      double tp = (b.high[j] + b.low[j] + b.close[j]) / 3.0, flow = tp * b.volume[j];
+      fp[j] = t > 0 && tp > prev_tp[j] ? flow : 0.0;
+      fn[j] = t > 0 && tp < prev_tp[j] ? flow : 0.0;
+      prev_tp[j] = tp;
+    }
+    pos.push(fp.data());
+    neg.push(fn.data());
+    if (t == 0) return;
+    for (std::size_t j = 0; j < n_; ++j) ps[j] += fp[j], ns[j] += fn[j];
+    if (t < std::size_t(p)) return;
+    const double *po = pos.at(p - 1), *no = neg.at(p - 1);  // the flows leaving the window next
+    for (std::size_t j = 0; j < n_; ++j) {
+      double total = ps[j] + ns[j];
+      outputs_[0][j] = total < 1.0 ? 0.0 : 100.0 * (ps[j] / total);
+      ps[j] -= po[j];
+      ns[j] -= no[j];
+    }
+  }
+  int p;
+  Ring pos, neg;
+  std::vector<double> prev_tp, fp, fn, ps, ns;
+};
+
+struct AroonStream final : Stream {
+  AroonStream(int p, std::size_t n) : Stream(n, 2), p(p), w(p + 1, n) {}
+  void update(const PanelBar& b) override {
+    w.push(b);
+    w.compute(n_);
+    if (seen_++ < std::size_t(p)) return;
+    const double factor = 100.0 / p;
+    for (std::size_t j = 0; j < n_; ++j) {
+      outputs_[0][j] = factor * double(p - w.lo_age[j]);
+      outputs_[1][j] = factor * double(p - w.hi_age[j]);
+    }
+  }
+  int p;
+  WindowHighLow w;
+};
+
+std::string upper(std::string_view s) {
+  std::string u(s);
+  for (auto& c : u) c = char(std::toupper(static_cast<unsigned char>(c)));
+  return u;
+}
+
+// Builds the stream, or returns null when there is none for these parameters.
+std::unique_ptr<Stream> build(const FunctionDef& f, std::span<const double> p, std::size_t n) {
+  const std::string name = upper(f.name);
+  auto i = [&](std::size_t k) { return int(p[k]); };
+  if (name == "SMA") return std::make_unique<SmaStream>(i(0), n);
+  if (name == "EMA") return std::make_unique<EmaStream>(i(0), n);
+  if (name == "WMA") return std::make_unique<WmaStream>(i(0), n);
+  if (name == "DEMA") return std::make_unique<MultiEmaStream>(i(0), 2, n);
+  if (name == "TEMA") return std::make_unique<MultiEmaStream>(i(0), 3, n);
+  if (name == "RSI") return std::make_unique<RsiStream>(i(0), n);
+  if (name == "MACD") return std::make_unique<MacdStream>(i(0), i(1), i(2), n);
+  if (name == "BBANDS" && i(3) == 0) return std::make_unique<BbandsStream>(i(0), p[1], p[2], n);
+  if (name == "TRANGE") return std::make_unique<AtrStream>(AtrStream::trange, 1, n);
+  if (name == "ATR") return std::make_unique<AtrStream>(AtrStream::atr, i(0), n);
+  if (name == "NATR") return std::make_unique<AtrStream>(AtrStream::natr, i(0), n);
+  if (name == "ADX") return std::make_unique<AdxStream>(i(0), n);
+  if (name == "CCI") return std::make_unique<CciStream>(i(0), n);
+  if (name == "MOM") return std::make_unique<RocStream>(0, i(0), n);
+  if (name == "ROC") return std::make_unique<RocStream>(1, i(0), n);
+  if (name == "WILLR") return std::make_unique<WillrStream>(i(0), n);
+  if (name == "STOCH" && i(2) == 0 && i(4) == 0) return std::make_unique<StochStream>(i(0), i(1), i(3), n);
+  if (name == "OBV") return std::make_unique<ObvStream>(n);
+  if (name == "MFI") return std::make_unique<MfiStream>(i(0), n);
+  if (name == "AROON") return std::make_unique<AroonStream>(i(0), n);
+  return nullptr;
+}
+
+}  // namespace
+
+bool has_stream(const FunctionDef& f, std::span<const double> params) { return build(f, params, 1) != nullptr; }
+
+void update_all(std::span<const std::unique_ptr<Stream>> streams, const PanelBar& bar) {
+  // One task per stream: streams share nothing, and ~20 tasks keep both cores busy for one bar.
+  tbb::parallel_for(std::size_t(0), streams.size(), [&](std::size_t i) { streams[i]->update(bar); });
+}
+
+std::unique_ptr<Stream> make_stream(const FunctionDef& f, std::span<const double> params, std::size_t instruments) {
+  if (params.size() != f.params.size())
+    fail(ErrorCode::invalid_argument, "params", "{} takes {} parameters, got {}", f.name, f.params.size(), params.size());
+  // Same range checks as batch mode.
+  for (std::size_t k = 0; k < params.size(); ++k) {
+    const auto& d = f.params[k];
+    if (!std::isfinite(params[k]) || params[k] < d.min || params[k] > d.max || (d.integer && params[k] != std::floor(params[k])))
+      fail(ErrorCode::invalid_argument, std::string(d.name), "{}: {} must be {} in [{}, {}], got {}", f.name, d.name,
+           d.integer ? "an integer" : "a number", d.min, d.max, params[k]);
+  }
+  auto s = build(f, params, instruments);
+  if (!s)
+    fail(ErrorCode::invalid_argument, "name",
+         "{} has no streaming form in this build with these parameters (streaming: SMA EMA WMA DEMA TEMA RSI MACD "
+         "BBANDS(SMA) TRANGE ATR NATR ADX CCI MOM ROC WILLR STOCH(SMA) OBV MFI AROON)",
+         f.name);
+  return s;
+}
+
+}  // namespace sextant::analytics::ta

@@ -1,0 +1,111 @@
+// Streaming equals batch: every streamable function, fed the S&P 500 bar by bar as a panel of two
+// instruments, emits at every row exactly what batch mode computes for that row.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "sextant/analytics/ta.hpp"
+#include "sextant/analytics/ta_stream.hpp"
+#include "sextant/core/error.hpp"
+#include "sextant/data/csv.hpp"
+#include "support/test_support.hpp"
+
+namespace sextant::analytics::ta {
+namespace {
+
+struct Instrument {
+  std::vector<double> open, high, low, close, volume;
+};
+
+std::vector<Instrument> panel() {
+  Panel p = data::read_csv_panel(test::data_path("sp500_2000_2020_ohlcv.csv"));
+  Instrument a;
+  for (std::size_t t = 0; t < p.values.rows(); ++t) {
+    a.open.push_back(p.values(t, 0));
+    a.high.push_back(p.values(t, 1));
+    a.low.push_back(p.values(t, 2));
+    a.close.push_back(p.values(t, 3));
+    a.volume.push_back(p.values(t, 5));
+  }
+  Instrument b = a;  // a second instrument: the same path at 1.5× the price
+  for (auto* v : {&b.open, &b.high, &b.low, &b.close})
+    for (double& x : *v) x *= 1.5;
+  return {a, b};
+}
+
+Inputs inputs_of(const FunctionDef& f, const Instrument& s) {
+  Inputs in;
+  in.open = s.open, in.high = s.high, in.low = s.low, in.close = s.close, in.volume = s.volume;
+  in.real = s.close;
+  return in;
+}
+
+void check_stream(const FunctionDef& f, std::vector<double> params) {
+  auto inst = panel();
+  std::vector<Result> batch;
+  for (const auto& s : inst) batch.push_back(run(f, inputs_of(f, s), params));
+  auto stream = make_stream(f, params, inst.size());
+  const std::size_t rows = inst[0].close.size();
+  std::size_t mismatches = 0;
+  std::vector<double> o(2), h(2), l(2), c(2), v(2);
+  for (std::size_t t = 0; t < rows; ++t) {
+    for (std::size_t j = 0; j < 2; ++j) {
+      o[j] = inst[j].open[t], h[j] = inst[j].high[t], l[j] = inst[j].low[t], c[j] = inst[j].close[t];
+      v[j] = inst[j].volume[t];
+    }
+    stream->update({o, h, l, c, v});
+    for (std::size_t k = 0; k < f.outputs.size(); ++k)
+      for (std::size_t j = 0; j < 2; ++j) {
+        double want = batch[j].outputs[k][t], got = stream->output(k)[j];
+        bool same = std::isnan(want) ? std::isnan(got) : std::abs(got - want) <= 1e-12 * std::max(1.0, std::abs(want));
+        if (!same && mismatches++ < 5)
+          ADD_FAILURE() << f.name << "." << f.outputs[k] << " instrument " << j << " row " << t << ": stream " << got
+                        << ", batch " << want;
+      }
+  }
+  EXPECT_EQ(mismatches, 0u) << f.name;
+  EXPECT_EQ(stream->bars_seen(), rows);
+}
+
+class StreamEqualsBatch : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(StreamEqualsBatch, DefaultParameters) {
+  const FunctionDef* f = find(GetParam());
+  ASSERT_NE(f, nullptr);
+  std::vector<double> params;
+  for (const auto& p : f->params) params.push_back(p.default_value);
+  check_stream(*f, params);
+}
+
+TEST_P(StreamEqualsBatch, OtherParameters) {
+  const FunctionDef* f = find(GetParam());
+  std::vector<double> params;
+  for (const auto& p : f->params) params.push_back(p.integer && p.default_value >= 4 ? p.default_value - 2 : p.default_value);
+  if (GetParam() == "MACD") params = {5, 13, 4};
+  check_stream(*f, params);
+}
+
+INSTANTIATE_TEST_SUITE_P(Functions, StreamEqualsBatch,
+                         ::testing::Values("SMA", "EMA", "WMA", "DEMA", "TEMA", "RSI", "MACD", "BBANDS", "TRANGE", "ATR",
+                                           "NATR", "ADX", "CCI", "MOM", "ROC", "WILLR", "STOCH", "OBV", "MFI", "AROON"),
+                         [](const auto& info) { return info.param; });
+
+TEST(Stream, FunctionsWithoutAStreamingFormSaySo) {
+  const FunctionDef* f = find("KAMA") ? find("KAMA") : find("TRIX");
+  ASSERT_NE(f, nullptr);
+  std::vector<double> params;
+  for (const auto& p : f->params) params.push_back(p.default_value);
+  EXPECT_FALSE(has_stream(*f, params));
+  try {
+    make_stream(*f, params, 1);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(std::string(f->name)), std::string::npos);
+  }
+  const FunctionDef* rsi = find("RSI");
+  std::vector<double> bad{0.5};
+  EXPECT_THROW(make_stream(*rsi, bad, 1), Error);
+}
+
+}  // namespace
+}  // namespace sextant::analytics::ta
