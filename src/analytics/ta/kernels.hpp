@@ -39,6 +39,24 @@ inline void ema_from(const double* x, std::size_t n, int period, double k, std::
 
 inline double ema_k(int period) { return 2.0 / (period + 1); }
 
+//! One EMA fed value by value with TA-Lib's seeding (the SMA of its first `period` inputs): the
+//! same arithmetic as ema_from, without a series buffer. push() returns true once `value` is valid.
+struct EmaFeed {
+  EmaFeed(int p, double k) : period(p), k(k) {}
+  bool push(double x) {
+    if (++count < period) {
+      value += x;
+      return false;
+    }
+    value = count == period ? (value + x) / period : (x - value) * k + value;
+    return true;
+  }
+  int period;
+  double k;
+  int count = 0;
+  double value = 0;  //!< the running seed sum, then the EMA
+};
+
 //! WMA with weights 1..period (newest heaviest), by TA-Lib's running sums: periodSum holds the
 //! weighted sum, periodSub the plain sum; each step adds p·x and then subtracts the plain sum.
 inline void wma(const double* x, std::size_t n, int period, std::size_t first, double* out) {

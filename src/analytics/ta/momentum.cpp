@@ -74,18 +74,22 @@ void macd_core(const double* x, std::size_t n, int fast, int slow, int signal, d
   if (slow < fast) std::swap(slow, fast), std::swap(kf, ks);
   const std::size_t start = std::size_t(slow - 1);
   if (start >= n) return;
-  std::vector<double> ef(n), es(n), line(n);
-  k::ema_from(x, n, fast, kf, start, ef.data());
-  k::ema_from(x, n, slow, ks, start, es.data());
-  for (std::size_t t = start; t < n; ++t) line[t] = ef[t] - es[t];
-  const std::size_t first_signal = start + signal - 1;
-  if (first_signal >= n) return;
-  std::vector<double> s(n);
-  k::ema_from(line.data(), n, signal, k::ema_k(signal), first_signal, s.data());
-  for (std::size_t t = first_signal; t < n; ++t) {
-    macd[t] = line[t];
-    sig[t] = s[t];
-    hist[t] = line[t] - s[t];
+  double ef = 0, es = 0;
+  for (std::size_t i = start + 1 - fast; i <= start; ++i) ef += x[i];
+  for (std::size_t i = 0; i <= start; ++i) es += x[i];
+  ef /= fast;
+  es /= slow;
+  k::EmaFeed s(signal, k::ema_k(signal));
+  for (std::size_t t = start; t < n; ++t) {
+    if (t > start) {
+      ef = (x[t] - ef) * kf + ef;
+      es = (x[t] - es) * ks + es;
+    }
+    const double line = ef - es;
+    if (!s.push(line)) continue;
+    macd[t] = line;
+    sig[t] = s.value;
+    hist[t] = line - s.value;
   }
 }
 int lb_macd(const double* p) { return std::max(int(p[0]), int(p[1])) - 1 + int(p[2]) - 1; }
@@ -171,14 +175,30 @@ void willr_fn(const Inputs& in, const double* p, double* const* out) {
 }
 
 // AROON over period+1 bars; on ties the most recent extreme wins (TA-Lib's >= / <=).
+// The extremes are kept incrementally: a new bar at or beyond the extreme takes over, and the
+// window is rescanned (oldest to newest) only when the extreme drops out of it.
 void aroon_core(const Inputs& in, int period, double* down, double* up) {
   const double factor = 100.0 / period;
+  const double *high = in.high.data(), *low = in.low.data();
+  std::size_t hi_i = 0, lo_i = 0;
+  bool have = false;
   for (std::size_t t = period; t < in.size(); ++t) {
-    std::size_t hi_i = t - period, lo_i = t - period;
-    for (std::size_t i = t - period; i <= t; ++i) {
-      if (in.high[i] >= in.high[hi_i]) hi_i = i;
-      if (in.low[i] <= in.low[lo_i]) lo_i = i;
+    const std::size_t trail = t - period;
+    if (!have || hi_i < trail) {
+      hi_i = trail;
+      for (std::size_t i = trail + 1; i <= t; ++i)
+        if (high[i] >= high[hi_i]) hi_i = i;
+    } else if (high[t] >= high[hi_i]) {
+      hi_i = t;
     }
+    if (!have || lo_i < trail) {
+      lo_i = trail;
+      for (std::size_t i = trail + 1; i <= t; ++i)
+        if (low[i] <= low[lo_i]) lo_i = i;
+    } else if (low[t] <= low[lo_i]) {
+      lo_i = t;
+    }
+    have = true;
     down[t] = factor * double(period - int(t - lo_i));
     up[t] = factor * double(period - int(t - hi_i));
   }

@@ -35,15 +35,12 @@ std::size_t moving_average(const double* x, std::size_t n, int period, int ma_ty
     case 2: wma(x, n, period, first, out); break;
     case 3:
     case 4: {  // DEMA = 2e1 - e2, TEMA = 3e1 - 3e2 + e3, each EMA seeded on the previous one's output
-      std::vector<double> e1(n), e2(n), e3(n);
       const double kk = ema_k(period);
-      ema_from(x, n, period, kk, first + period - 1, e1.data());
-      ema_from(e1.data(), n, period, kk, first + 2 * (period - 1), e2.data());
-      if (ma_type == 3) {
-        for (std::size_t t = start; t < n; ++t) out[t] = 2.0 * e1[t] - e2[t];
-      } else {
-        ema_from(e2.data(), n, period, kk, first + 3 * (period - 1), e3.data());
-        for (std::size_t t = start; t < n; ++t) out[t] = 3.0 * e1[t] - 3.0 * e2[t] + e3[t];
+      EmaFeed e1(period, kk), e2(period, kk), e3(period, kk);
+      for (std::size_t t = first; t < n; ++t) {
+        if (!e1.push(x[t]) || !e2.push(e1.value)) continue;
+        if (ma_type == 3) out[t] = 2.0 * e1.value - e2.value;
+        else if (e3.push(e2.value)) out[t] = 3.0 * e1.value - 3.0 * e2.value + e3.value;
       }
       break;
     }
