@@ -9,6 +9,7 @@
 //  - Wilder smoothing (RSI, ATR, ADX, +DM/-DM): first value a sum or mean of the first window, then
 //    x_t = x_{t-1} - x_{t-1}/n + v_t (sums) or (x_{t-1}(n-1) + v_t)/n (means).
 //  - Standard deviations are population (divide by n).
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -51,9 +52,29 @@ const std::vector<FunctionDef>& functions();
 //! By TA-Lib name (case-insensitive); null when unknown.
 const FunctionDef* find(std::string_view name);
 
+//! Leaves new elements uninitialised: run() NaN-fills only the rows before begIndex and every kernel
+//! writes every row from begIndex on, so filling the rest first would double the memory traffic.
+template <class T>
+struct DefaultInitAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = DefaultInitAllocator<U>;
+  };
+  using std::allocator<T>::allocator;
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+using Series = std::vector<double, DefaultInitAllocator<double>>;
+
 struct Result {
-  int beg_index = 0;                        //!< = lookback; may exceed the row count (then all NaN)
-  std::vector<std::vector<double>> outputs;  //!< one per FunctionDef::outputs, each aligned to the rows
+  int beg_index = 0;            //!< = lookback; may exceed the row count (then all NaN)
+  std::vector<Series> outputs;  //!< one per FunctionDef::outputs, each aligned to the rows
 };
 
 //! Runs a function over whole series. `params` holds one value per ParamDef, in order; it is

@@ -88,6 +88,26 @@ inline double true_range(double high, double low, double prev_close) {
   return r;
 }
 
+// TA-Lib's INT_VAR: running sums of x and x², mean(x²) - mean(x)², in its exact operation order
+// (the cancellation is TA-Lib's too, so results agree to the last digits).
+inline void running_var(const double* x, std::size_t n, int period, double* out) {
+  double s1 = 0, s2 = 0;
+  std::size_t i = 0, trailing = 0;
+  for (; i + 1 < std::size_t(period); ++i) {
+    s1 += x[i];
+    s2 += x[i] * x[i];
+  }
+  for (; i < n; ++i) {
+    s1 += x[i];
+    s2 += x[i] * x[i];
+    double m1 = s1 / period, m2 = s2 / period;
+    s1 -= x[trailing];
+    s2 -= x[trailing] * x[trailing];
+    ++trailing;
+    out[i] = m2 - m1 * m1;
+  }
+}
+
 //! TA-Lib's MA by type: 0 SMA, 1 EMA, 2 WMA, 3 DEMA, 4 TEMA, 5 TRIMA. `first` is the first valid row
 //! of x; returns the first output row (or n when there is none). Other types throw (not in this build).
 std::size_t moving_average(const double* x, std::size_t n, int period, int ma_type, std::size_t first, double* out);

@@ -20,7 +20,8 @@ template <int Kind>
 void roc_family(const Inputs& in, const double* p, double* const* out) {
   const int n_back = int(p[0]);
   const double* x = in.real.data();
-  for (std::size_t t = n_back; t < in.size(); ++t) {
+  double* o = out[0];
+  for (std::size_t t = n_back, n = in.size(); t < n; ++t) {
     double prev = x[t - n_back], v = x[t];
     double r;
     if (Kind == 0) r = v - prev;                                 // MOM
@@ -28,7 +29,7 @@ void roc_family(const Inputs& in, const double* p, double* const* out) {
     else if (Kind == 2) r = prev != 0.0 ? (v - prev) / prev : 0.0;       // ROCP
     else if (Kind == 3) r = prev != 0.0 ? v / prev : 0.0;                 // ROCR
     else r = prev != 0.0 ? (v / prev) * 100.0 : 0.0;                      // ROCR100
-    out[0][t] = r;
+    o[t] = r;
   }
 }
 

@@ -76,24 +76,36 @@ int lb_ma(const double* p) { return k::ma_lookback(int(p[0]), int(p[1])); }
 
 // BBANDS: middle = MA; bands = middle ± nbdev · population stddev over the same period.
 int lb_bbands(const double* p) { return k::ma_lookback(int(p[0]), int(p[3])); }
+// TA-Lib's bands: with an SMA middle, the deviation comes from a running sum of squares around the
+// precomputed SMA (mean(x²) - sma²); with other MA types, from STDDEV over the same period.
 void bbands_fn(const Inputs& in, const double* p, double* const* out) {
   const std::size_t n = in.size();
   const int period = int(p[0]);
   const double* x = in.real.data();
-  std::size_t start = k::moving_average(x, n, period, int(p[3]), 0, out[1]);
-  for (std::size_t t = start; t < n; ++t) {
-    double sd = 0;
-    if (period > 1) {
-      double s = 0, s2 = 0;
-      for (int i = 0; i < period; ++i) {
-        s += x[t - i];
-        s2 += x[t - i] * x[t - i];
-      }
-      double mean = s / period, var = s2 / period - mean * mean;
-      sd = var > 0 ? std::sqrt(var) : 0.0;
+  double *upper = out[0], *mid = out[1], *lower = out[2];
+  const std::size_t start = k::moving_average(x, n, period, int(p[3]), 0, mid);
+  if (start >= n) return;
+  if (int(p[3]) == 0) {
+    double total2 = 0;
+    for (std::size_t i = start + 1 - period; i < start; ++i) total2 += x[i] * x[i];
+    for (std::size_t t = start; t < n; ++t) {
+      total2 += x[t] * x[t];
+      double mean2 = total2 / period;
+      const double old = x[t + 1 - period];
+      total2 -= old * old;
+      mean2 -= mid[t] * mid[t];
+      const double sd = mean2 >= 0.00000001 ? std::sqrt(mean2) : 0.0;
+      upper[t] = mid[t] + sd * p[1];
+      lower[t] = mid[t] - sd * p[2];
     }
-    out[0][t] = out[1][t] + p[1] * sd;
-    out[2][t] = out[1][t] - p[2] * sd;
+  } else {
+    std::vector<double> var(n);
+    k::running_var(x, n, period, var.data());
+    for (std::size_t t = start; t < n; ++t) {
+      const double sd = var[t] > 0.00000001 ? std::sqrt(var[t]) : 0.0;
+      upper[t] = mid[t] + sd * p[1];
+      lower[t] = mid[t] - sd * p[2];
+    }
   }
 }
 

@@ -49,7 +49,12 @@ Result run(const FunctionDef& f, const Inputs& in, std::span<const double> param
   const std::size_t n = in.size();
   Result r;
   r.beg_index = f.lookback(params.data());
-  r.outputs.assign(f.outputs.size(), std::vector<double>(n, std::numeric_limits<double>::quiet_NaN()));
+  const std::size_t filled = std::min<std::size_t>(std::size_t(std::max(r.beg_index, 0)), n);
+  r.outputs.resize(f.outputs.size());
+  for (auto& o : r.outputs) {
+    o.resize(n);  // uninitialised: the kernel writes rows >= begIndex
+    std::fill(o.begin(), o.begin() + filled, std::numeric_limits<double>::quiet_NaN());
+  }
   if (std::size_t(r.beg_index) < n) {
     std::vector<double*> out;
     for (auto& o : r.outputs) out.push_back(o.data());

@@ -11,30 +11,10 @@ namespace {
 constexpr double kBig = 100000;
 int lb_period_minus_1(const double* p) { return std::max(0, int(p[0]) - 1); }
 
-// TA-Lib's INT_VAR: running sums of x and x², mean(x²) - mean(x)², in its exact operation order
-// (the cancellation is TA-Lib's too, so results agree to the last digits).
-void running_var(const double* x, std::size_t n, int period, double* out) {
-  double s1 = 0, s2 = 0;
-  std::size_t i = 0, trailing = 0;
-  for (; i + 1 < std::size_t(period); ++i) {
-    s1 += x[i];
-    s2 += x[i] * x[i];
-  }
-  for (; i < n; ++i) {
-    s1 += x[i];
-    s2 += x[i] * x[i];
-    double m1 = s1 / period, m2 = s2 / period;
-    s1 -= x[trailing];
-    s2 -= x[trailing] * x[trailing];
-    ++trailing;
-    out[i] = m2 - m1 * m1;
-  }
-}
-
 // VAR ignores optInNbDev, as TA-Lib does.
-void var_fn(const Inputs& in, const double* p, double* const* out) { running_var(in.real.data(), in.size(), int(p[0]), out[0]); }
+void var_fn(const Inputs& in, const double* p, double* const* out) { k::running_var(in.real.data(), in.size(), int(p[0]), out[0]); }
 void stddev_fn(const Inputs& in, const double* p, double* const* out) {
-  running_var(in.real.data(), in.size(), int(p[0]), out[0]);
+  k::running_var(in.real.data(), in.size(), int(p[0]), out[0]);
   for (std::size_t t = lb_period_minus_1(p); t < in.size(); ++t)
     out[0][t] = out[0][t] > 0.00000001 ? std::sqrt(out[0][t]) * p[1] : 0.0;
 }

@@ -215,27 +215,27 @@ struct MacdStream final : Stream {
 };
 
 struct BbandsStream final : Stream {
-  BbandsStream(int p, double up, double dn, std::size_t n) : Stream(n, 3), p(p), up(up), dn(dn), sma(p, n), s(n), s2(n) {}
+  BbandsStream(int p, double up, double dn, std::size_t n) : Stream(n, 3), p(p), up(up), dn(dn), sma(p, n), total2(n, 0.0) {}
   void update(const PanelBar& b) override {
+    const double* x = b.close.data();
     ++seen_;
-    if (!sma.update(b.close.data())) return;
-    std::fill(s.begin(), s.end(), 0.0);
-    std::fill(s2.begin(), s2.end(), 0.0);
-    for (int i = 0; i < p; ++i) {  // age-outer: each instrument's sums keep the batch order
-      const double* v = sma.ring.at(i);
-      for (std::size_t j = 0; j < n_; ++j) s[j] += v[j], s2[j] += v[j] * v[j];
-    }
+    for (std::size_t j = 0; j < n_; ++j) total2[j] += x[j] * x[j];
+    if (!sma.update(x)) return;
+    const double* old = sma.ring.at(p - 1);
     for (std::size_t j = 0; j < n_; ++j) {
-      double mean = s[j] / p, var = s2[j] / p - mean * mean, sd = var > 0 ? std::sqrt(var) : 0.0;
+      double mean2 = total2[j] / p;
+      total2[j] -= old[j] * old[j];
+      mean2 -= sma.value[j] * sma.value[j];
+      const double sd = mean2 >= 0.00000001 ? std::sqrt(mean2) : 0.0;
       outputs_[1][j] = sma.value[j];
-      outputs_[0][j] = sma.value[j] + up * sd;
-      outputs_[2][j] = sma.value[j] - dn * sd;
+      outputs_[0][j] = sma.value[j] + sd * up;
+      outputs_[2][j] = sma.value[j] - sd * dn;
     }
   }
   int p;
   double up, dn;
   SmaState sma;
-  std::vector<double> s, s2;
+  std::vector<double> total2;
 };
 
 // ATR / NATR / TRANGE: true range from the second bar; ATR = mean of the first p, then Wilder.

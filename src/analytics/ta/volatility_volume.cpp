@@ -9,7 +9,9 @@ namespace sextant::analytics::ta {
 namespace {
 
 void trange_fn(const Inputs& in, const double*, double* const* out) {
-  for (std::size_t t = 1; t < in.size(); ++t) out[0][t] = k::true_range(in.high[t], in.low[t], in.close[t - 1]);
+  const double *h = in.high.data(), *l = in.low.data(), *c = in.close.data();
+  double* o = out[0];
+  for (std::size_t t = 1, n = in.size(); t < n; ++t) o[t] = k::true_range(h[t], l[t], c[t - 1]);
 }
 
 // ATR: the mean of the first `period` true ranges (rows 1..period), then (prev·(n-1) + TR) / n.
@@ -62,13 +64,14 @@ void adosc_fn(const Inputs& in, const double* p, double* const* out) {
 }
 
 void obv_fn(const Inputs& in, const double*, double* const* out) {
-  double obv = in.volume[0], prev = in.real[0];
-  out[0][0] = obv;
-  for (std::size_t t = 1; t < in.size(); ++t) {
-    if (in.real[t] > prev) obv += in.volume[t];
-    else if (in.real[t] < prev) obv -= in.volume[t];
-    prev = in.real[t];
-    out[0][t] = obv;
+  const double *x = in.real.data(), *v = in.volume.data();
+  double* o = out[0];
+  double obv = v[0], prev = x[0];
+  o[0] = obv;
+  for (std::size_t t = 1, n = in.size(); t < n; ++t) {
+    obv += x[t] > prev ? v[t] : (x[t] < prev ? -v[t] : 0.0);
+    prev = x[t];
+    o[t] = obv;
   }
 }
 
