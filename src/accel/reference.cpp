@@ -150,6 +150,23 @@ void tridiagonal_ql(MutMatrixView v, std::vector<double>& d) {
   }
 }
 
+// Raw centred cross-products Σ_t (x_ti - m_i)(x_tj - m_j), summed sequentially in Acc precision.
+template <class Acc>
+void cross_products(MatrixView x, MutMatrixView c) {
+  const std::size_t t = x.rows, n = x.cols;
+  std::vector<double> mean(n, 0.0);
+  for (std::size_t j = 0; j < n; ++j) {
+    for (std::size_t r = 0; r < t; ++r) mean[j] += x(r, j);
+    mean[j] /= static_cast<double>(t);
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j <= i; ++j) {
+      Acc s = 0;
+      for (std::size_t r = 0; r < t; ++r) s += Acc(x(r, i) - mean[i]) * Acc(x(r, j) - mean[j]);
+      c(i, j) = c(j, i) = double(s);
+    }
+}
+
 // Turns raw centred cross-products into covariance (÷ (T-1)) or correlation, in fp64.
 void finish_moment(MutMatrixView c, std::size_t t, bool correlation) {
   const std::size_t n = c.rows;
@@ -201,43 +218,18 @@ struct ReferenceDevice final : Device {
   }
 
   void covariance(MatrixView x, MutMatrixView c) override {
-    const std::size_t t = x.rows, n = x.cols;
-    std::vector<double> mean(n, 0.0);
-    for (std::size_t j = 0; j < n; ++j) {
-      for (std::size_t r = 0; r < t; ++r) mean[j] += x(r, j);
-      mean[j] /= static_cast<double>(t);
-    }
-    for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t j = 0; j <= i; ++j) {
-        double s = 0.0;
-        for (std::size_t r = 0; r < t; ++r) s += (x(r, i) - mean[i]) * (x(r, j) - mean[j]);
-        c(i, j) = c(j, i) = s / static_cast<double>(t - 1);
-      }
+    cross_products<double>(x, c);
+    finish_moment(c, x.rows, false);
   }
 
   void correlation(MatrixView x, MutMatrixView c) override {
-    covariance(x, c);
-    const std::size_t n = x.cols;
-    std::vector<double> sd(n);
-    for (std::size_t i = 0; i < n; ++i) sd[i] = std::sqrt(c(i, i));
-    for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t j = 0; j < n; ++j) c(i, j) = i == j ? 1.0 : c(i, j) / (sd[i] * sd[j]);
+    cross_products<double>(x, c);
+    finish_moment(c, x.rows, true);
   }
 
   void moment_fp32(MatrixView x, MutMatrixView c, bool correlation) override {
-    const std::size_t t = x.rows, n = x.cols;
-    std::vector<double> mean(n, 0.0);
-    for (std::size_t j = 0; j < n; ++j) {
-      for (std::size_t r = 0; r < t; ++r) mean[j] += x(r, j);
-      mean[j] /= static_cast<double>(t);
-    }
-    for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t j = 0; j <= i; ++j) {
-        float s = 0.0f;
-        for (std::size_t r = 0; r < t; ++r) s += float(x(r, i) - mean[i]) * float(x(r, j) - mean[j]);
-        c(i, j) = c(j, i) = double(s);
-      }
-    finish_moment(c, t, correlation);
+    cross_products<float>(x, c);
+    finish_moment(c, x.rows, correlation);
   }
 
   void cholesky(MatrixView a, MutMatrixView l) override {

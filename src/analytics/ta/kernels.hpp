@@ -1,6 +1,7 @@
 #pragma once
 // Building blocks shared by the TA-Lib function files: moving averages with TA-Lib's seeding,
 // the true range, and window extrema. All write only rows >= their first output row.
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <vector>
@@ -75,6 +76,15 @@ inline void wma(const double* x, std::size_t n, int period, std::size_t first, d
     trailing = x[trail++];
     out[i] = sum / divider;
     sum -= sub;
+  }
+}
+
+//! Highest high and lowest low of the `period` bars ending at t.
+inline void window_high_low(const double* high, const double* low, std::size_t t, int period, double& hi, double& lo) {
+  hi = high[t], lo = low[t];
+  for (int i = 1; i < period; ++i) {
+    hi = std::max(hi, high[t - i]);
+    lo = std::min(lo, low[t - i]);
   }
 }
 

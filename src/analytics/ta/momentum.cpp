@@ -164,12 +164,9 @@ void cci_fn(const Inputs& in, const double* p, double* const* out) {
 
 void willr_fn(const Inputs& in, const double* p, double* const* out) {
   const int period = int(p[0]);
+  double hi, lo;
   for (std::size_t t = period - 1; t < in.size(); ++t) {
-    double hi = in.high[t], lo = in.low[t];
-    for (int i = 1; i < period; ++i) {
-      hi = std::max(hi, in.high[t - i]);
-      lo = std::min(lo, in.low[t - i]);
-    }
+    k::window_high_low(in.high.data(), in.low.data(), t, period, hi, lo);
     double d = (hi - lo) / -100.0;
     out[0][t] = d != 0.0 ? (hi - in.close[t]) / d : 0.0;
   }
@@ -213,12 +210,9 @@ void aroonosc_fn(const Inputs& in, const double* p, double* const* out) {
 
 // ---- stochastics ------------------------------------------------------------------------------------
 void fast_k(const double* high, const double* low, const double* close, std::size_t n, int period, double* k_out) {
+  double hi, lo;
   for (std::size_t t = period - 1; t < n; ++t) {
-    double hi = high[t], lo = low[t];
-    for (int i = 1; i < period; ++i) {
-      hi = std::max(hi, high[t - i]);
-      lo = std::min(lo, low[t - i]);
-    }
+    k::window_high_low(high, low, t, period, hi, lo);
     double d = hi - lo;
     k_out[t] = d != 0.0 ? (close[t] - lo) / d * 100.0 : 0.0;
   }

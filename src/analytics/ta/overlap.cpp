@@ -110,26 +110,17 @@ void bbands_fn(const Inputs& in, const double* p, double* const* out) {
 }
 
 void midpoint_fn(const Inputs& in, const double* p, double* const* out) {
-  const int period = int(p[0]);
-  const double* x = in.real.data();
-  for (std::size_t t = period - 1; t < in.size(); ++t) {
-    double lo = x[t], hi = x[t];
-    for (int i = 1; i < period; ++i) {
-      lo = std::min(lo, x[t - i]);
-      hi = std::max(hi, x[t - i]);
-    }
+  double hi, lo;
+  for (std::size_t t = std::size_t(p[0]) - 1; t < in.size(); ++t) {
+    k::window_high_low(in.real.data(), in.real.data(), t, int(p[0]), hi, lo);
     out[0][t] = (hi + lo) / 2.0;
   }
 }
 
 void midprice_fn(const Inputs& in, const double* p, double* const* out) {
-  const int period = int(p[0]);
-  for (std::size_t t = period - 1; t < in.size(); ++t) {
-    double lo = in.low[t], hi = in.high[t];
-    for (int i = 1; i < period; ++i) {
-      lo = std::min(lo, in.low[t - i]);
-      hi = std::max(hi, in.high[t - i]);
-    }
+  double hi, lo;
+  for (std::size_t t = std::size_t(p[0]) - 1; t < in.size(); ++t) {
+    k::window_high_low(in.high.data(), in.low.data(), t, int(p[0]), hi, lo);
     out[0][t] = (hi + lo) / 2.0;
   }
 }
