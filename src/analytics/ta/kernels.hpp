@@ -123,5 +123,8 @@ inline void running_var(const double* x, std::size_t n, int period, double* out)
 std::size_t moving_average(const double* x, std::size_t n, int period, int ma_type, std::size_t first, double* out);
 //! Lookback of moving_average for a type.
 int ma_lookback(int period, int ma_type);
+//! TA_MA as TA-Lib runs it from a later start row: EMA-based types are seeded "as late as possible",
+//! so that their first value falls exactly on `start` (start >= ma_lookback). Writes rows >= start.
+void moving_average_at(const double* x, std::size_t n, int period, int ma_type, std::size_t start, double* out);
 
 }  // namespace sextant::analytics::ta::k

@@ -98,6 +98,29 @@ void macd_fn(const Inputs& in, const double* p, double* const* out) {
   macd_core(in.real.data(), in.size(), int(p[0]), int(p[1]), int(p[2]), k::ema_k(int(p[0])), k::ema_k(int(p[1])),
             out[0], out[1], out[2]);
 }
+// MACDEXT: MACD with a moving-average type per line; TA_MA's late seeding (moving_average_at).
+int lb_macdext(const double* p) {
+  int fast = int(p[0]), slow = int(p[2]);
+  int fast_t = int(p[1]), slow_t = int(p[3]);
+  int largest = std::max(k::ma_lookback(fast, fast_t), k::ma_lookback(slow, slow_t));
+  return largest + k::ma_lookback(int(p[4]), int(p[5]));
+}
+void macdext_fn(const Inputs& in, const double* p, double* const* out) {
+  const std::size_t n = in.size();
+  const std::size_t signal_lb = std::size_t(k::ma_lookback(int(p[4]), int(p[5])));
+  const std::size_t start = std::size_t(lb_macdext(p)) - signal_lb;  // first row of the MACD line
+  std::vector<double> f(n), s(n), line(n), sig(n);
+  k::moving_average_at(in.real.data(), n, int(p[0]), int(p[1]), start, f.data());
+  k::moving_average_at(in.real.data(), n, int(p[2]), int(p[3]), start, s.data());
+  for (std::size_t t = start; t < n; ++t) line[t] = f[t] - s[t];
+  k::moving_average_at(line.data() + start, n - start, int(p[4]), int(p[5]), signal_lb, sig.data() + start);
+  for (std::size_t t = start + signal_lb; t < n; ++t) {
+    out[0][t] = line[t];
+    out[1][t] = sig[t];
+    out[2][t] = line[t] - sig[t];
+  }
+}
+
 int lb_macdfix(const double* p) { return 26 - 1 + int(p[0]) - 1; }
 void macdfix_fn(const Inputs& in, const double* p, double* const* out) {
   macd_core(in.real.data(), in.size(), 12, 26, int(p[0]), 0.15, 0.075, out[0], out[1], out[2]);
@@ -429,6 +452,11 @@ void register_momentum(std::vector<FunctionDef>& fs) {
                  {"optInSlowPeriod", "slowperiod", 26, 2, kBig, true},
                  {"optInSignalPeriod", "signalperiod", 9, 1, kBig, true}},
                 {"outMACD", "outMACDSignal", "outMACDHist"}, false, lb_macd, macd_fn});
+  fs.push_back({"MACDEXT", g, {"real"},
+                {{"optInFastPeriod", "fastperiod", 12, 2, kBig, true}, {"optInFastMAType", "fastmatype", 0, 0, 8, true},
+                 {"optInSlowPeriod", "slowperiod", 26, 2, kBig, true}, {"optInSlowMAType", "slowmatype", 0, 0, 8, true},
+                 {"optInSignalPeriod", "signalperiod", 9, 1, kBig, true}, {"optInSignalMAType", "signalmatype", 0, 0, 8, true}},
+                {"outMACD", "outMACDSignal", "outMACDHist"}, false, lb_macdext, macdext_fn});
   fs.push_back({"MACDFIX", g, {"real"}, {{"optInSignalPeriod", "signalperiod", 9, 1, kBig, true}},
                 {"outMACD", "outMACDSignal", "outMACDHist"}, false, lb_macdfix, macdfix_fn});
   const std::vector<ParamDef> po{{"optInFastPeriod", "fastperiod", 12, 2, kBig, true},

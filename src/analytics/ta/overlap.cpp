@@ -56,9 +56,137 @@ std::size_t moving_average(const double* x, std::size_t n, int period, int ma_ty
   return start;
 }
 
+void moving_average_at(const double* x, std::size_t n, int period, int ma_type, std::size_t start, double* out) {
+  if (start >= n) return;
+  if (period > 1 && (ma_type == 1 || ma_type == 3 || ma_type == 4)) {
+    const std::size_t depth = ma_type == 1 ? 1 : (ma_type == 3 ? 2 : 3), step = std::size_t(period - 1);
+    const double kk = ema_k(period);
+    std::vector<double> e[3];
+    const double* in = x;
+    for (std::size_t d = 0; d < depth; ++d) {  // each EMA starts so the last one starts on `start`
+      e[d].assign(n, 0.0);
+      ema_from(in, n, period, kk, start - (depth - 1 - d) * step, e[d].data());
+      in = e[d].data();
+    }
+    for (std::size_t t = start; t < n; ++t)
+      out[t] = depth == 1 ? e[0][t] : depth == 2 ? 2.0 * e[0][t] - e[1][t] : 3.0 * e[0][t] - 3.0 * e[1][t] + e[2][t];
+    return;
+  }
+  std::vector<double> tmp(n);
+  moving_average(x, n, period, ma_type, 0, tmp.data());
+  std::copy(tmp.begin() + start, tmp.end(), out + start);
+}
+
 }  // namespace k
 
 namespace {
+
+// KAMA (Kaufman): efficiency ratio |x_t - x_{t-p}| / Σ|Δx| over p, smoothing (ER·(2/3 - 2/31) + 2/31)².
+void kama_fn(const Inputs& in, const double* p, double* const* out) {
+  const int period = int(p[0]);
+  const double* x = in.real.data();
+  const std::size_t n = in.size();
+  const double const_max = 2.0 / (30.0 + 1.0), const_diff = 2.0 / (2.0 + 1.0) - const_max;
+  double sum_roc = 0;
+  std::size_t today = 0, trailing = 0;
+  for (int i = 0; i < period; ++i, ++today) sum_roc += std::fabs(x[today] - x[today + 1]);
+  double kama = x[today - 1], trailing_value = 0;
+  bool first = true;
+  for (; today < n; ++today) {
+    const double v = x[today], old = x[trailing++];
+    const double roc = v - old;
+    if (!first) {
+      sum_roc -= std::fabs(trailing_value - old);
+      sum_roc += std::fabs(v - x[today - 1]);
+    }
+    first = false;
+    trailing_value = old;
+    double er = (sum_roc <= roc || k::is_zero(sum_roc)) ? 1.0 : std::fabs(roc / sum_roc);
+    double sc = er * const_diff + const_max;
+    sc *= sc;
+    kama = (v - kama) * sc + kama;
+    out[0][today] = kama;
+  }
+}
+
+// T3 (Tillson): six chained EMAs (e = k·x + (1-k)·e), each seeded with the mean of its first `period`
+// inputs, combined with the volume factor's coefficients.
+int lb_t3(const double* p) { return 6 * (int(p[0]) - 1); }
+void t3_fn(const Inputs& in, const double* p, double* const* out) {
+  const int period = int(p[0]);
+  const double v = p[1], k = 2.0 / (period + 1.0), k1 = 1.0 - k;
+  const double* x = in.real.data();
+  const std::size_t n = in.size();
+  std::size_t today = 0;
+  double e[6];
+  double s = 0;
+  for (int i = 0; i < period; ++i) s += x[today++];
+  e[0] = s / period;
+  for (int level = 1; level < 6; ++level) {  // seed e[level] from `period` values of e[level-1]
+    s = e[level - 1];
+    for (int i = 1; i < period; ++i) {
+      e[0] = k * x[today++] + k1 * e[0];
+      for (int j = 1; j < level; ++j) e[j] = k * e[j - 1] + k1 * e[j];
+      s += e[level - 1];
+    }
+    e[level] = s / period;
+  }
+  const double t2 = v * v, c1 = -t2 * v, c2 = 3.0 * (t2 - c1), c3 = -6.0 * t2 - 3.0 * (v - c1),
+               c4 = 1.0 + 3.0 * v - c1 + 3.0 * t2;
+  out[0][today - 1] = c1 * e[5] + c2 * e[4] + c3 * e[3] + c4 * e[2];
+  for (; today < n; ++today) {
+    e[0] = k * x[today] + k1 * e[0];
+    for (int j = 1; j < 6; ++j) e[j] = k * e[j - 1] + k1 * e[j];
+    out[0][today] = c1 * e[5] + c2 * e[4] + c3 * e[3] + c4 * e[2];
+  }
+}
+
+// Parabolic SAR (Wilder), TA-Lib's variant: the first direction comes from the -DM of the first two
+// bars; on a reversal the SAR jumps to the extreme point, clamped by the last two bars' range.
+void sar_fn(const Inputs& in, const double* p, double* const* out) {
+  double accel = p[0], maximum = p[1];
+  if (accel > maximum) accel = maximum;
+  const double *high = in.high.data(), *low = in.low.data();
+  const std::size_t n = in.size();
+  const double up = high[1] - high[0], down = low[0] - low[1];
+  bool is_long = !(down > 0 && up < down);
+  double af = accel, ep, sar;
+  if (is_long) ep = high[1], sar = low[0];
+  else ep = low[1], sar = high[0];
+  double new_low = low[1], new_high = high[1];
+  for (std::size_t t = 1; t < n; ++t) {
+    const double prev_low = new_low, prev_high = new_high;
+    new_low = low[t], new_high = high[t];
+    if (is_long) {
+      if (new_low <= sar) {
+        is_long = false;
+        sar = std::max({ep, prev_high, new_high});
+        out[0][t] = sar;
+        af = accel;
+        ep = new_low;
+        sar = std::max({sar + af * (ep - sar), prev_high, new_high});
+      } else {
+        out[0][t] = sar;
+        if (new_high > ep) ep = new_high, af = std::min(af + accel, maximum);
+        sar = std::min({sar + af * (ep - sar), prev_low, new_low});
+      }
+    } else {
+      if (new_high >= sar) {
+        is_long = true;
+        sar = std::min({ep, prev_low, new_low});
+        out[0][t] = sar;
+        af = accel;
+        ep = new_high;
+        sar = std::min({sar + af * (ep - sar), prev_low, new_low});
+      } else {
+        out[0][t] = sar;
+        if (new_low < ep) ep = new_low, af = std::min(af + accel, maximum);
+        sar = std::max({sar + af * (ep - sar), prev_high, new_high});
+      }
+    }
+  }
+}
+
 
 int lb_period_minus_1(const double* p) { return std::max(0, int(p[0]) - 1); }
 
@@ -167,6 +295,13 @@ void register_overlap(std::vector<FunctionDef>& fs) {
                 lb_period_minus_1, midpoint_fn});
   fs.push_back({"MIDPRICE", g, {"high", "low"}, {{"optInTimePeriod", "timeperiod", 14, 2, kBig, true}}, {"outReal"},
                 false, lb_period_minus_1, midprice_fn});
+  fs.push_back({"KAMA", g, {"real"}, {kPeriod30}, {"outReal"}, false, [](const double* p) { return int(p[0]); }, kama_fn});
+  fs.push_back({"T3", g, {"real"},
+                {{"optInTimePeriod", "timeperiod", 5, 2, kBig, true}, {"optInVFactor", "vfactor", 0.7, 0, 1, false}},
+                {"outReal"}, false, lb_t3, t3_fn});
+  fs.push_back({"SAR", g, {"high", "low"},
+                {{"optInAcceleration", "acceleration", 0.02, 0, 3e37, false}, {"optInMaximum", "maximum", 0.2, 0, 3e37, false}},
+                {"outReal"}, false, [](const double*) { return 1; }, sar_fn});
   fs.push_back({"ACCBANDS", g, {"high", "low", "close"}, {{"optInTimePeriod", "timeperiod", 20, 2, kBig, true}},
                 {"outRealUpperBand", "outRealMiddleBand", "outRealLowerBand"}, false, lb_period_minus_1, accbands_fn});
 }
