@@ -22,6 +22,7 @@ const std::vector<FunctionDef>& functions() {
     register_volatility_volume(fs);
     register_statistic(fs);
     register_math_price(fs);
+    register_cycle(fs);
     return fs;
   }();
   return table;

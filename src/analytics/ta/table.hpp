@@ -11,5 +11,6 @@ void register_momentum(std::vector<FunctionDef>& fs);
 void register_volatility_volume(std::vector<FunctionDef>& fs);
 void register_statistic(std::vector<FunctionDef>& fs);
 void register_math_price(std::vector<FunctionDef>& fs);
+void register_cycle(std::vector<FunctionDef>& fs);
 
 }  // namespace sextant::analytics::ta
