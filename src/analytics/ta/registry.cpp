@@ -23,6 +23,7 @@ const std::vector<FunctionDef>& functions() {
     register_statistic(fs);
     register_math_price(fs);
     register_cycle(fs);
+    register_candles(fs);
     return fs;
   }();
   return table;

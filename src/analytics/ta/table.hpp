@@ -12,5 +12,6 @@ void register_volatility_volume(std::vector<FunctionDef>& fs);
 void register_statistic(std::vector<FunctionDef>& fs);
 void register_math_price(std::vector<FunctionDef>& fs);
 void register_cycle(std::vector<FunctionDef>& fs);
+void register_candles(std::vector<FunctionDef>& fs);
 
 }  // namespace sextant::analytics::ta
