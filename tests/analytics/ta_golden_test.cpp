@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "sextant/analytics/ta.hpp"
+#include "sextant/analytics/ta_stream.hpp"
 #include "sextant/core/error.hpp"
 #include "sextant/data/csv.hpp"
 #include "support/test_support.hpp"
@@ -70,76 +71,116 @@ const std::string& golden_file() {
 
 class TaGolden : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(TaGolden, MatchesTaLib) {
-  const std::string name = GetParam();
-  const FunctionDef* def = find(name);
-  ASSERT_NE(def, nullptr);
-  simdjson::dom::element g = test::golden(golden_file())["functions"][name];
-  std::vector<std::size_t> rows;  // the rows the golden outputs hold (all, or the sampled ones)
-  simdjson::dom::array sampled;
-  if (g["sampled_rows"].get(sampled) == simdjson::SUCCESS)
-    for (auto r : sampled) rows.push_back(std::size_t(int64_t(r)));
-  const Ohlcv& d = sp500();
-
-  // Inputs: positional against the golden's list; named series must agree by name.
-  auto names = golden_inputs(g);
-  ASSERT_EQ(names.size(), def->inputs.size()) << name;
+// A golden function's inputs (mapped onto the FunctionDef) and parameters, and the rows its
+// outputs hold (all rows, or the sampled ones).
+struct GoldenCase {
+  const FunctionDef* def = nullptr;
+  simdjson::dom::element g;
   Inputs in;
-  for (std::size_t i = 0; i < names.size(); ++i) {
+  std::vector<double> params;
+  std::vector<std::size_t> rows;  // empty: every row
+};
+
+GoldenCase golden_case(const std::string& name) {
+  GoldenCase c;
+  c.def = find(name);
+  EXPECT_NE(c.def, nullptr);
+  c.g = test::golden(golden_file())["functions"][name];
+  simdjson::dom::array sampled;
+  if (c.g["sampled_rows"].get(sampled) == simdjson::SUCCESS)
+    for (auto r : sampled) c.rows.push_back(std::size_t(int64_t(r)));
+  const Ohlcv& d = sp500();
+  auto names = golden_inputs(c.g);
+  EXPECT_EQ(names.size(), c.def->inputs.size()) << name;
+  for (std::size_t i = 0; i < names.size() && i < c.def->inputs.size(); ++i) {
     std::span<const double> s(d.by_name(names[i]));
-    std::string_view want = def->inputs[i];
-    if (want == "real") in.real = s;
-    else if (want == "real1") in.real1 = s;
+    std::string_view want = c.def->inputs[i];
+    if (want == "real") c.in.real = s;
+    else if (want == "real1") c.in.real1 = s;
     else {
-      ASSERT_EQ(want, names[i]) << name << " input " << i;
-      if (want == "open") in.open = s;
-      else if (want == "high") in.high = s;
-      else if (want == "low") in.low = s;
-      else if (want == "close") in.close = s;
-      else in.volume = s;
+      EXPECT_EQ(want, names[i]) << name << " input " << i;
+      if (want == "open") c.in.open = s;
+      else if (want == "high") c.in.high = s;
+      else if (want == "low") c.in.low = s;
+      else if (want == "close") c.in.close = s;
+      else c.in.volume = s;
     }
   }
-  std::vector<double> params;
-  for (const auto& p : def->params) params.push_back(p.default_value);
-  for (auto kv : g["params"].get_object()) {
+  for (const auto& p : c.def->params) c.params.push_back(p.default_value);
+  for (auto kv : c.g["params"].get_object()) {
     bool found = false;
-    for (std::size_t i = 0; i < def->params.size(); ++i)
-      if (def->params[i].name == kv.key) {
-        params[i] = double(kv.value);
+    for (std::size_t i = 0; i < c.def->params.size(); ++i)
+      if (c.def->params[i].name == kv.key) {
+        c.params[i] = double(kv.value);
         found = true;
       }
-    ASSERT_TRUE(found) << name << ": golden parameter " << kv.key << " unknown here";
+    EXPECT_TRUE(found) << name << ": golden parameter " << kv.key << " unknown here";
   }
-  for (std::size_t i = 0; i < params.size(); ++i)
-    EXPECT_EQ(params[i], def->params[i].default_value) << name << ": default of " << def->params[i].name;
+  return c;
+}
 
-  Result r = run(*def, in, params);
-  EXPECT_EQ(r.beg_index, int64_t(g["begIndex"])) << name;
+// Compares got(row) with the golden output `o` at every golden row below `limit`.
+template <class Got>
+void compare_output(const GoldenCase& c, std::size_t o, std::size_t limit, Got&& got, const char* mode) {
+  const std::string name(c.def->name);
+  simdjson::dom::element want;
+  ASSERT_EQ(c.g["outputs"][c.def->outputs[o]].get(want), simdjson::SUCCESS) << name << ": no output " << c.def->outputs[o];
   const bool loose = name.rfind("HT_", 0) == 0 || name == "MAMA";
-  ASSERT_EQ(r.outputs.size(), def->outputs.size());
-  for (std::size_t o = 0; o < def->outputs.size(); ++o) {
-    simdjson::dom::element want;
-    ASSERT_EQ(g["outputs"][def->outputs[o]].get(want), simdjson::SUCCESS) << name << ": golden has no output " << def->outputs[o];
-    const auto& got = r.outputs[o];
-    double scale = 0;
-    for (auto v : want.get_array())
-      if (!v.is_null()) scale = std::max(scale, std::abs(double(v)));
-    std::size_t i = 0, bad = 0, t = 0;
-    for (auto v : want.get_array()) {
-      t = rows.empty() ? i : rows[i];
-      ++i;
-      if (v.is_null()) {
-        if (std::isfinite(got[t]) && bad++ < 5) ADD_FAILURE() << name << "." << def->outputs[o] << "[" << t << "] should be null, is " << got[t];
-      } else {
-        double w = double(v);
-        double tol = def->integer_output ? 0.0 : (loose ? 1e-6 : 1e-9) * std::abs(w) + 1e-12 * scale;
-        if (!(std::abs(got[t] - w) <= tol) && bad++ < 5)
-          ADD_FAILURE() << name << "." << def->outputs[o] << "[" << t << "] = " << got[t] << ", TA-Lib " << w;
-      }
+  double scale = 0;
+  for (auto v : want.get_array())
+    if (!v.is_null()) scale = std::max(scale, std::abs(double(v)));
+  std::size_t i = 0, bad = 0;
+  for (auto v : want.get_array()) {
+    const std::size_t t = c.rows.empty() ? i : c.rows[i];
+    ++i;
+    if (t >= limit) break;
+    const double g = got(t);
+    if (v.is_null()) {
+      if (std::isfinite(g) && bad++ < 5)
+        ADD_FAILURE() << mode << " " << name << "." << c.def->outputs[o] << "[" << t << "] should be null, is " << g;
+    } else {
+      const double w = double(v);
+      const double tol = c.def->integer_output ? 0.0 : (loose ? 1e-6 : 1e-9) * std::abs(w) + 1e-12 * scale;
+      if (!(std::abs(g - w) <= tol) && bad++ < 5)
+        ADD_FAILURE() << mode << " " << name << "." << c.def->outputs[o] << "[" << t << "] = " << g << ", TA-Lib " << w;
     }
-    EXPECT_EQ(rows.empty() ? i : rows.size(), rows.empty() ? got.size() : i);
-    EXPECT_EQ(bad, 0u) << name << "." << def->outputs[o] << ": " << bad << " rows differ";
   }
+  EXPECT_EQ(bad, 0u) << mode << " " << name << "." << c.def->outputs[o] << ": " << bad << " rows differ";
+}
+
+TEST_P(TaGolden, MatchesTaLib) {
+  GoldenCase c = golden_case(GetParam());
+  ASSERT_NE(c.def, nullptr);
+  for (std::size_t i = 0; i < c.params.size(); ++i)
+    EXPECT_EQ(c.params[i], c.def->params[i].default_value) << GetParam() << ": default of " << c.def->params[i].name;
+  Result r = run(*c.def, c.in, c.params);
+  EXPECT_EQ(r.beg_index, int64_t(c.g["begIndex"])) << GetParam();
+  ASSERT_EQ(r.outputs.size(), c.def->outputs.size());
+  for (std::size_t o = 0; o < r.outputs.size(); ++o)
+    compare_output(c, o, r.outputs[o].size(), [&](std::size_t t) { return r.outputs[o][t]; }, "batch");
+}
+
+// Streaming mode: every bar of the series fed one at a time; every emitted value against TA-Lib's
+// at that row.
+constexpr std::size_t kStreamRows = SIZE_MAX;
+
+TEST_P(TaGolden, StreamingMatchesTaLibBarByBar) {
+  GoldenCase c = golden_case(GetParam());
+  ASSERT_NE(c.def, nullptr);
+  auto stream = make_stream(*c.def, c.params, 1);
+  const std::size_t rows = std::min(kStreamRows, c.in.size());
+  std::vector<std::vector<double>> emitted(c.def->outputs.size(), std::vector<double>(rows));
+  auto at = [](std::span<const double> s, std::size_t t) { return s.empty() ? std::span<const double>() : s.subspan(t, 1); };
+  for (std::size_t t = 0; t < rows; ++t) {
+    // A generic input (real) is fed as close; a second series (real1) as real1.
+    PanelBar bar{at(c.in.open, t), at(c.in.high, t), at(c.in.low, t), at(c.in.close, t), at(c.in.volume, t),
+                 at(c.in.real1, t)};
+    if (!c.in.real.empty()) bar.close = at(c.in.real, t);
+    stream->update(bar);
+    for (std::size_t o = 0; o < emitted.size(); ++o) emitted[o][t] = stream->output(o)[0];
+  }
+  for (std::size_t o = 0; o < emitted.size(); ++o)
+    compare_output(c, o, rows, [&](std::size_t t) { return emitted[o][t]; }, "stream");
 }
 
 std::vector<std::string> implemented_golden_functions() {

@@ -17,6 +17,7 @@ namespace sextant::analytics::ta {
 //! One bar for every instrument of a panel: each span holds N values (unused ones may be empty).
 struct PanelBar {
   std::span<const double> open, high, low, close, volume;
+  std::span<const double> real1;  //!< second series of two-series functions (BETA, CORREL, ADD...); close is the first
 };
 
 class Stream {
@@ -37,12 +38,15 @@ class Stream {
   std::vector<std::vector<double>> outputs_;
 };
 
-//! Whether `make_stream` supports this function with these parameters (MA types: SMA only where a
-//! function takes one). Single-input functions read close.
-bool has_stream(const FunctionDef& f, std::span<const double> params);
+//! Whether this function and these parameters have an O(1)-per-bar state machine (SMA EMA WMA DEMA
+//! TEMA RSI MACD BBANDS(SMA) TRANGE ATR NATR ADX CCI MOM ROC WILLR STOCH(SMA) OBV MFI AROON). Every
+//! other function streams through the generic adapter: a recompute over a bounded window for
+//! finite-memory functions, a replay of the instrument's history for recursive ones (O(T) per bar).
+//! Both give the batch value at every row. Single-input functions read close.
+bool has_fast_stream(const FunctionDef& f, std::span<const double> params);
 //! Feeds one bar to every stream, in parallel across streams (they share no state).
 void update_all(std::span<const std::unique_ptr<Stream>> streams, const PanelBar& bar);
-//! Throws Error(invalid_argument) naming the function when it has no streaming form yet.
+//! A stream for any function; throws Error(invalid_argument) naming a parameter out of range.
 std::unique_ptr<Stream> make_stream(const FunctionDef& f, std::span<const double> params, std::size_t instruments);
 
 }  // namespace sextant::analytics::ta

@@ -472,6 +472,68 @@ struct AroonStream final : Stream {
   WindowHighLow w;
 };
 
+// Every other function: each instrument keeps its bars, and each update reruns the batch kernel so
+// the emitted value is the batch value by construction. Functions whose row t depends only on a
+// bounded window recompute over the last `window` bars (O(lookback) per bar); recursive ones
+// (EMA family, Wilder smoothing, cumulative sums, the Hilbert transforms, running variances whose
+// rounding depends on the whole history) replay the instrument's history (O(T) per bar).
+class GenericStream final : public Stream {
+ public:
+  GenericStream(const FunctionDef& f, std::vector<double> params, std::size_t n, bool windowed)
+      : Stream(n, f.outputs.size()), f_(f), params_(std::move(params)), windowed_(windowed),
+        window_(std::size_t(2 * std::max(0, f.lookback(params_.data())) + 16)), hist_(n) {}
+  void update(const PanelBar& b) override {
+    ++seen_;
+    for (std::size_t j = 0; j < n_; ++j) {
+      auto& h = hist_[j];
+      auto push = [&](std::vector<double>& v, std::span<const double> s) { v.push_back(s.empty() ? 0.0 : s[j]); };
+      push(h.open, b.open), push(h.high, b.high), push(h.low, b.low), push(h.close, b.close), push(h.volume, b.volume);
+      push(h.real1, b.real1);
+      const std::size_t len = h.close.size(), from = windowed_ && len > window_ ? len - window_ : 0;
+      auto tail = [&](const std::vector<double>& v) { return std::span<const double>(v.data() + from, len - from); };
+      Inputs in;
+      in.open = tail(h.open), in.high = tail(h.high), in.low = tail(h.low), in.close = tail(h.close);
+      in.volume = tail(h.volume), in.real = in.close, in.real1 = b.real1.empty() ? in.close : tail(h.real1);
+      Result r = run(f_, in, params_);
+      for (std::size_t k = 0; k < r.outputs.size(); ++k) {
+        double v = r.outputs[k].back();
+        // Index outputs count from the series' first row, not the window's.
+        if (f_.integer_output && f_.name.find("INDEX") != std::string_view::npos && std::isfinite(v)) v += double(from);
+        outputs_[k][j] = v;
+      }
+    }
+  }
+
+ private:
+  struct History {
+    std::vector<double> open, high, low, close, volume, real1;
+  };
+  const FunctionDef& f_;
+  std::vector<double> params_;
+  bool windowed_;
+  std::size_t window_;
+  std::vector<History> hist_;
+};
+
+// Functions whose value at a row depends only on the bars of a window covering their lookback.
+bool finite_memory(std::string_view name, std::span<const double> params, const FunctionDef& f) {
+  static const char* names[] = {"ADD", "DIV", "MULT", "SUB", "MAX", "MIN", "SUM", "MAXINDEX", "MININDEX", "MINMAX",
+                                "MINMAXINDEX", "ACOS", "ASIN", "ATAN", "CEIL", "COS", "COSH", "EXP", "FLOOR", "LN",
+                                "LOG10", "SIN", "SINH", "SQRT", "TAN", "TANH", "AVGPRICE", "MEDPRICE", "TYPPRICE",
+                                "WCLPRICE", "MIDPOINT", "MIDPRICE", "ROCP", "ROCR", "ROCR100", "BOP", "AROONOSC",
+                                "IMI", "ULTOSC", "AVGDEV", "LINEARREG", "LINEARREG_ANGLE", "LINEARREG_INTERCEPT",
+                                "LINEARREG_SLOPE", "TSF", "BETA", "CORREL", "STOCHF", "ACCBANDS", "TRIMA", "MA",
+                                "APO", "PPO", "MINUS_DM", "PLUS_DM"};
+  if (name.rfind("CDL", 0) == 0) return true;  // candle averages look back a fixed number of candles
+  bool listed = false;
+  for (const char* n : names) listed = listed || name == n;
+  if (!listed) return false;
+  if (name == "MINUS_DM" || name == "PLUS_DM") return params[0] <= 1;  // raw DM only; smoothed is recursive
+  for (std::size_t k = 0; k < f.params.size(); ++k)  // SMA-type averages only
+    if (f.params[k].name.find("MAType") != std::string_view::npos && params[k] != 0) return false;
+  return true;
+}
+
 std::string upper(std::string_view s) {
   std::string u(s);
   for (auto& c : u) c = char(std::toupper(static_cast<unsigned char>(c)));
@@ -507,7 +569,7 @@ std::unique_ptr<Stream> build(const FunctionDef& f, std::span<const double> p, s
 
 }  // namespace
 
-bool has_stream(const FunctionDef& f, std::span<const double> params) { return build(f, params, 1) != nullptr; }
+bool has_fast_stream(const FunctionDef& f, std::span<const double> params) { return build(f, params, 1) != nullptr; }
 
 void update_all(std::span<const std::unique_ptr<Stream>> streams, const PanelBar& bar) {
   // One task per stream: streams share nothing, and ~20 tasks keep both cores busy for one bar.
@@ -524,13 +586,10 @@ std::unique_ptr<Stream> make_stream(const FunctionDef& f, std::span<const double
       fail(ErrorCode::invalid_argument, std::string(d.name), "{}: {} must be {} in [{}, {}], got {}", f.name, d.name,
            d.integer ? "an integer" : "a number", d.min, d.max, params[k]);
   }
-  auto s = build(f, params, instruments);
-  if (!s)
-    fail(ErrorCode::invalid_argument, "name",
-         "{} has no streaming form in this build with these parameters (streaming: SMA EMA WMA DEMA TEMA RSI MACD "
-         "BBANDS(SMA) TRANGE ATR NATR ADX CCI MOM ROC WILLR STOCH(SMA) OBV MFI AROON)",
-         f.name);
-  return s;
+  if (auto s = build(f, params, instruments)) return s;
+  const std::string name = upper(f.name);
+  return std::make_unique<GenericStream>(f, std::vector<double>(params.begin(), params.end()), instruments,
+                                         finite_memory(name, params, f));
 }
 
 }  // namespace sextant::analytics::ta
