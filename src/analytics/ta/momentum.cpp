@@ -343,20 +343,19 @@ int lb_dm(const double* p) { return int(p[0]) > 1 ? int(p[0]) - 1 : 1; }
 template <class Emit>
 void smoothed_dm(const Inputs& in, int period, Emit&& emit) {
   const std::size_t n = in.size();
+  const double *high = in.high.data(), *low = in.low.data(), *close = in.close.data();
   double sp = 0, sm = 0, str = 0;
-  std::size_t t = 0;
-  for (int i = 0; i < period - 1; ++i) {
-    ++t;
-    Dm d = dm(in, t);
-    sp += d.plus;
-    sm += d.minus;
-    str += k::true_range(in.high[t], in.low[t], in.close[t - 1]);
-  }
-  while (++t < n) {
-    Dm d = dm(in, t);
-    sp = sp - sp / period + d.plus;
-    sm = sm - sm / period + d.minus;
-    str = str - str / period + k::true_range(in.high[t], in.low[t], in.close[t - 1]);
+  for (std::size_t t = 1; t < n; ++t) {
+    const double up = high[t] - high[t - 1], down = low[t - 1] - low[t];
+    const double plus = (up > 0 && up > down) ? up : 0.0, minus = (down > 0 && down > up) ? down : 0.0;
+    const double tr = k::true_range(high[t], low[t], close[t - 1]);
+    if (t < std::size_t(period)) {
+      sp += plus, sm += minus, str += tr;
+      continue;
+    }
+    sp = sp - sp / period + plus;
+    sm = sm - sm / period + minus;
+    str = str - str / period + tr;
     emit(t, sp, sm, str);
   }
 }
