@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "sextant/accel/ops.hpp"
+#include "sextant/accel/router.hpp"
 #include "sextant/analytics/correlation.hpp"
 #include "sextant/analytics/covariance.hpp"
 #include "sextant/analytics/pca.hpp"
@@ -246,6 +247,30 @@ TEST(Fp32, CorrelationAndCovarianceWithinSinglePrecisionOfFp64) {
   Matrix s32 = correlation(x, CorrelationMethod::spearman, Missing::reject, Precision::fp32);
   EXPECT_LT(test::max_abs_diff(s32, correlation(x, CorrelationMethod::spearman)), 1e-5);
   EXPECT_THROW(correlation(x, CorrelationMethod::kendall, Missing::reject, Precision::fp32), Error);
+}
+
+}  // namespace
+}  // namespace sextant::analytics
+
+namespace sextant::analytics {
+namespace {
+
+TEST(Limits, ResultsOverTheMemoryPoolAreRefusedNotAllocated) {
+  accel::Settings s;
+  s.memory_pool_mb = 1;  // 131,072 doubles
+  accel::Router::reset(s);
+  Matrix x = test::random_returns(400, 20, 5);
+  try {
+    rolling_correlation(x, 2, 1, CorrelationMethod::pearson);  // 399 windows × 400 values
+    ADD_FAILURE() << "expected memory_limit";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::memory_limit);
+    EXPECT_EQ(e.field(), "window");
+  }
+  EXPECT_NO_THROW(rolling_correlation(x, 100, 50, CorrelationMethod::pearson));
+  Matrix wide = test::random_returns(3, 400, 6);  // 160,000-value result
+  EXPECT_THROW(correlation(wide, CorrelationMethod::kendall), Error);
+  accel::Router::reset(accel::Settings::from_env(process_env()));
 }
 
 }  // namespace
