@@ -1,0 +1,65 @@
+#pragma once
+// Value at Risk and Expected Shortfall of a portfolio of instruments (DESIGN §6): positive losses in
+// return units (× portfolio value for currency), at several confidence levels, by several methods,
+// with Euler decompositions that sum to the total.
+//
+//  - gaussian:   VaR = -(h·μ_p + z·σ_p·√h), ES = -(h·μ_p - σ_p·√h·φ(z)/(1-c)), z = Φ⁻¹(1-c), σ_p from the
+//                ddof-1 covariance; μ_p = 0 when include_mean is false. Component VaR_i =
+//                -(h·w_i·μ_i + z·√h·w_i·(Σw)_i/σ_p) and component ES likewise: they sum to the totals.
+//  - historical: portfolio returns over overlapping h-period windows (sums), VaR = -quantile(1-c) with
+//                numpy's method, ES = -mean(r_p ≤ q). Component ES_i = -mean(w_i·r_i over those tail
+//                periods) (Euler, exact); component VaR_i = component ES_i · VaR/ES.
+//  - modified:   Cornish-Fisher: z_cf = z + (z²-1)s/6 + (z³-3z)k/24 - (2z³-5z)s²/36 with population skew
+//                s and excess kurtosis k of r_p; VaR = -(h·μ_p + z_cf·σ_p·√h). Components scale the
+//                Gaussian ones to VaR (exact sum).
+//  - monte_carlo: multivariate normal scenarios N(h·μ, h·Σ) from the accelerator's Philox sampler
+//                (`simulations`, `seed`, antithetic optional), then as historical.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sextant/core/matrix.hpp"
+
+namespace sextant::risk {
+
+enum class VarMethod { gaussian, historical, modified, monte_carlo };
+VarMethod parse_var_method(std::string_view s, std::string_view field = "methods");
+std::string_view var_method_name(VarMethod m);
+
+enum class QuantileMethod { linear, inverted_cdf, lower, higher, midpoint, nearest };
+QuantileMethod parse_quantile_method(std::string_view s, std::string_view field = "quantile_method");
+//! numpy.quantile of sorted values at probability p, by method.
+double quantile_sorted(std::span<const double> sorted, double p, QuantileMethod method);
+
+struct VarOptions {
+  std::vector<double> confidence_levels{0.95, 0.99};
+  std::vector<VarMethod> methods{VarMethod::gaussian, VarMethod::historical};
+  QuantileMethod quantile_method = QuantileMethod::linear;
+  int horizon = 1;
+  bool include_mean = true;
+  bool decompose = true;
+  std::size_t simulations = 100000;
+  std::uint64_t seed = 42;
+  bool antithetic = false;
+};
+
+struct VarFigures {
+  double var = 0, es = 0;
+  std::vector<double> component_var, marginal_var, component_es;  //!< empty without decompose
+};
+
+struct VarReport {
+  double portfolio_volatility = 0;  //!< σ_p per period
+  double portfolio_mean = 0;        //!< μ_p per period
+  //! results[level index][method] in the order of the options.
+  std::vector<std::vector<std::pair<VarMethod, VarFigures>>> results;
+};
+
+//! returns: T×N per-period returns; weights: N. Throws Error naming the field on bad input.
+VarReport calculate_var(MatrixView returns, std::span<const double> weights, const VarOptions& opt);
+
+}  // namespace sextant::risk

@@ -1,0 +1,252 @@
+#include "sextant/risk/var.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "sextant/accel/ops.hpp"
+#include "sextant/core/error.hpp"
+#include "sextant/risk/distributions.hpp"
+
+namespace sextant::risk {
+
+VarMethod parse_var_method(std::string_view s, std::string_view field) {
+  if (s == "gaussian") return VarMethod::gaussian;
+  if (s == "historical") return VarMethod::historical;
+  if (s == "modified") return VarMethod::modified;
+  if (s == "monte_carlo") return VarMethod::monte_carlo;
+  if (s == "student_t")
+    fail(ErrorCode::invalid_argument, std::string(field), "'student_t' is not available in this build yet");
+  fail(ErrorCode::invalid_argument, std::string(field),
+       "unknown method \"{}\" (expected gaussian, historical, modified, monte_carlo)", s);
+}
+
+std::string_view var_method_name(VarMethod m) {
+  switch (m) {
+    case VarMethod::gaussian: return "gaussian";
+    case VarMethod::historical: return "historical";
+    case VarMethod::modified: return "modified";
+    case VarMethod::monte_carlo: return "monte_carlo";
+  }
+  return "?";
+}
+
+QuantileMethod parse_quantile_method(std::string_view s, std::string_view field) {
+  static constexpr std::pair<std::string_view, QuantileMethod> names[] = {
+      {"linear", QuantileMethod::linear}, {"inverted_cdf", QuantileMethod::inverted_cdf},
+      {"lower", QuantileMethod::lower},   {"higher", QuantileMethod::higher},
+      {"midpoint", QuantileMethod::midpoint}, {"nearest", QuantileMethod::nearest}};
+  for (auto [n, m] : names)
+    if (n == s) return m;
+  fail(ErrorCode::invalid_argument, std::string(field),
+       "'{}' must be linear, inverted_cdf, lower, higher, midpoint or nearest; got \"{}\"", field, s);
+}
+
+double quantile_sorted(std::span<const double> x, double p, QuantileMethod m) {
+  const std::size_t n = x.size();
+  if (m == QuantileMethod::inverted_cdf) {  // the smallest value whose empirical CDF reaches p
+    double k = std::ceil(double(n) * p);
+    return x[std::size_t(std::clamp(k - 1.0, 0.0, double(n - 1)))];
+  }
+  const double h = double(n - 1) * p;
+  const std::size_t lo = std::size_t(std::floor(h)), hi = std::min(lo + 1, n - 1);
+  switch (m) {
+    case QuantileMethod::linear: return x[lo] + (h - double(lo)) * (x[hi] - x[lo]);
+    case QuantileMethod::lower: return x[lo];
+    case QuantileMethod::higher: return x[std::size_t(std::ceil(h))];
+    case QuantileMethod::midpoint: return (x[lo] + x[std::size_t(std::ceil(h))]) / 2.0;
+    case QuantileMethod::nearest: return x[std::size_t(std::nearbyint(h))];  // round half to even, as numpy
+    case QuantileMethod::inverted_cdf: break;
+  }
+  return x[lo];
+}
+
+namespace {
+
+// Tail statistics of scenario (or historical) portfolio returns with per-asset contributions.
+VarFigures tail_figures(const Matrix& contrib, std::span<const double> rp, double c, QuantileMethod qm, bool decompose) {
+  std::vector<double> sorted(rp.begin(), rp.end());
+  std::sort(sorted.begin(), sorted.end());
+  const double q = quantile_sorted(sorted, 1.0 - c, qm);
+  VarFigures f;
+  f.var = -q;
+  std::size_t m = 0;
+  double sum = 0;
+  const std::size_t n = contrib.cols();
+  std::vector<double> comp(n, 0.0);
+  for (std::size_t t = 0; t < rp.size(); ++t)
+    if (rp[t] <= q) {
+      ++m;
+      sum += rp[t];
+      if (decompose)
+        for (std::size_t i = 0; i < n; ++i) comp[i] += contrib(t, i);
+    }
+  f.es = -sum / double(m);
+  if (decompose) {
+    f.component_es.resize(n);
+    f.component_var.resize(n);
+    f.marginal_var.resize(n);
+    const double scale = f.es != 0.0 ? f.var / f.es : 0.0;
+    for (std::size_t i = 0; i < n; ++i) {
+      f.component_es[i] = -comp[i] / double(m);
+      f.component_var[i] = f.component_es[i] * scale;
+    }
+  }
+  return f;
+}
+
+}  // namespace
+
+VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOptions& opt) {
+  const std::size_t t = x.rows, n = x.cols;
+  if (t < 2 || n == 0) fail(ErrorCode::dimension_mismatch, "returns", "'returns' needs at least 2 rows and 1 column, got {}×{}", t, n);
+  if (w.size() != n)
+    fail(ErrorCode::dimension_mismatch, "weights", "'weights' has {} entries, 'returns' has {} columns", w.size(), n);
+  for (std::size_t i = 0; i < n; ++i)
+    if (!std::isfinite(w[i])) fail(ErrorCode::non_finite, "weights", "'weights'[{}] is not finite", i);
+  for (std::size_t r = 0; r < t; ++r)
+    for (std::size_t i = 0; i < n; ++i)
+      if (!std::isfinite(x(r, i))) fail(ErrorCode::non_finite, "returns", "'returns' has a non-finite value at row {}, column {}", r, i);
+  if (opt.confidence_levels.empty()) fail(ErrorCode::invalid_argument, "confidence_levels", "'confidence_levels' is empty");
+  for (double c : opt.confidence_levels)
+    if (!(c > 0.0 && c < 1.0))
+      fail(ErrorCode::invalid_argument, "confidence_levels", "confidence levels must be in (0, 1), got {}", c);
+  if (opt.horizon < 1 || std::size_t(opt.horizon) >= t)
+    fail(ErrorCode::invalid_argument, "horizon", "'horizon' must be in [1, {}], got {}", t - 1, opt.horizon);
+  if (opt.methods.empty()) fail(ErrorCode::invalid_argument, "methods", "'methods' is empty");
+
+  const double h = opt.horizon, sqrt_h = std::sqrt(h);
+  std::vector<double> mu(n, 0.0);
+  for (std::size_t r = 0; r < t; ++r)
+    for (std::size_t i = 0; i < n; ++i) mu[i] += x(r, i);
+  for (double& m : mu) m /= double(t);
+  Matrix cov = accel::covariance(x);
+  Matrix wm(n, 1);
+  std::copy(w.begin(), w.end(), wm.data());
+  Matrix sw = accel::gemm(cov, wm);
+  const double var_p = accel::quad_form(w, cov);
+  if (!(var_p > 0.0)) fail(ErrorCode::invalid_argument, "weights", "the portfolio has zero variance");
+  const double sigma = std::sqrt(var_p);
+  double mu_p = 0;
+  for (std::size_t i = 0; i < n; ++i) mu_p += w[i] * mu[i];
+  const double mean_on = opt.include_mean ? 1.0 : 0.0;
+
+  VarReport rep;
+  rep.portfolio_volatility = sigma;
+  rep.portfolio_mean = mu_p;
+
+  // Period portfolio returns and per-asset contributions, summed over overlapping h-period windows.
+  const bool need_hist = std::find(opt.methods.begin(), opt.methods.end(), VarMethod::historical) != opt.methods.end();
+  Matrix hist_contrib;
+  std::vector<double> hist_rp;
+  if (need_hist) {
+    const std::size_t windows = t - std::size_t(opt.horizon) + 1;
+    hist_contrib = Matrix(windows, n);
+    hist_rp.assign(windows, 0.0);
+    for (std::size_t s = 0; s < windows; ++s)
+      for (std::size_t k = 0; k < std::size_t(opt.horizon); ++k)
+        for (std::size_t i = 0; i < n; ++i) hist_contrib(s, i) += w[i] * x(s + k, i);
+    for (std::size_t s = 0; s < windows; ++s)
+      for (std::size_t i = 0; i < n; ++i) hist_rp[s] += hist_contrib(s, i);
+  }
+  // Monte Carlo scenarios N(h·μ, h·Σ).
+  const bool need_mc = std::find(opt.methods.begin(), opt.methods.end(), VarMethod::monte_carlo) != opt.methods.end();
+  Matrix mc_contrib;
+  std::vector<double> mc_rp;
+  if (need_mc) {
+    if (opt.simulations < 100 || opt.simulations > 10'000'000)
+      fail(ErrorCode::invalid_argument, "simulations", "'simulations' must be in [100, 10000000], got {}", opt.simulations);
+    Matrix l = accel::cholesky(cov);
+    for (double& v : l.flat()) v *= sqrt_h;
+    std::vector<double> mean(n);
+    for (std::size_t i = 0; i < n; ++i) mean[i] = h * mu[i] * mean_on;
+    accel::SampleSpec spec;
+    spec.seed = opt.seed;
+    spec.chol = l;
+    spec.mean = mean;
+    spec.antithetic = opt.antithetic;
+    mc_contrib = accel::sample(spec, opt.simulations, n);
+    mc_rp.assign(opt.simulations, 0.0);
+    for (std::size_t s = 0; s < opt.simulations; ++s)
+      for (std::size_t i = 0; i < n; ++i) {
+        mc_contrib(s, i) *= w[i];
+        mc_rp[s] += mc_contrib(s, i);
+      }
+  }
+  // Population skew and excess kurtosis of the period portfolio returns (Cornish-Fisher).
+  double skew = 0, kurt = 0;
+  {
+    std::vector<double> rp(t, 0.0);
+    for (std::size_t r = 0; r < t; ++r)
+      for (std::size_t i = 0; i < n; ++i) rp[r] += w[i] * x(r, i);
+    double m2 = 0, m3 = 0, m4 = 0;
+    for (double v : rp) {
+      double d = v - mu_p;
+      m2 += d * d, m3 += d * d * d, m4 += d * d * d * d;
+    }
+    m2 /= double(t), m3 /= double(t), m4 /= double(t);
+    skew = m3 / std::pow(m2, 1.5);
+    kurt = m4 / (m2 * m2) - 3.0;
+  }
+  auto cornish_fisher = [&](double z) {
+    return z + (z * z - 1) * skew / 6 + (z * z * z - 3 * z) * kurt / 24 - (2 * z * z * z - 5 * z) * skew * skew / 36;
+  };
+  // Parametric components with quantile factor zf: they sum to -(h·μ_p + zf·√h·σ_p).
+  auto parametric = [&](double zf, VarFigures& f) {
+    if (!opt.decompose) return;
+    f.component_var.resize(n), f.marginal_var.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      f.marginal_var[i] = -(h * mu[i] * mean_on + zf * sqrt_h * sw(i, 0) / sigma);
+      f.component_var[i] = w[i] * f.marginal_var[i];
+    }
+  };
+
+  for (double c : opt.confidence_levels) {
+    std::vector<std::pair<VarMethod, VarFigures>> row;
+    const double z = norm_ppf(1.0 - c);
+    for (VarMethod m : opt.methods) {
+      VarFigures f;
+      switch (m) {
+        case VarMethod::gaussian: {
+          f.var = -(h * mu_p * mean_on + z * sqrt_h * sigma);
+          const double tail = norm_pdf(z) / (1.0 - c);
+          f.es = -(h * mu_p * mean_on - sqrt_h * sigma * tail);
+          parametric(z, f);
+          if (opt.decompose) {
+            f.component_es.resize(n);
+            for (std::size_t i = 0; i < n; ++i)
+              f.component_es[i] = -(h * w[i] * mu[i] * mean_on - sqrt_h * w[i] * sw(i, 0) / sigma * tail);
+          }
+          break;
+        }
+        case VarMethod::modified: {
+          const double zcf = cornish_fisher(z);
+          f.var = -(h * mu_p * mean_on + zcf * sqrt_h * sigma);
+          // ES: the mean of the Cornish-Fisher quantile over the tail (u in (0, 1-c)), midpoint rule.
+          constexpr int kSteps = 20000;
+          double acc = 0;
+          for (int s = 0; s < kSteps; ++s) acc += cornish_fisher(norm_ppf((1.0 - c) * (s + 0.5) / kSteps));
+          const double zes = acc / kSteps;
+          f.es = -(h * mu_p * mean_on + zes * sqrt_h * sigma);
+          parametric(zcf, f);
+          if (opt.decompose) {
+            f.component_es.resize(n);
+            for (std::size_t i = 0; i < n; ++i)
+              f.component_es[i] = -(h * w[i] * mu[i] * mean_on + zes * sqrt_h * w[i] * sw(i, 0) / sigma);
+          }
+          break;
+        }
+        case VarMethod::historical: f = tail_figures(hist_contrib, hist_rp, c, opt.quantile_method, opt.decompose); break;
+        case VarMethod::monte_carlo: f = tail_figures(mc_contrib, mc_rp, c, opt.quantile_method, opt.decompose); break;
+      }
+      if (opt.decompose && (m == VarMethod::historical || m == VarMethod::monte_carlo))
+        for (std::size_t i = 0; i < n; ++i)
+          f.marginal_var[i] = w[i] != 0.0 ? f.component_var[i] / w[i] : 0.0;
+      row.emplace_back(m, std::move(f));
+    }
+    rep.results.push_back(std::move(row));
+  }
+  return rep;
+}
+
+}  // namespace sextant::risk

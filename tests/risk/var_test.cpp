@@ -1,0 +1,136 @@
+// VaR / ES against lpp2005_risk.json (numpy/scipy formulas) and decomposition properties.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numeric>
+
+#include "sextant/core/error.hpp"
+#include "sextant/data/csv.hpp"
+#include "sextant/risk/distributions.hpp"
+#include "sextant/risk/var.hpp"
+#include "support/test_support.hpp"
+
+namespace sextant::risk {
+namespace {
+
+constexpr const char* kGolden = "golden/lpp2005_risk.json";
+
+Matrix lpp_returns() {  // 100 × columns SBI, SPI, SII, LMI, MPI, ALT
+  Panel p = data::read_csv_panel(test::data_path("lpp2005_daily_returns.csv"));
+  Matrix r(p.values.rows(), 6);
+  for (std::size_t t = 0; t < r.rows(); ++t)
+    for (std::size_t j = 0; j < 6; ++j) r(t, j) = 100.0 * p.values(t, j);
+  return r;
+}
+
+const std::vector<double> kWeights{0.1, 0.2, 0.1, 0.3, 0.2, 0.1};
+
+void near_rel(double got, double want, double rel, const std::string& what) {
+  EXPECT_LE(std::abs(got - want), rel * std::abs(want)) << what << ": " << got << " vs " << want;
+}
+
+TEST(Distributions, InverseNormalIsAccurate) {
+  EXPECT_NEAR(norm_ppf(0.05), -1.6448536269514729, 1e-15);
+  EXPECT_NEAR(norm_ppf(0.01), -2.3263478740408408, 1e-15);
+  EXPECT_NEAR(norm_ppf(0.5), 0.0, 1e-16);
+  EXPECT_NEAR(norm_ppf(1e-10), -6.361340902404056, 1e-12);
+  for (double p : {1e-6, 0.02, 0.3, 0.7, 0.99}) EXPECT_NEAR(norm_cdf(norm_ppf(p)), p, 1e-15 + 1e-13 * p);
+  EXPECT_THROW(norm_ppf(0.0), Error);
+}
+
+TEST(Var, MatchesTheGoldenFile) {
+  auto g = test::golden(kGolden);
+  Matrix r = lpp_returns();
+  ASSERT_EQ(r.rows(), std::size_t(int64_t(g["rows"])));
+  const char* qnames[] = {"linear", "inverted_cdf", "lower", "higher", "midpoint", "nearest"};
+  for (const char* level : {"0.95", "0.99"}) {
+    auto L = g["levels"][level];
+    VarOptions opt;
+    opt.confidence_levels = {std::stod(level)};
+    opt.methods = {VarMethod::gaussian, VarMethod::modified};
+    auto rep = calculate_var(r, kWeights, opt);
+    const auto& gauss = rep.results[0][0].second;
+    near_rel(gauss.var, double(L["gaussian_var"]), 1e-10, std::string("gaussian_var ") + level);
+    near_rel(gauss.es, double(L["gaussian_es"]), 1e-10, std::string("gaussian_es ") + level);
+    auto comp = test::numbers(L["component_gaussian_var"]);
+    for (std::size_t i = 0; i < 6; ++i) near_rel(gauss.component_var[i], comp[i], 1e-10, "component " + std::to_string(i));
+    near_rel(rep.results[0][1].second.var, double(L["modified_var"]), 1e-10, std::string("modified_var ") + level);
+    for (const char* q : qnames) {
+      VarOptions h;
+      h.confidence_levels = {std::stod(level)};
+      h.methods = {VarMethod::historical};
+      h.quantile_method = parse_quantile_method(q);
+      auto hr = calculate_var(r, kWeights, h).results[0][0].second;
+      near_rel(hr.var, double(L[std::string("historical_var_") + q]), 1e-10, std::string("historical_var_") + q + " " + level);
+      near_rel(hr.es, double(L[std::string("historical_es_") + q]), 1e-10, std::string("historical_es_") + q + " " + level);
+    }
+  }
+}
+
+TEST(Var, ComponentsSumToTheTotalForEveryMethod) {
+  Matrix r = lpp_returns();
+  VarOptions opt;
+  opt.methods = {VarMethod::gaussian, VarMethod::historical, VarMethod::modified, VarMethod::monte_carlo};
+  opt.simulations = 20000;
+  auto rep = calculate_var(r, kWeights, opt);
+  for (const auto& level : rep.results)
+    for (const auto& [m, f] : level) {
+      double cv = std::accumulate(f.component_var.begin(), f.component_var.end(), 0.0);
+      double ce = std::accumulate(f.component_es.begin(), f.component_es.end(), 0.0);
+      EXPECT_NEAR(cv, f.var, 1e-12 * std::max(1.0, std::abs(f.var))) << var_method_name(m);
+      EXPECT_NEAR(ce, f.es, 1e-12 * std::max(1.0, std::abs(f.es))) << var_method_name(m);
+      EXPECT_GT(f.es, f.var) << var_method_name(m) << ": ES beyond VaR";
+    }
+}
+
+TEST(Var, MonteCarloNormalIsWithinThreeStandardErrorsOfGaussian) {
+  Matrix r = lpp_returns();
+  VarOptions opt;
+  opt.methods = {VarMethod::gaussian, VarMethod::monte_carlo};
+  opt.simulations = 100000;
+  opt.seed = 7;
+  auto rep = calculate_var(r, kWeights, opt);
+  for (std::size_t l = 0; l < rep.results.size(); ++l) {
+    const double c = opt.confidence_levels[l];
+    const double g = rep.results[l][0].second.var, mc = rep.results[l][1].second.var;
+    // Standard error of a sample quantile: sqrt(p(1-p)/n) / f(q), f the normal density at the quantile.
+    const double z = norm_ppf(1 - c), density = norm_pdf(z) / rep.portfolio_volatility;
+    const double se = std::sqrt(c * (1 - c) / double(opt.simulations)) / density;
+    EXPECT_LT(std::abs(mc - g), 3 * se) << "level " << c << ": MC " << mc << " vs gaussian " << g << " (se " << se << ")";
+  }
+  auto again = calculate_var(r, kWeights, opt);
+  EXPECT_EQ(again.results[1][1].second.var, rep.results[1][1].second.var) << "same seed, same answer";
+}
+
+TEST(Var, HorizonScalesParametricBySqrtH) {
+  Matrix r = lpp_returns();
+  VarOptions one, ten;
+  one.methods = ten.methods = {VarMethod::gaussian};
+  one.include_mean = ten.include_mean = false;
+  ten.horizon = 10;
+  double v1 = calculate_var(r, kWeights, one).results[0][0].second.var;
+  double v10 = calculate_var(r, kWeights, ten).results[0][0].second.var;
+  EXPECT_NEAR(v10, v1 * std::sqrt(10.0), 1e-12);
+}
+
+TEST(Var, BadInputNamesTheField) {
+  Matrix r = lpp_returns();
+  auto field_of = [&](auto f) {
+    try {
+      f();
+    } catch (const Error& e) {
+      return e.field();
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(field_of([&] { calculate_var(r, std::vector<double>{0.5, 0.5}, {}); }), "weights");
+  EXPECT_EQ(field_of([&] { calculate_var(r, std::vector<double>{0.1, 0.2, NAN, 0.3, 0.2, 0.1}, {}); }), "weights");
+  VarOptions bad;
+  bad.confidence_levels = {1.2};
+  EXPECT_EQ(field_of([&] { calculate_var(r, kWeights, bad); }), "confidence_levels");
+  EXPECT_EQ(field_of([&] { parse_var_method("magic"); }), "methods");
+  EXPECT_EQ(field_of([&] { parse_quantile_method("median"); }), "quantile_method");
+}
+
+}  // namespace
+}  // namespace sextant::risk
