@@ -6,6 +6,7 @@
 
 #include "sextant/accel/router.hpp"
 #include "sextant/analytics/routes.hpp"
+#include "sextant/risk/routes.hpp"
 #include "sextant/core/error.hpp"
 #include "sextant/net/common_routes.hpp"
 #include "sextant/net/json.hpp"
@@ -96,6 +97,7 @@ int serve(const Config& cfg) {
     std::string name(spec.name);
     net::add_common_routes(*table, name, registry);
     if (spec.name == "analytics") analytics::add_routes(*table);
+    if (spec.name == "risk") risk::add_routes(*table);
     if (spec.name == "stream") add_dashboard_routes(*table, registry, cfg.host);
     net::ServerOptions opt;
     opt.engine = name;

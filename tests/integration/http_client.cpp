@@ -157,10 +157,19 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args, int offset) : 
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
-  // Ready when the last engine (portfolio) answers /health; give calibration time on a cold cache.
+  // Ready when the last engine started answers; give calibration time on a cold cache.
+  std::uint16_t ready = 8900;  // all engines: portfolio starts last
+  for (std::size_t i = 0; i + 1 < extra_args.size(); ++i)
+    if (extra_args[i] == "--engines") {
+      static const std::pair<const char*, std::uint16_t> bases[] = {{"analytics", 8100}, {"risk", 8200}, {"ml", 8400},
+                                                                    {"features", 8500}, {"stream", 8600}, {"portfolio", 8900}};
+      std::string last = extra_args[i + 1].substr(extra_args[i + 1].rfind(',') + 1);
+      for (auto [name, base] : bases)
+        if (last == name) ready = base;
+    }
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
-    int fd = connect_loopback(port(8900));
+    int fd = connect_loopback(port(ready));
     if (fd >= 0) {
       ::close(fd);
       return;
@@ -172,6 +181,7 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args, int offset) : 
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  stop();  // never leave a half-started server behind
   throw std::runtime_error("sextant serve did not start within 30 s");
 }
 

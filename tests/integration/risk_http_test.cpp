@@ -1,0 +1,55 @@
+// The risk endpoints through the real server.
+#include <gtest/gtest.h>
+
+#include "integration/http_client.hpp"
+
+namespace sextant::test {
+namespace {
+
+bool contains(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
+
+const std::string kReturns = R"([[0.01,0.02,-0.01],[-0.02,0.01,0.0],[0.015,-0.005,0.02],[0.0,0.01,-0.01],[0.03,0.02,0.01],[-0.01,-0.02,0.005]])";
+
+TEST(RiskHttp, VarByMethodsLevelsAndPositions) {
+  ServerProcess server({"--engines", "risk"});
+  auto r = http(server.port(8200), "POST", "/calculate-var",
+                R"({"returns":)" + kReturns +
+                    R"(,"weights":[0.5,0.3,0.2],"confidence_levels":[0.95,0.99],"methods":["gaussian","historical","modified","monte_carlo"],"simulations":5000,"seed":1})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("results":{"0.95":{"gaussian":{"var":)")) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("monte_carlo":{"var":)")) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("component_var":[)")) << r.body;
+  r = http(server.port(8200), "POST", "/calculate-var",
+           R"({"returns":)" + kReturns +
+               R"(,"symbols":["A","B","C"],"positions":{"A":100,"B":50},"prices":{"A":10,"B":20},"methods":["gaussian"]})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("portfolio_value":2000)")) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("var_currency":)")) << r.body;
+}
+
+TEST(RiskHttp, MarginWorkedExample) {
+  ServerProcess server({"--engines", "risk"});
+  auto r = http(server.port(8200), "POST", "/calculate-margin",
+                R"({"positions":{"A":10,"B":-5},"prices":{"A":100,"B":50},"margin_rates":{"A":0.2},"default_margin_rate":0.1,"maintenance_ratio":0.75})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("total_margin":225,"initial_margin":225,"maintenance_margin":168.75,"equity":750,"excess_margin":581.25,"margin_utilization":0.225,"risk_level":"LOW")"))
+      << r.body;
+}
+
+TEST(RiskHttp, BadInputIs400NamingTheField) {
+  ServerProcess server({"--engines", "risk"});
+  auto expect_400 = [&](const std::string& path, const std::string& body, const std::string& field) {
+    auto r = http(server.port(8200), "POST", path, body);
+    EXPECT_EQ(r.status, 400) << body << " -> " << r.body;
+    EXPECT_TRUE(contains(r.body, "\"field\":\"" + field + "\"")) << body << " -> " << r.body;
+  };
+  expect_400("/calculate-var", R"({"returns":)" + kReturns + R"(,"weights":[0.5,0.5]})", "weights");
+  expect_400("/calculate-var", R"({"returns":)" + kReturns + R"(,"weights":[0.5,null,0.2]})", "weights");
+  expect_400("/calculate-var", R"({"returns":)" + kReturns + R"(,"weights":[0.5,0.3,0.2],"confidence_levels":[1.5]})", "confidence_levels");
+  expect_400("/calculate-var", R"({"returns":)" + kReturns + R"(,"weights":[0.5,0.3,0.2],"methods":["voodoo"]})", "methods");
+  expect_400("/calculate-var", R"({"returns":)" + kReturns + R"(,"weights":[0.5,0.3,0.2],"quantile_method":"median"})", "quantile_method");
+  expect_400("/calculate-margin", R"({"positions":{"A":10}})", "prices.A");
+}
+
+}  // namespace
+}  // namespace sextant::test
