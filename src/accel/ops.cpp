@@ -149,6 +149,15 @@ double quad_form(std::span<const double> x, MatrixView a, std::optional<Backend>
   return run(Op::quad_form, a.rows, 8.0 * a.rows, force, [&](Device& d) { return d.quad_form(x, a); });
 }
 
+std::vector<double> symv(MatrixView a, std::span<const double> x, std::optional<Backend> force) {
+  require_square(a, "symv");
+  if (x.size() != a.rows)
+    fail(ErrorCode::dimension_mismatch, "", "symv: vector has {} entries, matrix is {}×{}", x.size(), a.rows, a.cols);
+  std::vector<double> y(a.rows);
+  run(Op::symv, a.rows, 8.0 * a.rows, force, [&](Device& d) { d.symv(a, x, y); });
+  return y;
+}
+
 Matrix batched_gemm(std::size_t count, std::size_t m, std::size_t n, std::size_t k, std::span<const double> a,
                     std::span<const double> b, std::optional<Backend> force) {
   if (a.size() != count * m * k || b.size() != count * k * n)

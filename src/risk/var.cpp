@@ -63,8 +63,12 @@ double quantile_sorted(std::span<const double> x, double p, QuantileMethod m) {
 
 namespace {
 
-// Tail statistics of scenario (or historical) portfolio returns with per-asset contributions.
-VarFigures tail_figures(const Matrix& contrib, std::span<const double> rp, double c, QuantileMethod qm, bool decompose) {
+// Tail statistics of scenario (or historical) portfolio returns. `contribution(s, out)` adds the
+// per-asset contributions w_i·r_i of scenario s to out; it is called for the tail scenarios only
+// (about (1-c) of them), so the full scenario × asset contribution matrix is never formed.
+template <class Contribution>
+VarFigures tail_figures(std::span<const double> rp, std::size_t n, double c, QuantileMethod qm, bool decompose,
+                        Contribution&& contribution) {
   std::vector<double> sorted(rp.begin(), rp.end());
   std::sort(sorted.begin(), sorted.end());
   const double q = quantile_sorted(sorted, 1.0 - c, qm);
@@ -72,14 +76,12 @@ VarFigures tail_figures(const Matrix& contrib, std::span<const double> rp, doubl
   f.var = -q;
   std::size_t m = 0;
   double sum = 0;
-  const std::size_t n = contrib.cols();
-  std::vector<double> comp(n, 0.0);
-  for (std::size_t t = 0; t < rp.size(); ++t)
-    if (rp[t] <= q) {
+  std::vector<double> comp(decompose ? n : 0, 0.0);
+  for (std::size_t s = 0; s < rp.size(); ++s)
+    if (rp[s] <= q) {
       ++m;
-      sum += rp[t];
-      if (decompose)
-        for (std::size_t i = 0; i < n; ++i) comp[i] += contrib(t, i);
+      sum += rp[s];
+      if (decompose) contribution(s, comp.data());
     }
   f.es = -sum / double(m);
   if (decompose) {
@@ -95,7 +97,54 @@ VarFigures tail_figures(const Matrix& contrib, std::span<const double> rp, doubl
   return f;
 }
 
+// The Gaussian figures for one level from μ, Σw and σ_p (shared by both entry points).
+VarFigures gaussian_level(std::span<const double> mu, std::span<const double> sw, std::span<const double> w,
+                          double mu_p, double sigma, double c, const VarOptions& opt) {
+  const std::size_t n = w.size();
+  const double h = opt.horizon, sqrt_h = std::sqrt(h), mean_on = opt.include_mean ? 1.0 : 0.0;
+  const double z = norm_ppf(1.0 - c), tail = norm_pdf(z) / (1.0 - c);
+  VarFigures f;
+  f.var = -(h * mu_p * mean_on + z * sqrt_h * sigma);
+  f.es = -(h * mu_p * mean_on - sqrt_h * sigma * tail);
+  if (opt.decompose) {
+    f.component_var.resize(n), f.marginal_var.resize(n), f.component_es.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      f.marginal_var[i] = -(h * mu[i] * mean_on + z * sqrt_h * sw[i] / sigma);
+      f.component_var[i] = w[i] * f.marginal_var[i];
+      f.component_es[i] = -(h * w[i] * mu[i] * mean_on - sqrt_h * w[i] * sw[i] / sigma * tail);
+    }
+  }
+  return f;
+}
+
+void check_levels(const VarOptions& opt) {
+  if (opt.confidence_levels.empty()) fail(ErrorCode::invalid_argument, "confidence_levels", "'confidence_levels' is empty");
+  for (double c : opt.confidence_levels)
+    if (!(c > 0.0 && c < 1.0))
+      fail(ErrorCode::invalid_argument, "confidence_levels", "confidence levels must be in (0, 1), got {}", c);
+}
+
 }  // namespace
+
+std::vector<VarFigures> gaussian_var(std::span<const double> mean, MatrixView cov, std::span<const double> w,
+                                     const VarOptions& opt, double* portfolio_volatility) {
+  const std::size_t n = w.size();
+  if (!cov.square() || cov.rows != n)
+    fail(ErrorCode::dimension_mismatch, "covariance", "'covariance' is {}×{}, 'weights' has {} entries", cov.rows, cov.cols, n);
+  if (mean.size() != n)
+    fail(ErrorCode::dimension_mismatch, "expected_returns", "'expected_returns' has {} entries, 'weights' has {}", mean.size(), n);
+  check_levels(opt);
+  if (opt.horizon < 1) fail(ErrorCode::invalid_argument, "horizon", "'horizon' must be at least 1");
+  const std::vector<double> sw = accel::symv(cov, w);
+  double var_p = 0, mu_p = 0;
+  for (std::size_t i = 0; i < n; ++i) var_p += w[i] * sw[i], mu_p += w[i] * mean[i];
+  if (!(var_p > 0.0)) fail(ErrorCode::not_positive_definite, "covariance", "the portfolio variance wᵀΣw is not positive");
+  const double sigma = std::sqrt(var_p);
+  if (portfolio_volatility) *portfolio_volatility = sigma;
+  std::vector<VarFigures> out;
+  for (double c : opt.confidence_levels) out.push_back(gaussian_level(mean, sw, w, mu_p, sigma, c, opt));
+  return out;
+}
 
 VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOptions& opt) {
   const std::size_t t = x.rows, n = x.cols;
@@ -104,27 +153,50 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
     fail(ErrorCode::dimension_mismatch, "weights", "'weights' has {} entries, 'returns' has {} columns", w.size(), n);
   for (std::size_t i = 0; i < n; ++i)
     if (!std::isfinite(w[i])) fail(ErrorCode::non_finite, "weights", "'weights'[{}] is not finite", i);
-  for (std::size_t r = 0; r < t; ++r)
-    for (std::size_t i = 0; i < n; ++i)
-      if (!std::isfinite(x(r, i))) fail(ErrorCode::non_finite, "returns", "'returns' has a non-finite value at row {}, column {}", r, i);
-  if (opt.confidence_levels.empty()) fail(ErrorCode::invalid_argument, "confidence_levels", "'confidence_levels' is empty");
-  for (double c : opt.confidence_levels)
-    if (!(c > 0.0 && c < 1.0))
-      fail(ErrorCode::invalid_argument, "confidence_levels", "confidence levels must be in (0, 1), got {}", c);
+  check_levels(opt);
   if (opt.horizon < 1 || std::size_t(opt.horizon) >= t)
     fail(ErrorCode::invalid_argument, "horizon", "'horizon' must be in [1, {}], got {}", t - 1, opt.horizon);
   if (opt.methods.empty()) fail(ErrorCode::invalid_argument, "methods", "'methods' is empty");
 
   const double h = opt.horizon, sqrt_h = std::sqrt(h);
-  std::vector<double> mu(n, 0.0);
-  for (std::size_t r = 0; r < t; ++r)
-    for (std::size_t i = 0; i < n; ++i) mu[i] += x(r, i);
+  // One pass over the panel: finiteness, asset means, and the period portfolio returns.
+  std::vector<double> mu(n, 0.0), period(t, 0.0);
+  bool finite = true;
+  for (std::size_t r = 0; r < t; ++r) {
+    const double* xr = x.row(r);
+    double s = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      finite &= std::isfinite(xr[i]);
+      mu[i] += xr[i];
+      s += w[i] * xr[i];
+    }
+    period[r] = s;
+  }
+  if (!finite)
+    for (std::size_t r = 0; r < t; ++r)
+      for (std::size_t i = 0; i < n; ++i)
+        if (!std::isfinite(x(r, i)))
+          fail(ErrorCode::non_finite, "returns", "'returns' has a non-finite value at row {}, column {}", r, i);
   for (double& m : mu) m /= double(t);
-  Matrix cov = accel::covariance(x);
-  Matrix wm(n, 1);
-  std::copy(w.begin(), w.end(), wm.data());
-  Matrix sw = accel::gemm(cov, wm);
-  const double var_p = accel::quad_form(w, cov);
+  // The covariance (an O(N²T) product) only when a method needs it; otherwise σ_p comes from the
+  // portfolio return series, which is the same quantity (ddof 1) at O(N·T).
+  auto uses = [&](VarMethod m) { return std::find(opt.methods.begin(), opt.methods.end(), m) != opt.methods.end(); };
+  const bool need_cov = uses(VarMethod::gaussian) || uses(VarMethod::modified) || uses(VarMethod::monte_carlo);
+  Matrix cov, sw(n, 1);
+  double var_p = 0;
+  if (need_cov) {
+    cov = accel::covariance(x);
+    Matrix wm(n, 1);
+    std::copy(w.begin(), w.end(), wm.data());
+    sw = accel::gemm(cov, wm);
+    var_p = accel::quad_form(w, cov);
+  } else {
+    double m = 0;
+    for (double v : period) m += v;
+    m /= double(t);
+    for (double v : period) var_p += (v - m) * (v - m);
+    var_p /= double(t - 1);
+  }
   if (!(var_p > 0.0)) fail(ErrorCode::invalid_argument, "weights", "the portfolio has zero variance");
   const double sigma = std::sqrt(var_p);
   double mu_p = 0;
@@ -135,23 +207,24 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
   rep.portfolio_volatility = sigma;
   rep.portfolio_mean = mu_p;
 
-  // Period portfolio returns and per-asset contributions, summed over overlapping h-period windows.
+  // Portfolio returns summed over overlapping h-period windows (contributions come later, tail only).
   const bool need_hist = std::find(opt.methods.begin(), opt.methods.end(), VarMethod::historical) != opt.methods.end();
-  Matrix hist_contrib;
   std::vector<double> hist_rp;
   if (need_hist) {
     const std::size_t windows = t - std::size_t(opt.horizon) + 1;
-    hist_contrib = Matrix(windows, n);
     hist_rp.assign(windows, 0.0);
     for (std::size_t s = 0; s < windows; ++s)
-      for (std::size_t k = 0; k < std::size_t(opt.horizon); ++k)
-        for (std::size_t i = 0; i < n; ++i) hist_contrib(s, i) += w[i] * x(s + k, i);
-    for (std::size_t s = 0; s < windows; ++s)
-      for (std::size_t i = 0; i < n; ++i) hist_rp[s] += hist_contrib(s, i);
+      for (std::size_t k = 0; k < std::size_t(opt.horizon); ++k) hist_rp[s] += period[s + k];
   }
+  auto hist_contribution = [&](std::size_t s, double* out) {
+    for (std::size_t k = 0; k < std::size_t(opt.horizon); ++k) {
+      const double* xr = x.row(s + k);
+      for (std::size_t i = 0; i < n; ++i) out[i] += w[i] * xr[i];
+    }
+  };
   // Monte Carlo scenarios N(h·μ, h·Σ).
   const bool need_mc = std::find(opt.methods.begin(), opt.methods.end(), VarMethod::monte_carlo) != opt.methods.end();
-  Matrix mc_contrib;
+  Matrix mc_scen;
   std::vector<double> mc_rp;
   if (need_mc) {
     if (opt.simulations < 100 || opt.simulations > 10'000'000)
@@ -165,22 +238,21 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
     spec.chol = l;
     spec.mean = mean;
     spec.antithetic = opt.antithetic;
-    mc_contrib = accel::sample(spec, opt.simulations, n);
-    mc_rp.assign(opt.simulations, 0.0);
-    for (std::size_t s = 0; s < opt.simulations; ++s)
-      for (std::size_t i = 0; i < n; ++i) {
-        mc_contrib(s, i) *= w[i];
-        mc_rp[s] += mc_contrib(s, i);
-      }
+    mc_scen = accel::sample(spec, opt.simulations, n);
+    Matrix wm(n, 1);
+    std::copy(w.begin(), w.end(), wm.data());
+    Matrix rp = accel::gemm(mc_scen, wm);
+    mc_rp.assign(rp.data(), rp.data() + opt.simulations);
   }
+  auto mc_contribution = [&](std::size_t s, double* out) {
+    const double* sr = mc_scen.row(s);
+    for (std::size_t i = 0; i < n; ++i) out[i] += w[i] * sr[i];
+  };
   // Population skew and excess kurtosis of the period portfolio returns (Cornish-Fisher).
   double skew = 0, kurt = 0;
   {
-    std::vector<double> rp(t, 0.0);
-    for (std::size_t r = 0; r < t; ++r)
-      for (std::size_t i = 0; i < n; ++i) rp[r] += w[i] * x(r, i);
     double m2 = 0, m3 = 0, m4 = 0;
-    for (double v : rp) {
+    for (double v : period) {
       double d = v - mu_p;
       m2 += d * d, m3 += d * d * d, m4 += d * d * d * d;
     }
@@ -207,18 +279,9 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
     for (VarMethod m : opt.methods) {
       VarFigures f;
       switch (m) {
-        case VarMethod::gaussian: {
-          f.var = -(h * mu_p * mean_on + z * sqrt_h * sigma);
-          const double tail = norm_pdf(z) / (1.0 - c);
-          f.es = -(h * mu_p * mean_on - sqrt_h * sigma * tail);
-          parametric(z, f);
-          if (opt.decompose) {
-            f.component_es.resize(n);
-            for (std::size_t i = 0; i < n; ++i)
-              f.component_es[i] = -(h * w[i] * mu[i] * mean_on - sqrt_h * w[i] * sw(i, 0) / sigma * tail);
-          }
+        case VarMethod::gaussian:
+          f = gaussian_level(mu, sw.flat(), w, mu_p, sigma, c, opt);
           break;
-        }
         case VarMethod::modified: {
           const double zcf = cornish_fisher(z);
           f.var = -(h * mu_p * mean_on + zcf * sqrt_h * sigma);
@@ -236,8 +299,12 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
           }
           break;
         }
-        case VarMethod::historical: f = tail_figures(hist_contrib, hist_rp, c, opt.quantile_method, opt.decompose); break;
-        case VarMethod::monte_carlo: f = tail_figures(mc_contrib, mc_rp, c, opt.quantile_method, opt.decompose); break;
+        case VarMethod::historical:
+          f = tail_figures(hist_rp, n, c, opt.quantile_method, opt.decompose, hist_contribution);
+          break;
+        case VarMethod::monte_carlo:
+          f = tail_figures(mc_rp, n, c, opt.quantile_method, opt.decompose, mc_contribution);
+          break;
       }
       if (opt.decompose && (m == VarMethod::historical || m == VarMethod::monte_carlo))
         for (std::size_t i = 0; i < n; ++i)

@@ -202,3 +202,18 @@ TEST(Eigvalsh, EqualsTheEigenvaluesOfEigh) {
 }
 }  // namespace
 }  // namespace sextant::accel
+
+namespace sextant::accel {
+namespace {
+TEST(Symv, MatchesGemmAndReference) {
+  Matrix a = test::random_spd(57, 3);
+  Matrix x = test::random_returns(57, 1, 4);
+  Matrix want = gemm(a, x, Trans::no, Trans::no, Backend::reference);
+  for (Backend b : {Backend::reference, Backend::cpu}) {
+    auto y = symv(a, x.flat(), b);
+    for (std::size_t i = 0; i < 57; ++i) EXPECT_NEAR(y[i], want(i, 0), 1e-14);
+  }
+  EXPECT_THROW(symv(a, std::vector<double>(3), Backend::cpu), Error);
+}
+}  // namespace
+}  // namespace sextant::accel

@@ -62,4 +62,9 @@ struct VarReport {
 //! returns: T×N per-period returns; weights: N. Throws Error naming the field on bad input.
 VarReport calculate_var(MatrixView returns, std::span<const double> weights, const VarOptions& opt);
 
+//! Gaussian VaR/ES (and the decomposition) from a given mean vector and covariance: no return
+//! history needed. One figure per confidence level.
+std::vector<VarFigures> gaussian_var(std::span<const double> mean, MatrixView covariance, std::span<const double> weights,
+                                     const VarOptions& opt, double* portfolio_volatility = nullptr);
+
 }  // namespace sextant::risk

@@ -1,0 +1,72 @@
+// Risk benchmarks (issue 3 targets), in-process:
+//   cmake --preset bench && cmake --build --preset bench --target var_bench && build/bench/bench/var_bench
+// Each benchmark checks its decomposition sums to the total before timing.
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <numeric>
+#include <random>
+#include <stdexcept>
+
+#include "sextant/accel/ops.hpp"
+#include "sextant/risk/var.hpp"
+
+namespace {
+
+using namespace sextant;
+
+Matrix returns(std::size_t t, std::size_t n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> nd;
+  Matrix x(t, n);
+  for (std::size_t r = 0; r < t; ++r) {
+    double f = 0.01 * nd(rng);
+    for (std::size_t j = 0; j < n; ++j) x(r, j) = 0.0002 + 0.8 * f + 0.012 * nd(rng);
+  }
+  return x;
+}
+
+void check_sum(const risk::VarFigures& f) {
+  double s = std::accumulate(f.component_var.begin(), f.component_var.end(), 0.0);
+  if (std::abs(s - f.var) > 1e-12 * std::max(1.0, std::abs(f.var))) throw std::runtime_error("components do not sum");
+}
+
+void BM_GaussianVarGivenCovariance(benchmark::State& state) {
+  const std::size_t n = state.range(0);
+  Matrix x = returns(2520, n, 1);
+  Matrix cov = accel::covariance(x);
+  std::vector<double> mu(n, 0.0002), w(n, 1.0 / double(n));
+  risk::VarOptions opt;
+  opt.confidence_levels = {0.99};
+  check_sum(risk::gaussian_var(mu, cov, w, opt)[0]);
+  for (auto _ : state) benchmark::DoNotOptimize(risk::gaussian_var(mu, cov, w, opt));
+}
+BENCHMARK(BM_GaussianVarGivenCovariance)->Arg(1000)->Unit(benchmark::kMicrosecond);
+
+void BM_HistoricalVar(benchmark::State& state) {
+  const std::size_t t = state.range(0), n = state.range(1);
+  Matrix x = returns(t, n, 2);
+  std::vector<double> w(n, 1.0 / double(n));
+  risk::VarOptions opt;
+  opt.confidence_levels = {0.99};
+  opt.methods = {risk::VarMethod::historical};
+  check_sum(risk::calculate_var(x, w, opt).results[0][0].second);
+  for (auto _ : state) benchmark::DoNotOptimize(risk::calculate_var(x, w, opt));
+}
+BENCHMARK(BM_HistoricalVar)->Args({2520, 1000})->Unit(benchmark::kMillisecond);
+
+void BM_MonteCarloVar(benchmark::State& state) {
+  const std::size_t sims = state.range(0), n = state.range(1);
+  Matrix x = returns(1000, n, 3);
+  std::vector<double> w(n, 1.0 / double(n));
+  risk::VarOptions opt;
+  opt.confidence_levels = {0.99};
+  opt.methods = {risk::VarMethod::monte_carlo};
+  opt.simulations = sims;
+  for (auto _ : state) benchmark::DoNotOptimize(risk::calculate_var(x, w, opt));
+}
+BENCHMARK(BM_MonteCarloVar)->Args({100000, 500})->Unit(benchmark::kMillisecond)->Iterations(3);
+
+}  // namespace
+
+BENCHMARK_MAIN();
