@@ -8,6 +8,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "common/synthetic.hpp"
 #include "sextant/accel/ops.hpp"
 #include "sextant/risk/var.hpp"
 
@@ -15,16 +16,7 @@ namespace {
 
 using namespace sextant;
 
-Matrix returns(std::size_t t, std::size_t n, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> nd;
-  Matrix x(t, n);
-  for (std::size_t r = 0; r < t; ++r) {
-    double f = 0.01 * nd(rng);
-    for (std::size_t j = 0; j < n; ++j) x(r, j) = 0.0002 + 0.8 * f + 0.012 * nd(rng);
-  }
-  return x;
-}
+Matrix returns(std::size_t t, std::size_t n, std::uint64_t seed) { return bench::synthetic_returns(t, n, seed); }
 
 void check_sum(const risk::VarFigures& f) {
   double s = std::accumulate(f.component_var.begin(), f.component_var.end(), 0.0);

@@ -1,5 +1,5 @@
 // Hilbert-transform cycle indicators (Ehlers, as TA-Lib implements them): HT_DCPERIOD, HT_DCPHASE,
-// HT_PHASOR, HT_SINE, HT_TRENDLINE, HT_TRENDMODE, MAMA; and SAREXT.
+// HT_PHASOR, HT_SINE, HT_TRENDLINE, HT_TRENDMODE, MAMA; and the registration of SAREXT.
 //
 // One core walks the series from row 0: a 4-bar WMA of price, then Hilbert transforms computed
 // separately on odd and even rows (three-slot rings per parity), in-phase and quadrature
@@ -240,69 +240,6 @@ void mama_fn(const Inputs& in, const double* p, double* const* out) {
   }
 }
 
-// SAREXT: SAR with separate long/short accelerations, an optional start value and reversal offset;
-// short positions are reported as negative values.
-void sarext_fn(const Inputs& in, const double* p, double* const* out) {
-  const double start = p[0], offset = p[1];
-  double init_long = p[2], step_long = p[3], max_long = p[4];
-  double init_short = p[5], step_short = p[6], max_short = p[7];
-  if (init_long > max_long) init_long = max_long;
-  if (step_long > max_long) step_long = max_long;
-  if (init_short > max_short) init_short = max_short;
-  if (step_short > max_short) step_short = max_short;
-  const double *high = in.high.data(), *low = in.low.data();
-  bool is_long;
-  if (start == 0.0) {
-    const double up = high[1] - high[0], down = low[0] - low[1];
-    is_long = !(down > 0 && up < down);
-  } else {
-    is_long = start > 0;
-  }
-  double af_long = init_long, af_short = init_short, ep, sar;
-  if (start == 0.0) {
-    if (is_long) ep = high[1], sar = low[0];
-    else ep = low[1], sar = high[0];
-  } else if (start > 0) {
-    ep = high[1], sar = start;
-  } else {
-    ep = low[1], sar = std::fabs(start);
-  }
-  double new_low = low[1], new_high = high[1];
-  for (std::size_t t = 1; t < in.size(); ++t) {
-    const double prev_low = new_low, prev_high = new_high;
-    new_low = low[t], new_high = high[t];
-    if (is_long) {
-      if (new_low <= sar) {
-        is_long = false;
-        sar = std::max({ep, prev_high, new_high});
-        if (offset != 0.0) sar += sar * offset;
-        out[0][t] = -sar;
-        af_short = init_short;
-        ep = new_low;
-        sar = std::max({sar + af_short * (ep - sar), prev_high, new_high});
-      } else {
-        out[0][t] = sar;
-        if (new_high > ep) ep = new_high, af_long = std::min(af_long + step_long, max_long);
-        sar = std::min({sar + af_long * (ep - sar), prev_low, new_low});
-      }
-    } else {
-      if (new_high >= sar) {
-        is_long = true;
-        sar = std::min({ep, prev_low, new_low});
-        if (offset != 0.0) sar -= sar * offset;
-        out[0][t] = sar;
-        af_long = init_long;
-        ep = new_high;
-        sar = std::min({sar + af_long * (ep - sar), prev_low, new_low});
-      } else {
-        out[0][t] = -sar;
-        if (new_low < ep) ep = new_low, af_short = std::min(af_short + step_short, max_short);
-        sar = std::max({sar + af_short * (ep - sar), prev_high, new_high});
-      }
-    }
-  }
-}
-
 }  // namespace
 
 void register_cycle(std::vector<FunctionDef>& fs) {
@@ -326,7 +263,11 @@ void register_cycle(std::vector<FunctionDef>& fs) {
                  {"optInAccelerationInitShort", "accelerationinitshort", 0.02, 0, 3e37, false},
                  {"optInAccelerationShort", "accelerationshort", 0.02, 0, 3e37, false},
                  {"optInAccelerationMaxShort", "accelerationmaxshort", 0.2, 0, 3e37, false}},
-                {"outReal"}, false, [](const double*) { return 1; }, sarext_fn});
+                {"outReal"}, false, [](const double*) { return 1; },
+                [](const Inputs& in, const double* p, double* const* out) {
+                  k::parabolic_sar(in.high.data(), in.low.data(), in.size(), p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7],
+                                   true, out[0]);
+                }});
 }
 
 }  // namespace sextant::analytics::ta

@@ -123,6 +123,13 @@ inline void running_var(const double* x, std::size_t n, int period, double* out)
 std::size_t moving_average(const double* x, std::size_t n, int period, int ma_type, std::size_t first, double* out);
 //! Lookback of moving_average for a type.
 int ma_lookback(int period, int ma_type);
+//! Parabolic SAR (Wilder; TA-Lib's SAREXT, of which SAR is the case of equal long/short accelerations
+//! and unsigned output). The first direction comes from the -DM of the first two bars unless `start`
+//! gives it; on a reversal the SAR jumps to the extreme point, clamped by the last two bars' range,
+//! then moves by `offset`. With `signed_short`, short positions are reported negative. Writes rows >= 1.
+void parabolic_sar(const double* high, const double* low, std::size_t n, double start, double offset, double init_long,
+                   double step_long, double max_long, double init_short, double step_short, double max_short,
+                   bool signed_short, double* out);
 //! TA_MA as TA-Lib runs it from a later start row: EMA-based types are seeded "as late as possible",
 //! so that their first value falls exactly on `start` (start >= ma_lookback). Writes rows >= start.
 void moving_average_at(const double* x, std::size_t n, int period, int ma_type, std::size_t start, double* out);

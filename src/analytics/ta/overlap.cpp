@@ -77,6 +77,66 @@ void moving_average_at(const double* x, std::size_t n, int period, int ma_type, 
   std::copy(tmp.begin() + start, tmp.end(), out + start);
 }
 
+void parabolic_sar(const double* high, const double* low, std::size_t n, double start, double offset, double init_long,
+                   double step_long, double max_long, double init_short, double step_short, double max_short,
+                   bool signed_short, double* out) {
+  if (init_long > max_long) init_long = max_long;
+  if (step_long > max_long) step_long = max_long;
+  if (init_short > max_short) init_short = max_short;
+  if (step_short > max_short) step_short = max_short;
+  const double sign = signed_short ? -1.0 : 1.0;
+  bool is_long;
+  if (start == 0.0) {
+    const double up = high[1] - high[0], down = low[0] - low[1];
+    is_long = !(down > 0 && up < down);
+  } else {
+    is_long = start > 0;
+  }
+  double af_long = init_long, af_short = init_short, ep, sar;
+  if (start == 0.0) {
+    if (is_long) ep = high[1], sar = low[0];
+    else ep = low[1], sar = high[0];
+  } else if (start > 0) {
+    ep = high[1], sar = start;
+  } else {
+    ep = low[1], sar = std::fabs(start);
+  }
+  double new_low = low[1], new_high = high[1];
+  for (std::size_t t = 1; t < n; ++t) {
+    const double prev_low = new_low, prev_high = new_high;
+    new_low = low[t], new_high = high[t];
+    if (is_long) {
+      if (new_low <= sar) {
+        is_long = false;
+        sar = std::max({ep, prev_high, new_high});
+        if (offset != 0.0) sar += sar * offset;
+        out[t] = sign * sar;
+        af_short = init_short;
+        ep = new_low;
+        sar = std::max({sar + af_short * (ep - sar), prev_high, new_high});
+      } else {
+        out[t] = sar;
+        if (new_high > ep) ep = new_high, af_long = std::min(af_long + step_long, max_long);
+        sar = std::min({sar + af_long * (ep - sar), prev_low, new_low});
+      }
+    } else {
+      if (new_high >= sar) {
+        is_long = true;
+        sar = std::min({ep, prev_low, new_low});
+        if (offset != 0.0) sar -= sar * offset;
+        out[t] = sar;
+        af_long = init_long;
+        ep = new_high;
+        sar = std::min({sar + af_long * (ep - sar), prev_low, new_low});
+      } else {
+        out[t] = sign * sar;
+        if (new_low < ep) ep = new_low, af_short = std::min(af_short + step_short, max_short);
+        sar = std::max({sar + af_short * (ep - sar), prev_high, new_high});
+      }
+    }
+  }
+}
+
 }  // namespace k
 
 namespace {
@@ -141,50 +201,8 @@ void t3_fn(const Inputs& in, const double* p, double* const* out) {
   }
 }
 
-// Parabolic SAR (Wilder), TA-Lib's variant: the first direction comes from the -DM of the first two
-// bars; on a reversal the SAR jumps to the extreme point, clamped by the last two bars' range.
 void sar_fn(const Inputs& in, const double* p, double* const* out) {
-  double accel = p[0], maximum = p[1];
-  if (accel > maximum) accel = maximum;
-  const double *high = in.high.data(), *low = in.low.data();
-  const std::size_t n = in.size();
-  const double up = high[1] - high[0], down = low[0] - low[1];
-  bool is_long = !(down > 0 && up < down);
-  double af = accel, ep, sar;
-  if (is_long) ep = high[1], sar = low[0];
-  else ep = low[1], sar = high[0];
-  double new_low = low[1], new_high = high[1];
-  for (std::size_t t = 1; t < n; ++t) {
-    const double prev_low = new_low, prev_high = new_high;
-    new_low = low[t], new_high = high[t];
-    if (is_long) {
-      if (new_low <= sar) {
-        is_long = false;
-        sar = std::max({ep, prev_high, new_high});
-        out[0][t] = sar;
-        af = accel;
-        ep = new_low;
-        sar = std::max({sar + af * (ep - sar), prev_high, new_high});
-      } else {
-        out[0][t] = sar;
-        if (new_high > ep) ep = new_high, af = std::min(af + accel, maximum);
-        sar = std::min({sar + af * (ep - sar), prev_low, new_low});
-      }
-    } else {
-      if (new_high >= sar) {
-        is_long = true;
-        sar = std::min({ep, prev_low, new_low});
-        out[0][t] = sar;
-        af = accel;
-        ep = new_high;
-        sar = std::min({sar + af * (ep - sar), prev_low, new_low});
-      } else {
-        out[0][t] = sar;
-        if (new_low < ep) ep = new_low, af = std::min(af + accel, maximum);
-        sar = std::max({sar + af * (ep - sar), prev_high, new_high});
-      }
-    }
-  }
+  k::parabolic_sar(in.high.data(), in.low.data(), in.size(), 0.0, 0.0, p[0], p[0], p[1], p[0], p[0], p[1], false, out[0]);
 }
 
 
