@@ -1,4 +1,4 @@
-// Risk engine HTTP adapter: /calculate-var, /calculate-margin.
+// Risk engine HTTP adapter: /calculate-var, /calculate-margin, /backtest-var.
 #include "sextant/risk/routes.hpp"
 
 #include <fmt/format.h>
@@ -11,6 +11,7 @@
 #include "sextant/core/error.hpp"
 #include "sextant/net/common_routes.hpp"
 #include "sextant/net/json.hpp"
+#include "sextant/risk/backtest.hpp"
 #include "sextant/risk/margin.hpp"
 #include "sextant/risk/var.hpp"
 
@@ -69,7 +70,13 @@ net::Response calculate_var_route(const net::Request& req) {
     else if (k == "seed") opt.seed = std::uint64_t(net::read_int(v, "seed", 0, INT64_MAX));
     else if (k == "antithetic") opt.antithetic = net::read_bool(v, "antithetic");
     else if (k == "portfolio_value") portfolio_value = net::read_number(v, "portfolio_value");
-    else fail(ErrorCode::invalid_argument, std::string(k), "unknown field '{}' for /calculate-var", k);
+    else if (k == "nu") opt.nu = net::read_number(v, "nu");
+    else if (k == "mc_distribution") {
+      std::string d = net::read_string(v, "mc_distribution");
+      if (d != "normal" && d != "student_t")
+        fail(ErrorCode::invalid_argument, "mc_distribution", "'mc_distribution' must be \"normal\" or \"student_t\", got \"{}\"", d);
+      opt.mc_student_t = d == "student_t";
+    } else fail(ErrorCode::invalid_argument, std::string(k), "unknown field '{}' for /calculate-var", k);
   }
   if (!returns) fail(ErrorCode::invalid_argument, "returns", "'returns' (T×N) is required");
   if (!positions.empty()) {
@@ -97,6 +104,7 @@ net::Response calculate_var_route(const net::Request& req) {
   req.check_deadline();
   JsonWriter w(2048);
   w.begin_object().field("portfolio_volatility", rep.portfolio_volatility).field("portfolio_mean", rep.portfolio_mean);
+  if (rep.nu) w.field("nu", *rep.nu);
   if (portfolio_value) w.field("portfolio_value", *portfolio_value);
   w.key("results").begin_object();
   for (std::size_t l = 0; l < rep.results.size(); ++l) {
@@ -108,6 +116,40 @@ net::Response calculate_var_route(const net::Request& req) {
     w.end_object();
   }
   w.end_object().field("horizon", std::int64_t(opt.horizon));
+  net::write_stamp(w, sw.elapsed_ms());
+  return net::Response::json(w.end_object().take());
+}
+
+net::Response backtest_var_route(const net::Request& req) {
+  Stopwatch sw;
+  net::Body body(req);
+  std::vector<double> returns, var;
+  double confidence = 0.99;
+  bool have_r = false, have_v = false;
+  for (auto kv : body.root()) {
+    std::string_view k = kv.unescaped_key();
+    value v = kv.value();
+    if (k == "returns") returns = net::read_vector(v, "returns"), have_r = true;
+    else if (k == "var") var = net::read_vector(v, "var"), have_v = true;
+    else if (k == "confidence") confidence = net::read_number(v, "confidence");
+    else fail(ErrorCode::invalid_argument, std::string(k), "unknown field '{}' for /backtest-var", k);
+  }
+  if (!have_r) fail(ErrorCode::invalid_argument, "returns", "'returns' (realised portfolio returns) is required");
+  if (!have_v) fail(ErrorCode::invalid_argument, "var", "'var' (the VaR series, positive losses) is required");
+  auto b = backtest_var(returns, var, confidence);
+  JsonWriter w(512 + 8 * b.exception_rows.size());
+  w.begin_object().field("observations", std::uint64_t(b.observations)).field("exceptions", std::uint64_t(b.exceptions));
+  w.field("expected_exceptions", b.expected_exceptions).field("exception_rate", b.exception_rate);
+  w.key("exception_rows").begin_array();
+  for (auto r : b.exception_rows) w.value(std::uint64_t(r));
+  w.end_array();
+  w.key("kupiec").begin_object().field("lr", b.kupiec_lr).field("p_value", b.kupiec_p_value).end_object();
+  w.key("christoffersen").begin_object().field("lr_independence", b.independence_lr);
+  w.field("p_value_independence", b.independence_p_value).field("lr_conditional_coverage", b.conditional_coverage_lr);
+  w.field("p_value_conditional_coverage", b.conditional_coverage_p_value);
+  w.key("transitions").begin_object().field("n00", std::uint64_t(b.n00)).field("n01", std::uint64_t(b.n01));
+  w.field("n10", std::uint64_t(b.n10)).field("n11", std::uint64_t(b.n11)).end_object().end_object();
+  w.field("zone", std::string_view(b.zone)).field("zone_cumulative_probability", b.zone_cumulative_probability);
   net::write_stamp(w, sw.elapsed_ms());
   return net::Response::json(w.end_object().take());
 }
@@ -154,6 +196,7 @@ net::Response calculate_margin_route(const net::Request& req) {
 void add_routes(net::RouteTable& table) {
   table.add("POST", "/calculate-var", calculate_var_route);
   table.add("POST", "/calculate-margin", calculate_margin_route);
+  table.add("POST", "/backtest-var", backtest_var_route);
 }
 
 }  // namespace sextant::risk

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <numeric>
 
+#include <boost/math/distributions/students_t.hpp>
+
 #include "sextant/accel/ops.hpp"
 #include "sextant/core/error.hpp"
 #include "sextant/risk/distributions.hpp"
@@ -15,10 +17,9 @@ VarMethod parse_var_method(std::string_view s, std::string_view field) {
   if (s == "historical") return VarMethod::historical;
   if (s == "modified") return VarMethod::modified;
   if (s == "monte_carlo") return VarMethod::monte_carlo;
-  if (s == "student_t")
-    fail(ErrorCode::invalid_argument, std::string(field), "'student_t' is not available in this build yet");
+  if (s == "student_t") return VarMethod::student_t;
   fail(ErrorCode::invalid_argument, std::string(field),
-       "unknown method \"{}\" (expected gaussian, historical, modified, monte_carlo)", s);
+       "unknown method \"{}\" (expected gaussian, historical, modified, monte_carlo, student_t)", s);
 }
 
 std::string_view var_method_name(VarMethod m) {
@@ -27,6 +28,7 @@ std::string_view var_method_name(VarMethod m) {
     case VarMethod::historical: return "historical";
     case VarMethod::modified: return "modified";
     case VarMethod::monte_carlo: return "monte_carlo";
+    case VarMethod::student_t: return "student_t";
   }
   return "?";
 }
@@ -97,12 +99,13 @@ VarFigures tail_figures(std::span<const double> rp, std::size_t n, double c, Qua
   return f;
 }
 
-// The Gaussian figures for one level from μ, Σw and σ_p (shared by both entry points).
-VarFigures gaussian_level(std::span<const double> mu, std::span<const double> sw, std::span<const double> w,
-                          double mu_p, double sigma, double c, const VarOptions& opt) {
+// Location-scale figures for one level from μ, Σw and σ_p: VaR with quantile factor z (standardised),
+// ES with tail factor `tail` (E[-Z | Z <= z] for the standardised distribution). Shared by gaussian and
+// student_t, and by both entry points.
+VarFigures location_scale_level(std::span<const double> mu, std::span<const double> sw, std::span<const double> w,
+                                double mu_p, double sigma, double z, double tail, const VarOptions& opt) {
   const std::size_t n = w.size();
   const double h = opt.horizon, sqrt_h = std::sqrt(h), mean_on = opt.include_mean ? 1.0 : 0.0;
-  const double z = norm_ppf(1.0 - c), tail = norm_pdf(z) / (1.0 - c);
   VarFigures f;
   f.var = -(h * mu_p * mean_on + z * sqrt_h * sigma);
   f.es = -(h * mu_p * mean_on - sqrt_h * sigma * tail);
@@ -115,6 +118,39 @@ VarFigures gaussian_level(std::span<const double> mu, std::span<const double> sw
     }
   }
   return f;
+}
+
+VarFigures gaussian_level(std::span<const double> mu, std::span<const double> sw, std::span<const double> w,
+                          double mu_p, double sigma, double c, const VarOptions& opt) {
+  const double z = norm_ppf(1.0 - c);
+  return location_scale_level(mu, sw, w, mu_p, sigma, z, norm_pdf(z) / (1.0 - c), opt);
+}
+
+// Student-t scaled to unit variance: standardised quantile k·q and tail factor.
+std::pair<double, double> student_t_factors(double nu, double c) {
+  boost::math::students_t t(nu);
+  const double q = boost::math::quantile(t, 1.0 - c), k = std::sqrt((nu - 2.0) / nu);
+  return {k * q, k * boost::math::pdf(t, q) / (1.0 - c) * (nu + q * q) / (nu - 1.0)};
+}
+
+// ν by maximum likelihood of the unit-variance t on standardised returns (golden-section on log(ν-2)).
+double fit_nu(std::span<const double> z) {
+  auto loglik = [&](double nu) {
+    const double k = std::sqrt((nu - 2.0) / nu);
+    boost::math::students_t t(nu);
+    double ll = 0;
+    for (double v : z) ll += std::log(boost::math::pdf(t, v / k) / k);
+    return ll;
+  };
+  double a = std::log(0.05), b = std::log(198.0);
+  const double g = (std::sqrt(5.0) - 1.0) / 2.0;
+  double c = b - g * (b - a), d = a + g * (b - a);
+  double fc = loglik(2.0 + std::exp(c)), fd = loglik(2.0 + std::exp(d));
+  for (int i = 0; i < 80; ++i) {
+    if (fc > fd) b = d, d = c, fd = fc, c = b - g * (b - a), fc = loglik(2.0 + std::exp(c));
+    else a = c, c = d, fc = fd, d = a + g * (b - a), fd = loglik(2.0 + std::exp(d));
+  }
+  return 2.0 + std::exp((a + b) / 2.0);
 }
 
 void check_levels(const VarOptions& opt) {
@@ -181,7 +217,10 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
   // The covariance (an O(N²T) product) only when a method needs it; otherwise σ_p comes from the
   // portfolio return series, which is the same quantity (ddof 1) at O(N·T).
   auto uses = [&](VarMethod m) { return std::find(opt.methods.begin(), opt.methods.end(), m) != opt.methods.end(); };
-  const bool need_cov = uses(VarMethod::gaussian) || uses(VarMethod::modified) || uses(VarMethod::monte_carlo);
+  const bool need_cov = uses(VarMethod::gaussian) || uses(VarMethod::modified) || uses(VarMethod::monte_carlo) ||
+                        uses(VarMethod::student_t);
+  if (opt.nu && !(*opt.nu > 2.0 && std::isfinite(*opt.nu)))
+    fail(ErrorCode::invalid_argument, "nu", "'nu' must be greater than 2, got {}", *opt.nu);
   Matrix cov, sw(n, 1);
   double var_p = 0;
   if (need_cov) {
@@ -206,6 +245,15 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
   VarReport rep;
   rep.portfolio_volatility = sigma;
   rep.portfolio_mean = mu_p;
+  if (uses(VarMethod::student_t) || (uses(VarMethod::monte_carlo) && opt.mc_student_t)) {
+    if (opt.nu) {
+      rep.nu = *opt.nu;
+    } else {
+      std::vector<double> z(t);
+      for (std::size_t r = 0; r < t; ++r) z[r] = (period[r] - mu_p) / sigma;
+      rep.nu = fit_nu(z);
+    }
+  }
 
   // Portfolio returns summed over overlapping h-period windows (contributions come later, tail only).
   const bool need_hist = std::find(opt.methods.begin(), opt.methods.end(), VarMethod::historical) != opt.methods.end();
@@ -230,7 +278,9 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
     if (opt.simulations < 100 || opt.simulations > 10'000'000)
       fail(ErrorCode::invalid_argument, "simulations", "'simulations' must be in [100, 10000000], got {}", opt.simulations);
     Matrix l = accel::cholesky(cov);
-    for (double& v : l.flat()) v *= sqrt_h;
+    // Student-t scenarios have covariance Σ·ν/(ν-2): scale L so they keep Σ.
+    const double t_scale = opt.mc_student_t ? std::sqrt((*rep.nu - 2.0) / *rep.nu) : 1.0;
+    for (double& v : l.flat()) v *= sqrt_h * t_scale;
     std::vector<double> mean(n);
     for (std::size_t i = 0; i < n; ++i) mean[i] = h * mu[i] * mean_on;
     accel::SampleSpec spec;
@@ -238,6 +288,7 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
     spec.chol = l;
     spec.mean = mean;
     spec.antithetic = opt.antithetic;
+    if (opt.mc_student_t) spec.nu = *rep.nu;
     mc_scen = accel::sample(spec, opt.simulations, n);
     Matrix wm(n, 1);
     std::copy(w.begin(), w.end(), wm.data());
@@ -282,6 +333,11 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
         case VarMethod::gaussian:
           f = gaussian_level(mu, sw.flat(), w, mu_p, sigma, c, opt);
           break;
+        case VarMethod::student_t: {
+          auto [zt, tail] = student_t_factors(*rep.nu, c);
+          f = location_scale_level(mu, sw.flat(), w, mu_p, sigma, zt, tail, opt);
+          break;
+        }
         case VarMethod::modified: {
           const double zcf = cornish_fisher(z);
           f.var = -(h * mu_p * mean_on + zcf * sqrt_h * sigma);

@@ -27,6 +27,24 @@ TEST(RiskHttp, VarByMethodsLevelsAndPositions) {
   EXPECT_TRUE(contains(r.body, R"("var_currency":)")) << r.body;
 }
 
+TEST(RiskHttp, StudentTAndBacktest) {
+  ServerProcess server({"--engines", "risk"});
+  auto r = http(server.port(8200), "POST", "/calculate-var",
+                R"({"returns":)" + kReturns + R"(,"weights":[0.5,0.3,0.2],"methods":["student_t"],"nu":5})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("nu":5)")) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("student_t":{"var":)")) << r.body;
+  r = http(server.port(8200), "POST", "/backtest-var",
+           R"({"returns":[0.01,-0.03,0.0,-0.05,0.02],"var":[0.02,0.02,0.02,0.02,0.02],"confidence":0.95})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("exceptions":2)")) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("exception_rows":[1,3])")) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("zone":")")) << r.body;
+  r = http(server.port(8200), "POST", "/backtest-var", R"({"returns":[0.01,0.02],"var":[0.02]})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_TRUE(contains(r.body, R"("field":"var")")) << r.body;
+}
+
 TEST(RiskHttp, MarginWorkedExample) {
   ServerProcess server({"--engines", "risk"});
   auto r = http(server.port(8200), "POST", "/calculate-margin",

@@ -134,3 +134,59 @@ TEST(Var, BadInputNamesTheField) {
 
 }  // namespace
 }  // namespace sextant::risk
+
+#include "sextant/accel/ops.hpp"
+
+namespace sextant::risk {
+namespace {
+
+TEST(StudentT, GivenNuMatchesScipyAndSums) {
+  Matrix r = lpp_returns();
+  VarOptions opt;
+  opt.confidence_levels = {0.99};
+  opt.methods = {VarMethod::gaussian, VarMethod::student_t};
+  opt.nu = 5.0;
+  auto rep = calculate_var(r, kWeights, opt);
+  ASSERT_TRUE(rep.nu.has_value());
+  const double k = std::sqrt(3.0 / 5.0), q = -3.3649299989072747;  // scipy.stats.t.ppf(0.01, 5)
+  const double sigma = rep.portfolio_volatility, mu = rep.portfolio_mean;
+  const auto& t = rep.results[0][1].second;
+  near_rel(t.var, -(mu + k * q * sigma), 1e-12, "student_t var");
+  near_rel(t.es, -(mu - sigma * k * 4.452429111817762), 1e-12, "student_t es");  // pdf(q)/(1-c)·(ν+q²)/(ν-1)
+  EXPECT_NEAR(std::accumulate(t.component_var.begin(), t.component_var.end(), 0.0), t.var, 1e-12);
+  EXPECT_GT(t.var, rep.results[0][0].second.var) << "fatter tail at 99%";
+  opt.nu = 1e6;  // t -> normal
+  auto big = calculate_var(r, kWeights, opt);
+  EXPECT_NEAR(big.results[0][1].second.var, big.results[0][0].second.var, 1e-5);
+  opt.nu = 1.5;
+  EXPECT_THROW(calculate_var(r, kWeights, opt), Error);
+}
+
+TEST(StudentT, MaximumLikelihoodRecoversNu) {
+  accel::SampleSpec spec;
+  spec.seed = 3;
+  spec.nu = 5.0;
+  Matrix x = accel::sample(spec, 20000, 1);  // t with ν = 5
+  for (double& v : x.flat()) v *= 0.01;
+  VarOptions opt;
+  opt.methods = {VarMethod::student_t};
+  auto rep = calculate_var(x, std::vector<double>{1.0}, opt);
+  ASSERT_TRUE(rep.nu.has_value());
+  EXPECT_NEAR(*rep.nu, 5.0, 0.6);
+}
+
+TEST(StudentT, MonteCarloStudentTMatchesParametricT) {
+  Matrix r = lpp_returns();
+  VarOptions opt;
+  opt.confidence_levels = {0.95};
+  opt.methods = {VarMethod::student_t, VarMethod::monte_carlo};
+  opt.nu = 6.0;
+  opt.mc_student_t = true;
+  opt.simulations = 200000;
+  auto rep = calculate_var(r, kWeights, opt);
+  const double t = rep.results[0][0].second.var, mc = rep.results[0][1].second.var;
+  EXPECT_NEAR(mc, t, 0.02 * t) << "multivariate t scenarios at the same covariance";
+}
+
+}  // namespace
+}  // namespace sextant::risk

@@ -12,8 +12,14 @@
 //  - modified:   Cornish-Fisher: z_cf = z + (z²-1)s/6 + (z³-3z)k/24 - (2z³-5z)s²/36 with population skew
 //                s and excess kurtosis k of r_p; VaR = -(h·μ_p + z_cf·σ_p·√h). Components scale the
 //                Gaussian ones to VaR (exact sum).
-//  - monte_carlo: multivariate normal scenarios N(h·μ, h·Σ) from the accelerator's Philox sampler
-//                (`simulations`, `seed`, antithetic optional), then as historical.
+//  - student_t:  a Student-t with ν degrees of freedom scaled to the portfolio's variance:
+//                k = √((ν-2)/ν), q = t_ν⁻¹(1-c), VaR = -(h·μ_p + k·q·√h·σ_p),
+//                ES = -(h·μ_p - √h·σ_p·k·f_ν(q)/(1-c)·(ν+q²)/(ν-1)). ν is given (`nu` > 2) or fitted by
+//                maximum likelihood to the standardised period portfolio returns (ν in (2.05, 200)).
+//                Components take the Gaussian form with these factors (exact sums).
+//  - monte_carlo: scenarios N(h·μ, h·Σ) from the accelerator's Philox sampler (`simulations`, `seed`,
+//                antithetic optional), or multivariate Student-t with ν (`mc_student_t`) scaled to the
+//                same covariance; then as historical.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -26,7 +32,7 @@
 
 namespace sextant::risk {
 
-enum class VarMethod { gaussian, historical, modified, monte_carlo };
+enum class VarMethod { gaussian, historical, modified, monte_carlo, student_t };
 VarMethod parse_var_method(std::string_view s, std::string_view field = "methods");
 std::string_view var_method_name(VarMethod m);
 
@@ -45,6 +51,8 @@ struct VarOptions {
   std::size_t simulations = 100000;
   std::uint64_t seed = 42;
   bool antithetic = false;
+  std::optional<double> nu;   //!< Student-t degrees of freedom; fitted when absent
+  bool mc_student_t = false;  //!< monte_carlo draws multivariate Student-t (ν as for student_t)
 };
 
 struct VarFigures {
@@ -55,6 +63,7 @@ struct VarFigures {
 struct VarReport {
   double portfolio_volatility = 0;  //!< σ_p per period
   double portfolio_mean = 0;        //!< μ_p per period
+  std::optional<double> nu;         //!< the ν used by student_t / Student-t Monte Carlo
   //! results[level index][method] in the order of the options.
   std::vector<std::vector<std::pair<VarMethod, VarFigures>>> results;
 };
