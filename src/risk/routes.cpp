@@ -1,4 +1,4 @@
-// Risk engine HTTP adapter: /calculate-var, /calculate-margin, /backtest-var.
+// Risk engine HTTP adapter: /calculate-var, /calculate-margin, /backtest-var, /stress-test.
 #include "sextant/risk/routes.hpp"
 
 #include <fmt/format.h>
@@ -13,6 +13,8 @@
 #include "sextant/net/json.hpp"
 #include "sextant/risk/backtest.hpp"
 #include "sextant/risk/margin.hpp"
+#include "sextant/risk/stress.hpp"
+#include "sextant/accel/ops.hpp"
 #include "sextant/risk/var.hpp"
 
 namespace sextant::risk {
@@ -49,6 +51,7 @@ net::Response calculate_var_route(const net::Request& req) {
   std::vector<std::string> symbols;
   std::map<std::string, double> positions, prices;
   std::optional<double> portfolio_value;
+  std::vector<double> trade;
   VarOptions opt;
   for (auto kv : body.root()) {
     std::string_view k = kv.unescaped_key();
@@ -71,6 +74,7 @@ net::Response calculate_var_route(const net::Request& req) {
     else if (k == "antithetic") opt.antithetic = net::read_bool(v, "antithetic");
     else if (k == "portfolio_value") portfolio_value = net::read_number(v, "portfolio_value");
     else if (k == "nu") opt.nu = net::read_number(v, "nu");
+    else if (k == "trade") trade = net::read_vector(v, "trade");
     else if (k == "mc_distribution") {
       std::string d = net::read_string(v, "mc_distribution");
       if (d != "normal" && d != "student_t")
@@ -116,6 +120,136 @@ net::Response calculate_var_route(const net::Request& req) {
     w.end_object();
   }
   w.end_object().field("horizon", std::int64_t(opt.horizon));
+  if (!trade.empty()) {  // incremental Gaussian VaR of the proposed trade, at the first level
+    std::vector<double> mu(returns->cols(), 0.0);
+    for (std::size_t t = 0; t < returns->rows(); ++t)
+      for (std::size_t i = 0; i < returns->cols(); ++i) mu[i] += (*returns)(t, i) / double(returns->rows());
+    auto inc = incremental_var(mu, accel::covariance(*returns), weights, trade, opt.confidence_levels[0], opt.include_mean);
+    w.key("incremental_var").begin_object().field("confidence", opt.confidence_levels[0]).field("before", inc.before);
+    w.field("after", inc.after).field("incremental", inc.incremental).field("first_order", inc.first_order).end_object();
+  }
+  net::write_stamp(w, sw.elapsed_ms());
+  return net::Response::json(w.end_object().take());
+}
+
+net::Response stress_test_route(const net::Request& req) {
+  Stopwatch sw;
+  net::Body body(req);
+  std::optional<Matrix> returns;
+  std::vector<double> weights;
+  std::vector<std::string> symbols, dates;
+  double value_ = 1.0;
+  struct RawRange {
+    std::string name, start, end;
+    std::optional<std::int64_t> start_row, end_row;
+  };
+  std::vector<RawRange> ranges;
+  std::optional<std::pair<std::int64_t, std::int64_t>> worst;
+  std::vector<std::pair<std::string, std::vector<std::pair<std::string, double>>>> raw_shocks;
+  for (auto kv : body.root()) {
+    std::string_view k = kv.unescaped_key();
+    value v = kv.value();
+    if (k == "returns") returns = net::read_matrix(v, "returns");
+    else if (k == "weights") weights = net::read_vector(v, "weights");
+    else if (k == "symbols") symbols = net::read_strings(v, "symbols");
+    else if (k == "dates") dates = net::read_strings(v, "dates");
+    else if (k == "portfolio_value") value_ = net::read_number(v, "portfolio_value");
+    else if (k == "scenarios") {
+      for (auto e : v.get_array()) {
+        RawRange r;
+        for (auto f : e.get_object()) {
+          std::string_view fk = f.unescaped_key();
+          if (fk == "name") r.name = net::read_string(f.value(), "scenarios.name");
+          else if (fk == "start") r.start = net::read_string(f.value(), "scenarios.start");
+          else if (fk == "end") r.end = net::read_string(f.value(), "scenarios.end");
+          else if (fk == "start_row") r.start_row = net::read_int(f.value(), "scenarios.start_row", 0, INT32_MAX);
+          else if (fk == "end_row") r.end_row = net::read_int(f.value(), "scenarios.end_row", 0, INT32_MAX);
+          else fail(ErrorCode::invalid_argument, "scenarios." + std::string(fk), "unknown scenario field '{}'", fk);
+        }
+        ranges.push_back(r);
+      }
+    } else if (k == "worst_windows") {
+      std::int64_t count = 3, length = 5;
+      for (auto f : v.get_object()) {
+        std::string_view fk = f.unescaped_key();
+        if (fk == "count") count = net::read_int(f.value(), "worst_windows.count", 1, 1000);
+        else if (fk == "length") length = net::read_int(f.value(), "worst_windows.length", 1, INT32_MAX);
+        else fail(ErrorCode::invalid_argument, "worst_windows." + std::string(fk), "unknown field '{}'", fk);
+      }
+      worst = {count, length};
+    } else if (k == "shocks") {
+      for (auto e : v.get_array()) {
+        std::string name = "shock";
+        std::vector<std::pair<std::string, double>> moves;
+        for (auto f : e.get_object()) {
+          std::string_view fk = f.unescaped_key();
+          if (fk == "name") name = net::read_string(f.value(), "shocks.name");
+          else if (fk == "shocks")
+            for (auto m : f.value().get_object()) {
+              std::string asset(std::string_view(m.unescaped_key()));
+              moves.emplace_back(asset, net::read_number(m.value(), "shocks." + asset));
+            }
+          else fail(ErrorCode::invalid_argument, "shocks." + std::string(fk), "unknown field '{}'", fk);
+        }
+        raw_shocks.emplace_back(name, moves);
+      }
+    } else fail(ErrorCode::invalid_argument, std::string(k), "unknown field '{}' for /stress-test", k);
+  }
+  if (!returns) fail(ErrorCode::invalid_argument, "returns", "'returns' (T×N) is required");
+  const std::size_t n = returns->cols();
+  if (weights.size() != n)
+    fail(ErrorCode::dimension_mismatch, "weights", "'weights' has {} entries, 'returns' has {} columns", weights.size(), n);
+  if (!dates.empty() && dates.size() != returns->rows())
+    fail(ErrorCode::dimension_mismatch, "dates", "'dates' has {} entries, 'returns' has {} rows", dates.size(), returns->rows());
+  auto row_of = [&](const std::string& d, const std::string& field) {
+    auto it = std::find(dates.begin(), dates.end(), d);
+    if (it == dates.end()) fail(ErrorCode::invalid_argument, field, "date '{}' is not in 'dates'", d);
+    return std::size_t(it - dates.begin());
+  };
+  std::vector<RangeScenario> rs;
+  for (const auto& r : ranges) {
+    RangeScenario s{r.name, 0, 0};
+    if (r.start_row && r.end_row) s.start_row = std::size_t(*r.start_row), s.end_row = std::size_t(*r.end_row);
+    else if (!r.start.empty() && !r.end.empty()) s.start_row = row_of(r.start, "scenarios.start"), s.end_row = row_of(r.end, "scenarios.end");
+    else fail(ErrorCode::invalid_argument, "scenarios", "scenario '{}' needs start/end dates (with 'dates') or start_row/end_row", r.name);
+    rs.push_back(s);
+  }
+  std::vector<ShockScenario> ss;
+  for (const auto& [name, moves] : raw_shocks) {
+    ShockScenario s{name, {}};
+    for (const auto& [asset, move] : moves) {
+      auto it = std::find(symbols.begin(), symbols.end(), asset);
+      std::size_t idx;
+      if (it != symbols.end()) idx = std::size_t(it - symbols.begin());
+      else {
+        char* end = nullptr;
+        long v = std::strtol(asset.c_str(), &end, 10);
+        if (*end != '\0' || v < 0 || std::size_t(v) >= n)
+          fail(ErrorCode::invalid_argument, "shocks." + asset, "'{}' is neither a symbol nor a column index below {}", asset, n);
+        idx = std::size_t(v);
+      }
+      s.shocks.emplace_back(idx, move);
+    }
+    ss.push_back(s);
+  }
+  std::vector<ScenarioResult> results = historical_ranges(*returns, weights, value_, rs);
+  if (worst) {
+    auto wr = worst_windows(*returns, weights, value_, std::size_t(worst->first), std::size_t(worst->second));
+    results.insert(results.end(), wr.begin(), wr.end());
+  }
+  if (!ss.empty()) {
+    auto hr = hypothetical_shocks(accel::covariance(*returns), weights, value_, ss);
+    results.insert(results.end(), hr.begin(), hr.end());
+  }
+  JsonWriter w(1024);
+  w.begin_object().key("scenarios").begin_array();
+  for (const auto& r : results) {
+    w.begin_object().field("name", std::string_view(r.name)).field("total_pnl", r.total);
+    w.key("pnl").array(r.pnl).key("asset_returns").array(r.asset_returns);
+    if (r.end_row > 0 || r.start_row > 0) w.field("start_row", std::uint64_t(r.start_row)).field("end_row", std::uint64_t(r.end_row));
+    w.end_object();
+  }
+  w.end_array().field("portfolio_value", value_);
   net::write_stamp(w, sw.elapsed_ms());
   return net::Response::json(w.end_object().take());
 }
@@ -197,6 +331,7 @@ void add_routes(net::RouteTable& table) {
   table.add("POST", "/calculate-var", calculate_var_route);
   table.add("POST", "/calculate-margin", calculate_margin_route);
   table.add("POST", "/backtest-var", backtest_var_route);
+  table.add("POST", "/stress-test", stress_test_route);
 }
 
 }  // namespace sextant::risk

@@ -45,6 +45,25 @@ TEST(RiskHttp, StudentTAndBacktest) {
   EXPECT_TRUE(contains(r.body, R"("field":"var")")) << r.body;
 }
 
+TEST(RiskHttp, StressTestsAndIncrementalVar) {
+  ServerProcess server({"--engines", "risk"});
+  auto r = http(server.port(8200), "POST", "/stress-test",
+                R"({"returns":)" + kReturns +
+                    R"(,"weights":[0.5,0.3,0.2],"portfolio_value":1000,"symbols":["A","B","C"],"dates":["d1","d2","d3","d4","d5","d6"],"scenarios":[{"name":"crash","start":"d2","end":"d3"}],"worst_windows":{"count":2,"length":2},"shocks":[{"name":"A down","shocks":{"A":-0.1}}]})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(contains(r.body, R"({"name":"crash","total_pnl":)")) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("name":"worst window 2")")) << r.body;
+  EXPECT_TRUE(contains(r.body, R"({"name":"A down","total_pnl":)")) << r.body;
+  r = http(server.port(8200), "POST", "/stress-test",
+           R"({"returns":)" + kReturns + R"(,"weights":[0.5,0.3,0.2],"shocks":[{"shocks":{"Z":-0.1}}]})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_TRUE(contains(r.body, R"("field":"shocks.Z")")) << r.body;
+  r = http(server.port(8200), "POST", "/calculate-var",
+           R"({"returns":)" + kReturns + R"(,"weights":[0.5,0.3,0.2],"methods":["gaussian"],"trade":[0.01,0.0,-0.01]})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("incremental_var":{"confidence":0.95,"before":)")) << r.body;
+}
+
 TEST(RiskHttp, MarginWorkedExample) {
   ServerProcess server({"--engines", "risk"});
   auto r = http(server.port(8200), "POST", "/calculate-margin",

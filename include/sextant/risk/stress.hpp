@@ -1,0 +1,49 @@
+#pragma once
+// Stress tests: the P&L of a portfolio under scenarios, per position and in total.
+//  - historical: a named row range (compounded simple returns over it), or the `count` worst
+//    non-overlapping windows of `length` rows by portfolio return;
+//  - hypothetical: shocks to some assets, propagated to the others by the conditional mean under the
+//    covariance, E[r_u | r_s = s] = Σ_us Σ_ss⁻¹ s (shocks are moves: zero means).
+// P&L_i = value · w_i · r_i (value 1 gives return units).
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "sextant/core/matrix.hpp"
+
+namespace sextant::risk {
+
+struct ScenarioResult {
+  std::string name;
+  std::vector<double> asset_returns;  //!< the scenario's return of each asset
+  std::vector<double> pnl;            //!< per position
+  double total = 0;
+  std::size_t start_row = 0, end_row = 0;  //!< historical scenarios: the rows used (inclusive)
+};
+
+struct RangeScenario {
+  std::string name;
+  std::size_t start_row = 0, end_row = 0;  //!< inclusive
+};
+struct ShockScenario {
+  std::string name;
+  std::vector<std::pair<std::size_t, double>> shocks;  //!< (asset column, return)
+};
+
+std::vector<ScenarioResult> historical_ranges(MatrixView returns, std::span<const double> w, double value,
+                                              const std::vector<RangeScenario>& ranges);
+std::vector<ScenarioResult> worst_windows(MatrixView returns, std::span<const double> w, double value, std::size_t count,
+                                          std::size_t length);
+std::vector<ScenarioResult> hypothetical_shocks(MatrixView covariance, std::span<const double> w, double value,
+                                                const std::vector<ShockScenario>& shocks);
+
+//! Incremental VaR (Gaussian, covariance given): VaR(w + trade) - VaR(w), and the first-order estimate
+//! Σ marginal_i · trade_i. Trade in weight units.
+struct IncrementalVar {
+  double before = 0, after = 0, incremental = 0, first_order = 0;
+};
+IncrementalVar incremental_var(std::span<const double> mean, MatrixView covariance, std::span<const double> w,
+                               std::span<const double> trade, double confidence, bool include_mean);
+
+}  // namespace sextant::risk

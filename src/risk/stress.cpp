@@ -1,0 +1,126 @@
+#include "sextant/risk/stress.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "sextant/accel/ops.hpp"
+#include "sextant/core/error.hpp"
+#include "sextant/risk/var.hpp"
+
+namespace sextant::risk {
+namespace {
+
+ScenarioResult finish(std::string name, std::vector<double> asset, std::span<const double> w, double value) {
+  ScenarioResult s;
+  s.name = std::move(name);
+  s.pnl.resize(w.size());
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    s.pnl[i] = value * w[i] * asset[i];
+    s.total += s.pnl[i];
+  }
+  s.asset_returns = std::move(asset);
+  return s;
+}
+
+std::vector<double> compounded(MatrixView x, std::size_t from, std::size_t to) {
+  std::vector<double> g(x.cols, 1.0);
+  for (std::size_t r = from; r <= to; ++r)
+    for (std::size_t i = 0; i < x.cols; ++i) g[i] *= 1.0 + x(r, i);
+  for (double& v : g) v -= 1.0;
+  return g;
+}
+
+void check_weights(MatrixView x, std::span<const double> w) {
+  if (w.size() != x.cols)
+    fail(ErrorCode::dimension_mismatch, "weights", "'weights' has {} entries, expected {}", w.size(), x.cols);
+}
+
+}  // namespace
+
+std::vector<ScenarioResult> historical_ranges(MatrixView x, std::span<const double> w, double value,
+                                              const std::vector<RangeScenario>& ranges) {
+  check_weights(x, w);
+  std::vector<ScenarioResult> out;
+  for (const auto& s : ranges) {
+    if (s.start_row > s.end_row || s.end_row >= x.rows)
+      fail(ErrorCode::invalid_argument, "scenarios", "scenario '{}' covers rows {}..{}, outside 0..{}", s.name, s.start_row,
+           s.end_row, x.rows - 1);
+    auto r = finish(s.name, compounded(x, s.start_row, s.end_row), w, value);
+    r.start_row = s.start_row, r.end_row = s.end_row;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<ScenarioResult> worst_windows(MatrixView x, std::span<const double> w, double value, std::size_t count,
+                                          std::size_t length) {
+  check_weights(x, w);
+  if (length == 0 || length > x.rows)
+    fail(ErrorCode::invalid_argument, "worst_windows.length", "'length' must be in [1, {}], got {}", x.rows, length);
+  // Portfolio return of every window, then greedily the worst windows that do not overlap a chosen one.
+  std::vector<std::pair<double, std::size_t>> windows;
+  for (std::size_t s = 0; s + length <= x.rows; ++s) {
+    auto g = compounded(x, s, s + length - 1);
+    windows.emplace_back(std::inner_product(g.begin(), g.end(), w.begin(), 0.0), s);
+  }
+  std::sort(windows.begin(), windows.end());
+  std::vector<ScenarioResult> out;
+  std::vector<std::size_t> taken;
+  for (const auto& [ret, s] : windows) {
+    if (out.size() == count) break;
+    bool overlaps = false;
+    for (std::size_t t : taken) overlaps |= s < t + length && t < s + length;
+    if (overlaps) continue;
+    taken.push_back(s);
+    auto r = finish("worst window " + std::to_string(out.size() + 1), compounded(x, s, s + length - 1), w, value);
+    r.start_row = s, r.end_row = s + length - 1;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<ScenarioResult> hypothetical_shocks(MatrixView cov, std::span<const double> w, double value,
+                                                const std::vector<ShockScenario>& shocks) {
+  const std::size_t n = cov.rows;
+  if (!cov.square()) fail(ErrorCode::dimension_mismatch, "covariance", "the covariance must be square");
+  if (w.size() != n) fail(ErrorCode::dimension_mismatch, "weights", "'weights' has {} entries, expected {}", w.size(), n);
+  std::vector<ScenarioResult> out;
+  for (const auto& sc : shocks) {
+    const std::size_t k = sc.shocks.size();
+    if (k == 0) fail(ErrorCode::invalid_argument, "shocks", "scenario '{}' shocks nothing", sc.name);
+    Matrix sss(k, k), s(k, 1);
+    for (std::size_t a = 0; a < k; ++a) {
+      if (sc.shocks[a].first >= n)
+        fail(ErrorCode::invalid_argument, "shocks", "scenario '{}' shocks asset {}, beyond {}", sc.name, sc.shocks[a].first, n - 1);
+      s(a, 0) = sc.shocks[a].second;
+      for (std::size_t b = 0; b < k; ++b) sss(a, b) = cov(sc.shocks[a].first, sc.shocks[b].first);
+    }
+    Matrix beta = accel::solve(sss, s);  // Σ_ss⁻¹ s
+    std::vector<double> asset(n, 0.0);
+    for (std::size_t u = 0; u < n; ++u)
+      for (std::size_t b = 0; b < k; ++b) asset[u] += cov(u, sc.shocks[b].first) * beta(b, 0);
+    for (const auto& [i, v] : sc.shocks) asset[i] = v;  // the shocked assets move exactly as given
+    out.push_back(finish(sc.name, std::move(asset), w, value));
+  }
+  return out;
+}
+
+IncrementalVar incremental_var(std::span<const double> mean, MatrixView cov, std::span<const double> w,
+                               std::span<const double> trade, double confidence, bool include_mean) {
+  if (trade.size() != w.size())
+    fail(ErrorCode::dimension_mismatch, "trade", "'trade' has {} entries, 'weights' has {}", trade.size(), w.size());
+  VarOptions opt;
+  opt.confidence_levels = {confidence};
+  opt.include_mean = include_mean;
+  auto before = gaussian_var(mean, cov, w, opt)[0];
+  std::vector<double> after_w(w.begin(), w.end());
+  for (std::size_t i = 0; i < w.size(); ++i) after_w[i] += trade[i];
+  auto after = gaussian_var(mean, cov, after_w, opt)[0];
+  IncrementalVar r;
+  r.before = before.var, r.after = after.var, r.incremental = after.var - before.var;
+  for (std::size_t i = 0; i < w.size(); ++i) r.first_order += before.marginal_var[i] * trade[i];
+  return r;
+}
+
+}  // namespace sextant::risk
