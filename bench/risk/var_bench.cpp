@@ -10,7 +10,11 @@
 
 #include "common/synthetic.hpp"
 #include "sextant/accel/ops.hpp"
+#include "sextant/risk/pretrade.hpp"
 #include "sextant/risk/var.hpp"
+
+#include <algorithm>
+#include <chrono>
 
 namespace {
 
@@ -58,6 +62,31 @@ void BM_MonteCarloVar(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(risk::calculate_var(x, w, opt));
 }
 BENCHMARK(BM_MonteCarloVar)->Args({100000, 500})->Unit(benchmark::kMillisecond)->Iterations(3);
+
+// A pre-trade check on a 500-asset portfolio with every limit set; p50/p99 over the iterations.
+void BM_PretradeCheck(benchmark::State& state) {
+  const std::size_t n = state.range(0);
+  Matrix cov = accel::covariance(returns(1000, n, 4));
+  std::vector<double> pos(n, 100.0), px(n, 50.0);
+  risk::PretradeLimits l;
+  l.max_order_notional = 1e6, l.max_position = 1e5, l.max_gross_exposure = 1e8, l.max_net_exposure = 1e8;
+  l.max_var = 1e9, l.max_orders_per_second = 1'000'000'000;
+  risk::PretradeChecker checker(cov, pos, px, l);
+  std::mt19937_64 rng(5);
+  std::vector<double> ns;
+  std::int64_t now = 0;
+  for (auto _ : state) {
+    risk::Order o{std::size_t(rng() % n), double(int(rng() % 200) - 100), 50.0};
+    auto start = std::chrono::steady_clock::now();
+    auto d = checker.check(o, now += 1000);
+    ns.push_back(std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count());
+    benchmark::DoNotOptimize(d);
+  }
+  std::sort(ns.begin(), ns.end());
+  state.counters["p50_us"] = ns[ns.size() / 2] / 1e3;
+  state.counters["p99_us"] = ns[ns.size() * 99 / 100] / 1e3;
+}
+BENCHMARK(BM_PretradeCheck)->Arg(500)->Iterations(100000)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

@@ -1,4 +1,4 @@
-// Risk engine HTTP adapter: /calculate-var, /calculate-margin, /backtest-var, /stress-test.
+// Risk engine HTTP adapter: /calculate-var, /calculate-margin, /backtest-var, /stress-test, /pretrade-check.
 #include "sextant/risk/routes.hpp"
 
 #include <fmt/format.h>
@@ -13,7 +13,13 @@
 #include "sextant/net/json.hpp"
 #include "sextant/risk/backtest.hpp"
 #include "sextant/risk/margin.hpp"
+#include "sextant/risk/pretrade.hpp"
 #include "sextant/risk/stress.hpp"
+
+#include <chrono>
+#include <deque>
+#include <mutex>
+#include <unordered_map>
 #include "sextant/accel/ops.hpp"
 #include "sextant/risk/var.hpp"
 
@@ -254,6 +260,108 @@ net::Response stress_test_route(const net::Request& req) {
   return net::Response::json(w.end_object().take());
 }
 
+// Order-rate windows per account: the one piece of pre-trade state kept between requests.
+struct RateWindows {
+  std::mutex mu;
+  std::unordered_map<std::string, std::deque<std::int64_t>> recent;
+};
+RateWindows& rate_windows() {
+  static RateWindows w;
+  return w;
+}
+
+net::Response pretrade_route(const net::Request& req) {
+  Stopwatch sw;
+  net::Body body(req);
+  std::vector<std::string> symbols;
+  std::map<std::string, double> positions, prices;
+  std::optional<Matrix> cov, returns;
+  PretradeLimits limits;
+  TradingState state = TradingState::active;
+  std::string account = "default", instrument, side, type = "new";
+  double quantity = 0, price = 0;
+  bool have_order = false;
+  for (auto kv : body.root()) {
+    std::string_view k = kv.unescaped_key();
+    value v = kv.value();
+    if (k == "symbols") symbols = net::read_strings(v, "symbols");
+    else if (k == "positions") positions = read_number_map(v, "positions");
+    else if (k == "prices") prices = read_number_map(v, "prices");
+    else if (k == "covariance") cov = net::read_matrix(v, "covariance");
+    else if (k == "returns") returns = net::read_matrix(v, "returns");
+    else if (k == "trading_state") state = parse_trading_state(net::read_string(v, "trading_state"));
+    else if (k == "account") account = net::read_string(v, "account");
+    else if (k == "limits") {
+      for (auto f : v.get_object()) {
+        std::string_view fk = f.unescaped_key();
+        std::string field = "limits." + std::string(fk);
+        if (fk == "max_order_notional") limits.max_order_notional = net::read_number(f.value(), field);
+        else if (fk == "max_position") limits.max_position = net::read_number(f.value(), field);
+        else if (fk == "max_gross_exposure") limits.max_gross_exposure = net::read_number(f.value(), field);
+        else if (fk == "max_net_exposure") limits.max_net_exposure = net::read_number(f.value(), field);
+        else if (fk == "max_var") limits.max_var = net::read_number(f.value(), field);
+        else if (fk == "max_orders_per_second") limits.max_orders_per_second = std::uint32_t(net::read_int(f.value(), field, 1, 1'000'000'000));
+        else if (fk == "var_confidence") limits.var_confidence = net::read_number(f.value(), field);
+        else fail(ErrorCode::invalid_argument, field, "unknown limit '{}'", fk);
+      }
+    } else if (k == "order") {
+      have_order = true;
+      for (auto f : v.get_object()) {
+        std::string_view fk = f.unescaped_key();
+        std::string field = "order." + std::string(fk);
+        if (fk == "instrument") instrument = net::read_string(f.value(), field);
+        else if (fk == "side") side = net::read_string(f.value(), field);
+        else if (fk == "quantity") quantity = net::read_number(f.value(), field);
+        else if (fk == "price") price = net::read_number(f.value(), field);
+        else if (fk == "type") type = net::read_string(f.value(), field);
+        else fail(ErrorCode::invalid_argument, field, "unknown order field '{}'", fk);
+      }
+    } else fail(ErrorCode::invalid_argument, std::string(k), "unknown field '{}' for /pretrade-check", k);
+  }
+  if (!have_order) fail(ErrorCode::invalid_argument, "order", "'order' is required");
+  if (symbols.empty()) fail(ErrorCode::invalid_argument, "symbols", "'symbols' (the portfolio's instruments) is required");
+  auto it = std::find(symbols.begin(), symbols.end(), instrument);
+  if (it == symbols.end()) fail(ErrorCode::invalid_argument, "order.instrument", "'{}' is not among 'symbols'", instrument);
+  if (side != "buy" && side != "sell") fail(ErrorCode::invalid_argument, "order.side", "'side' must be \"buy\" or \"sell\"");
+  if (type != "new" && type != "cancel") fail(ErrorCode::invalid_argument, "order.type", "'type' must be \"new\" or \"cancel\"");
+  if (!(quantity > 0)) fail(ErrorCode::invalid_argument, "order.quantity", "'quantity' must be positive");
+  if (!(price > 0)) fail(ErrorCode::invalid_argument, "order.price", "'price' must be positive");
+  const std::size_t n = symbols.size();
+  std::vector<double> pos(n, 0.0), px(n, 0.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    pos[i] = positions.count(symbols[i]) ? positions[symbols[i]] : 0.0;
+    if (!prices.count(symbols[i])) fail(ErrorCode::invalid_argument, "prices." + symbols[i], "no price for '{}'", symbols[i]);
+    px[i] = prices[symbols[i]];
+  }
+  Matrix sigma;
+  if (cov) sigma = std::move(*cov);
+  else if (returns) sigma = accel::covariance(*returns);
+  else if (limits.max_var) fail(ErrorCode::invalid_argument, "covariance", "'max_var' needs 'covariance' or 'returns'");
+  else sigma = Matrix(n, n);
+  // The rate limit is checked against the account's window; the rest by a checker built for this request.
+  auto rate = limits.max_orders_per_second;
+  limits.max_orders_per_second.reset();
+  PretradeChecker checker(std::move(sigma), pos, px, limits);
+  checker.set_state(state);
+  Order o{std::size_t(it - symbols.begin()), side == "buy" ? quantity : -quantity, price, type == "cancel"};
+  auto d = checker.check(o, 0);
+  if (d.accepted && !o.cancel && rate) {
+    const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::steady_clock::now().time_since_epoch()).count();
+    auto& w = rate_windows();
+    std::lock_guard lock(w.mu);
+    auto& q = w.recent[account];
+    while (!q.empty() && q.front() <= now - 1'000'000'000) q.pop_front();
+    if (q.size() >= *rate) d.accepted = false, d.reason = "ORDER_RATE";
+    else q.push_back(now);
+  }
+  JsonWriter w(256);
+  w.begin_object().field("decision", d.accepted ? "accept" : "reject").field("reason", std::string_view(d.reason));
+  w.field("var_before", checker.var()).field("var_after", d.var_after);
+  net::write_stamp(w, sw.elapsed_ms());
+  return net::Response::json(w.end_object().take());
+}
+
 net::Response backtest_var_route(const net::Request& req) {
   Stopwatch sw;
   net::Body body(req);
@@ -332,6 +440,7 @@ void add_routes(net::RouteTable& table) {
   table.add("POST", "/calculate-margin", calculate_margin_route);
   table.add("POST", "/backtest-var", backtest_var_route);
   table.add("POST", "/stress-test", stress_test_route);
+  table.add("POST", "/pretrade-check", pretrade_route);
 }
 
 }  // namespace sextant::risk

@@ -64,6 +64,29 @@ TEST(RiskHttp, StressTestsAndIncrementalVar) {
   EXPECT_TRUE(contains(r.body, R"("incremental_var":{"confidence":0.95,"before":)")) << r.body;
 }
 
+TEST(RiskHttp, PretradeDecisionsAndRateLimit) {
+  ServerProcess server({"--engines", "risk"});
+  const std::string base = R"("symbols":["A","B"],"positions":{"A":100,"B":-50},"prices":{"A":10,"B":20},"covariance":[[0.0004,0.0001],[0.0001,0.0009]])";
+  auto check = [&](const std::string& extra) {
+    return http(server.port(8200), "POST", "/pretrade-check", "{" + base + "," + extra + "}");
+  };
+  auto r = check(R"("order":{"instrument":"A","side":"buy","quantity":10,"price":10})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("decision":"accept","reason":"OK")")) << r.body;
+  r = check(R"("order":{"instrument":"A","side":"buy","quantity":60,"price":10},"limits":{"max_order_notional":500})");
+  EXPECT_TRUE(contains(r.body, R"("reason":"MAX_ORDER_NOTIONAL")")) << r.body;
+  r = check(R"("order":{"instrument":"A","side":"buy","quantity":1,"price":10},"trading_state":"HALTED")");
+  EXPECT_TRUE(contains(r.body, R"("reason":"TRADING_HALTED")")) << r.body;
+  for (int i = 0; i < 2; ++i)
+    EXPECT_TRUE(contains(check(R"("order":{"instrument":"A","side":"sell","quantity":1,"price":10},"account":"acct-7","limits":{"max_orders_per_second":2})").body,
+                         R"("decision":"accept")"));
+  r = check(R"("order":{"instrument":"A","side":"sell","quantity":1,"price":10},"account":"acct-7","limits":{"max_orders_per_second":2})");
+  EXPECT_TRUE(contains(r.body, R"("reason":"ORDER_RATE")")) << r.body;
+  r = check(R"("order":{"instrument":"Z","side":"buy","quantity":1,"price":10})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_TRUE(contains(r.body, R"("field":"order.instrument")")) << r.body;
+}
+
 TEST(RiskHttp, MarginWorkedExample) {
   ServerProcess server({"--engines", "risk"});
   auto r = http(server.port(8200), "POST", "/calculate-margin",
