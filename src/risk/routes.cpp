@@ -81,6 +81,8 @@ net::Response calculate_var_route(const net::Request& req) {
     else if (k == "portfolio_value") portfolio_value = net::read_number(v, "portfolio_value");
     else if (k == "nu") opt.nu = net::read_number(v, "nu");
     else if (k == "trade") trade = net::read_vector(v, "trade");
+    else if (k == "age_weighting") opt.age_weighting_lambda = net::read_number(v, "age_weighting");
+    else if (k == "filtered") opt.filtered_lambda = net::read_number(v, "filtered");
     else if (k == "mc_distribution") {
       std::string d = net::read_string(v, "mc_distribution");
       if (d != "normal" && d != "student_t")

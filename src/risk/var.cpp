@@ -99,6 +99,48 @@ VarFigures tail_figures(std::span<const double> rp, std::size_t n, double c, Qua
   return f;
 }
 
+// Age-weighted tail: the worst scenario at which cumulative weight reaches 1-c is the quantile; ES and
+// the components are weight-averaged over the scenarios at or below it (Euler: exact sums).
+template <class Contribution>
+VarFigures weighted_tail_figures(std::span<const double> rp, std::span<const double> weight, std::size_t n, double c,
+                                 bool decompose, Contribution&& contribution) {
+  std::vector<std::size_t> order(rp.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return rp[a] < rp[b]; });
+  double cum = 0, q = rp[order.back()];
+  for (std::size_t s : order) {
+    cum += weight[s];
+    if (cum >= 1.0 - c) {
+      q = rp[s];
+      break;
+    }
+  }
+  VarFigures f;
+  f.var = -q;
+  double wsum = 0, sum = 0;
+  std::vector<double> comp(decompose ? n : 0, 0.0), tmp(decompose ? n : 0);
+  for (std::size_t s = 0; s < rp.size(); ++s)
+    if (rp[s] <= q) {
+      wsum += weight[s];
+      sum += weight[s] * rp[s];
+      if (decompose) {
+        std::fill(tmp.begin(), tmp.end(), 0.0);
+        contribution(s, tmp.data());
+        for (std::size_t i = 0; i < n; ++i) comp[i] += weight[s] * tmp[i];
+      }
+    }
+  f.es = -sum / wsum;
+  if (decompose) {
+    f.component_es.resize(n), f.component_var.resize(n), f.marginal_var.resize(n);
+    const double scale = f.es != 0.0 ? f.var / f.es : 0.0;
+    for (std::size_t i = 0; i < n; ++i) {
+      f.component_es[i] = -comp[i] / wsum;
+      f.component_var[i] = f.component_es[i] * scale;
+    }
+  }
+  return f;
+}
+
 // Location-scale figures for one level from μ, Σw and σ_p: VaR with quantile factor z (standardised),
 // ES with tail factor `tail` (E[-Z | Z <= z] for the standardised distribution). Shared by gaussian and
 // student_t, and by both entry points.
@@ -255,18 +297,42 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
     }
   }
 
-  // Portfolio returns summed over overlapping h-period windows (contributions come later, tail only).
+  // Filtered historical simulation: a volatility-rescaled copy of the panel replaces it for historical.
   const bool need_hist = std::find(opt.methods.begin(), opt.methods.end(), VarMethod::historical) != opt.methods.end();
+  Matrix filtered;
+  MatrixView hx = x;
+  std::vector<double> hist_period = period;
+  if (need_hist && opt.filtered_lambda) {
+    const double lam = *opt.filtered_lambda;
+    if (!(lam > 0.0 && lam < 1.0)) fail(ErrorCode::invalid_argument, "filtered", "the filtering λ must be in (0, 1), got {}", lam);
+    filtered = Matrix(t, n);
+    std::vector<double> var_t(t + 1);  // var_t[r]: the EWMA variance forecast for row r from rows < r
+    for (std::size_t i = 0; i < n; ++i) {
+      double v0 = 0;
+      for (std::size_t r = 0; r < t; ++r) v0 += (x(r, i) - mu[i]) * (x(r, i) - mu[i]);
+      var_t[0] = v0 / double(t - 1);
+      for (std::size_t r = 0; r < t; ++r) var_t[r + 1] = lam * var_t[r] + (1.0 - lam) * x(r, i) * x(r, i);
+      const double now = std::sqrt(var_t[t]);
+      for (std::size_t r = 0; r < t; ++r) filtered(r, i) = var_t[r] > 0 ? x(r, i) * now / std::sqrt(var_t[r]) : x(r, i);
+    }
+    hx = filtered.view();
+    for (std::size_t r = 0; r < t; ++r) {
+      double s = 0;
+      for (std::size_t i = 0; i < n; ++i) s += w[i] * hx(r, i);
+      hist_period[r] = s;
+    }
+  }
+  // Portfolio returns summed over overlapping h-period windows (contributions come later, tail only).
   std::vector<double> hist_rp;
   if (need_hist) {
     const std::size_t windows = t - std::size_t(opt.horizon) + 1;
     hist_rp.assign(windows, 0.0);
     for (std::size_t s = 0; s < windows; ++s)
-      for (std::size_t k = 0; k < std::size_t(opt.horizon); ++k) hist_rp[s] += period[s + k];
+      for (std::size_t k = 0; k < std::size_t(opt.horizon); ++k) hist_rp[s] += hist_period[s + k];
   }
   auto hist_contribution = [&](std::size_t s, double* out) {
     for (std::size_t k = 0; k < std::size_t(opt.horizon); ++k) {
-      const double* xr = x.row(s + k);
+      const double* xr = hx.row(s + k);
       for (std::size_t i = 0; i < n; ++i) out[i] += w[i] * xr[i];
     }
   };
@@ -356,7 +422,18 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
           break;
         }
         case VarMethod::historical:
-          f = tail_figures(hist_rp, n, c, opt.quantile_method, opt.decompose, hist_contribution);
+          if (opt.age_weighting_lambda) {
+            const double lam = *opt.age_weighting_lambda;
+            if (!(lam > 0.0 && lam < 1.0))
+              fail(ErrorCode::invalid_argument, "age_weighting", "the age-weighting λ must be in (0, 1), got {}", lam);
+            const std::size_t m = hist_rp.size();
+            std::vector<double> weight(m);
+            const double norm = (1.0 - lam) / (1.0 - std::pow(lam, double(m)));
+            for (std::size_t s = 0; s < m; ++s) weight[s] = norm * std::pow(lam, double(m - 1 - s));
+            f = weighted_tail_figures(hist_rp, weight, n, c, opt.decompose, hist_contribution);
+          } else {
+            f = tail_figures(hist_rp, n, c, opt.quantile_method, opt.decompose, hist_contribution);
+          }
           break;
         case VarMethod::monte_carlo:
           f = tail_figures(mc_rp, n, c, opt.quantile_method, opt.decompose, mc_contribution);

@@ -190,3 +190,59 @@ TEST(StudentT, MonteCarloStudentTMatchesParametricT) {
 
 }  // namespace
 }  // namespace sextant::risk
+
+namespace sextant::risk {
+namespace {
+
+TEST(HistoricalOptions, AgeWeightingByHand) {
+  // Oldest to newest: -0.05, 0.01, -0.02, 0.03, -0.01; λ = 0.5: weights ∝ 1/16, 1/8, 1/4, 1/2, 1.
+  Matrix x(5, 1);
+  double v[] = {-0.05, 0.01, -0.02, 0.03, -0.01};
+  std::copy(v, v + 5, x.data());
+  VarOptions opt;
+  opt.confidence_levels = {0.90};
+  opt.methods = {VarMethod::historical};
+  opt.age_weighting_lambda = 0.5;
+  auto f = calculate_var(x, std::vector<double>{1.0}, opt).results[0][0].second;
+  const double norm = 0.5 / (1.0 - std::pow(0.5, 5));
+  const double w_old = norm / 16, w_mid = norm / 4;  // -0.05 and -0.02: cumulative 0.161 >= 0.10
+  EXPECT_NEAR(f.var, 0.02, 1e-15);
+  EXPECT_NEAR(f.es, -(w_old * -0.05 + w_mid * -0.02) / (w_old + w_mid), 1e-15);
+  EXPECT_NEAR(f.component_es[0], f.es, 1e-15);
+}
+
+TEST(HistoricalOptions, ComponentsStillSumAndFilteringReactsToRecentVolatility) {
+  Matrix r = lpp_returns();
+  for (auto lam : {0.97, 0.94}) {
+    VarOptions opt;
+    opt.methods = {VarMethod::historical};
+    opt.age_weighting_lambda = lam;
+    for (const auto& level : calculate_var(r, kWeights, opt).results) {
+      const auto& f = level[0].second;
+      EXPECT_NEAR(std::accumulate(f.component_var.begin(), f.component_var.end(), 0.0), f.var, 1e-12);
+      EXPECT_NEAR(std::accumulate(f.component_es.begin(), f.component_es.end(), 0.0), f.es, 1e-12);
+    }
+  }
+  // A calm first half and a turbulent second half: FHS scales history to today's (high) volatility.
+  Matrix x(400, 1);
+  accel::SampleSpec spec;
+  spec.seed = 9;
+  Matrix z = accel::sample(spec, 400, 1);
+  for (std::size_t t = 0; t < 400; ++t) x(t, 0) = z(t, 0) * (t < 200 ? 0.005 : 0.02);
+  VarOptions plain, fhs;
+  plain.methods = fhs.methods = {VarMethod::historical};
+  fhs.filtered_lambda = 0.94;
+  const double v_plain = calculate_var(x, std::vector<double>{1.0}, plain).results[0][0].second.var;
+  const double v_fhs = calculate_var(x, std::vector<double>{1.0}, fhs).results[0][0].second.var;
+  EXPECT_GT(v_fhs, 1.2 * v_plain);
+  fhs.filtered_lambda = 1.5;
+  try {
+    calculate_var(x, std::vector<double>{1.0}, fhs);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.field(), "filtered");
+  }
+}
+
+}  // namespace
+}  // namespace sextant::risk

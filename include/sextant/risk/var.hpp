@@ -7,7 +7,9 @@
 //                ddof-1 covariance; μ_p = 0 when include_mean is false. Component VaR_i =
 //                -(h·w_i·μ_i + z·√h·w_i·(Σw)_i/σ_p) and component ES likewise: they sum to the totals.
 //  - historical: portfolio returns over overlapping h-period windows (sums), VaR = -quantile(1-c) with
-//                numpy's method, ES = -mean(r_p ≤ q). Component ES_i = -mean(w_i·r_i over those tail
+//                numpy's method, ES = -mean(r_p ≤ q). With age weighting, VaR = -the worst return at which
+//                the cumulative scenario weight reaches 1-c, ES and components weighted tail means. With
+//                filtering, the returns are volatility-rescaled first. Component ES_i = -mean(w_i·r_i over those tail
 //                periods) (Euler, exact); component VaR_i = component ES_i · VaR/ES.
 //  - modified:   Cornish-Fisher: z_cf = z + (z²-1)s/6 + (z³-3z)k/24 - (2z³-5z)s²/36 with population skew
 //                s and excess kurtosis k of r_p; VaR = -(h·μ_p + z_cf·σ_p·√h). Components scale the
@@ -52,6 +54,11 @@ struct VarOptions {
   std::uint64_t seed = 42;
   bool antithetic = false;
   std::optional<double> nu;   //!< Student-t degrees of freedom; fitted when absent
+  //! historical: age weighting (Boudoukh-Richardson-Whitelaw), scenario weight ∝ λ^age (age 0 = newest).
+  std::optional<double> age_weighting_lambda;
+  //! historical: filtered historical simulation (Hull-White): each asset's returns rescaled by
+  //! σ_now/σ_t with EWMA(λ) volatilities (seeded with the sample variance).
+  std::optional<double> filtered_lambda;
   bool mc_student_t = false;  //!< monte_carlo draws multivariate Student-t (ν as for student_t)
 };
 
