@@ -176,6 +176,10 @@ class CpuDevice final : public Device {
     cblas_dsymv(CblasRowMajor, CblasLower, int(a.rows), 1.0, a.data, int(a.ld), x.data(), 1, 0.0, y.data(), 1);
   }
 
+  void gemv(MatrixView a, std::span<const double> x, std::span<double> y) override {
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, int(a.rows), int(a.cols), 1.0, a.data, int(a.ld), x.data(), 1, 0.0, y.data(), 1);
+  }
+
   void batched_gemm(std::size_t count, std::size_t m, std::size_t n, std::size_t k, const double* a, const double* b,
                     double* c) override {
     // Small products: Eigen's fixed loops beat a BLAS call's dispatch, and TBB spreads the batch.

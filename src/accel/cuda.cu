@@ -208,6 +208,7 @@ class CudaDevice final : public Device {
   void eigh_topk(MatrixView, std::size_t, std::span<double>, MutMatrixView) override { unsupported(Op::eigh_topk); }
   double quad_form(std::span<const double>, MatrixView) override { unsupported(Op::quad_form); }
   void symv(MatrixView, std::span<const double>, std::span<double>) override { unsupported(Op::symv); }
+  void gemv(MatrixView, std::span<const double>, std::span<double>) override { unsupported(Op::gemv); }
   void batched_gemm(std::size_t, std::size_t, std::size_t, std::size_t, const double*, const double*,
                     double*) override {
     unsupported(Op::batched_gemm);

@@ -149,6 +149,14 @@ double quad_form(std::span<const double> x, MatrixView a, std::optional<Backend>
   return run(Op::quad_form, a.rows, 8.0 * a.rows, force, [&](Device& d) { return d.quad_form(x, a); });
 }
 
+std::vector<double> gemv(MatrixView a, std::span<const double> x, std::optional<Backend> force) {
+  if (x.size() != a.cols)
+    fail(ErrorCode::dimension_mismatch, "", "gemv: vector has {} entries, matrix is {}×{}", x.size(), a.rows, a.cols);
+  std::vector<double> y(a.rows);
+  run(Op::gemv, cube_root(double(a.rows) * a.cols), 8.0 * a.rows, force, [&](Device& d) { d.gemv(a, x, y); });
+  return y;
+}
+
 std::vector<double> symv(MatrixView a, std::span<const double> x, std::optional<Backend> force) {
   require_square(a, "symv");
   if (x.size() != a.rows)

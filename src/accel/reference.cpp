@@ -316,6 +316,14 @@ struct ReferenceDevice final : Device {
     }
   }
 
+  void gemv(MatrixView a, std::span<const double> x, std::span<double> y) override {
+    for (std::size_t i = 0; i < a.rows; ++i) {
+      double s = 0.0;
+      for (std::size_t j = 0; j < a.cols; ++j) s += a(i, j) * x[j];
+      y[i] = s;
+    }
+  }
+
   void batched_gemm(std::size_t count, std::size_t m, std::size_t n, std::size_t k, const double* a, const double* b,
                     double* c) override {
     for (std::size_t q = 0; q < count; ++q)

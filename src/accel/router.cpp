@@ -20,7 +20,7 @@ namespace sextant::accel {
 
 namespace {
 
-constexpr int kCalibrationVersion = 5;
+constexpr int kCalibrationVersion = 6;
 // Equivalent sizes measured per backend. The reference (plain loops) is a candidate only below the
 // seed's SME_MATRIX_THRESHOLD of 64, where a BLAS call's overhead can lose to a loop; above it a
 // noisy measurement (the other core busy) must never send large work to plain loops. The cuda
@@ -77,6 +77,7 @@ std::string_view op_name(Op op) noexcept {
     case Op::eigh_topk: return "eigh_topk";
     case Op::quad_form: return "quad_form";
     case Op::symv: return "symv";
+    case Op::gemv: return "gemv";
     case Op::batched_gemm: return "batched_gemm";
     case Op::sample: return "sample";
     case Op::moment_fp32: return "moment_fp32";
@@ -295,6 +296,10 @@ double time_op(Device& d, Op op, std::size_t s, std::mt19937_64& rng) {
     case Op::symv: {
       Matrix a = spd(s, rng), x = random_matrix(s, 1, rng), y(s, 1);
       return time_best([&] { d.symv(a, x.flat(), y.flat()); });
+    }
+    case Op::gemv: {
+      Matrix a = random_matrix(4 * s, s, rng), x = random_matrix(s, 1, rng), y(4 * s, 1);
+      return time_best([&] { d.gemv(a, x.flat(), y.flat()); });
     }
     case Op::batched_gemm: {
       const std::size_t m = 8, count = std::max<std::size_t>(1, s * s * s / (m * m * m));

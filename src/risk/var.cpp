@@ -237,28 +237,29 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
   if (opt.methods.empty()) fail(ErrorCode::invalid_argument, "methods", "'methods' is empty");
 
   const double h = opt.horizon, sqrt_h = std::sqrt(h);
-  // One pass over the panel: finiteness, asset means, and the period portfolio returns.
-  std::vector<double> mu(n, 0.0), period(t, 0.0);
+  // Period portfolio returns by one gemv. A NaN or Inf anywhere in the panel makes its row's return
+  // non-finite (0·Inf is NaN too), so finiteness is checked on the T results; the panel is scanned
+  // only to name the bad cell.
+  std::vector<double> period = accel::gemv(x, w);
   bool finite = true;
-  for (std::size_t r = 0; r < t; ++r) {
-    const double* xr = x.row(r);
-    double s = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      finite &= std::isfinite(xr[i]);
-      mu[i] += xr[i];
-      s += w[i] * xr[i];
-    }
-    period[r] = s;
-  }
+  for (double v : period) finite &= std::isfinite(v);
   if (!finite)
     for (std::size_t r = 0; r < t; ++r)
       for (std::size_t i = 0; i < n; ++i)
         if (!std::isfinite(x(r, i)))
           fail(ErrorCode::non_finite, "returns", "'returns' has a non-finite value at row {}, column {}", r, i);
-  for (double& m : mu) m /= double(t);
   // The covariance (an O(N²T) product) only when a method needs it; otherwise σ_p comes from the
   // portfolio return series, which is the same quantity (ddof 1) at O(N·T).
   auto uses = [&](VarMethod m) { return std::find(opt.methods.begin(), opt.methods.end(), m) != opt.methods.end(); };
+  // Asset means: for the parametric methods, Monte Carlo and the filter; μ_p itself is mean(period).
+  std::vector<double> mu(n, 0.0);
+  if (!(opt.methods.size() == 1 && uses(VarMethod::historical) && !opt.filtered_lambda)) {
+    for (std::size_t r = 0; r < t; ++r) {
+      const double* xr = x.row(r);
+      for (std::size_t i = 0; i < n; ++i) mu[i] += xr[i];
+    }
+    for (double& m : mu) m /= double(t);
+  }
   const bool need_cov = uses(VarMethod::gaussian) || uses(VarMethod::modified) || uses(VarMethod::monte_carlo) ||
                         uses(VarMethod::student_t);
   if (opt.nu && !(*opt.nu > 2.0 && std::isfinite(*opt.nu)))
@@ -280,8 +281,9 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
   }
   if (!(var_p > 0.0)) fail(ErrorCode::invalid_argument, "weights", "the portfolio has zero variance");
   const double sigma = std::sqrt(var_p);
-  double mu_p = 0;
-  for (std::size_t i = 0; i < n; ++i) mu_p += w[i] * mu[i];
+  double mu_p = 0;  // = Σ w_i μ_i, from the period returns (defined whether or not μ was needed)
+  for (double v : period) mu_p += v;
+  mu_p /= double(t);
   const double mean_on = opt.include_mean ? 1.0 : 0.0;
 
   VarReport rep;

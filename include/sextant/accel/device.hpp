@@ -36,6 +36,7 @@ enum class Op : int {
   eigh_topk,
   quad_form,
   symv,
+  gemv,
   batched_gemm,
   sample,
   moment_fp32,
@@ -89,6 +90,8 @@ struct Device {
   virtual double quad_form(std::span<const double> x, MatrixView a) = 0;
   //! y = a x for symmetric a (only the lower triangle is read).
   virtual void symv(MatrixView a, std::span<const double> x, std::span<double> y) = 0;
+  //! y = a x for a general m×n a.
+  virtual void gemv(MatrixView a, std::span<const double> x, std::span<double> y) = 0;
   //! count independent products c_i = a_i·b_i of m×k by k×n, each packed row-major, back to back.
   virtual void batched_gemm(std::size_t count, std::size_t m, std::size_t n, std::size_t k, const double* a,
                             const double* b, double* c) = 0;

@@ -34,6 +34,8 @@ Eigh eigh(MatrixView a, std::optional<Backend> force = std::nullopt);
 std::vector<double> eigvalsh(MatrixView a, std::optional<Backend> force = std::nullopt);
 Eigh eigh_topk(MatrixView a, std::size_t k, std::optional<Backend> force = std::nullopt);
 double quad_form(std::span<const double> x, MatrixView a, std::optional<Backend> force = std::nullopt);
+//! a·x for a general matrix.
+std::vector<double> gemv(MatrixView a, std::span<const double> x, std::optional<Backend> force = std::nullopt);
 //! a·x for symmetric a (lower triangle read).
 std::vector<double> symv(MatrixView a, std::span<const double> x, std::optional<Backend> force = std::nullopt);
 //! c_i = a_i·b_i for `count` packed m×k and k×n products; returns the count·m × n stack of results.
