@@ -22,3 +22,12 @@ endif()
 if(SEXTANT_BUILD_BENCH)
   find_package(benchmark REQUIRED)
 endif()
+
+# COIN-OR Clp (coinor-libclp-dev): the LP solver behind min-CVaR and the frontier's return range.
+# Linked directly, not through clp.pc, which would also pull reference BLAS/LAPACK next to OpenBLAS.
+find_path(CLP_INCLUDE_DIR ClpSimplex.hpp PATH_SUFFIXES coin REQUIRED)
+find_library(CLP_LIBRARY Clp REQUIRED)
+find_library(COINUTILS_LIBRARY CoinUtils REQUIRED)
+add_library(sextant_clp INTERFACE)
+target_include_directories(sextant_clp SYSTEM INTERFACE ${CLP_INCLUDE_DIR})
+target_link_libraries(sextant_clp INTERFACE ${CLP_LIBRARY} ${COINUTILS_LIBRARY})

@@ -1,0 +1,33 @@
+#pragma once
+// Linear programs through COIN-OR Clp (dual simplex):
+//   minimise costᵀx  subject to  row.lower <= row·x <= row.upper,  col_lower <= x <= col_upper.
+// Used by min-CVaR (Rockafellar–Uryasev) and to find the attainable return range of a frontier.
+#include <limits>
+#include <vector>
+
+namespace sextant::portfolio {
+
+struct LpRow {
+  std::vector<int> index;
+  std::vector<double> value;
+  double lower = -std::numeric_limits<double>::infinity();
+  double upper = std::numeric_limits<double>::infinity();
+};
+
+struct LpProblem {
+  std::vector<double> cost, col_lower, col_upper;  //!< one per column
+  std::vector<LpRow> rows;
+};
+
+enum class LpStatus { optimal, infeasible, unbounded, failed };
+
+struct LpResult {
+  LpStatus status = LpStatus::failed;
+  std::vector<double> x;
+  double objective = 0;
+  int iterations = 0;
+};
+
+LpResult solve_lp(const LpProblem& p);
+
+}  // namespace sextant::portfolio
