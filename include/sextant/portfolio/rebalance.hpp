@@ -1,0 +1,55 @@
+#pragma once
+// Rebalancing: from current holdings to target weights, in whole lots.
+//
+//  - Portfolio value V = Σ shares·price + cash (holdings in shares), or `portfolio_value` (holdings as
+//    weights; cash = V(1 - Σw)).
+//  - drift_i = current weight - target weight; urgency from max |drift|: CRITICAL >= 0.20, HIGH >= 0.10,
+//    MEDIUM >= 0.05, else LOW. With a no-trade band, assets with |drift| <= band are left alone.
+//  - Desired shares (target·V - current value)/price are rounded to the nearest lot; a full exit
+//    sells the whole holding even when it is not a lot multiple; trades below min_trade_value are dropped.
+//  - Cost of a trade = |value|·(cost_bps + half_spread_bps)/1e4 + fixed_cost.
+//  - Cash after = cash + sells - buys - costs must stay >= cash_buffer·V: buys are cut one lot at a time,
+//    largest buy first, until it does.
+//  - turnover = Σ|trade value| / V (both sides; halve it for the one-way figure).
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sextant::portfolio {
+
+struct RebalanceInput {
+  std::vector<std::string> assets;
+  std::vector<double> prices;
+  std::vector<double> current_shares;   //!< either shares ...
+  std::vector<double> current_weights;  //!< ... or weights with portfolio_value
+  std::vector<double> target_weights;
+  std::optional<double> portfolio_value;
+  double cash = 0;
+  std::vector<double> lot_sizes;        //!< per asset; empty: 1
+  double min_trade_value = 0;
+  double cash_buffer = 0;               //!< fraction of V kept in cash
+  double cost_bps = 0, fixed_cost = 0, half_spread_bps = 0;
+  std::vector<double> half_spreads_bps; //!< per asset, overrides half_spread_bps
+  std::optional<double> no_trade_band;
+};
+
+struct Trade {
+  std::string asset;
+  std::string side;  //!< "buy" or "sell"
+  double shares = 0, price = 0, value = 0, cost = 0;
+};
+
+struct RebalanceResult {
+  double portfolio_value = 0, cash_before = 0, cash_after = 0, total_cost = 0, turnover = 0;
+  std::vector<double> current_weights, drift, weights_after;
+  double max_drift = 0;
+  std::string urgency;
+  std::vector<Trade> trades;
+};
+
+std::string urgency_of(double max_abs_drift);
+
+//! Throws Error naming the field for mismatched lengths, non-positive prices or lots, negative costs.
+RebalanceResult rebalance(const RebalanceInput& in);
+
+}  // namespace sextant::portfolio
