@@ -6,6 +6,7 @@
 
 #include "sextant/accel/router.hpp"
 #include "sextant/analytics/routes.hpp"
+#include "sextant/portfolio/routes.hpp"
 #include "sextant/risk/routes.hpp"
 #include "sextant/core/error.hpp"
 #include "sextant/net/common_routes.hpp"
@@ -98,6 +99,7 @@ int serve(const Config& cfg) {
     net::add_common_routes(*table, name, registry);
     if (spec.name == "analytics") analytics::add_routes(*table);
     if (spec.name == "risk") risk::add_routes(*table);
+    if (spec.name == "portfolio") portfolio::add_routes(*table);
     if (spec.name == "stream") add_dashboard_routes(*table, registry, cfg.host);
     net::ServerOptions opt;
     opt.engine = name;
