@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "sextant/accel/router.hpp"
+#include "sextant/bus/bus.hpp"
 #include "sextant/analytics/routes.hpp"
 #include "sextant/portfolio/routes.hpp"
 #include "sextant/risk/routes.hpp"
@@ -88,6 +89,8 @@ int serve(const Config& cfg) {
 
   net::IoPool pool(cfg.resolved_threads());
   auto registry = std::make_shared<net::EngineRegistry>();
+  // One in-process bus for every engine of this process (DESIGN §5).
+  auto bus = std::make_shared<bus::InProcessBus>();
   std::vector<std::unique_ptr<net::Server>> servers;
   for (const auto& spec : engines) {
     int port = int(spec.base_port) + cfg.port_offset;
@@ -98,8 +101,8 @@ int serve(const Config& cfg) {
     std::string name(spec.name);
     net::add_common_routes(*table, name, registry);
     if (spec.name == "analytics") analytics::add_routes(*table);
-    if (spec.name == "risk") risk::add_routes(*table);
-    if (spec.name == "portfolio") portfolio::add_routes(*table);
+    if (spec.name == "risk") risk::add_routes(*table, bus);
+    if (spec.name == "portfolio") portfolio::add_routes(*table, bus);
     if (spec.name == "stream") add_dashboard_routes(*table, registry, cfg.host);
     net::ServerOptions opt;
     opt.engine = name;

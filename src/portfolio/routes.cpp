@@ -239,7 +239,7 @@ net::Response frontier_route(const net::Request& req) {
   return net::Response::json(w.end_object().take());
 }
 
-net::Response rebalance_route(const net::Request& req) {
+net::Response rebalance_route(const net::Request& req, bus::Bus* bus) {
   Stopwatch sw;
   net::Body body(req);
   RebalanceInput in;
@@ -281,6 +281,17 @@ net::Response rebalance_route(const net::Request& req) {
     w.field("value", t.value).field("cost", t.cost).end_object();
   }
   w.end_array();
+  bool published = false;
+  if (bus && (r.urgency == "HIGH" || r.urgency == "CRITICAL")) {  // DESIGN §5: portfolio_update on portfolio.rebalance
+    JsonWriter p(512);
+    p.begin_object().field("kind", "rebalance").field("urgency", r.urgency).field("max_drift", r.max_drift);
+    p.field("portfolio_value", r.portfolio_value).field("trades", std::uint64_t(r.trades.size()));
+    p.field("turnover", r.turnover).field("total_cost", r.total_cost).end_object();
+    bus->publish({.type = bus::MessageType::portfolio_update, .topic = "portfolio.rebalance", .source = "portfolio",
+                  .priority = r.urgency == "CRITICAL" ? 3 : 2, .payload = p.take()});
+    published = true;
+  }
+  w.field("update_published", published);
   net::write_stamp(w, sw.elapsed_ms());
   return net::Response::json(w.end_object().take());
 }
@@ -386,10 +397,10 @@ net::Response attribution_route(const net::Request& req) {
 
 }  // namespace
 
-void add_routes(net::RouteTable& table) {
+void add_routes(net::RouteTable& table, std::shared_ptr<bus::Bus> bus) {
   table.add("POST", "/optimize", optimize_route);
   table.add("POST", "/frontier", frontier_route);
-  table.add("POST", "/rebalance", rebalance_route);
+  table.add("POST", "/rebalance", [bus](const net::Request& req) { return rebalance_route(req, bus.get()); });
   table.add("POST", "/attribution", attribution_route);
 }
 

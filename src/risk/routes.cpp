@@ -1,6 +1,8 @@
 // Risk engine HTTP adapter: /calculate-var, /calculate-margin, /backtest-var, /stress-test, /pretrade-check.
 #include "sextant/risk/routes.hpp"
 
+#include "sextant/bus/bus.hpp"
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -398,7 +400,7 @@ net::Response backtest_var_route(const net::Request& req) {
   return net::Response::json(w.end_object().take());
 }
 
-net::Response calculate_margin_route(const net::Request& req) {
+net::Response calculate_margin_route(const net::Request& req, bus::Bus* bus) {
   Stopwatch sw;
   net::Body body(req);
   MarginInput in;
@@ -431,15 +433,25 @@ net::Response calculate_margin_route(const net::Request& req) {
         .field("requirement", p.requirement)
         .end_object();
   w.end_array();
+  bool published = false;
+  if (bus && (r.risk_level == "HIGH" || r.risk_level == "CRITICAL")) {  // DESIGN §5: risk_alert on risk.alerts
+    JsonWriter p(256);
+    p.begin_object().field("kind", "margin").field("risk_level", std::string_view(r.risk_level));
+    p.field("margin_utilization", r.margin_utilization).field("equity", r.equity);
+    p.field("maintenance_margin", r.maintenance_margin).field("excess_margin", r.excess_margin).end_object();
+    bus->publish({.type = bus::MessageType::risk_alert, .topic = "risk.alerts", .source = "risk", .priority = 3, .payload = p.take()});
+    published = true;
+  }
+  w.field("alert_published", published);
   net::write_stamp(w, sw.elapsed_ms());
   return net::Response::json(w.end_object().take());
 }
 
 }  // namespace
 
-void add_routes(net::RouteTable& table) {
+void add_routes(net::RouteTable& table, std::shared_ptr<bus::Bus> bus) {
   table.add("POST", "/calculate-var", calculate_var_route);
-  table.add("POST", "/calculate-margin", calculate_margin_route);
+  table.add("POST", "/calculate-margin", [bus](const net::Request& req) { return calculate_margin_route(req, bus.get()); });
   table.add("POST", "/backtest-var", backtest_var_route);
   table.add("POST", "/stress-test", stress_test_route);
   table.add("POST", "/pretrade-check", pretrade_route);
