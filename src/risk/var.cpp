@@ -66,11 +66,25 @@ double quantile_sorted(std::span<const double> x, double p, QuantileMethod m) {
 namespace {
 
 // Tail statistics of scenario (or historical) portfolio returns. `contribution(s, out)` adds the
-// per-asset contributions w_i·r_i of scenario s to out; it is called for the tail scenarios only
-// (about (1-c) of them), so the full scenario × asset contribution matrix is never formed.
+// asset returns r_i of scenario s to out; it is called for the tail scenarios only (about (1-c) of
+// them), so the full scenario × asset matrix is never copied. Marginal ES_i = -E[r_i | tail] (the
+// derivative of ES in w_i), component ES_i = w_i · marginal ES_i; VaR's share ES's proportions.
+void tail_decomposition(VarFigures& f, std::span<const double> w, const std::vector<double>& tail_sum, double mass) {
+  const std::size_t n = w.size();
+  f.component_es.resize(n), f.component_var.resize(n), f.marginal_var.resize(n);
+  const double scale = f.es != 0.0 ? f.var / f.es : 0.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double marginal_es = -tail_sum[i] / mass;
+    f.component_es[i] = w[i] * marginal_es;
+    f.marginal_var[i] = marginal_es * scale;
+    f.component_var[i] = w[i] * f.marginal_var[i];
+  }
+}
+
 template <class Contribution>
-VarFigures tail_figures(std::span<const double> rp, std::size_t n, double c, QuantileMethod qm, bool decompose,
+VarFigures tail_figures(std::span<const double> rp, std::span<const double> w, double c, QuantileMethod qm, bool decompose,
                         Contribution&& contribution) {
+  const std::size_t n = w.size();
   std::vector<double> sorted(rp.begin(), rp.end());
   std::sort(sorted.begin(), sorted.end());
   const double q = quantile_sorted(sorted, 1.0 - c, qm);
@@ -86,24 +100,16 @@ VarFigures tail_figures(std::span<const double> rp, std::size_t n, double c, Qua
       if (decompose) contribution(s, comp.data());
     }
   f.es = -sum / double(m);
-  if (decompose) {
-    f.component_es.resize(n);
-    f.component_var.resize(n);
-    f.marginal_var.resize(n);
-    const double scale = f.es != 0.0 ? f.var / f.es : 0.0;
-    for (std::size_t i = 0; i < n; ++i) {
-      f.component_es[i] = -comp[i] / double(m);
-      f.component_var[i] = f.component_es[i] * scale;
-    }
-  }
+  if (decompose) tail_decomposition(f, w, comp, double(m));
   return f;
 }
 
 // Age-weighted tail: the worst scenario at which cumulative weight reaches 1-c is the quantile; ES and
 // the components are weight-averaged over the scenarios at or below it (Euler: exact sums).
 template <class Contribution>
-VarFigures weighted_tail_figures(std::span<const double> rp, std::span<const double> weight, std::size_t n, double c,
-                                 bool decompose, Contribution&& contribution) {
+VarFigures weighted_tail_figures(std::span<const double> rp, std::span<const double> weight, std::span<const double> w,
+                                 double c, bool decompose, Contribution&& contribution) {
+  const std::size_t n = w.size();
   std::vector<std::size_t> order(rp.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return rp[a] < rp[b]; });
@@ -130,14 +136,7 @@ VarFigures weighted_tail_figures(std::span<const double> rp, std::span<const dou
       }
     }
   f.es = -sum / wsum;
-  if (decompose) {
-    f.component_es.resize(n), f.component_var.resize(n), f.marginal_var.resize(n);
-    const double scale = f.es != 0.0 ? f.var / f.es : 0.0;
-    for (std::size_t i = 0; i < n; ++i) {
-      f.component_es[i] = -comp[i] / wsum;
-      f.component_var[i] = f.component_es[i] * scale;
-    }
-  }
+  if (decompose) tail_decomposition(f, w, comp, wsum);
   return f;
 }
 
@@ -335,7 +334,7 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
   auto hist_contribution = [&](std::size_t s, double* out) {
     for (std::size_t k = 0; k < std::size_t(opt.horizon); ++k) {
       const double* xr = hx.row(s + k);
-      for (std::size_t i = 0; i < n; ++i) out[i] += w[i] * xr[i];
+      for (std::size_t i = 0; i < n; ++i) out[i] += xr[i];
     }
   };
   // Monte Carlo scenarios N(h·μ, h·Σ).
@@ -365,7 +364,7 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
   }
   auto mc_contribution = [&](std::size_t s, double* out) {
     const double* sr = mc_scen.row(s);
-    for (std::size_t i = 0; i < n; ++i) out[i] += w[i] * sr[i];
+    for (std::size_t i = 0; i < n; ++i) out[i] += sr[i];
   };
   // Population skew and excess kurtosis of the period portfolio returns (Cornish-Fisher).
   double skew = 0, kurt = 0;
@@ -432,18 +431,15 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
             std::vector<double> weight(m);
             const double norm = (1.0 - lam) / (1.0 - std::pow(lam, double(m)));
             for (std::size_t s = 0; s < m; ++s) weight[s] = norm * std::pow(lam, double(m - 1 - s));
-            f = weighted_tail_figures(hist_rp, weight, n, c, opt.decompose, hist_contribution);
+            f = weighted_tail_figures(hist_rp, weight, w, c, opt.decompose, hist_contribution);
           } else {
-            f = tail_figures(hist_rp, n, c, opt.quantile_method, opt.decompose, hist_contribution);
+            f = tail_figures(hist_rp, w, c, opt.quantile_method, opt.decompose, hist_contribution);
           }
           break;
         case VarMethod::monte_carlo:
-          f = tail_figures(mc_rp, n, c, opt.quantile_method, opt.decompose, mc_contribution);
+          f = tail_figures(mc_rp, w, c, opt.quantile_method, opt.decompose, mc_contribution);
           break;
       }
-      if (opt.decompose && (m == VarMethod::historical || m == VarMethod::monte_carlo))
-        for (std::size_t i = 0; i < n; ++i)
-          f.marginal_var[i] = w[i] != 0.0 ? f.component_var[i] / w[i] : 0.0;
       row.emplace_back(m, std::move(f));
     }
     rep.results.push_back(std::move(row));

@@ -83,6 +83,26 @@ TEST(Var, ComponentsSumToTheTotalForEveryMethod) {
     }
 }
 
+TEST(Var, HistoricalMarginalIsTheTailMeanEvenForAnUnheldAsset) {
+  // Marginal ES_i = -E[r_i | tail]: an asset with zero weight still has a marginal (adding it moves VaR).
+  Matrix r = lpp_returns();
+  const std::vector<double> w{0.2, 0.3, 0.0, 0.3, 0.2, 0.0};
+  VarOptions opt;
+  opt.methods = {VarMethod::historical};
+  opt.confidence_levels = {0.95};
+  auto f = calculate_var(r, w, opt).results[0][0].second;
+  std::vector<double> rp(r.rows());
+  for (std::size_t t = 0; t < r.rows(); ++t)
+    for (std::size_t i = 0; i < 6; ++i) rp[t] += w[i] * r(t, i);
+  double tail2 = 0, count = 0;
+  for (std::size_t t = 0; t < r.rows(); ++t)
+    if (rp[t] <= -f.var) tail2 += r(t, 2), ++count;
+  EXPECT_NEAR(f.marginal_var[2], -tail2 / count * f.var / f.es, 1e-12);
+  EXPECT_NE(f.marginal_var[2], 0.0);
+  EXPECT_EQ(f.component_var[2], 0.0);
+  for (std::size_t i = 0; i < 6; ++i) EXPECT_NEAR(f.component_var[i], w[i] * f.marginal_var[i], 1e-15);
+}
+
 TEST(Var, MonteCarloNormalIsWithinThreeStandardErrorsOfGaussian) {
   Matrix r = lpp_returns();
   VarOptions opt;
