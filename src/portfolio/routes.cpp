@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "sextant/accel/ops.hpp"
+#include "sextant/analytics/routes.hpp"
 #include "sextant/analytics/covariance.hpp"
 #include "sextant/core/clock.hpp"
 #include "sextant/core/error.hpp"
@@ -338,6 +339,9 @@ net::Response attribution_route(const net::Request& req) {
   std::optional<Matrix> asset_exposures;
   std::optional<double> portfolio_return;
   bool factor = false;
+  std::optional<std::vector<double>> perf_returns;
+  std::vector<double> perf_benchmark;
+  analytics::PerformanceOptions perf_opt;
   for (auto kv : body.root()) {
     std::string_view k = kv.unescaped_key();
     value v = kv.value();
@@ -357,10 +361,21 @@ net::Response attribution_route(const net::Request& req) {
         else if (fk == "portfolio_return") portfolio_return = net::read_number(f.value(), field);
         else fail(ErrorCode::invalid_argument, field, "unknown factor field '{}'", fk);
       }
-    } else fail(ErrorCode::invalid_argument, std::string(k), "unknown field '{}' for /attribution (brinson, periods, factor)", k);
+    } else if (k == "performance") {  // the analytics engine's statistics of a return series
+      for (auto f : v.get_object()) {
+        std::string_view fk = f.unescaped_key();
+        std::string field = "performance." + std::string(fk);
+        if (fk == "returns") perf_returns = net::read_vector(f.value(), field);
+        else if (fk == "benchmark") perf_benchmark = net::read_vector(f.value(), field);
+        else if (!analytics::read_performance_option(fk, f.value(), perf_opt))
+          fail(ErrorCode::invalid_argument, field, "unknown performance field '{}'", fk);
+      }
+      if (!perf_returns) fail(ErrorCode::invalid_argument, "performance.returns", "'performance' needs 'returns' (a return series)");
+    } else fail(ErrorCode::invalid_argument, std::string(k), "unknown field '{}' for /attribution (brinson, periods, factor, performance)", k);
   }
-  if (!single && periods.empty() && !factor)
-    fail(ErrorCode::invalid_argument, "brinson", "send 'brinson' (one period), 'periods' (several, Carino-linked) or 'factor'");
+  if (!single && periods.empty() && !factor && !perf_returns)
+    fail(ErrorCode::invalid_argument, "brinson",
+         "send 'brinson' (one period), 'periods' (several, Carino-linked), 'factor' or 'performance'");
   JsonWriter w(2048);
   w.begin_object();
   if (single) {
@@ -390,6 +405,10 @@ net::Response attribution_route(const net::Request& req) {
     w.key("factor").begin_object().key("exposures").array(f.exposures).key("contributions").array(f.contributions);
     w.field("factor_return", f.factor_return).field("specific_return", f.specific_return).field("total_return", f.total_return);
     w.end_object();
+  }
+  if (perf_returns) {
+    w.key("performance");
+    analytics::write_performance(w, analytics::performance(*perf_returns, perf_benchmark, perf_opt));
   }
   net::write_stamp(w, sw.elapsed_ms());
   return net::Response::json(w.end_object().take());

@@ -56,6 +56,12 @@ TEST(PortfolioHttp, FrontierRebalanceAttribution) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_TRUE(contains(r.body, R"("brinson":{"portfolio_return":0.032)")) << r.body;
   EXPECT_TRUE(contains(r.body, R"("factor":{"exposures":[1.1,-0.3])")) << r.body;
+  r = http(port, "POST", "/attribution",
+           R"({"periods":[{"sectors":["a","b"],"portfolio_weights":[0.6,0.4],"benchmark_weights":[0.5,0.5],"portfolio_returns":[0.01,0.02],"benchmark_returns":[0.0,0.01]},{"sectors":["a","b"],"portfolio_weights":[0.6,0.4],"benchmark_weights":[0.5,0.5],"portfolio_returns":[-0.01,0.03],"benchmark_returns":[0.01,0.0]}],"performance":{"returns":[0.01,-0.02,0.015,0.003],"benchmark":[0.008,-0.01,0.01,0.0]}})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("linked":{"portfolio_return":)")) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("performance":{"total_return":)")) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("beta":)")) << r.body;
 }
 
 TEST(PortfolioHttp, BadInputGets400Or422NamingTheField) {
