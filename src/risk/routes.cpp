@@ -405,6 +405,7 @@ net::Response calculate_margin_route(const net::Request& req, bus::Bus* bus) {
   net::Body body(req);
   MarginInput in;
   bool have_positions = false;
+  std::optional<ScenarioMarginInput> scen;
   for (auto kv : body.root()) {
     std::string_view k = kv.unescaped_key();
     value v = kv.value();
@@ -414,10 +415,30 @@ net::Response calculate_margin_route(const net::Request& req, bus::Bus* bus) {
     else if (k == "default_margin_rate") in.default_margin_rate = net::read_number(v, "default_margin_rate");
     else if (k == "maintenance_ratio") in.maintenance_ratio = net::read_number(v, "maintenance_ratio");
     else if (k == "cash") in.cash = net::read_number(v, "cash");
-    else fail(ErrorCode::invalid_argument, std::string(k), "unknown field '{}' for /calculate-margin", k);
+    else if (k == "portfolio_margin") {
+      scen.emplace();
+      for (auto f : v.get_object()) {
+        std::string_view fk = f.unescaped_key();
+        std::string field = "portfolio_margin." + std::string(fk);
+        if (fk == "instruments") scen->instruments = net::read_strings(f.value(), field);
+        else if (fk == "price_scan_ranges") scen->price_scan_ranges = read_number_map(f.value(), field);
+        else if (fk == "vol_scan_ranges") scen->vol_scan_ranges = read_number_map(f.value(), field);
+        else if (fk == "vegas") scen->vegas = read_number_map(f.value(), field);
+        else if (fk == "default_price_scan") scen->default_price_scan = net::read_number(f.value(), field);
+        else if (fk == "correlation") {
+          Matrix c = net::read_matrix(f.value(), field);
+          for (std::size_t i = 0; i < c.rows(); ++i) scen->correlation.emplace_back(c.row(i), c.row(i) + c.cols());
+        } else fail(ErrorCode::invalid_argument, field, "unknown portfolio_margin field '{}'", fk);
+      }
+    } else fail(ErrorCode::invalid_argument, std::string(k), "unknown field '{}' for /calculate-margin", k);
   }
   if (!have_positions) fail(ErrorCode::invalid_argument, "positions", "'positions' is required");
   auto r = calculate_margin(in);
+  std::optional<ScenarioMarginResult> sm;
+  if (scen) {
+    scen->positions = in.positions, scen->prices = in.prices;
+    sm = scenario_margin(*scen);
+  }
   JsonWriter w(512);
   w.begin_object().field("total_margin", r.initial_margin).field("initial_margin", r.initial_margin);
   w.field("maintenance_margin", r.maintenance_margin).field("equity", r.equity).field("excess_margin", r.excess_margin);
@@ -433,6 +454,17 @@ net::Response calculate_margin_route(const net::Request& req, bus::Bus* bus) {
         .field("requirement", p.requirement)
         .end_object();
   w.end_array();
+  if (sm) {
+    w.key("portfolio_margin").begin_object().field("undiversified", sm->undiversified).field("diversified", sm->diversified);
+    w.field("offset", sm->offset).key("instruments").begin_array();
+    for (const auto& m : sm->instruments) {
+      w.begin_object().field("instrument", std::string_view(m.instrument)).field("market_value", m.market_value);
+      w.field("price_scan", m.price_scan).field("vol_scan", m.vol_scan).field("vega", m.vega);
+      w.field("scanning_risk", m.scanning_risk).field("worst_scenario", m.worst_scenario).field("direction", m.direction);
+      w.key("scenario_pnl").array(m.scenario_pnl).end_object();
+    }
+    w.end_array().end_object();
+  }
   bool published = false;
   if (bus && (r.risk_level == "HIGH" || r.risk_level == "CRITICAL")) {  // DESIGN §5: risk_alert on risk.alerts
     JsonWriter p(256);

@@ -94,6 +94,11 @@ TEST(RiskHttp, MarginWorkedExample) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_TRUE(contains(r.body, R"("total_margin":225,"initial_margin":225,"maintenance_margin":168.75,"equity":750,"excess_margin":581.25,"margin_utilization":0.225,"risk_level":"LOW")"))
       << r.body;
+  r = http(server.port(8200), "POST", "/calculate-margin",
+           R"({"positions":{"A":10,"B":-5},"prices":{"A":100,"B":50},"portfolio_margin":{"instruments":["A","B"],"price_scan_ranges":{"A":0.15},"correlation":[[1,0.8],[0.8,1]]}})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("portfolio_margin":{"undiversified":175,"diversified":130.86)")) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("worst_scenario":13)")) << r.body;
 }
 
 TEST(RiskHttp, BadInputIs400NamingTheField) {

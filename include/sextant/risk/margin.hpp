@@ -32,4 +32,48 @@ struct MarginResult {
 //! Throws Error naming the field for a position without a price, a negative rate, or non-finite values.
 MarginResult calculate_margin(const MarginInput& in);
 
+// Scenario-based portfolio margin (SPAN-like).
+//   Per instrument i: value V_i = qty·price, price scan range s_i (a fraction of price, default 0.10),
+//   volatility scan range v_i (vol points, default 0) and vega_i (P&L per vol point, default 0: a
+//   delta-one position). The 16 scenarios k are SPAN's: price move f_k ∈ {0, ±1/3, ±2/3, ±1} of the scan
+//   range, each with volatility up and down (14), plus ±2 ranges at 35% cover (2):
+//     P&L_i(k) = cover_k · (V_i·f_k·s_i + vega_i·d_k·v_i).
+//   Scanning risk SR_i = max(0, max_k -P&L_i(k)), signed +1 when its worst scenario is a price fall and
+//   -1 when a rise: S_i = sign_i·SR_i.
+//   Undiversified margin = Σ SR_i. With a correlation ρ between the instruments' prices, the
+//   diversified margin is √(max(0, SᵀρS)): a perfectly correlated hedge offsets fully, uncorrelated risks
+//   add in quadrature, perfectly correlated risks in the same direction add up (no offset).
+//   Without a correlation there are no offsets: diversified = undiversified.
+struct ScenarioMarginInput {
+  std::vector<std::string> instruments;       //!< order of the correlation matrix
+  std::map<std::string, double> positions, prices;
+  std::map<std::string, double> price_scan_ranges, vol_scan_ranges, vegas;
+  double default_price_scan = 0.10;
+  std::vector<std::vector<double>> correlation;  //!< empty: no offsets
+};
+
+struct ScenarioMarginInstrument {
+  std::string instrument;
+  double market_value = 0, price_scan = 0, vol_scan = 0, vega = 0;
+  std::vector<double> scenario_pnl;  //!< 16 values, SPAN's order
+  double scanning_risk = 0;
+  int worst_scenario = 0;            //!< 1-based, SPAN's numbering
+  int direction = 0;                 //!< +1 a price fall hurts, -1 a rise, 0 no loss
+};
+
+struct ScenarioMarginResult {
+  std::vector<ScenarioMarginInstrument> instruments;
+  double undiversified = 0, diversified = 0, offset = 0;
+};
+
+//! The 16 (price move in scan ranges, volatility direction, cover) scenarios.
+struct SpanScenario {
+  double price_move;
+  int vol_direction;
+  double cover;
+};
+const std::vector<SpanScenario>& span_scenarios();
+
+ScenarioMarginResult scenario_margin(const ScenarioMarginInput& in);
+
 }  // namespace sextant::risk
