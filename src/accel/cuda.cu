@@ -209,6 +209,9 @@ class CudaDevice final : public Device {
   double quad_form(std::span<const double>, MatrixView) override { unsupported(Op::quad_form); }
   void symv(MatrixView, std::span<const double>, std::span<double>) override { unsupported(Op::symv); }
   void gemv(MatrixView, std::span<const double>, std::span<double>) override { unsupported(Op::gemv); }
+  void sample_portfolio(const SampleSpec&, std::span<const double>, std::span<double>) override {
+    unsupported(Op::sample_portfolio);
+  }
   void batched_gemm(std::size_t, std::size_t, std::size_t, std::size_t, const double*, const double*,
                     double*) override {
     unsupported(Op::batched_gemm);

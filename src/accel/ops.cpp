@@ -192,4 +192,21 @@ Matrix sample(const SampleSpec& spec, std::size_t rows, std::size_t d, std::opti
   return out;
 }
 
+std::vector<double> sample_portfolio(const SampleSpec& spec, std::size_t rows, std::span<const double> w,
+                                     std::optional<Backend> force) {
+  const std::size_t d = w.size();
+  if (!spec.mean.empty() && spec.mean.size() != d)
+    fail(ErrorCode::dimension_mismatch, "", "sample_portfolio: mean has {} entries, expected {}", spec.mean.size(), d);
+  if (!spec.chol.empty() && (spec.chol.rows != d || spec.chol.cols != d))
+    fail(ErrorCode::dimension_mismatch, "", "sample_portfolio: Cholesky factor is {}×{}, expected {}×{}", spec.chol.rows,
+         spec.chol.cols, d, d);
+  if (spec.nu < 0 || !std::isfinite(spec.nu))
+    fail(ErrorCode::invalid_argument, "", "sample_portfolio: nu must be positive (or 0 for the normal), got {}", spec.nu);
+  std::vector<double> rp(rows, 0.0);
+  if (rows == 0 || d == 0) return rp;
+  run(Op::sample_portfolio, cube_root(double(rows) * d * d), 8.0 * (rows + d * d), force,
+      [&](Device& dev) { dev.sample_portfolio(spec, w, rp); });
+  return rp;
+}
+
 }  // namespace sextant::accel

@@ -345,6 +345,19 @@ struct ReferenceDevice final : Device {
       }
     }
   }
+
+  void sample_portfolio(const SampleSpec& spec, std::span<const double> w, std::span<double> rp) override {
+    const std::size_t d = w.size();
+    Matrix row(1, d);
+    for (std::size_t r = 0; r < rp.size(); ++r) {  // each scenario formed in full, then weighted
+      SampleSpec one = spec;
+      one.first_row = spec.first_row + r;
+      sample(one, row.mut());
+      double s = 0.0;
+      for (std::size_t i = 0; i < d; ++i) s += w[i] * row(0, i);
+      rp[r] = s;
+    }
+  }
 };
 
 }  // namespace

@@ -20,7 +20,7 @@ namespace sextant::accel {
 
 namespace {
 
-constexpr int kCalibrationVersion = 6;
+constexpr int kCalibrationVersion = 7;
 // Equivalent sizes measured per backend. The reference (plain loops) is a candidate only below the
 // seed's SME_MATRIX_THRESHOLD of 64, where a BLAS call's overhead can lose to a loop; above it a
 // noisy measurement (the other core busy) must never send large work to plain loops. The cuda
@@ -81,6 +81,7 @@ std::string_view op_name(Op op) noexcept {
     case Op::batched_gemm: return "batched_gemm";
     case Op::sample: return "sample";
     case Op::moment_fp32: return "moment_fp32";
+    case Op::sample_portfolio: return "sample_portfolio";
     case Op::count_: break;
   }
   return "?";
@@ -312,6 +313,13 @@ double time_op(Device& d, Op op, std::size_t s, std::mt19937_64& rng) {
       spec.seed = 1;
       spec.chol = l;
       return time_best([&] { d.sample(spec, out.mut()); });
+    }
+    case Op::sample_portfolio: {
+      Matrix l = Matrix::identity(s), w(s, 1, 1.0 / double(s)), rp(s * s, 1);
+      SampleSpec spec;
+      spec.seed = 1;
+      spec.chol = l;
+      return time_best([&] { d.sample_portfolio(spec, w.flat(), rp.flat()); });
     }
     case Op::count_: break;
   }

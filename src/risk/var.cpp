@@ -1,6 +1,7 @@
 #include "sextant/risk/var.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <cmath>
 #include <numeric>
 
@@ -81,9 +82,12 @@ void tail_decomposition(VarFigures& f, std::span<const double> w, const std::vec
   }
 }
 
+// `to_returns(sum, mass)`, when given, turns what the contributions added up into asset-return sums.
+using ToReturns = std::function<void(std::vector<double>&, double)>;
+
 template <class Contribution>
 VarFigures tail_figures(std::span<const double> rp, std::span<const double> w, double c, QuantileMethod qm, bool decompose,
-                        Contribution&& contribution) {
+                        Contribution&& contribution, const ToReturns& to_returns = {}) {
   const std::size_t n = w.size();
   std::vector<double> sorted(rp.begin(), rp.end());
   std::sort(sorted.begin(), sorted.end());
@@ -100,6 +104,7 @@ VarFigures tail_figures(std::span<const double> rp, std::span<const double> w, d
       if (decompose) contribution(s, comp.data());
     }
   f.es = -sum / double(m);
+  if (decompose && to_returns) to_returns(comp, double(m));
   if (decompose) tail_decomposition(f, w, comp, double(m));
   return f;
 }
@@ -337,34 +342,45 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
       for (std::size_t i = 0; i < n; ++i) out[i] += xr[i];
     }
   };
-  // Monte Carlo scenarios N(h·μ, h·Σ).
+  // Monte Carlo scenarios N(h·μ, h·Σ): only their portfolio returns are formed (accel::sample_portfolio);
+  // the tail scenarios are regenerated from their Philox rows for the decomposition, where the asset
+  // returns' tail sum is m·hμ + L·Σ_tail(s·z).
   const bool need_mc = std::find(opt.methods.begin(), opt.methods.end(), VarMethod::monte_carlo) != opt.methods.end();
-  Matrix mc_scen;
-  std::vector<double> mc_rp;
+  Matrix mc_chol;
+  accel::SampleSpec mc_spec;
+  std::vector<double> mc_rp, mc_mean;
   if (need_mc) {
     if (opt.simulations < 100 || opt.simulations > 10'000'000)
       fail(ErrorCode::invalid_argument, "simulations", "'simulations' must be in [100, 10000000], got {}", opt.simulations);
-    Matrix l = accel::cholesky(cov);
+    mc_chol = accel::cholesky(cov);
     // Student-t scenarios have covariance Σ·ν/(ν-2): scale L so they keep Σ.
     const double t_scale = opt.mc_student_t ? std::sqrt((*rep.nu - 2.0) / *rep.nu) : 1.0;
-    for (double& v : l.flat()) v *= sqrt_h * t_scale;
-    std::vector<double> mean(n);
-    for (std::size_t i = 0; i < n; ++i) mean[i] = h * mu[i] * mean_on;
-    accel::SampleSpec spec;
-    spec.seed = opt.seed;
-    spec.chol = l;
-    spec.mean = mean;
-    spec.antithetic = opt.antithetic;
-    if (opt.mc_student_t) spec.nu = *rep.nu;
-    mc_scen = accel::sample(spec, opt.simulations, n);
-    Matrix wm(n, 1);
-    std::copy(w.begin(), w.end(), wm.data());
-    Matrix rp = accel::gemm(mc_scen, wm);
-    mc_rp.assign(rp.data(), rp.data() + opt.simulations);
+    for (double& v : mc_chol.flat()) v *= sqrt_h * t_scale;
+    mc_mean.resize(n);
+    for (std::size_t i = 0; i < n; ++i) mc_mean[i] = h * mu[i] * mean_on;
+    mc_spec.seed = opt.seed;
+    mc_spec.chol = mc_chol;
+    mc_spec.mean = mc_mean;
+    mc_spec.antithetic = opt.antithetic;
+    if (opt.mc_student_t) mc_spec.nu = *rep.nu;
+    mc_rp = accel::sample_portfolio(mc_spec, opt.simulations, w);
   }
-  auto mc_contribution = [&](std::size_t s, double* out) {
-    const double* sr = mc_scen.row(s);
-    for (std::size_t i = 0; i < n; ++i) out[i] += sr[i];
+  auto mc_contribution = [&](std::size_t s, double* out) {  // adds s·z of scenario s (uncorrelated draw)
+    accel::SampleSpec row = mc_spec;
+    row.first_row = s;
+    row.chol = {};
+    row.mean = {};
+    Matrix z = accel::sample(row, 1, n);
+    for (std::size_t i = 0; i < n; ++i) out[i] += z(0, i);
+  };
+  auto mc_to_returns = [&](std::vector<double>& sum, double mass) {  // Σ s·z → Σ (hμ + L s·z)
+    std::vector<double> r(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      double t = mass * mc_mean[i];
+      for (std::size_t k = 0; k <= i; ++k) t += mc_chol(i, k) * sum[k];
+      r[i] = t;
+    }
+    sum = std::move(r);
   };
   // Population skew and excess kurtosis of the period portfolio returns (Cornish-Fisher).
   double skew = 0, kurt = 0;
@@ -437,7 +453,7 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
           }
           break;
         case VarMethod::monte_carlo:
-          f = tail_figures(mc_rp, w, c, opt.quantile_method, opt.decompose, mc_contribution);
+          f = tail_figures(mc_rp, w, c, opt.quantile_method, opt.decompose, mc_contribution, mc_to_returns);
           break;
       }
       row.emplace_back(m, std::move(f));

@@ -87,7 +87,9 @@ TEST_P(SquareOps, EighMatchesReferenceWithSignConvention) {
   auto ref = eigh(a, kRef), cpu = eigh(a, kCpu);
   for (std::size_t j = 0; j < n; ++j) {
     EXPECT_NEAR(ref.values[j], cpu.values[j], 1e-12);
-    if (j) EXPECT_GE(cpu.values[j - 1], cpu.values[j]) << "descending";
+    if (j) {
+      EXPECT_GE(cpu.values[j - 1], cpu.values[j]) << "descending";
+    }
     std::size_t arg = 0;
     for (std::size_t i = 1; i < n; ++i)
       if (std::abs(cpu.vectors(i, j)) > std::abs(cpu.vectors(arg, j))) arg = i;

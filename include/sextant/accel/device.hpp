@@ -40,6 +40,7 @@ enum class Op : int {
   batched_gemm,
   sample,
   moment_fp32,
+  sample_portfolio,
   count_  //!< number of ops; not an op
 };
 inline constexpr int kOpCount = static_cast<int>(Op::count_);
@@ -97,6 +98,9 @@ struct Device {
                             const double* b, double* c) = 0;
   //! Fills out (rows × d) with scenarios as SampleSpec describes.
   virtual void sample(const SampleSpec& spec, MutMatrixView out) = 0;
+  //! rp_r = wᵀ(scenario r) for the rows.size() scenarios `sample` would give: the portfolio returns of
+  //! a Monte Carlo draw without the rows × d scenario matrix.
+  virtual void sample_portfolio(const SampleSpec& spec, std::span<const double> w, std::span<double> rp) = 0;
 };
 
 std::unique_ptr<Device> make_reference_device();

@@ -43,5 +43,8 @@ Matrix batched_gemm(std::size_t count, std::size_t m, std::size_t n, std::size_t
                     std::span<const double> b, std::optional<Backend> force = std::nullopt);
 //! rows × d scenarios (d = mean size, or chol size); see SampleSpec.
 Matrix sample(const SampleSpec& spec, std::size_t rows, std::size_t d, std::optional<Backend> force = std::nullopt);
+//! The portfolio returns wᵀ(scenario r) of those rows scenarios, without forming them (d = w.size()).
+std::vector<double> sample_portfolio(const SampleSpec& spec, std::size_t rows, std::span<const double> w,
+                                     std::optional<Backend> force = std::nullopt);
 
 }  // namespace sextant::accel

@@ -6,6 +6,7 @@
 // Header-only and usable from CUDA device code.
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 #if defined(__CUDACC__)
 #define SEXTANT_HD __host__ __device__ __forceinline__
@@ -54,13 +55,85 @@ SEXTANT_HD double uniform53(std::uint32_t hi, std::uint32_t lo) {
 //! Uniform in (0, 1) with 32 random bits.
 SEXTANT_HD double uniform32(std::uint32_t x) { return (static_cast<double>(x) + 0.5) * 0x1.0p-32; }
 
+SEXTANT_HD std::uint64_t to_bits(double x) {
+  std::uint64_t b;
+  std::memcpy(&b, &x, sizeof b);
+  return b;
+}
+SEXTANT_HD double from_bits(std::uint64_t b) {
+  double x;
+  std::memcpy(&x, &b, sizeof x);
+  return x;
+}
+
+// Box-Muller's log and sincos as branch-free polynomials, so that a loop of them vectorises (cpu
+// backend) and every backend runs the same arithmetic. Both are accurate to a few ulp on the domains
+// used here; they are not general-purpose replacements for libm.
+
+//! ln x for x in (0, 1] (a normal double): x = m·2^e with m in [√½, √2), ln m = 2·atanh((m-1)/(m+1)).
+SEXTANT_HD double log_unit(double x) {
+  const std::uint64_t bits = to_bits(x);
+  const double e_raw = from_bits((bits >> 52) | 0x4330000000000000ull) - 4503599627370496.0 - 1023.0;
+  double m = from_bits((bits & 0x000fffffffffffffull) | 0x3ff0000000000000ull);  // [1, 2)
+  const bool big = m > 1.4142135623730951;
+  m *= big ? 0.5 : 1.0;
+  const double e = e_raw + (big ? 1.0 : 0.0);
+  const double s = (m - 1.0) / (m + 1.0), s2 = s * s;
+  double p = 1.0 / 23;
+  p = p * s2 + 1.0 / 21;
+  p = p * s2 + 1.0 / 19;
+  p = p * s2 + 1.0 / 17;
+  p = p * s2 + 1.0 / 15;
+  p = p * s2 + 1.0 / 13;
+  p = p * s2 + 1.0 / 11;
+  p = p * s2 + 1.0 / 9;
+  p = p * s2 + 1.0 / 7;
+  p = p * s2 + 1.0 / 5;
+  p = p * s2 + 1.0 / 3;
+  const double log_m = 2.0 * s + 2.0 * s * (s2 * p);
+  return e * 0.6931471805599453 + (log_m + e * 2.3190468138462996e-17);  // ln 2 split in two
+}
+
+//! sin and cos of 2πu for u in [0, 1). The reduction is exact: 4u splits into the quadrant and a
+//! fraction f, and the angle left is x = (f - ½)·π/2 in [-π/4, π/4).
+SEXTANT_HD void sincos_2pi(double u, double& sin_out, double& cos_out) {
+  const double t = 4.0 * u;
+  const double q = double(t >= 1.0) + double(t >= 2.0) + double(t >= 3.0);  // floor(t), branch-free
+  const double x = (t - q - 0.5) * 1.5707963267948966, x2 = x * x;
+  double sp = -1.0 / 355687428096000.0;  // -1/17!·... Taylor coefficients, highest first
+  sp = sp * x2 + 1.0 / 1307674368000.0;
+  sp = sp * x2 - 1.0 / 6227020800.0;
+  sp = sp * x2 + 1.0 / 39916800.0;
+  sp = sp * x2 - 1.0 / 362880.0;
+  sp = sp * x2 + 1.0 / 5040.0;
+  sp = sp * x2 - 1.0 / 120.0;
+  sp = sp * x2 + 1.0 / 6.0;
+  const double sx = x - x * x2 * sp;
+  double cp = 1.0 / 20922789888000.0;
+  cp = cp * x2 - 1.0 / 87178291200.0;
+  cp = cp * x2 + 1.0 / 479001600.0;
+  cp = cp * x2 - 1.0 / 3628800.0;
+  cp = cp * x2 + 1.0 / 40320.0;
+  cp = cp * x2 - 1.0 / 720.0;
+  cp = cp * x2 + 1.0 / 24.0;
+  cp = cp * x2 - 0.5;
+  const double cx = 1.0 + x2 * cp;
+  // a = x + π/4 is the angle within the quadrant.
+  const double sa = (sx + cx) * 0.7071067811865476, ca = (cx - sx) * 0.7071067811865476;
+  const bool swap = (q == 1.0) | (q == 3.0);  // | not ||: no control flow, so loops vectorise
+  const double s = swap ? ca : sa, c = swap ? sa : ca;
+  sin_out = q >= 2.0 ? -s : s;
+  cos_out = ((q == 1.0) | (q == 2.0)) ? -c : c;
+}
+
 //! Two standard normals from one Philox block (Box-Muller).
 SEXTANT_HD void normal_pair(std::uint64_t seed, std::uint64_t row, std::uint32_t blk, double& z0, double& z1) {
   U4 u = draw(seed, row, blk, 0);
-  double r = std::sqrt(-2.0 * std::log(uniform53(u.x[0], u.x[1])));
-  double theta = 6.283185307179586476925286766559 * uniform53(u.x[2], u.x[3]);
-  z0 = r * std::cos(theta);
-  z1 = r * std::sin(theta);
+  double r = std::sqrt(-2.0 * log_unit(uniform53(u.x[0], u.x[1])));
+  double s, c;
+  sincos_2pi(uniform53(u.x[2], u.x[3]), s, c);
+  z0 = r * c;
+  z1 = r * s;
 }
 
 //! Gamma(shape, 1) by Marsaglia-Tsang, one Philox block per attempt on stream 1 of the row.
