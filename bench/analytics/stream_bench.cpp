@@ -10,7 +10,12 @@
 #include <chrono>
 #include <cmath>
 #include <random>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
 #include <stdexcept>
+
+#include <tbb/global_control.h>
 
 #include "sextant/analytics/ta.hpp"
 #include "sextant/analytics/ta_stream.hpp"
@@ -47,6 +52,8 @@ Bars random_bars(std::size_t bars, std::size_t n) {
 }
 
 void BM_Stream20x500(benchmark::State& state) {
+  std::optional<tbb::global_control> limit;
+  if (state.range(0) > 0) limit.emplace(tbb::global_control::max_allowed_parallelism, std::size_t(state.range(0)));
   const std::size_t n = 500, warm = 300, timed = 3000;
   Bars bars = random_bars(warm + timed, n);
   std::vector<std::unique_ptr<Stream>> streams;
@@ -86,12 +93,26 @@ void BM_Stream20x500(benchmark::State& state) {
     us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
     t = t + 1 < warm + timed ? t + 1 : warm;  // wrap: state keeps evolving, cost is the same
   }
+  if (state.range(0) == 1 && std::getenv("STREAM_BENCH_PER_INDICATOR")) {  // where the time goes, one core
+    for (std::size_t i = 0; i < streams.size(); ++i) {
+      std::vector<double> each;
+      for (std::size_t k = 0; k < 500; ++k) {
+        PanelBar bar{bars.open[warm + k], bars.high[warm + k], bars.low[warm + k], bars.close[warm + k], bars.volume[warm + k]};
+        auto a = std::chrono::steady_clock::now();
+        streams[i]->update(bar);
+        each.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - a).count());
+      }
+      std::sort(each.begin(), each.end());
+      std::printf("%-8s p50 %6.2f us  p99 %6.2f us\n", kIndicators[i], each[250], each[495]);
+    }
+  }
   std::sort(us.begin(), us.end());
   state.counters["p50_us"] = us[us.size() / 2];
   state.counters["p99_us"] = us[std::min(us.size() - 1, us.size() * 99 / 100)];
   state.counters["updates/bar"] = double(n * streams.size());
 }
-BENCHMARK(BM_Stream20x500)->Iterations(3000)->Unit(benchmark::kMicrosecond);
+// Arg: threads (0 = all cores, the measured configuration; 1 shows the single-core cost).
+BENCHMARK(BM_Stream20x500)->Arg(0)->Arg(1)->Iterations(3000)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 
