@@ -52,14 +52,21 @@ void BM_HistoricalVar(benchmark::State& state) {
 }
 BENCHMARK(BM_HistoricalVar)->Args({2520, 1000})->Unit(benchmark::kMillisecond);
 
-void BM_MonteCarloVar(benchmark::State& state) {
-  const std::size_t sims = state.range(0), n = state.range(1);
-  Matrix x = returns(1000, n, 3);
-  std::vector<double> w(n, 1.0 / double(n));
+// Monte Carlo VaR at 99% of an equal-weight book on `sims` scenarios × n assets.
+struct McCase {
+  Matrix x;
+  std::vector<double> w;
   risk::VarOptions opt;
-  opt.confidence_levels = {0.99};
-  opt.methods = {risk::VarMethod::monte_carlo};
-  opt.simulations = sims;
+  McCase(std::size_t sims, std::size_t n) : x(returns(1000, n, 3)), w(n, 1.0 / double(n)) {
+    opt.confidence_levels = {0.99};
+    opt.methods = {risk::VarMethod::monte_carlo};
+    opt.simulations = sims;
+  }
+};
+
+void BM_MonteCarloVar(benchmark::State& state) {
+  McCase mc(state.range(0), state.range(1));
+  const auto& [x, w, opt] = mc;
   for (auto _ : state) benchmark::DoNotOptimize(risk::calculate_var(x, w, opt));
 }
 BENCHMARK(BM_MonteCarloVar)->Args({100000, 500})->Unit(benchmark::kMillisecond)->Iterations(3);
@@ -67,13 +74,8 @@ BENCHMARK(BM_MonteCarloVar)->Args({100000, 500})->Unit(benchmark::kMillisecond)-
 // The same Monte Carlo with every accelerator op on the `reference` backend (SME_ACCELERATION=0):
 // plain loops that form each scenario μ + L z in full. Checks that both give the same VaR first.
 void BM_MonteCarloVarReference(benchmark::State& state) {
-  const std::size_t sims = state.range(0), n = state.range(1);
-  Matrix x = returns(1000, n, 3);
-  std::vector<double> w(n, 1.0 / double(n));
-  risk::VarOptions opt;
-  opt.confidence_levels = {0.99};
-  opt.methods = {risk::VarMethod::monte_carlo};
-  opt.simulations = sims;
+  McCase mc(state.range(0), state.range(1));
+  const auto& [x, w, opt] = mc;
   const double fast = risk::calculate_var(x, w, opt).results[0][0].second.var;
   accel::Settings ref = accel::Router::instance().settings();
   const accel::Settings saved = ref;

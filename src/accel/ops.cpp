@@ -177,14 +177,20 @@ Matrix batched_gemm(std::size_t count, std::size_t m, std::size_t n, std::size_t
   return c;
 }
 
-Matrix sample(const SampleSpec& spec, std::size_t rows, std::size_t d, std::optional<Backend> force) {
+namespace {
+void check_sample_spec(const SampleSpec& spec, std::size_t d, std::string_view op) {
   if (!spec.mean.empty() && spec.mean.size() != d)
-    fail(ErrorCode::dimension_mismatch, "", "sample: mean has {} entries, expected {}", spec.mean.size(), d);
+    fail(ErrorCode::dimension_mismatch, "", "{}: mean has {} entries, expected {}", op, spec.mean.size(), d);
   if (!spec.chol.empty() && (spec.chol.rows != d || spec.chol.cols != d))
-    fail(ErrorCode::dimension_mismatch, "", "sample: Cholesky factor is {}×{}, expected {}×{}", spec.chol.rows,
+    fail(ErrorCode::dimension_mismatch, "", "{}: Cholesky factor is {}×{}, expected {}×{}", op, spec.chol.rows,
          spec.chol.cols, d, d);
   if (spec.nu < 0 || !std::isfinite(spec.nu))
-    fail(ErrorCode::invalid_argument, "", "sample: nu must be positive (or 0 for the normal), got {}", spec.nu);
+    fail(ErrorCode::invalid_argument, "", "{}: nu must be positive (or 0 for the normal), got {}", op, spec.nu);
+}
+}  // namespace
+
+Matrix sample(const SampleSpec& spec, std::size_t rows, std::size_t d, std::optional<Backend> force) {
+  check_sample_spec(spec, d, "sample");
   Matrix out(rows, d);
   if (rows == 0 || d == 0) return out;
   run(Op::sample, cube_root(double(rows) * d * d), 8.0 * 2.0 * rows * d, force,
@@ -195,13 +201,7 @@ Matrix sample(const SampleSpec& spec, std::size_t rows, std::size_t d, std::opti
 std::vector<double> sample_portfolio(const SampleSpec& spec, std::size_t rows, std::span<const double> w,
                                      std::optional<Backend> force) {
   const std::size_t d = w.size();
-  if (!spec.mean.empty() && spec.mean.size() != d)
-    fail(ErrorCode::dimension_mismatch, "", "sample_portfolio: mean has {} entries, expected {}", spec.mean.size(), d);
-  if (!spec.chol.empty() && (spec.chol.rows != d || spec.chol.cols != d))
-    fail(ErrorCode::dimension_mismatch, "", "sample_portfolio: Cholesky factor is {}×{}, expected {}×{}", spec.chol.rows,
-         spec.chol.cols, d, d);
-  if (spec.nu < 0 || !std::isfinite(spec.nu))
-    fail(ErrorCode::invalid_argument, "", "sample_portfolio: nu must be positive (or 0 for the normal), got {}", spec.nu);
+  check_sample_spec(spec, d, "sample_portfolio");
   std::vector<double> rp(rows, 0.0);
   if (rows == 0 || d == 0) return rp;
   run(Op::sample_portfolio, cube_root(double(rows) * d * d), 8.0 * (rows + d * d), force,

@@ -3,16 +3,13 @@
 #include <cmath>
 #include <map>
 
+#include "checks.hpp"
 #include "sextant/core/error.hpp"
 
 namespace sextant::portfolio {
 
 namespace {
-void check(const std::vector<double>& v, std::size_t n, const std::string& field) {
-  if (v.size() != n) fail(ErrorCode::dimension_mismatch, field, "'{}' has {} entries for {} assets", field, v.size(), n);
-  for (std::size_t i = 0; i < n; ++i)
-    if (!std::isfinite(v[i])) fail(ErrorCode::non_finite, fmt::format("{}[{}]", field, i), "'{}' must be finite", field);
-}
+using detail::check_vector;
 
 double carino_k(double r, double b) {
   if (!(r > -1 && b > -1)) fail(ErrorCode::invalid_argument, "portfolio_returns", "returns must exceed -100% to be linked");
@@ -23,10 +20,10 @@ double carino_k(double r, double b) {
 BrinsonResult brinson_fachler(const BrinsonInput& in) {
   const std::size_t n = in.sectors.size();
   if (n == 0) fail(ErrorCode::invalid_argument, "sectors", "'sectors' (one per asset) is required");
-  check(in.portfolio_weights, n, "portfolio_weights");
-  check(in.benchmark_weights, n, "benchmark_weights");
-  check(in.portfolio_returns, n, "portfolio_returns");
-  check(in.benchmark_returns, n, "benchmark_returns");
+  check_vector(in.portfolio_weights, n, "portfolio_weights");
+  check_vector(in.benchmark_weights, n, "benchmark_weights");
+  check_vector(in.portfolio_returns, n, "portfolio_returns");
+  check_vector(in.benchmark_returns, n, "benchmark_returns");
   double sw = 0, sb = 0;
   for (std::size_t i = 0; i < n; ++i) sw += in.portfolio_weights[i], sb += in.benchmark_weights[i];
   if (std::abs(sw - sb) > 1e-8 * std::max(1.0, std::abs(sb)))
@@ -95,7 +92,7 @@ LinkedAttribution brinson_carino(const std::vector<BrinsonInput>& periods) {
 }
 
 std::vector<double> portfolio_exposures(MatrixView x, const std::vector<double>& w) {
-  check(w, x.rows, "weights");
+  check_vector(w, x.rows, "weights");
   std::vector<double> e(x.cols, 0.0);
   for (std::size_t i = 0; i < x.rows; ++i)
     for (std::size_t k = 0; k < x.cols; ++k) e[k] += x(i, k) * w[i];
@@ -106,10 +103,10 @@ FactorAttribution factor_attribution(const std::vector<double>& exposures, const
                                      double portfolio_return) {
   const std::size_t k = factor_returns.size();
   if (k == 0) fail(ErrorCode::invalid_argument, "factor_returns", "'factor_returns' is required");
-  check(factor_returns, k, "factor_returns");
+  check_vector(factor_returns, k, "factor_returns");
   if (exposures.size() != k)
     fail(ErrorCode::dimension_mismatch, "exposures", "{} exposures for {} factor returns", exposures.size(), k);
-  check(exposures, k, "exposures");
+  check_vector(exposures, k, "exposures");
   if (!std::isfinite(portfolio_return)) fail(ErrorCode::non_finite, "portfolio_return", "'portfolio_return' must be finite");
   FactorAttribution f;
   f.exposures = exposures;

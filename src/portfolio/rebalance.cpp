@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "checks.hpp"
 #include "sextant/core/error.hpp"
 
 namespace sextant::portfolio {
@@ -16,11 +17,6 @@ std::string urgency_of(double d) {
 }
 
 namespace {
-void check_size(const std::vector<double>& v, std::size_t n, const char* field) {
-  if (v.size() != n) fail(ErrorCode::dimension_mismatch, field, "'{}' has {} entries for {} assets", field, v.size(), n);
-  for (std::size_t i = 0; i < n; ++i)
-    if (!std::isfinite(v[i])) fail(ErrorCode::non_finite, fmt::format("{}[{}]", field, i), "'{}' must be finite", field);
-}
 void check_nonneg(double v, const char* field) {
   if (!(v >= 0) || !std::isfinite(v)) fail(ErrorCode::invalid_argument, field, "'{}' must be a finite number >= 0", field);
 }
@@ -29,14 +25,14 @@ void check_nonneg(double v, const char* field) {
 RebalanceResult rebalance(const RebalanceInput& in) {
   const std::size_t n = in.target_weights.size();
   if (n == 0) fail(ErrorCode::invalid_argument, "target_weights", "'target_weights' is required");
-  check_size(in.target_weights, n, "target_weights");
-  check_size(in.prices, n, "prices");
+  detail::check_vector(in.target_weights, n, "target_weights");
+  detail::check_vector(in.prices, n, "prices");
   for (std::size_t i = 0; i < n; ++i)
     if (!(in.prices[i] > 0)) fail(ErrorCode::invalid_argument, fmt::format("prices[{}]", i), "prices must be positive");
   if (!in.assets.empty() && in.assets.size() != n)
     fail(ErrorCode::dimension_mismatch, "assets", "'assets' has {} names for {} weights", in.assets.size(), n);
   std::vector<double> lots = in.lot_sizes.empty() ? std::vector<double>(n, 1.0) : in.lot_sizes;
-  check_size(lots, n, "lot_sizes");
+  detail::check_vector(lots, n, "lot_sizes");
   for (std::size_t i = 0; i < n; ++i)
     if (!(lots[i] > 0)) fail(ErrorCode::invalid_argument, fmt::format("lot_sizes[{}]", i), "lot sizes must be positive");
   check_nonneg(in.min_trade_value, "min_trade_value");
@@ -46,7 +42,7 @@ RebalanceResult rebalance(const RebalanceInput& in) {
   if (!(in.cash_buffer >= 0 && in.cash_buffer < 1)) fail(ErrorCode::invalid_argument, "cash_buffer", "'cash_buffer' must be in [0, 1)");
   if (in.no_trade_band) check_nonneg(*in.no_trade_band, "no_trade_band");
   std::vector<double> spread = in.half_spreads_bps.empty() ? std::vector<double>(n, in.half_spread_bps) : in.half_spreads_bps;
-  check_size(spread, n, "half_spreads_bps");
+  detail::check_vector(spread, n, "half_spreads_bps");
 
   RebalanceResult r;
   std::vector<double> shares(n);
@@ -54,13 +50,13 @@ RebalanceResult rebalance(const RebalanceInput& in) {
   if (!std::isfinite(cash)) fail(ErrorCode::non_finite, "cash", "'cash' must be finite");
   if (!in.current_shares.empty()) {
     if (!in.current_weights.empty()) fail(ErrorCode::invalid_argument, "current_weights", "send 'current_shares' or 'current_weights', not both");
-    check_size(in.current_shares, n, "current_shares");
+    detail::check_vector(in.current_shares, n, "current_shares");
     shares = in.current_shares;
     double v = cash;
     for (std::size_t i = 0; i < n; ++i) v += shares[i] * in.prices[i];
     r.portfolio_value = v;
   } else {
-    check_size(in.current_weights, n, "current_weights");
+    detail::check_vector(in.current_weights, n, "current_weights");
     if (!in.portfolio_value || !(*in.portfolio_value > 0))
       fail(ErrorCode::invalid_argument, "portfolio_value", "holdings given as weights need a positive 'portfolio_value'");
     r.portfolio_value = *in.portfolio_value;

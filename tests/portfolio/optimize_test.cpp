@@ -6,7 +6,6 @@
 
 #include "sextant/accel/ops.hpp"
 #include "sextant/core/error.hpp"
-#include "sextant/data/csv.hpp"
 #include "sextant/portfolio/optimize.hpp"
 #include "support/test_support.hpp"
 
@@ -15,17 +14,10 @@ namespace {
 
 constexpr const char* kGolden = "golden/lpp2005_portfolio.json";
 
-Matrix lpp_returns() {  // 100 × columns SBI, SPI, SII, LMI, MPI, ALT
-  Panel p = data::read_csv_panel(test::data_path("lpp2005_daily_returns.csv"));
-  Matrix r(p.values.rows(), 6);
-  for (std::size_t t = 0; t < r.rows(); ++t)
-    for (std::size_t j = 0; j < 6; ++j) r(t, j) = 100.0 * p.values(t, j);
-  return r;
-}
 
 OptimizeInput lpp_input(Objective o) {
   OptimizeInput in;
-  Matrix r = lpp_returns();
+  Matrix r = test::lpp_returns_x100();
   in.mu.assign(6, 0.0);
   for (std::size_t t = 0; t < r.rows(); ++t)
     for (std::size_t j = 0; j < 6; ++j) in.mu[j] += r(t, j) / double(r.rows());

@@ -5,7 +5,6 @@
 #include <numeric>
 
 #include "sextant/core/error.hpp"
-#include "sextant/data/csv.hpp"
 #include "sextant/risk/distributions.hpp"
 #include "sextant/risk/var.hpp"
 #include "support/test_support.hpp"
@@ -15,13 +14,6 @@ namespace {
 
 constexpr const char* kGolden = "golden/lpp2005_risk.json";
 
-Matrix lpp_returns() {  // 100 × columns SBI, SPI, SII, LMI, MPI, ALT
-  Panel p = data::read_csv_panel(test::data_path("lpp2005_daily_returns.csv"));
-  Matrix r(p.values.rows(), 6);
-  for (std::size_t t = 0; t < r.rows(); ++t)
-    for (std::size_t j = 0; j < 6; ++j) r(t, j) = 100.0 * p.values(t, j);
-  return r;
-}
 
 const std::vector<double> kWeights{0.1, 0.2, 0.1, 0.3, 0.2, 0.1};
 
@@ -40,7 +32,7 @@ TEST(Distributions, InverseNormalIsAccurate) {
 
 TEST(Var, MatchesTheGoldenFile) {
   auto g = test::golden(kGolden);
-  Matrix r = lpp_returns();
+  Matrix r = test::lpp_returns_x100();
   ASSERT_EQ(r.rows(), std::size_t(int64_t(g["rows"])));
   const char* qnames[] = {"linear", "inverted_cdf", "lower", "higher", "midpoint", "nearest"};
   for (const char* level : {"0.95", "0.99"}) {
@@ -68,7 +60,7 @@ TEST(Var, MatchesTheGoldenFile) {
 }
 
 TEST(Var, ComponentsSumToTheTotalForEveryMethod) {
-  Matrix r = lpp_returns();
+  Matrix r = test::lpp_returns_x100();
   VarOptions opt;
   opt.methods = {VarMethod::gaussian, VarMethod::historical, VarMethod::modified, VarMethod::monte_carlo};
   opt.simulations = 20000;
@@ -85,7 +77,7 @@ TEST(Var, ComponentsSumToTheTotalForEveryMethod) {
 
 TEST(Var, HistoricalMarginalIsTheTailMeanEvenForAnUnheldAsset) {
   // Marginal ES_i = -E[r_i | tail]: an asset with zero weight still has a marginal (adding it moves VaR).
-  Matrix r = lpp_returns();
+  Matrix r = test::lpp_returns_x100();
   const std::vector<double> w{0.2, 0.3, 0.0, 0.3, 0.2, 0.0};
   VarOptions opt;
   opt.methods = {VarMethod::historical};
@@ -104,7 +96,7 @@ TEST(Var, HistoricalMarginalIsTheTailMeanEvenForAnUnheldAsset) {
 }
 
 TEST(Var, MonteCarloNormalIsWithinThreeStandardErrorsOfGaussian) {
-  Matrix r = lpp_returns();
+  Matrix r = test::lpp_returns_x100();
   VarOptions opt;
   opt.methods = {VarMethod::gaussian, VarMethod::monte_carlo};
   opt.simulations = 100000;
@@ -123,7 +115,7 @@ TEST(Var, MonteCarloNormalIsWithinThreeStandardErrorsOfGaussian) {
 }
 
 TEST(Var, HorizonScalesParametricBySqrtH) {
-  Matrix r = lpp_returns();
+  Matrix r = test::lpp_returns_x100();
   VarOptions one, ten;
   one.methods = ten.methods = {VarMethod::gaussian};
   one.include_mean = ten.include_mean = false;
@@ -134,7 +126,7 @@ TEST(Var, HorizonScalesParametricBySqrtH) {
 }
 
 TEST(Var, BadInputNamesTheField) {
-  Matrix r = lpp_returns();
+  Matrix r = test::lpp_returns_x100();
   auto field_of = [&](auto f) {
     try {
       f();
@@ -161,7 +153,7 @@ namespace sextant::risk {
 namespace {
 
 TEST(StudentT, GivenNuMatchesScipyAndSums) {
-  Matrix r = lpp_returns();
+  Matrix r = test::lpp_returns_x100();
   VarOptions opt;
   opt.confidence_levels = {0.99};
   opt.methods = {VarMethod::gaussian, VarMethod::student_t};
@@ -196,7 +188,7 @@ TEST(StudentT, MaximumLikelihoodRecoversNu) {
 }
 
 TEST(StudentT, MonteCarloStudentTMatchesParametricT) {
-  Matrix r = lpp_returns();
+  Matrix r = test::lpp_returns_x100();
   VarOptions opt;
   opt.confidence_levels = {0.95};
   opt.methods = {VarMethod::student_t, VarMethod::monte_carlo};
@@ -232,7 +224,7 @@ TEST(HistoricalOptions, AgeWeightingByHand) {
 }
 
 TEST(HistoricalOptions, ComponentsStillSumAndFilteringReactsToRecentVolatility) {
-  Matrix r = lpp_returns();
+  Matrix r = test::lpp_returns_x100();
   for (auto lam : {0.97, 0.94}) {
     VarOptions opt;
     opt.methods = {VarMethod::historical};

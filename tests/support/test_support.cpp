@@ -53,6 +53,14 @@ Matrix dow_log_returns() {
   return analytics::returns_from_prices(p.values, analytics::ReturnsType::log);
 }
 
+Matrix lpp_returns_x100() {
+  Panel p = data::read_csv_panel(data_path("lpp2005_daily_returns.csv"));
+  Matrix r(p.values.rows(), 6);
+  for (std::size_t t = 0; t < r.rows(); ++t)
+    for (std::size_t j = 0; j < 6; ++j) r(t, j) = 100.0 * p.values(t, j);
+  return r;
+}
+
 Matrix dow_log_returns_numpy() {
   return data::read_csv_panel(data_path("golden/dowjones30_log_returns_numpy.csv")).values;
 }

@@ -26,6 +26,9 @@ Matrix dow_log_returns();
 //! The same returns as numpy computed them (data/golden/dowjones30_log_returns_numpy.csv).
 Matrix dow_log_returns_numpy();
 
+//! 100 × LPP2005 columns SBI, SPI, SII, LMI, MPI, ALT (377 × 6), as lpp2005_{risk,portfolio}.json define them.
+Matrix lpp_returns_x100();
+
 //! Parsed golden JSON document (kept alive for the process).
 simdjson::dom::element golden(const std::string& relative);
 std::vector<double> numbers(simdjson::dom::element array);

@@ -17,7 +17,7 @@ namespace sextant::analytics::ta {
 //! One bar for every instrument of a panel: each span holds N values (unused ones may be empty).
 struct PanelBar {
   std::span<const double> open, high, low, close, volume;
-  std::span<const double> real1;  //!< second series of two-series functions (BETA, CORREL, ADD...); close is the first
+  std::span<const double> real1{};  //!< second series of two-series functions (BETA, CORREL, ADD...); close is the first
 };
 
 class Stream {
