@@ -349,11 +349,8 @@ class CpuDevice final : public Device {
 
 }  // namespace
 
-std::unique_ptr<Device> make_cpu_device() {
-  const char* env = std::getenv("SME_JIT_THRESHOLD");
-  std::size_t threshold = 512;
-  if (env && *env) threshold = std::max<long>(1, std::strtol(env, nullptr, 10));
-  return std::make_unique<CpuDevice>(threshold);
+std::unique_ptr<Device> make_cpu_device(std::size_t parallel_threshold) {
+  return std::make_unique<CpuDevice>(std::max<std::size_t>(1, parallel_threshold));
 }
 
 }  // namespace sextant::accel

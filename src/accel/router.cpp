@@ -125,7 +125,7 @@ void Router::reset(Settings settings) {
 
 Router::Router(Settings settings) : settings_(std::move(settings)) {
   devices_[int(Backend::reference)] = make_reference_device();
-  devices_[int(Backend::cpu)] = make_cpu_device();
+  devices_[int(Backend::cpu)] = make_cpu_device(settings_.jit_threshold);
   std::string why;
   devices_[int(Backend::cuda)] = make_cuda_device(&why);
   why_[int(Backend::cuda)] = why;

@@ -272,10 +272,9 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
   double var_p = 0;
   if (need_cov) {
     cov = accel::covariance(x);
-    Matrix wm(n, 1);
-    std::copy(w.begin(), w.end(), wm.data());
-    sw = accel::gemm(cov, wm);
-    var_p = accel::quad_form(w, cov);
+    const std::vector<double> s = accel::symv(cov, w);  // Σw, one pass over half of Σ; σ_p² = wᵀ(Σw)
+    std::copy(s.begin(), s.end(), sw.data());
+    for (std::size_t i = 0; i < n; ++i) var_p += w[i] * s[i];
   } else {
     double m = 0;
     for (double v : period) m += v;
@@ -397,15 +396,6 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
   auto cornish_fisher = [&](double z) {
     return z + (z * z - 1) * skew / 6 + (z * z * z - 3 * z) * kurt / 24 - (2 * z * z * z - 5 * z) * skew * skew / 36;
   };
-  // Parametric components with quantile factor zf: they sum to -(h·μ_p + zf·√h·σ_p).
-  auto parametric = [&](double zf, VarFigures& f) {
-    if (!opt.decompose) return;
-    f.component_var.resize(n), f.marginal_var.resize(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      f.marginal_var[i] = -(h * mu[i] * mean_on + zf * sqrt_h * sw(i, 0) / sigma);
-      f.component_var[i] = w[i] * f.marginal_var[i];
-    }
-  };
 
   for (double c : opt.confidence_levels) {
     std::vector<std::pair<VarMethod, VarFigures>> row;
@@ -422,20 +412,12 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
           break;
         }
         case VarMethod::modified: {
-          const double zcf = cornish_fisher(z);
-          f.var = -(h * mu_p * mean_on + zcf * sqrt_h * sigma);
-          // ES: the mean of the Cornish-Fisher quantile over the tail (u in (0, 1-c)), midpoint rule.
+          // ES: the mean of the Cornish-Fisher quantile over the tail (u in (0, 1-c)), midpoint rule;
+          // then the location-scale form with quantile z_cf and tail factor -E[z_cf].
           constexpr int kSteps = 20000;
           double acc = 0;
           for (int s = 0; s < kSteps; ++s) acc += cornish_fisher(norm_ppf((1.0 - c) * (s + 0.5) / kSteps));
-          const double zes = acc / kSteps;
-          f.es = -(h * mu_p * mean_on + zes * sqrt_h * sigma);
-          parametric(zcf, f);
-          if (opt.decompose) {
-            f.component_es.resize(n);
-            for (std::size_t i = 0; i < n; ++i)
-              f.component_es[i] = -(h * w[i] * mu[i] * mean_on + zes * sqrt_h * w[i] * sw(i, 0) / sigma);
-          }
+          f = location_scale_level(mu, sw.flat(), w, mu_p, sigma, cornish_fisher(z), -acc / kSteps, opt);
           break;
         }
         case VarMethod::historical:

@@ -104,7 +104,8 @@ struct Device {
 };
 
 std::unique_ptr<Device> make_reference_device();
-std::unique_ptr<Device> make_cpu_device();
+//! `parallel_threshold`: SME_JIT_THRESHOLD (Settings::jit_threshold); O(T·N) loops thread from n² elements.
+std::unique_ptr<Device> make_cpu_device(std::size_t parallel_threshold);
 //! Null when the cuda backend is compiled out or no GPU is visible; `why` then says which.
 std::unique_ptr<Device> make_cuda_device(std::string* why);
 //! Whether this binary was built with the cuda backend.
