@@ -297,5 +297,73 @@ TEST(PortfolioBadInput, ClearErrors) {
   }
 }
 
+TEST(PortfolioEdges, FrontierUnderGroupsAndUnreachableTargets) {
+  auto in = lpp_input(Objective::min_variance);
+  in.constraints.groups.push_back({"equity", {1, 4}, 0.0, 0.3});
+  in.constraints.bounds = std::pair{0.0, 0.6};
+  for (bool full : {false, true}) {
+    auto pts = efficient_frontier(in, 25, full);
+    ASSERT_EQ(pts.size(), 25u);
+    for (std::size_t k = 0; k < pts.size(); ++k) {
+      const auto& w = pts[k].weights;
+      EXPECT_NEAR(sum(w), 1.0, 1e-9);
+      EXPECT_LE(w[1] + w[4], 0.3 + 1e-9);
+      for (double x : w) {
+        EXPECT_LE(x, 0.6 + 1e-9);
+        EXPECT_GE(x, -1e-12);
+      }
+      if (k) {
+        EXPECT_GT(pts[k].expected_return, pts[k - 1].expected_return);
+      }
+    }
+    // The top point is the highest return the constraints allow: 0.6 ALT + 0.3 SPI + 0.1 SII.
+    EXPECT_NEAR(pts.back().expected_return, 0.6 * in.mu[5] + 0.3 * in.mu[1] + 0.1 * in.mu[2], 1e-12);
+  }
+  // A target return above what the constraints allow is a 422 that names the conflict.
+  auto t = in;
+  t.objective = Objective::target_return;
+  t.target_return = 0.09;  // above every mean
+  try {
+    optimize(t);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::infeasible);
+    EXPECT_NE(std::string(e.what()).find("target_return"), std::string::npos) << e.what();
+  }
+  // max_sharpe when no allowed portfolio beats the risk-free rate.
+  auto m = lpp_input(Objective::max_sharpe);
+  m.risk_free_rate = 1.0;
+  try {
+    optimize(m);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::infeasible);
+    EXPECT_EQ(e.field(), "risk_free_rate");
+  }
+}
+
+TEST(PortfolioEdges, BlackLittermanImpliedPriorFromMarketWeights) {
+  // With market weights and no views' information (Q = P π), the posterior mean is π = δ Σ w_mkt, and
+  // max_utility with λ = δ on the posterior recovers a portfolio near the market.
+  auto in = lpp_input(Objective::black_litterman);
+  Views v;
+  v.market_weights = {0.3, 0.1, 0.1, 0.3, 0.1, 0.1};
+  v.delta = 2.5;
+  auto pi = accel::symv(in.sigma, v.market_weights);
+  for (double& x : pi) x *= v.delta;
+  v.P = Matrix(1, 6);
+  v.P(0, 0) = 1;
+  v.Q = {pi[0]};
+  v.objective = Objective::max_utility;
+  in.views = v;
+  in.risk_aversion = 2.5;
+  in.constraints.long_only = false;
+  auto r = optimize(in);
+  for (std::size_t i = 0; i < 6; ++i) EXPECT_NEAR(r.posterior_mu[i], pi[i], 1e-12);
+  // Unconstrained max-utility on (π, Σ_post) with λ = δ: w ∝ Σ_post⁻¹π, close to w_mkt (Σ_post ≈ (1+τ)Σ).
+  for (std::size_t i = 0; i < 6; ++i) EXPECT_NEAR(r.weights[i], v.market_weights[i], 0.05) << i;
+}
+
+
 }  // namespace
 }  // namespace sextant::portfolio
