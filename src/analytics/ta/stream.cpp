@@ -151,21 +151,20 @@ struct RsiStream final : Stream {
       std::copy(x, x + n_, prev.begin());
       return;
     }
+    // Branch-free per instrument (the bar count tests are hoisted), so the loop vectorises. Adding the
+    // zero side (+0.0) leaves a sum unchanged, so the values are TA-Lib's.
+    const double carry = t > std::size_t(p) ? double(p - 1) : 1.0;
+    const bool emit = t >= std::size_t(p);
+    const double div = emit ? double(p) : 1.0;
+    double* out = outputs_[0].data();
     for (std::size_t j = 0; j < n_; ++j) {
-      double d = x[j] - prev[j];
+      const double d = x[j] - prev[j];
       prev[j] = x[j];
-      if (t > std::size_t(p)) {
-        gain[j] *= (p - 1);
-        loss[j] *= (p - 1);
-      }
-      if (d < 0) loss[j] -= d;
-      else gain[j] += d;
-      if (t >= std::size_t(p)) {
-        gain[j] /= p;
-        loss[j] /= p;
-        double s = gain[j] + loss[j];
-        outputs_[0][j] = k::is_zero(s) ? 0.0 : 100.0 * (gain[j] / s);
-      }
+      const double g = (gain[j] * carry + (d < 0 ? 0.0 : d)) / div;
+      const double l = (loss[j] * carry - (d < 0 ? d : 0.0)) / div;
+      gain[j] = g, loss[j] = l;
+      const double s = g + l, r = 100.0 * (g / s);
+      if (emit) out[j] = k::is_zero(s) ? 0.0 : r;
     }
   }
   int p;
@@ -272,7 +271,7 @@ struct AdxStream final : Stream {
     for (std::size_t j = 0; j < n_; ++j) {
       if (t > 0) {
         double upm = b.high[j] - ph[j], downm = pl[j] - b.low[j];
-        double plus = (upm > 0 && upm > downm) ? upm : 0.0, minus = (downm > 0 && downm > upm) ? downm : 0.0;
+        double plus = (upm > 0) & (upm > downm) ? upm : 0.0, minus = (downm > 0) & (downm > upm) ? downm : 0.0;
         double tr = k::true_range(b.high[j], b.low[j], pc[j]);
         if (t < std::size_t(p)) {
           sp[j] += plus, sm[j] += minus, st[j] += tr;
@@ -280,10 +279,10 @@ struct AdxStream final : Stream {
           sp[j] = sp[j] - sp[j] / p + plus;
           sm[j] = sm[j] - sm[j] / p + minus;
           st[j] = st[j] - st[j] / p + tr;
-          if (!k::is_zero(st[j])) {
-            double mi = 100.0 * (sm[j] / st[j]), pl_ = 100.0 * (sp[j] / st[j]), s = mi + pl_;
-            if (!k::is_zero(s)) dx[j] = 100.0 * (std::fabs(mi - pl_) / s);
-          }
+          // DX moves only when TR and DI+ + DI- are non-zero; computed unconditionally, then selected.
+          const double mi = 100.0 * (sm[j] / st[j]), pl_ = 100.0 * (sp[j] / st[j]), s = mi + pl_;
+          const double v = 100.0 * (std::fabs(mi - pl_) / s);
+          dx[j] = !k::is_zero(st[j]) & !k::is_zero(s) ? v : dx[j];
           const std::size_t count = t - p + 1;  // DX values so far
           if (count < std::size_t(p)) sum[j] += dx[j];
           else if (count == std::size_t(p)) adx[j] = (sum[j] + dx[j]) / p, outputs_[0][j] = adx[j];
@@ -314,9 +313,10 @@ struct CciStream final : Stream {
       const double* v = ring.at(i);
       for (std::size_t j = 0; j < n_; ++j) dev[j] += std::fabs(v[j] - mean[j]);
     }
-    for (std::size_t j = 0; j < n_; ++j) {
-      double diff = tp[j] - mean[j];
-      outputs_[0][j] = (diff != 0.0 && dev[j] != 0.0) ? diff / (0.015 * (dev[j] / p)) : 0.0;
+    double* out = outputs_[0].data();
+    for (std::size_t j = 0; j < n_; ++j) {  // computed unconditionally, then selected: vectorises
+      const double diff = tp[j] - mean[j], v = diff / (0.015 * (dev[j] / p));
+      out[j] = (diff != 0.0) & (dev[j] != 0.0) ? v : 0.0;
     }
   }
   int p;
@@ -339,10 +339,13 @@ struct RocStream final : Stream {
   Ring ring;
 };
 
-// A window's highest high and lowest low, kept incrementally: a new bar that reaches the extreme
-// takes it over; a rescan (oldest to newest) happens only when the extreme leaves the window.
+// A window's highest high and lowest low, with the age of the newest bar holding each (Aroon needs it;
+// ties go to the newest, as TA-Lib's scans do). Pass 1 is branch-free: the new bar becomes the extreme
+// when it ties or beats it (it then beats the whole window); otherwise the extreme ages. Pass 2
+// rescans only the extremes that left the window, through row pointers taken once. (A streaming van
+// Herk/Gil-Werman variant was measured and dropped: its once-per-block suffix pass made p99 worse.)
 struct WindowHighLow {
-  WindowHighLow(int p, std::size_t n) : p(p), highs(p, n), lows(p, n), hi(n), lo(n), hi_age(n, 1 << 30), lo_age(n, 1 << 30) {}
+  WindowHighLow(int p, std::size_t n) : p(p), highs(p, n), lows(p, n), hi(n), lo(n), hi_age(n, 1e9), lo_age(n, 1e9) {}
   void push(const PanelBar& b) {
     highs.push(b.high.data());
     lows.push(b.low.data());
@@ -350,32 +353,43 @@ struct WindowHighLow {
   }
   void compute(std::size_t n) {
     const int span = int(std::min<std::size_t>(seen, std::size_t(p)));
+    const double dspan = span;
     const double *h0 = highs.at(0), *l0 = lows.at(0);
+    double oldest = 0;  // ages are doubles so that every lane of this loop is 64-bit: it vectorises
     for (std::size_t j = 0; j < n; ++j) {
-      ++hi_age[j], ++lo_age[j];
-      const double h = h0[j], l = l0[j];
-      if (hi_age[j] >= span) rescan(j, span, true);
-      else if (h >= hi[j]) hi[j] = h, hi_age[j] = 0;
-      if (lo_age[j] >= span) rescan(j, span, false);
-      else if (l <= lo[j]) lo[j] = l, lo_age[j] = 0;
+      const bool th = h0[j] >= hi[j], tl = l0[j] <= lo[j];
+      hi[j] = th ? h0[j] : hi[j];
+      lo[j] = tl ? l0[j] : lo[j];
+      hi_age[j] = th ? 0.0 : hi_age[j] + 1.0;
+      lo_age[j] = tl ? 0.0 : lo_age[j] + 1.0;
+      oldest = std::max(oldest, std::max(hi_age[j], lo_age[j]));
     }
-  }
-  void rescan(std::size_t j, int span, bool high) {
-    const Ring& r = high ? highs : lows;
-    double best = r.at(span - 1)[j];
-    int age = span - 1;
-    for (int a = span - 2; a >= 0; --a) {
-      double v = r.at(a)[j];
-      if (high ? v >= best : v <= best) best = v, age = a;
+    if (oldest < dspan) return;
+    rows_h.resize(std::size_t(span)), rows_l.resize(std::size_t(span));
+    for (int a = 0; a < span; ++a) rows_h[std::size_t(a)] = highs.at(std::size_t(a)), rows_l[std::size_t(a)] = lows.at(std::size_t(a));
+    for (std::size_t j = 0; j < n; ++j) {
+      if (hi_age[j] >= dspan) {
+        double best = rows_h[std::size_t(span - 1)][j];
+        int age = span - 1;
+        for (int a = span - 2; a >= 0; --a)
+          if (rows_h[std::size_t(a)][j] >= best) best = rows_h[std::size_t(a)][j], age = a;
+        hi[j] = best, hi_age[j] = age;
+      }
+      if (lo_age[j] >= dspan) {
+        double best = rows_l[std::size_t(span - 1)][j];
+        int age = span - 1;
+        for (int a = span - 2; a >= 0; --a)
+          if (rows_l[std::size_t(a)][j] <= best) best = rows_l[std::size_t(a)][j], age = a;
+        lo[j] = best, lo_age[j] = age;
+      }
     }
-    (high ? hi : lo)[j] = best;
-    (high ? hi_age : lo_age)[j] = age;
   }
   int p;
   std::size_t seen = 0;
   Ring highs, lows;
   std::vector<double> hi, lo;
-  std::vector<int> hi_age, lo_age;
+  std::vector<double> hi_age, lo_age;  //!< whole numbers
+  std::vector<const double*> rows_h, rows_l;
 };
 
 struct WillrStream final : Stream {
@@ -384,9 +398,10 @@ struct WillrStream final : Stream {
     w.push(b);
     w.compute(n_);
     if (++seen_ < std::size_t(p)) return;
-    for (std::size_t j = 0; j < n_; ++j) {
-      double d = (w.hi[j] - w.lo[j]) / -100.0;
-      outputs_[0][j] = d != 0.0 ? (w.hi[j] - b.close[j]) / d : 0.0;
+    double* out = outputs_[0].data();
+    for (std::size_t j = 0; j < n_; ++j) {  // computed unconditionally, then selected: vectorises
+      const double d = (w.hi[j] - w.lo[j]) / -100.0, v = (w.hi[j] - b.close[j]) / d;
+      out[j] = d != 0.0 ? v : 0.0;
     }
   }
   int p;
@@ -399,9 +414,9 @@ struct StochStream final : Stream {
     w.push(b);
     w.compute(n_);
     if (++seen_ < std::size_t(fk)) return;
-    for (std::size_t j = 0; j < n_; ++j) {
-      double d = w.hi[j] - w.lo[j];
-      k_[j] = d != 0.0 ? (b.close[j] - w.lo[j]) / d * 100.0 : 0.0;
+    for (std::size_t j = 0; j < n_; ++j) {  // computed unconditionally, then selected: vectorises
+      const double d = w.hi[j] - w.lo[j], v = (b.close[j] - w.lo[j]) / d * 100.0;
+      k_[j] = d != 0.0 ? v : 0.0;
     }
     if (!slow_k.update(k_.data()) || !slow_d.update(slow_k.value.data())) return;
     outputs_[0] = slow_k.value;
@@ -417,13 +432,15 @@ struct ObvStream final : Stream {
   explicit ObvStream(std::size_t n) : Stream(n, 1), obv(n), prev(n) {}
   void update(const PanelBar& b) override {
     const bool first = seen_++ == 0;
-    for (std::size_t j = 0; j < n_; ++j) {
-      if (first) obv[j] = b.volume[j];
-      else if (b.close[j] > prev[j]) obv[j] += b.volume[j];
-      else if (b.close[j] < prev[j]) obv[j] -= b.volume[j];
-      prev[j] = b.close[j];
-      outputs_[0][j] = obv[j];
-    }
+    double* out = outputs_[0].data();
+    if (first) std::copy(b.volume.begin(), b.volume.begin() + long(n_), obv.begin());
+    else
+      for (std::size_t j = 0; j < n_; ++j) {  // ± volume or +0.0 (which leaves the sum unchanged)
+        const double v = b.volume[j], c = b.close[j];
+        obv[j] += c > prev[j] ? v : (c < prev[j] ? -v : 0.0);
+      }
+    std::copy(b.close.begin(), b.close.begin() + long(n_), prev.begin());
+    std::copy(obv.begin(), obv.end(), out);
   }
   std::vector<double> obv, prev;
 };
@@ -432,10 +449,11 @@ struct MfiStream final : Stream {
   MfiStream(int p, std::size_t n) : Stream(n, 1), p(p), pos(p, n), neg(p, n), prev_tp(n), fp(n), fn(n), ps(n, 0.0), ns(n, 0.0) {}
   void update(const PanelBar& b) override {
     const std::size_t t = seen_++;
+    const bool any = t > 0;
     for (std::size_t j = 0; j < n_; ++j) {
-      double tp = (b.high[j] + b.low[j] + b.close[j]) / 3.0, flow = tp * b.volume[j];
-      fp[j] = t > 0 && tp > prev_tp[j] ? flow : 0.0;
-      fn[j] = t > 0 && tp < prev_tp[j] ? flow : 0.0;
+      const double tp = (b.high[j] + b.low[j] + b.close[j]) / 3.0, flow = tp * b.volume[j];
+      fp[j] = any & (tp > prev_tp[j]) ? flow : 0.0;
+      fn[j] = any & (tp < prev_tp[j]) ? flow : 0.0;
       prev_tp[j] = tp;
     }
     pos.push(fp.data());
@@ -444,9 +462,10 @@ struct MfiStream final : Stream {
     for (std::size_t j = 0; j < n_; ++j) ps[j] += fp[j], ns[j] += fn[j];
     if (t < std::size_t(p)) return;
     const double *po = pos.at(p - 1), *no = neg.at(p - 1);  // the flows leaving the window next
-    for (std::size_t j = 0; j < n_; ++j) {
-      double total = ps[j] + ns[j];
-      outputs_[0][j] = total < 1.0 ? 0.0 : 100.0 * (ps[j] / total);
+    double* out = outputs_[0].data();
+    for (std::size_t j = 0; j < n_; ++j) {  // computed unconditionally, then selected: vectorises
+      const double total = ps[j] + ns[j], v = 100.0 * (ps[j] / total);
+      out[j] = total < 1.0 ? 0.0 : v;
       ps[j] -= po[j];
       ns[j] -= no[j];
     }
