@@ -91,7 +91,7 @@ with tempfile.TemporaryDirectory() as d:
                              "sextant_gaussian", "sextant_historical", "sextant_mc", "sextant_pretrade"]}
     for r in range(rounds):
         times["numpy_gaussian"] += timed(numpy_gaussian, 20)
-        times["numpy_historical"] += timed(numpy_historical, 5)
+        times["numpy_historical"] += timed(numpy_historical, 20)
         times["numpy_mc"] += timed(numpy_mc, 1)
         times["numpy_pretrade"] += timed(numpy_pretrade, 1)
         subprocess.run([binary, d, "5"], check=True)
