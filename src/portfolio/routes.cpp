@@ -129,6 +129,7 @@ void read_views(value v, OptimizeRequest& r) {
 OptimizeRequest read_optimize_request(const net::Request& req, bool frontier) {
   net::Body body(req);
   OptimizeRequest r;
+  std::optional<std::size_t> ewma_seed_rows;
   for (auto kv : body.root()) {
     std::string_view k = kv.unescaped_key();
     value v = kv.value();
@@ -138,6 +139,7 @@ OptimizeRequest read_optimize_request(const net::Request& req, bool frontier) {
     else if (k == "symbols") r.symbols = net::read_strings(v, "symbols");
     else if (k == "estimator") r.cov_opt.estimator = analytics::parse_covariance_estimator(net::read_string(v, "estimator"));
     else if (k == "ewma_lambda") r.cov_opt.lambda = net::read_number(v, "ewma_lambda");
+    else if (k == "ewma_seed_rows") ewma_seed_rows = std::size_t(net::read_int(v, "ewma_seed_rows", 2, INT32_MAX));
     else if (k == "objective") r.in.objective = parse_objective(net::read_string(v, "objective"));
     else if (k == "risk_free_rate") r.in.risk_free_rate = net::read_number(v, "risk_free_rate");
     else if (k == "target_return") r.in.target_return = net::read_number(v, "target_return");
@@ -169,6 +171,10 @@ OptimizeRequest read_optimize_request(const net::Request& req, bool frontier) {
       for (std::size_t t = 0; t < x.rows(); ++t)
         for (std::size_t j = 0; j < x.cols(); ++j) r.expected_returns[j] += x(t, j) / double(x.rows());
     }
+    // EWMA seeds on the first 20 rows by default, or all of them when there are fewer.
+    r.cov_opt.seed_rows = ewma_seed_rows.value_or(std::min<std::size_t>(20, x.rows()));
+    if (ewma_seed_rows && *ewma_seed_rows > x.rows())
+      fail(ErrorCode::invalid_argument, "ewma_seed_rows", "'ewma_seed_rows' is {} but 'returns' has {} rows", *ewma_seed_rows, x.rows());
     if (r.in.sigma.empty()) r.in.sigma = analytics::estimate_covariance(x, r.cov_opt).covariance;
     r.in.scenarios = *r.returns;
   }

@@ -32,6 +32,14 @@ TEST(PortfolioHttp, OptimizeObjectivesAndConstraints) {
            R"({"returns":[[0.01,0.02,-0.01],[-0.02,0.01,0.0],[0.015,-0.005,0.02],[0.0,0.01,-0.01],[0.03,0.02,0.01],[-0.01,-0.02,0.005]],"objective":"min_cvar","cvar_confidence":0.8})");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_TRUE(contains(r.body, R"("cvar":)")) << r.body;
+  for (const char* est : {"sample", "ledoit_wolf", "ewma"}) {  // μ and Σ estimated from returns
+    r = http(port, "POST", "/optimize",
+             std::string(R"({"returns":[[0.01,0.02,-0.01],[-0.02,0.01,0.0],[0.015,-0.005,0.02],[0.0,0.01,-0.01],[0.03,0.02,0.01],[-0.01,-0.02,0.005]],"estimator":")") +
+                 est + R"(","ewma_lambda":0.9,"objective":"min_variance"})");
+    EXPECT_EQ(r.status, 200) << est << ": " << r.body;
+  }
+  r = http(port, "POST", "/optimize", R"({"returns":[[0.01,0.02]],"objective":"min_variance"})");
+  EXPECT_EQ(r.status, 400) << r.body;
   r = http(port, "POST", "/optimize",
            R"({"expected_returns":)" + kMu + R"(,"covariance":)" + kCov +
                R"(,"objective":"black_litterman","views":{"P":[[0,1,-1]],"Q":[0.02],"objective":"max_utility"},"risk_aversion":3})");
