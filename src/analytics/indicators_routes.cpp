@@ -90,16 +90,16 @@ IndicatorRequest read_indicator(value v, std::size_t index) {
   std::optional<std::string> name;
   std::vector<std::pair<std::string, double>> params;
   std::vector<std::pair<std::string, std::string>> inputs;
-  for (auto kv : v.get_object()) {
+  for (auto kv : net::read_object(v, r.label)) {
     std::string_view k = kv.unescaped_key();
     if (k == "name") name = net::read_string(kv.value(), r.label + ".name");
     else if (k == "params") {
-      for (auto p : kv.value().get_object()) {
+      for (auto p : net::read_object(kv.value(), r.label + ".params")) {
         std::string pk(std::string_view(p.unescaped_key()));
         params.emplace_back(pk, net::read_number(p.value(), r.label + ".params." + pk));
       }
     } else if (k == "inputs") {
-      for (auto p : kv.value().get_object()) {
+      for (auto p : net::read_object(kv.value(), r.label + ".inputs")) {
         std::string pk(std::string_view(p.unescaped_key()));
         inputs.emplace_back(pk, net::read_string(p.value(), r.label + ".inputs." + pk));
       }
@@ -202,14 +202,14 @@ net::Response indicators_route(const net::Request& req) {
       have_top = true;
     } else if (k == "indicators") {
       std::size_t i = 0;
-      for (auto v : kv.value().get_array()) inds.push_back(read_indicator(v.value(), i++));
+      for (auto v : net::read_array(kv.value(), "indicators")) inds.push_back(read_indicator(v.value(), i++));
     } else if (k == "last_only") {
       last_only = net::read_bool(kv.value(), "last_only");
     } else if (k == "instruments") {
       have_instruments = true;
-      for (auto inst : kv.value().get_object()) {
+      for (auto inst : net::read_object(kv.value(), "instruments")) {
         std::string sym(std::string_view(inst.unescaped_key()));
-        instruments.emplace_back(sym, read_series(inst.value().get_object(), "instruments." + sym));
+        instruments.emplace_back(sym, read_series(net::read_object(inst.value(), "instruments." + sym), "instruments." + sym));
       }
     } else fail(ErrorCode::invalid_argument, std::string(k), "unknown field '{}'", k);
   }

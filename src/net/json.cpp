@@ -96,6 +96,14 @@ std::vector<std::string> read_strings(od::value v, std::string_view field) {
   });
 }
 
+od::object read_object(od::value v, std::string_view field) {
+  return guarded(field, "an object", [&] { return od::object(v.get_object()); });
+}
+
+od::array read_array(od::value v, std::string_view field) {
+  return guarded(field, "an array", [&] { return od::array(v.get_array()); });
+}
+
 Matrix read_matrix(od::value v, std::string_view field, Nulls nulls) {
   if (guarded(field, "a matrix", [&] { return v.type() == od::json_type::object; })) {
     // {"rows":R,"cols":C,"data":[...]}

@@ -51,8 +51,7 @@ std::pair<double, double> read_pair(value v, const std::string& field) {
 }
 
 void read_bounds(value v, Constraints& c) {
-  auto arr = v.get_array();
-  if (arr.error()) fail(ErrorCode::invalid_argument, "constraints.bounds", "'bounds' must be [lo, hi] or [[lo, hi], ...]");
+  auto arr = net::read_array(v, "constraints.bounds");
   std::vector<std::pair<double, double>> per_asset;
   std::vector<double> flat;
   std::size_t k = 0;
@@ -74,7 +73,7 @@ void read_bounds(value v, Constraints& c) {
 
 void read_constraints(value v, OptimizeRequest& r) {
   auto& c = r.in.constraints;
-  for (auto kv : v.get_object()) {
+  for (auto kv : net::read_object(v, "constraints")) {
     std::string_view k = kv.unescaped_key();
     value x = kv.value();
     std::string field = "constraints." + std::string(k);
@@ -87,16 +86,16 @@ void read_constraints(value v, OptimizeRequest& r) {
     else if (k == "max_assets") c.max_assets = std::size_t(net::read_int(x, field, 1, 1'000'000));
     else if (k == "groups") {
       std::size_t g = 0;
-      for (auto e : x.get_array()) {
+      for (auto e : net::read_array(x, field)) {
         RawGroup grp;
         std::string gf = fmt::format("constraints.groups[{}]", g++);
-        for (auto f : e.get_object()) {
+        for (auto f : net::read_object(e.value(), gf)) {
           std::string_view fk = f.unescaped_key();
           if (fk == "name") grp.name = net::read_string(f.value(), gf + ".name");
           else if (fk == "min") grp.min = net::read_number(f.value(), gf + ".min");
           else if (fk == "max") grp.max = net::read_number(f.value(), gf + ".max");
           else if (fk == "assets") {
-            for (auto a : f.value().get_array()) {
+            for (auto a : net::read_array(f.value(), gf + ".assets")) {
               value av = a.value();
               if (av.type() == simdjson::ondemand::json_type::string) grp.names.push_back(net::read_string(av, gf + ".assets"));
               else grp.indices.push_back(net::read_int(av, gf + ".assets", 0, INT32_MAX));
@@ -111,7 +110,7 @@ void read_constraints(value v, OptimizeRequest& r) {
 
 void read_views(value v, OptimizeRequest& r) {
   Views views;
-  for (auto kv : v.get_object()) {
+  for (auto kv : net::read_object(v, "views")) {
     std::string_view k = kv.unescaped_key();
     std::string field = "views." + std::string(k);
     if (k == "P") views.P = net::read_matrix(kv.value(), field);
@@ -305,7 +304,7 @@ net::Response rebalance_route(const net::Request& req, bus::Bus* bus) {
 
 BrinsonInput read_brinson(value v, const std::string& prefix) {
   BrinsonInput in;
-  for (auto kv : v.get_object()) {
+  for (auto kv : net::read_object(v, prefix.substr(0, prefix.size() - 1))) {
     std::string_view k = kv.unescaped_key();
     std::string f = prefix + std::string(k);
     if (k == "sectors") in.sectors = net::read_strings(kv.value(), f);
@@ -354,10 +353,10 @@ net::Response attribution_route(const net::Request& req) {
     if (k == "brinson") single = read_brinson(v, "brinson.");
     else if (k == "periods") {
       std::size_t p = 0;
-      for (auto e : v.get_array()) periods.push_back(read_brinson(e.value(), fmt::format("periods[{}].", p++)));
+      for (auto e : net::read_array(v, "periods")) periods.push_back(read_brinson(e.value(), fmt::format("periods[{}].", p++)));
     } else if (k == "factor") {
       factor = true;
-      for (auto f : v.get_object()) {
+      for (auto f : net::read_object(v, "factor")) {
         std::string_view fk = f.unescaped_key();
         std::string field = "factor." + std::string(fk);
         if (fk == "exposures") exposures = net::read_vector(f.value(), field);
@@ -368,7 +367,7 @@ net::Response attribution_route(const net::Request& req) {
         else fail(ErrorCode::invalid_argument, field, "unknown factor field '{}'", fk);
       }
     } else if (k == "performance") {  // the analytics engine's statistics of a return series
-      for (auto f : v.get_object()) {
+      for (auto f : net::read_object(v, "performance")) {
         std::string_view fk = f.unescaped_key();
         std::string field = "performance." + std::string(fk);
         if (fk == "returns") perf_returns = net::read_vector(f.value(), field);

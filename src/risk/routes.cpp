@@ -33,7 +33,7 @@ using net::od::value;
 
 std::map<std::string, double> read_number_map(value v, const std::string& field) {
   std::map<std::string, double> out;
-  for (auto kv : v.get_object()) {
+  for (auto kv : net::read_object(v, field)) {
     std::string k(std::string_view(kv.unescaped_key()));
     out[k] = net::read_number(kv.value(), field + "." + k);
   }
@@ -165,9 +165,9 @@ net::Response stress_test_route(const net::Request& req) {
     else if (k == "dates") dates = net::read_strings(v, "dates");
     else if (k == "portfolio_value") value_ = net::read_number(v, "portfolio_value");
     else if (k == "scenarios") {
-      for (auto e : v.get_array()) {
+      for (auto e : net::read_array(v, "scenarios")) {
         RawRange r;
-        for (auto f : e.get_object()) {
+        for (auto f : net::read_object(e.value(), "scenarios")) {
           std::string_view fk = f.unescaped_key();
           if (fk == "name") r.name = net::read_string(f.value(), "scenarios.name");
           else if (fk == "start") r.start = net::read_string(f.value(), "scenarios.start");
@@ -180,7 +180,7 @@ net::Response stress_test_route(const net::Request& req) {
       }
     } else if (k == "worst_windows") {
       std::int64_t count = 3, length = 5;
-      for (auto f : v.get_object()) {
+      for (auto f : net::read_object(v, "worst_windows")) {
         std::string_view fk = f.unescaped_key();
         if (fk == "count") count = net::read_int(f.value(), "worst_windows.count", 1, 1000);
         else if (fk == "length") length = net::read_int(f.value(), "worst_windows.length", 1, INT32_MAX);
@@ -188,14 +188,14 @@ net::Response stress_test_route(const net::Request& req) {
       }
       worst = {count, length};
     } else if (k == "shocks") {
-      for (auto e : v.get_array()) {
+      for (auto e : net::read_array(v, "shocks")) {
         std::string name = "shock";
         std::vector<std::pair<std::string, double>> moves;
-        for (auto f : e.get_object()) {
+        for (auto f : net::read_object(e.value(), "shocks")) {
           std::string_view fk = f.unescaped_key();
           if (fk == "name") name = net::read_string(f.value(), "shocks.name");
           else if (fk == "shocks")
-            for (auto m : f.value().get_object()) {
+            for (auto m : net::read_object(f.value(), "shocks.shocks")) {
               std::string asset(std::string_view(m.unescaped_key()));
               moves.emplace_back(asset, net::read_number(m.value(), "shocks." + asset));
             }
@@ -296,7 +296,7 @@ net::Response pretrade_route(const net::Request& req) {
     else if (k == "trading_state") state = parse_trading_state(net::read_string(v, "trading_state"));
     else if (k == "account") account = net::read_string(v, "account");
     else if (k == "limits") {
-      for (auto f : v.get_object()) {
+      for (auto f : net::read_object(v, "limits")) {
         std::string_view fk = f.unescaped_key();
         std::string field = "limits." + std::string(fk);
         if (fk == "max_order_notional") limits.max_order_notional = net::read_number(f.value(), field);
@@ -310,7 +310,7 @@ net::Response pretrade_route(const net::Request& req) {
       }
     } else if (k == "order") {
       have_order = true;
-      for (auto f : v.get_object()) {
+      for (auto f : net::read_object(v, "order")) {
         std::string_view fk = f.unescaped_key();
         std::string field = "order." + std::string(fk);
         if (fk == "instrument") instrument = net::read_string(f.value(), field);
@@ -417,7 +417,7 @@ net::Response calculate_margin_route(const net::Request& req, bus::Bus* bus) {
     else if (k == "cash") in.cash = net::read_number(v, "cash");
     else if (k == "portfolio_margin") {
       scen.emplace();
-      for (auto f : v.get_object()) {
+      for (auto f : net::read_object(v, "portfolio_margin")) {
         std::string_view fk = f.unescaped_key();
         std::string field = "portfolio_margin." + std::string(fk);
         if (fk == "instruments") scen->instruments = net::read_strings(f.value(), field);

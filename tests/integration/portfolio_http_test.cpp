@@ -92,6 +92,10 @@ TEST(PortfolioHttp, BadInputGets400Or422NamingTheField) {
       {base + R"(,"objective":"magic"})", 400, "objective"},
       {base + R"(,"objective":"target_volatility","target_volatility":0.01})", 422, "target_volatility"},
       {R"({"expected_returns":[0.1,null],"covariance":[[1,0],[0,1]]})", 400, "expected_returns"},
+      {base + R"(,"constraints":5})", 400, "constraints"},  // wrong JSON types name their field too
+      {base + R"(,"constraints":{"groups":[5]}})", 400, "constraints.groups[0]"},
+      {base + R"(,"constraints":{"groups":[{"assets":{"a":1}}]}})", 400, "constraints.groups[0].assets"},
+      {base + R"(,"views":[1]})", 400, "views"},
   };
   for (const auto& c : cases) {
     auto r = http(port, "POST", "/optimize", c.body);

@@ -43,6 +43,9 @@ bool read_bool(od::value v, std::string_view field);
 std::string read_string(od::value v, std::string_view field);
 std::vector<double> read_vector(od::value v, std::string_view field, Nulls nulls = Nulls::reject);
 std::vector<std::string> read_strings(od::value v, std::string_view field);
+//! v as an object or an array to iterate; Error(invalid_argument) naming the field when it is not one.
+od::object read_object(od::value v, std::string_view field);
+od::array read_array(od::value v, std::string_view field);
 //! Either [[row],[row],...] (every row the same length) or {"rows":R,"cols":C,"data":[R·C values]}.
 Matrix read_matrix(od::value v, std::string_view field, Nulls nulls = Nulls::reject);
 
