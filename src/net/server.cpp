@@ -150,6 +150,25 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     parser_.emplace();
     parser_->body_limit(server_->opt.body_limit_bytes);
     stream_.expires_after(std::chrono::milliseconds(server_->opt.request_timeout_ms));
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&HttpSession::on_header, shared_from_this()));
+  }
+
+  // A client that sent `Expect: 100-continue` (curl does for bodies over 1 MB) waits for the interim
+  // response before it sends the body; without one it stalls for its own timeout (1 s in curl).
+  void on_header(beast::error_code ec, std::size_t) {
+    if (ec) return on_read(ec, 0);
+    if (beast::iequals(parser_->get()[http::field::expect], "100-continue") && !parser_->is_done()) {
+      continue_ = std::make_shared<http::response<http::empty_body>>(http::status::continue_, parser_->get().version());
+      return http::async_write(stream_, *continue_, [self = shared_from_this()](beast::error_code wec, std::size_t) {
+        if (wec) return fail(wec, "write 100-continue");
+        self->read_body();
+      });
+    }
+    read_body();
+  }
+
+  void read_body() {
     http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
   }
 
@@ -246,6 +265,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<http::response<http::empty_body>> continue_;
   http::response<http::string_body> res_;
   bool close_after_ = false;
   std::shared_ptr<Server::Impl> server_;

@@ -48,16 +48,23 @@ HttpResult read_response(int fd, std::string& buffer) {
   HttpResult r;
   char chunk[65536];
   std::size_t header_end;
-  while ((header_end = buffer.find("\r\n\r\n")) == std::string::npos) {
-    ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
-    if (n <= 0) throw std::runtime_error("connection closed before a response header");
-    buffer.append(chunk, std::size_t(n));
+  std::string head, interim;
+  std::size_t line_end;
+  for (;;) {  // interim 1xx responses (100 Continue) come first; they are noted, then skipped
+    while ((header_end = buffer.find("\r\n\r\n")) == std::string::npos) {
+      ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+      if (n <= 0) throw std::runtime_error("connection closed before a response header");
+      buffer.append(chunk, std::size_t(n));
+    }
+    head = buffer.substr(0, header_end);
+    buffer.erase(0, header_end + 4);
+    line_end = head.find("\r\n");
+    std::string status_line = head.substr(0, line_end);
+    r.status = std::stoi(status_line.substr(status_line.find(' ') + 1, 3));
+    if (r.status >= 200) break;
+    interim += (interim.empty() ? "" : ",") + std::to_string(r.status);
   }
-  std::string head = buffer.substr(0, header_end);
-  buffer.erase(0, header_end + 4);
-  std::size_t line_end = head.find("\r\n");
-  std::string status_line = head.substr(0, line_end);
-  r.status = std::stoi(status_line.substr(status_line.find(' ') + 1, 3));
+  if (!interim.empty()) r.headers["x-interim-status"] = interim;
   std::size_t pos = line_end + 2;
   while (pos < head.size() && line_end != std::string::npos) {
     std::size_t e = head.find("\r\n", pos);

@@ -12,7 +12,7 @@ namespace sextant::test {
 
 struct HttpResult {
   int status = 0;
-  std::map<std::string, std::string> headers;  //!< lower-case names
+  std::map<std::string, std::string> headers;  //!< lower-case names; x-interim-status lists 1xx responses seen
   std::string body;
 };
 

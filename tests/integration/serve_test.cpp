@@ -103,6 +103,18 @@ TEST(Serve, BodyOverTheLimitIs413) {
   EXPECT_EQ(http(server.port(8100), "GET", "/health").status, 200);
 }
 
+TEST(Serve, ExpectContinueGetsAnInterimResponse) {
+  // curl sends `Expect: 100-continue` with bodies over 1 MB and otherwise waits a second for it.
+  ServerProcess server({"--engines", "analytics"});
+  auto r = http(server.port(8100), "POST", "/correlation", R"({"returns":[[1,2],[2,3],[3,5]]})",
+                {{"Expect", "100-continue"}});
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.headers["x-interim-status"], "100");
+  r = http(server.port(8100), "POST", "/correlation", R"({"returns":[[1,2],[2,3],[3,5]]})");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers.count("x-interim-status"), 0u);
+}
+
 TEST(Serve, ApiKeyGuardsEverythingButHealth) {
   ServerProcess server({"--api-key", "s3cret"});
   auto port = server.port(8200);
