@@ -6,6 +6,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
@@ -135,6 +136,8 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
+constexpr std::uint64_t kDirectBodyBytes = 256 * 1024;
+
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(tcp::socket&& socket, std::shared_ptr<Server::Impl> server)
@@ -168,7 +171,27 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     read_body();
   }
 
+  // Beast's body reader completes every 64 KB, which costs a 57 MB upload ~0.4 s of completions and
+  // thread switches. A large body with a Content-Length is read straight into place instead, in as
+  // few reads as the socket allows (the header parser has already checked it against the limit).
   void read_body() {
+    const auto len = parser_->content_length();
+    if (!parser_->is_done() && !parser_->chunked() && len && *len >= kDirectBodyBytes) {
+      const std::size_t total = static_cast<std::size_t>(*len);
+      const std::size_t have = std::min(buffer_.size(), total);
+      body_.clear();
+      body_.reserve(total + simdjson::SIMDJSON_PADDING);
+      body_.append(static_cast<const char*>(buffer_.data().data()), have);
+      buffer_.consume(have);
+      body_.resize(total);
+      return asio::async_read(stream_, asio::buffer(body_.data() + have, total - have),
+                              [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                if (ec) return self->on_read(ec == asio::error::eof ? http::error::partial_message : ec, 0);
+                                auto msg = self->parser_->release();
+                                msg.body() = std::move(self->body_);
+                                self->handle(std::move(msg));
+                              });
+    }
     http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
   }
 
@@ -181,12 +204,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (ec && ec.category() == http::make_error_code(http::error::bad_target).category())
       return send_error(ErrorCode::invalid_argument, std::string("malformed HTTP request: ") + ec.message());
     if (ec) return fail(ec, "read");
-    handle();
+    handle(parser_->release());
   }
 
-  void handle() {
+  void handle(http::request<http::string_body> msg) {
     auto start = Clock::now();
-    auto msg = parser_->release();
     Request req;
     req.method = std::string(msg.method_string());
     auto raw_target = msg.target();
@@ -266,6 +288,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<http::response<http::empty_body>> continue_;
+  std::string body_;  //!< a large body read directly (read_body)
   http::response<http::string_body> res_;
   bool close_after_ = false;
   std::shared_ptr<Server::Impl> server_;

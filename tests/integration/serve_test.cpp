@@ -115,6 +115,21 @@ TEST(Serve, ExpectContinueGetsAnInterimResponse) {
   EXPECT_EQ(r.headers.count("x-interim-status"), 0u);
 }
 
+TEST(Serve, LargeBodiesAreReadWhole) {
+  // Bodies from 256 KB on are read straight into place; JSON whitespace pads one past that size.
+  ServerProcess server({"--engines", "analytics"});
+  const std::string small = R"({"returns":[[1,2],[2,3],[3,5],[4,4]]})";
+  const std::string padded = R"({"returns":)" + std::string(400 * 1024, ' ') + R"([[1,2],[2,3],[3,5],[4,4]]})";
+  auto a = http(server.port(8100), "POST", "/correlation", small);
+  auto b = http(server.port(8100), "POST", "/correlation", padded, {{"Expect", "100-continue"}});
+  ASSERT_EQ(a.status, 200) << a.body;
+  ASSERT_EQ(b.status, 200) << b.body;
+  auto matrix = [](const std::string& body) { return body.substr(0, body.find("\"calculation_time_ms\"")); };
+  EXPECT_EQ(matrix(a.body), matrix(b.body));
+  EXPECT_EQ(http(server.port(8100), "POST", "/nowhere", padded).status, 404);
+  EXPECT_EQ(http(server.port(8100), "GET", "/health").status, 200);
+}
+
 TEST(Serve, ApiKeyGuardsEverythingButHealth) {
   ServerProcess server({"--api-key", "s3cret"});
   auto port = server.port(8200);
