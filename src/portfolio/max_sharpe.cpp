@@ -11,7 +11,7 @@ std::vector<double> max_sharpe_cc(const Model& m, const OptimizeInput& in, int& 
   const double B = in.constraints.budget;
   if (!(std::abs(B) > 0)) fail(ErrorCode::invalid_argument, "constraints.budget", "max_sharpe needs a non-zero budget");
   Model h;
-  h.n = m.n, h.nv = m.nv;
+  h.n = m.n, h.nv = m.nv, h.checkpoint = m.checkpoint;
   h.lower.assign(m.nv, -kInf), h.upper.assign(m.nv, kInf);
   auto homogenise = [&](std::vector<double> r, double rhs) {
     for (std::size_t i = 0; i < m.n; ++i) r[i] -= rhs / B;
@@ -42,7 +42,9 @@ std::vector<double> max_sharpe_cc(const Model& m, const OptimizeInput& in, int& 
     for (std::size_t i = 0; i < m.n; ++i) r[i] = 1.0 / B;
     h.add_ineq(std::move(r), 0.0, "budget");
   }
-  QpResult q = solve_qp(to_qp(h, in.sigma, 1.0, {}));
+  QpOptions qo;
+  qo.checkpoint = m.checkpoint;
+  QpResult q = solve_qp(to_qp(h, in.sigma, 1.0, {}), qo);
   if (q.status == QpStatus::infeasible)
     fail(ErrorCode::infeasible, "risk_free_rate",
          "max_sharpe: no portfolio allowed by the constraints has an expected return above the risk-free rate {}", in.risk_free_rate);

@@ -21,6 +21,7 @@ Model build_model(const OptimizeInput& in) {
   const std::size_t n = in.mu.size();
   Model m;
   m.n = n;
+  m.checkpoint = in.checkpoint;
   std::size_t aux = 0;
   const bool use_leverage = c.leverage && !c.long_only;
   if (use_leverage) aux += n;
@@ -175,7 +176,9 @@ LpProblem to_lp(const Model& m, const std::vector<double>& cost_w) {
 }
 
 QpResult solve_or_fail(const Model& m, const QpProblem& p, std::span<const int> warm, std::string_view what) {
-  QpResult r = solve_qp(p, {}, warm);
+  QpOptions opt;
+  opt.checkpoint = m.checkpoint;
+  QpResult r = solve_qp(p, opt, warm);
   if (r.status == QpStatus::infeasible) fail_infeasible(m, r.conflict, what);
   if (r.status != QpStatus::optimal) fail(ErrorCode::internal, "", "{}: the QP solver did not converge ({} iterations)", what, r.iterations);
   return r;

@@ -2,6 +2,7 @@
 // The portfolio problem before it becomes a QP or an LP (private to src/portfolio): variables
 // v = (w[0..n), auxiliary variables), rows that carry names so that an infeasible problem can say which
 // constraints conflict, and the conversions and solves every objective shares.
+#include <functional>
 #include <limits>
 #include <span>
 #include <string>
@@ -24,6 +25,7 @@ struct Model {
   std::vector<std::string> eq_name, ineq_name;
   std::vector<double> lower, upper;           // nv
   std::size_t budget_row = SIZE_MAX;
+  std::function<void()> checkpoint;  //!< OptimizeInput::checkpoint, handed to every solve
 
   void add_eq(std::vector<double> row, double rhs, std::string name) {
     eq.push_back(std::move(row)), eq_rhs.push_back(rhs), eq_name.push_back(std::move(name));

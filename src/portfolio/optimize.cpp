@@ -161,6 +161,7 @@ OptimizeResult optimize_once(const OptimizeInput& in) {
       QpResult best = lo;
       int iters = lo.iterations + hi.iterations;
       for (int k = 0; k < 80 && r_hi - r_lo > 1e-15 * (std::abs(r_hi) + std::abs(r_lo)); ++k) {
+        if (in.checkpoint) in.checkpoint();
         double mid = 0.5 * (r_lo + r_hi);
         QpResult q = mean_variance_qp(with_target(m, in.mu, mid), in.sigma, 1.0, zero, warm, "target_volatility");
         iters += q.iterations;
@@ -252,6 +253,7 @@ std::vector<FrontierPoint> efficient_frontier(const OptimizeInput& in, std::size
   std::vector<FrontierPoint> out;
   std::vector<int> warm = after_target_row(m, mvp.active);
   for (std::size_t k = 0; k < points; ++k) {
+    if (in.checkpoint) in.checkpoint();
     double target = r_lo + (r_hi - r_lo) * double(k) / double(points - 1);
     if (k == points - 1) target = r_hi;
     QpResult q = mean_variance_qp(with_target(m, in.mu, target), in.sigma, 1.0, zero, warm, "frontier");

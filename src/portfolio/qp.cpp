@@ -128,7 +128,7 @@ inline double givens(double a, double b, double& c, double& s) {
   return h;
 }
 
-QpResult solve_core(const Core& P, double tol, int max_iter, std::span<const int> warm) {
+QpResult solve_core(const Core& P, double tol, int max_iter, std::span<const int> warm, const std::function<void()>& checkpoint) {
   const std::size_t n = P.n, m = P.m();
   QpResult res;
 
@@ -161,6 +161,7 @@ QpResult solve_core(const Core& P, double tol, int max_iter, std::span<const int
     }
   }
 
+  if (checkpoint) checkpoint();
   // Unconstrained minimum x = -G⁻¹a = -J Jᵀ a.
   std::vector<double> x(n, 0.0), w(n), d(n), z(n), r(n), R(n * n, 0.0);
   for (std::size_t j = 0; j < n; ++j) {
@@ -281,6 +282,7 @@ QpResult solve_core(const Core& P, double tol, int max_iter, std::span<const int
   for (int id : warm)
     if (id >= 0 && std::size_t(id) < m && std::size_t(id) >= P.me && P.exists(std::size_t(id))) warm_flag[id] = 1;
   double xmax = 0;
+  std::size_t steps = 0;
   while (feasible && !(max_iter > 0 && iter >= max_iter)) {
     xmax = 0;
     for (double v : x) xmax = std::max(xmax, std::abs(v));
@@ -296,6 +298,7 @@ QpResult solve_core(const Core& P, double tol, int max_iter, std::span<const int
       if (warm_flag[id] && sn < worst_warm) worst_warm = sn, best_warm = id;
     }
     if (best == m) break;
+    if (checkpoint && (++steps & 31) == 0) checkpoint();
     std::size_t pick = best_warm != m ? best_warm : best;
     warm_flag[pick] = 0;
     feasible = add(pick, 1.0);
@@ -330,7 +333,7 @@ void check_finite(std::span<const double> v, const char* field) {
 
 // Support screening: solve with the variables outside `S` held at their lower bounds, then add every
 // held variable whose reduced cost says it should move, until none does.
-QpResult solve_screened(const Core& P, double tol, int max_iter, std::span<const int> warm) {
+QpResult solve_screened(const Core& P, double tol, int max_iter, std::span<const int> warm, const std::function<void()>& checkpoint) {
   const std::size_t n = P.n, me = P.me, mi = P.mi;
   std::vector<char> in(n, 0);
   // Start: variables the warm start had off their lower bound, else the best single-asset objectives.
@@ -393,9 +396,9 @@ QpResult solve_screened(const Core& P, double tol, int max_iter, std::span<const
     reduce_rows(P.E, P.e, me, E, e);
     reduce_rows(P.C, P.c, mi, C, c);
     Core sub{k, me, mi, G.data(), a.data(), E.data(), e.data(), C.data(), c.data(), lo.data(), hi.data()};
-    QpResult r = solve_core(sub, tol, max_iter, sub_warm);
+    QpResult r = solve_core(sub, tol, max_iter, sub_warm, checkpoint);
     total_iter += r.iterations;
-    if (r.status != QpStatus::optimal) return solve_core(P, tol, max_iter, warm);  // screening cannot decide
+    if (r.status != QpStatus::optimal) return solve_core(P, tol, max_iter, warm, checkpoint);  // screening cannot decide
     std::vector<double> x = xf;
     for (std::size_t s = 0; s < k; ++s) x[S[s]] = r.x[s];
     // Reduced cost of each held variable: g_i - Σ_k u_k ∇_k,i over the active general constraints.
@@ -452,7 +455,7 @@ QpResult solve_screened(const Core& P, double tol, int max_iter, std::span<const
       }
     }
   }
-  return solve_core(P, tol, max_iter, warm);
+  return solve_core(P, tol, max_iter, warm, checkpoint);
 }
 
 }  // namespace
@@ -495,8 +498,8 @@ QpResult solve_qp(const QpProblem& p, const QpOptions& opt, std::span<const int>
   const int max_iter = opt.max_iterations > 0 ? opt.max_iterations : int(20 * (n + me + mi) + 100);
   bool screen = opt.screening && n >= 48 && core.lower &&
                 std::all_of(p.lower.begin(), p.lower.end(), [](double v) { return std::isfinite(v); });
-  QpResult r = screen ? solve_screened(core, opt.tolerance, max_iter, warm_active)
-                      : solve_core(core, opt.tolerance, max_iter, warm_active);
+  QpResult r = screen ? solve_screened(core, opt.tolerance, max_iter, warm_active, opt.checkpoint)
+                      : solve_core(core, opt.tolerance, max_iter, warm_active, opt.checkpoint);
   if (r.status == QpStatus::optimal) r.objective = objective(core, r.x);
   return r;
 }

@@ -34,6 +34,7 @@ std::vector<double> risk_parity(const OptimizeInput& in, int& iterations) {
   auto f = [&](const Eigen::VectorXd& v) { return 0.5 * v.dot(S * v) - bb.dot(v.array().log().matrix()); };
   int it = 0;
   for (; it < 200; ++it) {
+    if (in.checkpoint) in.checkpoint();
     Eigen::VectorXd g = S * y - (bb.array() / y.array()).matrix();
     Eigen::MatrixXd H = S;
     H.diagonal().array() += bb.array() / y.array().square();

@@ -206,6 +206,7 @@ OptimizeRequest read_optimize_request(const net::Request& req, bool frontier) {
 net::Response optimize_route(const net::Request& req) {
   Stopwatch sw;
   auto r = read_optimize_request(req, false);
+  r.in.checkpoint = [&req] { req.check_deadline(); };
   auto res = optimize(r.in);
   req.check_deadline();
   JsonWriter w(1024);
@@ -228,6 +229,7 @@ net::Response optimize_route(const net::Request& req) {
 net::Response frontier_route(const net::Request& req) {
   Stopwatch sw;
   auto r = read_optimize_request(req, true);
+  r.in.checkpoint = [&req] { req.check_deadline(); };
   auto pts = efficient_frontier(r.in, r.points, r.full_range);
   req.check_deadline();
   JsonWriter w(4096);

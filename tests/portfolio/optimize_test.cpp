@@ -365,5 +365,25 @@ TEST(PortfolioEdges, BlackLittermanImpliedPriorFromMarketWeights) {
 }
 
 
+TEST(PortfolioEdges, CheckpointCanAbandonTheWork) {
+  // The HTTP adapter passes the request deadline in as a checkpoint; every long loop calls it.
+  auto in = lpp_input(Objective::min_variance);
+  int calls = 0;
+  in.checkpoint = [&] {
+    if (++calls == 5) fail(ErrorCode::timeout, "", "deadline");
+  };
+  try {
+    efficient_frontier(in, 50);
+    FAIL() << "the frontier ignored its checkpoint";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::timeout);
+  }
+  calls = 0;
+  in.objective = Objective::risk_parity;
+  in.checkpoint = [&] { ++calls; };
+  optimize(in);
+  EXPECT_GT(calls, 0);
+}
+
 }  // namespace
 }  // namespace sextant::portfolio

@@ -22,6 +22,7 @@
 //    Ω defaults to diag(P τΣ Pᵀ); posterior μ = [(τΣ)⁻¹ + PᵀΩ⁻¹P]⁻¹[(τΣ)⁻¹π + PᵀΩ⁻¹Q],
 //    Σ_post = Σ + [(τΣ)⁻¹ + PᵀΩ⁻¹P]⁻¹; then views.objective runs on (μ, Σ_post).
 //  - max_assets (cardinality) is a heuristic, labelled as such: solve, keep the K largest |w|, re-solve.
+#include <functional>
 #include <limits>
 #include <optional>
 #include <string>
@@ -89,6 +90,9 @@ struct OptimizeInput {
   double cvar_confidence = 0.95;   //!< α of min_cvar
   std::optional<Views> views;
   Constraints constraints;
+  //! Called between solver steps, frontier points and search iterations; it may throw to abandon the
+  //! work (the HTTP adapter checks the request deadline here).
+  std::function<void()> checkpoint;
 };
 
 struct OptimizeResult {

@@ -12,6 +12,7 @@
 //   me+mi+n+i               upper bound of x_i
 // Infeasibility is detected (the dual is unbounded) and reported with the conflicting constraints:
 // the constraint that could not be added and the active ones it is a combination of.
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -36,6 +37,9 @@ struct QpOptions {
   //! KKT conditions of the whole problem hold. Exact at termination; much cheaper when most variables
   //! end at a bound (long-only portfolios). Used for n >= 48 when every lower bound is finite.
   bool screening = true;
+  //! Called between steps (after the factorisation, then every 32 constraint additions); it may throw
+  //! to abandon the solve, e.g. when a request passes its deadline.
+  std::function<void()> checkpoint;
 };
 
 enum class QpStatus { optimal, infeasible, max_iterations };
