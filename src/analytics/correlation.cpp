@@ -162,9 +162,10 @@ double pair_statistic(MatrixView x, std::size_t i, std::size_t j, CorrelationMet
 
 // Fills every off-diagonal pair with f(i, j), in parallel over rows of the lower triangle.
 template <class F>
-Matrix pairwise(std::size_t n, F&& f) {
+Matrix pairwise(std::size_t n, F&& f, const std::function<void()>& checkpoint = {}) {
   Matrix c(n, n);
   tbb::parallel_for(std::size_t(0), n, [&](std::size_t i) {
+    if (checkpoint) checkpoint();  // a throw here cancels the other rows and reaches the caller
     for (std::size_t j = 0; j < i; ++j) c(i, j) = f(i, j);
   });
   for (std::size_t i = 0; i < n; ++i) {
@@ -199,7 +200,8 @@ PrecisionDeviation fp32_deviation(MatrixView x, MatrixView result, CorrelationMe
   return d;
 }
 
-Matrix correlation(MatrixView x, CorrelationMethod method, Missing missing, Precision precision) {
+Matrix correlation(MatrixView x, CorrelationMethod method, Missing missing, Precision precision,
+                   const std::function<void()>& checkpoint) {
   check_result_size(double(x.cols) * double(x.cols), "returns", "the correlation matrix");
   if (precision == Precision::fp32) {
     if (method == CorrelationMethod::kendall)
@@ -209,7 +211,7 @@ Matrix correlation(MatrixView x, CorrelationMethod method, Missing missing, Prec
     return method == CorrelationMethod::spearman ? accel::correlation_fp32(ranked(x)) : accel::correlation_fp32(x);
   }
   if (missing == Missing::pairwise && has_nan(x)) {
-    Matrix c = pairwise(x.cols, [&](std::size_t i, std::size_t j) { return pair_statistic(x, i, j, method); });
+    Matrix c = pairwise(x.cols, [&](std::size_t i, std::size_t j) { return pair_statistic(x, i, j, method); }, checkpoint);
     for (std::size_t i = 0; i < x.cols; ++i) {  // a column with < 2 values has no correlation with itself either
       std::size_t valid = 0;
       for (std::size_t t = 0; t < x.rows; ++t) valid += !std::isnan(x(t, i));
@@ -224,9 +226,9 @@ Matrix correlation(MatrixView x, CorrelationMethod method, Missing missing, Prec
       Matrix cols(x.cols, x.rows);  // column-contiguous copy
       for (std::size_t t = 0; t < x.rows; ++t)
         for (std::size_t j = 0; j < x.cols; ++j) cols(j, t) = x(t, j);
-      return pairwise(x.cols, [&](std::size_t i, std::size_t j) {
-        return kendall_tau_b({cols.row(i), x.rows}, {cols.row(j), x.rows});
-      });
+      return pairwise(
+          x.cols, [&](std::size_t i, std::size_t j) { return kendall_tau_b({cols.row(i), x.rows}, {cols.row(j), x.rows}); },
+          checkpoint);
     }
   }
   return {};

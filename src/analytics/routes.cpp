@@ -130,7 +130,7 @@ Response correlation_route(const Request& req) {
   if (f.window && std::size_t(*f.window) > x.rows())
     fail(ErrorCode::invalid_argument, "window", "'window' ({}) is longer than the {} return rows", *f.window, x.rows());
   const Precision precision = parse_precision(f.precision);
-  Matrix c = correlation(x, method, missing, precision);
+  Matrix c = correlation(x, method, missing, precision, [&req] { req.check_deadline(); });
   auto summary = summarize(c);
   req.check_deadline();
   JsonWriter w(256 + c.size() * 22);

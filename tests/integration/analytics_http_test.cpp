@@ -141,5 +141,24 @@ TEST_F(AnalyticsHttp, RollingPerformanceAndTheComprehensiveReport) {
   expect_400("/analytics", R"({"returns":)" + kReturns + R"(,"weights":[0.5,0.5]})", "weights");
 }
 
+TEST(AnalyticsDeadline, ALongKendallStopsAtTheDeadline) {
+  // 300 columns × 4,000 rows of Kendall is ~45,000 O(T log T) pairs: well past a 300 ms deadline.
+  ServerProcess server({"--engines", "analytics", "--request-timeout-ms", "300"});
+  std::string body = R"({"method":"kendall","returns":[)";
+  std::uint64_t state = 12345;
+  for (int t = 0; t < 4000; ++t) {
+    body += t ? ",[" : "[";
+    for (int j = 0; j < 300; ++j) {
+      state = state * 6364136223846793005ull + 1442695040888963407ull;
+      body += (j ? "," : "") + std::to_string(double(state >> 11) * 0x1.0p-53 - 0.5);
+    }
+    body += "]";
+  }
+  body += "]}";
+  auto r = http(server.port(8100), "POST", "/correlation", body);
+  EXPECT_EQ(r.status, 504) << r.body.substr(0, 300);
+  EXPECT_EQ(http(server.port(8100), "GET", "/health").status, 200);
+}
+
 }  // namespace
 }  // namespace sextant::test

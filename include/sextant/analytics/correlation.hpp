@@ -1,6 +1,7 @@
 #pragma once
 // Correlation matrices: Pearson, Spearman (Pearson of average ranks, as pandas/scipy) and Kendall
 // tau-b, with optional pairwise-complete handling of missing values (NaN), as pandas DataFrame.corr.
+#include <functional>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -23,8 +24,10 @@ Precision parse_precision(std::string_view s, std::string_view field = "precisio
 
 //! N×N correlation of the columns of x (T×N). With Missing::pairwise, x may hold NaN.
 //! Precision::fp32 applies to Pearson and Spearman on complete data (the O(N²T) product in fp32).
+//! `checkpoint` is called once per row of the pair-by-pair methods (Kendall, pairwise-complete data),
+//! from worker threads; it may throw to abandon the work (the HTTP adapter checks the deadline).
 Matrix correlation(MatrixView x, CorrelationMethod method, Missing missing = Missing::reject,
-                   Precision precision = Precision::fp64);
+                   Precision precision = Precision::fp64, const std::function<void()>& checkpoint = {});
 
 //! The measured cost of fp32: the largest |fp32 - fp64| entry over a sample of up to `max_columns`
 //! evenly spaced columns (recomputed in fp64). `covariance` selects which statistic `result` holds.
