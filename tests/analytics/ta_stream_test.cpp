@@ -87,11 +87,12 @@ TEST_P(StreamEqualsBatch, OtherParameters) {
 
 INSTANTIATE_TEST_SUITE_P(Functions, StreamEqualsBatch,
                          ::testing::Values("SMA", "EMA", "WMA", "DEMA", "TEMA", "RSI", "MACD", "BBANDS", "TRANGE", "ATR",
-                                           "NATR", "ADX", "CCI", "MOM", "ROC", "WILLR", "STOCH", "OBV", "MFI", "AROON"),
+                                           "NATR", "ADX", "CCI", "MOM", "ROC", "WILLR", "STOCH", "OBV", "MFI", "AROON",
+                                           "CMO", "VAR", "STDDEV", "AD", "ADOSC"),
                          [](const auto& info) { return info.param; });
 
 TEST(Stream, EveryOtherFunctionStreamsThroughTheGenericAdapter) {
-  for (const char* name : {"KAMA", "TRIX", "CDLENGULFING", "MAXINDEX", "HT_SINE", "ADOSC"}) {
+  for (const char* name : {"KAMA", "TRIX", "CDLENGULFING", "MAXINDEX", "HT_SINE", "T3"}) {
     const FunctionDef* f = find(name);
     ASSERT_NE(f, nullptr);
     std::vector<double> params;

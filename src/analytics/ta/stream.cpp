@@ -142,8 +142,9 @@ struct WmaStream final : Stream {
   std::vector<double> sum, sub, trailing;
 };
 
+// RSI, and CMO (the same Wilder-smoothed gain and loss, output 100·(gain - loss)/(gain + loss)).
 struct RsiStream final : Stream {
-  RsiStream(int p, std::size_t n) : Stream(n, 1), p(p), prev(n), gain(n, 0.0), loss(n, 0.0) {}
+  RsiStream(int p, std::size_t n, bool cmo = false) : Stream(n, 1), p(p), cmo(cmo), prev(n), gain(n, 0.0), loss(n, 0.0) {}
   void update(const PanelBar& b) override {
     const double* x = b.close.data();
     const std::size_t t = seen_++;
@@ -163,12 +164,77 @@ struct RsiStream final : Stream {
       const double g = (gain[j] * carry + (d < 0 ? 0.0 : d)) / div;
       const double l = (loss[j] * carry - (d < 0 ? d : 0.0)) / div;
       gain[j] = g, loss[j] = l;
-      const double s = g + l, r = 100.0 * (g / s);
+      const double s = g + l, r = cmo ? 100.0 * ((g - l) / s) : 100.0 * (g / s);
       if (emit) out[j] = k::is_zero(s) ? 0.0 : r;
     }
   }
   int p;
+  bool cmo;
   std::vector<double> prev, gain, loss;
+};
+
+// VAR and STDDEV: TA-Lib's running sums of x and x² over the window, updated in its order (add the
+// new value, take the means, then drop the oldest), so the stream rounds exactly as the batch does.
+struct VarStream final : Stream {
+  VarStream(bool stddev, int p, double nbdev, std::size_t n)
+      : Stream(n, 1), stddev(stddev), p(p), nbdev(nbdev), ring(std::size_t(p), n), s1(n, 0.0), s2(n, 0.0) {}
+  void update(const PanelBar& b) override {
+    const double* x = b.close.data();
+    ring.push(x);
+    const std::size_t t = seen_++;
+    for (std::size_t j = 0; j < n_; ++j) s1[j] += x[j], s2[j] += x[j] * x[j];
+    if (t + 1 < std::size_t(p)) return;
+    const double* old = ring.at(std::size_t(p - 1));
+    double* out = outputs_[0].data();
+    for (std::size_t j = 0; j < n_; ++j) {
+      const double m1 = s1[j] / p, m2 = s2[j] / p, v = m2 - m1 * m1, sd = std::sqrt(v) * nbdev;
+      s1[j] -= old[j];
+      s2[j] -= old[j] * old[j];
+      out[j] = !stddev ? v : (v > 0.00000001 ? sd : 0.0);
+    }
+  }
+  bool stddev;
+  int p;
+  double nbdev;
+  Ring ring;
+  std::vector<double> s1, s2;
+};
+
+// AD (Chaikin's accumulation/distribution line) and ADOSC (EMAs of it, both seeded with the first AD
+// value, fast minus slow from row max(fast, slow) - 1).
+struct AdStream final : Stream {
+  AdStream(std::size_t n) : Stream(n, 1), osc(false), kf(0), ks(0), start(0), ad(n, 0.0), fast(n), slow(n) {}
+  AdStream(int f, int sl, std::size_t n)
+      : Stream(n, 1), osc(true), kf(k::ema_k(f)), ks(k::ema_k(sl)), start(std::size_t(std::max(f, sl) - 1)),
+        ad(n, 0.0), fast(n), slow(n) {}
+  void update(const PanelBar& b) override {
+    const std::size_t t = seen_++;
+    double* out = outputs_[0].data();
+    for (std::size_t j = 0; j < n_; ++j) {
+      const double range = b.high[j] - b.low[j];
+      const double clv = (((b.close[j] - b.low[j]) - (b.high[j] - b.close[j])) / range) * b.volume[j];
+      ad[j] += range > 0.0 ? clv : 0.0;
+    }
+    if (!osc) {
+      std::copy(ad.begin(), ad.end(), out);
+      return;
+    }
+    if (t == 0) {
+      std::copy(ad.begin(), ad.end(), fast.begin()), std::copy(ad.begin(), ad.end(), slow.begin());
+      if (start == 0) std::fill(out, out + n_, 0.0);
+      return;
+    }
+    for (std::size_t j = 0; j < n_; ++j) {
+      fast[j] = kf * ad[j] + (1.0 - kf) * fast[j];
+      slow[j] = ks * ad[j] + (1.0 - ks) * slow[j];
+    }
+    if (t >= start)
+      for (std::size_t j = 0; j < n_; ++j) out[j] = fast[j] - slow[j];
+  }
+  bool osc;
+  double kf, ks;
+  std::size_t start;
+  std::vector<double> ad, fast, slow;
 };
 
 // MACD: both EMAs start on the slow one's first row; the fast seed averages the last `fast` inputs.
@@ -569,6 +635,11 @@ std::unique_ptr<Stream> build(const FunctionDef& f, std::span<const double> p, s
   if (name == "DEMA") return std::make_unique<MultiEmaStream>(i(0), 2, n);
   if (name == "TEMA") return std::make_unique<MultiEmaStream>(i(0), 3, n);
   if (name == "RSI") return std::make_unique<RsiStream>(i(0), n);
+  if (name == "CMO") return std::make_unique<RsiStream>(i(0), n, true);
+  if (name == "VAR") return std::make_unique<VarStream>(false, i(0), 1.0, n);
+  if (name == "STDDEV") return std::make_unique<VarStream>(true, i(0), p[1], n);
+  if (name == "AD") return std::make_unique<AdStream>(n);
+  if (name == "ADOSC") return std::make_unique<AdStream>(i(0), i(1), n);
   if (name == "MACD") return std::make_unique<MacdStream>(i(0), i(1), i(2), n);
   if (name == "BBANDS" && i(3) == 0) return std::make_unique<BbandsStream>(i(0), p[1], p[2], n);
   if (name == "TRANGE") return std::make_unique<AtrStream>(AtrStream::trange, 1, n);
