@@ -88,7 +88,8 @@ TEST_P(StreamEqualsBatch, OtherParameters) {
 INSTANTIATE_TEST_SUITE_P(Functions, StreamEqualsBatch,
                          ::testing::Values("SMA", "EMA", "WMA", "DEMA", "TEMA", "RSI", "MACD", "BBANDS", "TRANGE", "ATR",
                                            "NATR", "ADX", "CCI", "MOM", "ROC", "WILLR", "STOCH", "OBV", "MFI", "AROON",
-                                           "CMO", "VAR", "STDDEV", "AD", "ADOSC"),
+                                           "CMO", "VAR", "STDDEV", "AD", "ADOSC", "PLUS_DM", "MINUS_DM", "PLUS_DI",
+                                           "MINUS_DI", "DX"),
                          [](const auto& info) { return info.param; });
 
 TEST(Stream, EveryOtherFunctionStreamsThroughTheGenericAdapter) {

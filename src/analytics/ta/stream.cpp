@@ -362,6 +362,52 @@ struct AdxStream final : Stream {
   std::vector<double> ph, pl, pc, sp, sm, st, sum, adx, dx;
 };
 
+// Wilder's directional movement outside ADX: smoothed +DM/-DM, +DI/-DI and DX, with TA-Lib's
+// warm-up (the DMs emit their running sum from row period-1; DI and DX from row `period`).
+struct DmStream final : Stream {
+  enum Kind { plus_dm, minus_dm, plus_di, minus_di, dx };
+  DmStream(Kind kind, int p, std::size_t n)
+      : Stream(n, 1), kind(kind), p(p), ph(n), pl(n), pc(n), sp(n, 0.0), sm(n, 0.0), st(n, 0.0), last(n, 0.0) {}
+  void update(const PanelBar& b) override {
+    const std::size_t t = seen_++;
+    double* out = outputs_[0].data();
+    const bool dm_only = kind == plus_dm || kind == minus_dm;
+    const bool warm = dm_only ? t + 1 < std::size_t(p) : t < std::size_t(p);
+    if (t > 0)
+      for (std::size_t j = 0; j < n_; ++j) {
+        const double up = b.high[j] - ph[j], down = pl[j] - b.low[j];
+        const double plus = (up > 0) & (up > down) ? up : 0.0, minus = (down > 0) & (down > up) ? down : 0.0;
+        const double tr = dm_only ? 0.0 : k::true_range(b.high[j], b.low[j], pc[j]);
+        if (warm || (dm_only && t + 1 == std::size_t(p))) {
+          sp[j] += plus, sm[j] += minus, st[j] += tr;
+        } else {
+          sp[j] = sp[j] - sp[j] / p + plus;
+          sm[j] = sm[j] - sm[j] / p + minus;
+          st[j] = st[j] - st[j] / p + tr;
+        }
+      }
+    std::copy(b.high.begin(), b.high.begin() + long(n_), ph.begin());
+    std::copy(b.low.begin(), b.low.begin() + long(n_), pl.begin());
+    if (!dm_only) std::copy(b.close.begin(), b.close.begin() + long(n_), pc.begin());  // the DMs take no close
+    if (t == 0 || warm) return;
+    for (std::size_t j = 0; j < n_; ++j) {  // computed unconditionally, then selected: vectorises
+      const double mi = 100.0 * (sm[j] / st[j]), pl_ = 100.0 * (sp[j] / st[j]), sum = mi + pl_;
+      const double v = 100.0 * (std::fabs(mi - pl_) / sum);
+      const bool tr0 = k::is_zero(st[j]);
+      switch (kind) {
+        case plus_dm: out[j] = sp[j]; break;
+        case minus_dm: out[j] = sm[j]; break;
+        case plus_di: out[j] = tr0 ? 0.0 : pl_; break;
+        case minus_di: out[j] = tr0 ? 0.0 : mi; break;
+        case dx: out[j] = last[j] = !tr0 & !k::is_zero(sum) ? v : last[j]; break;
+      }
+    }
+  }
+  Kind kind;
+  int p;
+  std::vector<double> ph, pl, pc, sp, sm, st, last;
+};
+
 struct CciStream final : Stream {
   CciStream(int p, std::size_t n) : Stream(n, 1), p(p), ring(p, n), tp(n), mean(n), dev(n) {}
   void update(const PanelBar& b) override {
@@ -647,6 +693,11 @@ std::unique_ptr<Stream> build(const FunctionDef& f, std::span<const double> p, s
   if (name == "NATR") return std::make_unique<AtrStream>(AtrStream::natr, i(0), n);
   if (name == "ADX") return std::make_unique<AdxStream>(i(0), n);
   if (name == "CCI") return std::make_unique<CciStream>(i(0), n);
+  if (name == "PLUS_DM" && i(0) > 1) return std::make_unique<DmStream>(DmStream::plus_dm, i(0), n);
+  if (name == "MINUS_DM" && i(0) > 1) return std::make_unique<DmStream>(DmStream::minus_dm, i(0), n);
+  if (name == "PLUS_DI" && i(0) > 1) return std::make_unique<DmStream>(DmStream::plus_di, i(0), n);
+  if (name == "MINUS_DI" && i(0) > 1) return std::make_unique<DmStream>(DmStream::minus_di, i(0), n);
+  if (name == "DX" && i(0) > 1) return std::make_unique<DmStream>(DmStream::dx, i(0), n);
   if (name == "MOM") return std::make_unique<RocStream>(0, i(0), n);
   if (name == "ROC") return std::make_unique<RocStream>(1, i(0), n);
   if (name == "WILLR") return std::make_unique<WillrStream>(i(0), n);
