@@ -408,6 +408,41 @@ struct DmStream final : Stream {
   std::vector<double> ph, pl, pc, sp, sm, st, last;
 };
 
+// KAMA (Kaufman), as the batch kernel: the sum of |Δx| over the last p steps is kept by adding the new
+// step and dropping the oldest, in the batch's order; the first value comes at row p, from x[p-1].
+struct KamaStream final : Stream {
+  KamaStream(int p, std::size_t n) : Stream(n, 1), p(p), ring(std::size_t(p) + 1, n), sum(n, 0.0), kama(n), trail(n) {}
+  void update(const PanelBar& b) override {
+    const double* x = b.close.data();
+    ring.push(x);
+    const std::size_t t = seen_++;
+    if (t == 0) return;
+    const double* prev = ring.at(1);
+    if (t <= std::size_t(p))
+      for (std::size_t j = 0; j < n_; ++j) sum[j] += std::fabs(prev[j] - x[j]);
+    if (t < std::size_t(p)) return;
+    const double* old = ring.at(std::size_t(p));
+    const double const_max = 2.0 / (30.0 + 1.0), const_diff = 2.0 / (2.0 + 1.0) - const_max;
+    const bool first = t == std::size_t(p);
+    if (first) std::copy(prev, prev + n_, kama.begin());
+    double* out = outputs_[0].data();
+    for (std::size_t j = 0; j < n_; ++j) {
+      const double v = x[j], roc = v - old[j];
+      if (!first) sum[j] = (sum[j] - std::fabs(trail[j] - old[j])) + std::fabs(v - prev[j]);
+      trail[j] = old[j];
+      const double ratio = std::fabs(roc / sum[j]);
+      const double er = (sum[j] <= roc) | k::is_zero(sum[j]) ? 1.0 : ratio;
+      double sc = er * const_diff + const_max;
+      sc *= sc;
+      kama[j] = (v - kama[j]) * sc + kama[j];
+      out[j] = kama[j];
+    }
+  }
+  int p;
+  Ring ring;
+  std::vector<double> sum, kama, trail;
+};
+
 struct CciStream final : Stream {
   CciStream(int p, std::size_t n) : Stream(n, 1), p(p), ring(p, n), tp(n), mean(n), dev(n) {}
   void update(const PanelBar& b) override {
@@ -693,6 +728,7 @@ std::unique_ptr<Stream> build(const FunctionDef& f, std::span<const double> p, s
   if (name == "NATR") return std::make_unique<AtrStream>(AtrStream::natr, i(0), n);
   if (name == "ADX") return std::make_unique<AdxStream>(i(0), n);
   if (name == "CCI") return std::make_unique<CciStream>(i(0), n);
+  if (name == "KAMA") return std::make_unique<KamaStream>(i(0), n);
   if (name == "PLUS_DM" && i(0) > 1) return std::make_unique<DmStream>(DmStream::plus_dm, i(0), n);
   if (name == "MINUS_DM" && i(0) > 1) return std::make_unique<DmStream>(DmStream::minus_dm, i(0), n);
   if (name == "PLUS_DI" && i(0) > 1) return std::make_unique<DmStream>(DmStream::plus_di, i(0), n);
