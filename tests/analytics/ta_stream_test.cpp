@@ -89,11 +89,23 @@ INSTANTIATE_TEST_SUITE_P(Functions, StreamEqualsBatch,
                          ::testing::Values("SMA", "EMA", "WMA", "DEMA", "TEMA", "RSI", "MACD", "BBANDS", "TRANGE", "ATR",
                                            "NATR", "ADX", "CCI", "MOM", "ROC", "WILLR", "STOCH", "OBV", "MFI", "AROON",
                                            "CMO", "VAR", "STDDEV", "AD", "ADOSC", "PLUS_DM", "MINUS_DM", "PLUS_DI",
-                                           "MINUS_DI", "DX", "KAMA"),
+                                           "MINUS_DI", "DX", "KAMA", "TRIX", "T3"),
                          [](const auto& info) { return info.param; });
 
+TEST(Stream, EdgePeriodsOfTheRecursiveStreams) {
+  // The smallest periods each function allows, for the streams that seed in stages.
+  for (const auto& [name, params] : std::vector<std::pair<const char*, std::vector<double>>>{
+           {"T3", {2, 0.3}}, {"T3", {3, 0.0}}, {"TRIX", {1}}, {"TRIX", {2}}, {"KAMA", {2}}, {"DX", {2}},
+           {"PLUS_DM", {2}}, {"VAR", {1, 1}}, {"STDDEV", {2, 2}}, {"CMO", {2}}, {"ADOSC", {2, 2}}}) {
+    const FunctionDef* f = find(name);
+    ASSERT_NE(f, nullptr) << name;
+    ASSERT_TRUE(has_fast_stream(*f, params)) << name;
+    check_stream(*f, params);
+  }
+}
+
 TEST(Stream, EveryOtherFunctionStreamsThroughTheGenericAdapter) {
-  for (const char* name : {"TRIX", "CDLENGULFING", "MAXINDEX", "HT_SINE", "T3", "SAR"}) {
+  for (const char* name : {"CDLENGULFING", "MAXINDEX", "HT_SINE", "SAR", "MAMA", "STOCHRSI"}) {
     const FunctionDef* f = find(name);
     ASSERT_NE(f, nullptr);
     std::vector<double> params;

@@ -116,6 +116,87 @@ struct MultiEmaStream final : Stream {
   std::vector<EmaState> e;
 };
 
+// TRIX: the one-bar rate of change of a triple EMA (each EMA seeded as TA-Lib seeds it).
+struct TrixStream final : Stream {
+  TrixStream(int p, std::size_t n) : Stream(n, 1), prev(n) {
+    for (int i = 0; i < 3; ++i) e.emplace_back(p, k::ema_k(p), n);
+  }
+  void update(const PanelBar& b) override {
+    ++seen_;
+    if (!e[0].update(b.close.data()) || !e[1].update(e[0].e.data()) || !e[2].update(e[1].e.data())) return;
+    const double* e3 = e[2].e.data();
+    if (have_prev) {
+      double* out = outputs_[0].data();
+      for (std::size_t j = 0; j < n_; ++j) {  // computed unconditionally, then selected: vectorises
+        const double v = (e3[j] / prev[j] - 1.0) * 100.0;
+        out[j] = prev[j] != 0.0 ? v : 0.0;
+      }
+    }
+    std::copy(e3, e3 + n_, prev.begin());
+    have_prev = true;
+  }
+  std::vector<EmaState> e;
+  std::vector<double> prev;
+  bool have_prev = false;
+};
+
+// T3 (Tillson): six chained EMAs, each seeded with the mean of its first `period` inputs. The seeding
+// runs in levels as the batch kernel does: level L feeds p-1 bars through EMAs 0..L-1 and averages
+// EMA L-1 (starting from its seed); after level 5 every bar updates all six and emits.
+struct T3Stream final : Stream {
+  T3Stream(int p, double vfactor, std::size_t n) : Stream(n, 1), p(p), k(2.0 / (p + 1.0)), k1(1.0 - k), e(6, std::vector<double>(n)), s(n, 0.0) {
+    const double t2 = vfactor * vfactor;
+    c1 = -t2 * vfactor, c2 = 3.0 * (t2 - c1), c3 = -6.0 * t2 - 3.0 * (vfactor - c1), c4 = 1.0 + 3.0 * vfactor - c1 + 3.0 * t2;
+  }
+  void update(const PanelBar& b) override {
+    const double* x = b.close.data();
+    const std::size_t t = seen_++;
+    if (t < std::size_t(p)) {  // level 0: the plain mean of the first p inputs
+      for (std::size_t j = 0; j < n_; ++j) s[j] += x[j];
+      if (t + 1 < std::size_t(p)) return;
+      for (std::size_t j = 0; j < n_; ++j) e[0][j] = s[j] / p;
+      level = 1, steps = 0;
+      start_level();
+      return;
+    }
+    if (level <= 5) {
+      for (std::size_t j = 0; j < n_; ++j) {
+        e[0][j] = k * x[j] + k1 * e[0][j];
+        for (int q = 1; q < level; ++q) e[q][j] = k * e[q - 1][j] + k1 * e[q][j];
+        s[j] += e[level - 1][j];
+      }
+      if (++steps == p - 1) {
+        for (std::size_t j = 0; j < n_; ++j) e[level][j] = s[j] / p;
+        ++level, steps = 0;
+        start_level();
+      }
+      return;
+    }
+    for (std::size_t j = 0; j < n_; ++j) {
+      e[0][j] = k * x[j] + k1 * e[0][j];
+      for (int q = 1; q < 6; ++q) e[q][j] = k * e[q - 1][j] + k1 * e[q][j];
+    }
+    emit();
+  }
+
+ private:
+  // Begins level `level`: its sum starts from the seed just made (T3 takes p >= 2, so every level has
+  // bars). After level 5 the first value is emitted on this bar.
+  void start_level() {
+    if (level <= 5) std::copy(e[level - 1].begin(), e[level - 1].end(), s.begin());
+    else emit();
+  }
+  void emit() {
+    double* out = outputs_[0].data();
+    for (std::size_t j = 0; j < n_; ++j) out[j] = c1 * e[5][j] + c2 * e[4][j] + c3 * e[3][j] + c4 * e[2][j];
+  }
+  int p;
+  double k, k1, c1, c2, c3, c4;
+  std::vector<std::vector<double>> e;
+  std::vector<double> s;
+  int level = 0, steps = 0;
+};
+
 struct WmaStream final : Stream {
   WmaStream(int p, std::size_t n) : Stream(n, 1), p(p), ring(p, n), sum(n, 0.0), sub(n, 0.0), trailing(n, 0.0) {}
   void update(const PanelBar& b) override {
@@ -729,6 +810,8 @@ std::unique_ptr<Stream> build(const FunctionDef& f, std::span<const double> p, s
   if (name == "ADX") return std::make_unique<AdxStream>(i(0), n);
   if (name == "CCI") return std::make_unique<CciStream>(i(0), n);
   if (name == "KAMA") return std::make_unique<KamaStream>(i(0), n);
+  if (name == "TRIX") return std::make_unique<TrixStream>(i(0), n);
+  if (name == "T3") return std::make_unique<T3Stream>(i(0), p[1], n);
   if (name == "PLUS_DM" && i(0) > 1) return std::make_unique<DmStream>(DmStream::plus_dm, i(0), n);
   if (name == "MINUS_DM" && i(0) > 1) return std::make_unique<DmStream>(DmStream::minus_dm, i(0), n);
   if (name == "PLUS_DI" && i(0) > 1) return std::make_unique<DmStream>(DmStream::plus_di, i(0), n);
