@@ -87,13 +87,19 @@ TEST(Rebalance, BadInputNamesTheField) {
   EXPECT_THROW(rebalance(in), Error);
 }
 
-TEST(Attribution, BrinsonFachlerHandExample) {
+// Two sectors of two assets; worked by hand in BrinsonFachlerHandExample.
+BrinsonInput hand_period() {
   BrinsonInput in;
   in.sectors = {"s1", "s1", "s2", "s2"};
   in.portfolio_weights = {0.4, 0.2, 0.1, 0.3};
   in.benchmark_weights = {0.25, 0.25, 0.25, 0.25};
   in.portfolio_returns = {0.05, 0.02, -0.01, 0.03};
   in.benchmark_returns = {0.04, 0.01, 0.00, 0.02};
+  return in;
+}
+
+TEST(Attribution, BrinsonFachlerHandExample) {
+  BrinsonInput in = hand_period();
   auto r = brinson_fachler(in);
   EXPECT_NEAR(r.portfolio_return, 0.032, 1e-15);
   EXPECT_NEAR(r.benchmark_return, 0.0175, 1e-15);
@@ -111,12 +117,7 @@ TEST(Attribution, BrinsonFachlerHandExample) {
 }
 
 TEST(Attribution, CarinoLinkingAddsUpToTheCompoundedActiveReturn) {
-  BrinsonInput p1;
-  p1.sectors = {"s1", "s1", "s2", "s2"};
-  p1.portfolio_weights = {0.4, 0.2, 0.1, 0.3};
-  p1.benchmark_weights = {0.25, 0.25, 0.25, 0.25};
-  p1.portfolio_returns = {0.05, 0.02, -0.01, 0.03};
-  p1.benchmark_returns = {0.04, 0.01, 0.00, 0.02};
+  BrinsonInput p1 = hand_period();
   BrinsonInput p2 = p1;
   p2.portfolio_returns = {-0.03, 0.01, 0.02, -0.02};
   p2.benchmark_returns = {-0.02, 0.00, 0.03, -0.01};
