@@ -130,6 +130,18 @@ int ma_lookback(int period, int ma_type);
 void parabolic_sar(const double* high, const double* low, std::size_t n, double start, double offset, double init_long,
                    double step_long, double max_long, double init_short, double step_short, double max_short,
                    bool signed_short, double* out);
+//! The same SAR bar by bar (the batch kernel runs it too): init() with the first two bars, then
+//! step() for every bar from the second on, which returns that bar's output.
+struct SarState {
+  SarState(double start, double offset, double init_long, double step_long, double max_long, double init_short,
+           double step_short, double max_short, bool signed_short);
+  void init(double high0, double low0, double high1, double low1);
+  double step(double high, double low);
+
+  double start, offset, init_long, step_long, max_long, init_short, step_short, max_short, sign;
+  bool is_long = true;
+  double af_long = 0, af_short = 0, ep = 0, sar = 0, new_low = 0, new_high = 0;
+};
 //! TA_MA as TA-Lib runs it from a later start row: EMA-based types are seeded "as late as possible",
 //! so that their first value falls exactly on `start` (start >= ma_lookback). Writes rows >= start.
 void moving_average_at(const double* x, std::size_t n, int period, int ma_type, std::size_t start, double* out);

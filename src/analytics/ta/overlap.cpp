@@ -77,64 +77,73 @@ void moving_average_at(const double* x, std::size_t n, int period, int ma_type, 
   std::copy(tmp.begin() + start, tmp.end(), out + start);
 }
 
-void parabolic_sar(const double* high, const double* low, std::size_t n, double start, double offset, double init_long,
-                   double step_long, double max_long, double init_short, double step_short, double max_short,
-                   bool signed_short, double* out) {
-  if (init_long > max_long) init_long = max_long;
-  if (step_long > max_long) step_long = max_long;
-  if (init_short > max_short) init_short = max_short;
-  if (step_short > max_short) step_short = max_short;
-  const double sign = signed_short ? -1.0 : 1.0;
-  bool is_long;
+SarState::SarState(double start, double offset, double init_long, double step_long, double max_long,
+                   double init_short, double step_short, double max_short, bool signed_short)
+    : start(start), offset(offset), init_long(std::min(init_long, max_long)), step_long(std::min(step_long, max_long)),
+      max_long(max_long), init_short(std::min(init_short, max_short)), step_short(std::min(step_short, max_short)),
+      max_short(max_short), sign(signed_short ? -1.0 : 1.0) {}
+
+void SarState::init(double high0, double low0, double high1, double low1) {
   if (start == 0.0) {
-    const double up = high[1] - high[0], down = low[0] - low[1];
+    const double up = high1 - high0, down = low0 - low1;
     is_long = !(down > 0 && up < down);
   } else {
     is_long = start > 0;
   }
-  double af_long = init_long, af_short = init_short, ep, sar;
+  af_long = init_long, af_short = init_short;
   if (start == 0.0) {
-    if (is_long) ep = high[1], sar = low[0];
-    else ep = low[1], sar = high[0];
+    if (is_long) ep = high1, sar = low0;
+    else ep = low1, sar = high0;
   } else if (start > 0) {
-    ep = high[1], sar = start;
+    ep = high1, sar = start;
   } else {
-    ep = low[1], sar = std::fabs(start);
+    ep = low1, sar = std::fabs(start);
   }
-  double new_low = low[1], new_high = high[1];
-  for (std::size_t t = 1; t < n; ++t) {
-    const double prev_low = new_low, prev_high = new_high;
-    new_low = low[t], new_high = high[t];
-    if (is_long) {
-      if (new_low <= sar) {
-        is_long = false;
-        sar = std::max({ep, prev_high, new_high});
-        if (offset != 0.0) sar += sar * offset;
-        out[t] = sign * sar;
-        af_short = init_short;
-        ep = new_low;
-        sar = std::max({sar + af_short * (ep - sar), prev_high, new_high});
-      } else {
-        out[t] = sar;
-        if (new_high > ep) ep = new_high, af_long = std::min(af_long + step_long, max_long);
-        sar = std::min({sar + af_long * (ep - sar), prev_low, new_low});
-      }
+  new_low = low1, new_high = high1;
+}
+
+double SarState::step(double high, double low) {
+  const double prev_low = new_low, prev_high = new_high;
+  new_low = low, new_high = high;
+  double out;
+  if (is_long) {
+    if (new_low <= sar) {
+      is_long = false;
+      sar = std::max({ep, prev_high, new_high});
+      if (offset != 0.0) sar += sar * offset;
+      out = sign * sar;
+      af_short = init_short;
+      ep = new_low;
+      sar = std::max({sar + af_short * (ep - sar), prev_high, new_high});
     } else {
-      if (new_high >= sar) {
-        is_long = true;
-        sar = std::min({ep, prev_low, new_low});
-        if (offset != 0.0) sar -= sar * offset;
-        out[t] = sar;
-        af_long = init_long;
-        ep = new_high;
-        sar = std::min({sar + af_long * (ep - sar), prev_low, new_low});
-      } else {
-        out[t] = sign * sar;
-        if (new_low < ep) ep = new_low, af_short = std::min(af_short + step_short, max_short);
-        sar = std::max({sar + af_short * (ep - sar), prev_high, new_high});
-      }
+      out = sar;
+      if (new_high > ep) ep = new_high, af_long = std::min(af_long + step_long, max_long);
+      sar = std::min({sar + af_long * (ep - sar), prev_low, new_low});
+    }
+  } else {
+    if (new_high >= sar) {
+      is_long = true;
+      sar = std::min({ep, prev_low, new_low});
+      if (offset != 0.0) sar -= sar * offset;
+      out = sar;
+      af_long = init_long;
+      ep = new_high;
+      sar = std::min({sar + af_long * (ep - sar), prev_low, new_low});
+    } else {
+      out = sign * sar;
+      if (new_low < ep) ep = new_low, af_short = std::min(af_short + step_short, max_short);
+      sar = std::max({sar + af_short * (ep - sar), prev_high, new_high});
     }
   }
+  return out;
+}
+
+void parabolic_sar(const double* high, const double* low, std::size_t n, double start, double offset, double init_long,
+                   double step_long, double max_long, double init_short, double step_short, double max_short,
+                   bool signed_short, double* out) {
+  SarState s(start, offset, init_long, step_long, max_long, init_short, step_short, max_short, signed_short);
+  s.init(high[0], low[0], high[1], low[1]);
+  for (std::size_t t = 1; t < n; ++t) out[t] = s.step(high[t], low[t]);
 }
 
 }  // namespace k

@@ -524,6 +524,26 @@ struct KamaStream final : Stream {
   std::vector<double> sum, kama, trail;
 };
 
+// SAR and SAREXT: the batch kernel's own state machine (k::SarState), one per instrument.
+struct SarStream final : Stream {
+  SarStream(const k::SarState& proto, std::size_t n) : Stream(n, 1), state(n, proto), h0(n), l0(n) {}
+  void update(const PanelBar& b) override {
+    const std::size_t t = seen_++;
+    if (t == 0) {
+      std::copy(b.high.begin(), b.high.begin() + long(n_), h0.begin());
+      std::copy(b.low.begin(), b.low.begin() + long(n_), l0.begin());
+      return;
+    }
+    double* out = outputs_[0].data();
+    for (std::size_t j = 0; j < n_; ++j) {
+      if (t == 1) state[j].init(h0[j], l0[j], b.high[j], b.low[j]);
+      out[j] = state[j].step(b.high[j], b.low[j]);
+    }
+  }
+  std::vector<k::SarState> state;
+  std::vector<double> h0, l0;
+};
+
 struct CciStream final : Stream {
   CciStream(int p, std::size_t n) : Stream(n, 1), p(p), ring(p, n), tp(n), mean(n), dev(n) {}
   void update(const PanelBar& b) override {
@@ -810,6 +830,9 @@ std::unique_ptr<Stream> build(const FunctionDef& f, std::span<const double> p, s
   if (name == "ADX") return std::make_unique<AdxStream>(i(0), n);
   if (name == "CCI") return std::make_unique<CciStream>(i(0), n);
   if (name == "KAMA") return std::make_unique<KamaStream>(i(0), n);
+  if (name == "SAR") return std::make_unique<SarStream>(k::SarState(0.0, 0.0, p[0], p[0], p[1], p[0], p[0], p[1], false), n);
+  if (name == "SAREXT")
+    return std::make_unique<SarStream>(k::SarState(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], true), n);
   if (name == "TRIX") return std::make_unique<TrixStream>(i(0), n);
   if (name == "T3") return std::make_unique<T3Stream>(i(0), p[1], n);
   if (name == "PLUS_DM" && i(0) > 1) return std::make_unique<DmStream>(DmStream::plus_dm, i(0), n);
