@@ -544,6 +544,23 @@ struct SarStream final : Stream {
   std::vector<double> h0, l0;
 };
 
+// ADXR: the mean of ADX now and p-1 bars ago, from row 3p-2.
+struct AdxrStream final : Stream {
+  AdxrStream(int p, std::size_t n) : Stream(n, 1), p(p), adx(p, n), ring(std::size_t(p), n) {}
+  void update(const PanelBar& b) override {
+    adx.update(b);
+    const double* now = adx.output(0).data();
+    ring.push(now);
+    if (seen_++ < std::size_t(3 * p - 2)) return;
+    const double* then = ring.at(std::size_t(p - 1));
+    double* out = outputs_[0].data();
+    for (std::size_t j = 0; j < n_; ++j) out[j] = (now[j] + then[j]) / 2.0;
+  }
+  int p;
+  AdxStream adx;
+  Ring ring;
+};
+
 struct CciStream final : Stream {
   CciStream(int p, std::size_t n) : Stream(n, 1), p(p), ring(p, n), tp(n), mean(n), dev(n) {}
   void update(const PanelBar& b) override {
@@ -830,6 +847,7 @@ std::unique_ptr<Stream> build(const FunctionDef& f, std::span<const double> p, s
   if (name == "ADX") return std::make_unique<AdxStream>(i(0), n);
   if (name == "CCI") return std::make_unique<CciStream>(i(0), n);
   if (name == "KAMA") return std::make_unique<KamaStream>(i(0), n);
+  if (name == "ADXR") return std::make_unique<AdxrStream>(i(0), n);
   if (name == "SAR") return std::make_unique<SarStream>(k::SarState(0.0, 0.0, p[0], p[0], p[1], p[0], p[0], p[1], false), n);
   if (name == "SAREXT")
     return std::make_unique<SarStream>(k::SarState(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], true), n);
