@@ -89,14 +89,15 @@ INSTANTIATE_TEST_SUITE_P(Functions, StreamEqualsBatch,
                          ::testing::Values("SMA", "EMA", "WMA", "DEMA", "TEMA", "RSI", "MACD", "BBANDS", "TRANGE", "ATR",
                                            "NATR", "ADX", "CCI", "MOM", "ROC", "WILLR", "STOCH", "OBV", "MFI", "AROON",
                                            "CMO", "VAR", "STDDEV", "AD", "ADOSC", "PLUS_DM", "MINUS_DM", "PLUS_DI",
-                                           "MINUS_DI", "DX", "KAMA", "TRIX", "T3", "SAR", "SAREXT", "ADXR"),
+                                           "MINUS_DI", "DX", "KAMA", "TRIX", "T3", "SAR", "SAREXT", "ADXR",
+                                           "STOCHRSI"),
                          [](const auto& info) { return info.param; });
 
 TEST(Stream, EdgePeriodsOfTheRecursiveStreams) {
   // The smallest periods each function allows, for the streams that seed in stages; SAREXT's options.
   for (const auto& [name, params] : std::vector<std::pair<const char*, std::vector<double>>>{
            {"T3", {2, 0.3}}, {"T3", {3, 0.0}}, {"TRIX", {1}}, {"TRIX", {2}}, {"KAMA", {2}}, {"DX", {2}},
-           {"PLUS_DM", {2}}, {"ADXR", {2}}, {"VAR", {1, 1}}, {"STDDEV", {2, 2}}, {"CMO", {2}}, {"ADOSC", {2, 2}},
+           {"PLUS_DM", {2}}, {"ADXR", {2}}, {"STOCHRSI", {2, 1, 1, 0}}, {"VAR", {1, 1}}, {"STDDEV", {2, 2}}, {"CMO", {2}}, {"ADOSC", {2, 2}},
            {"SAREXT", {100, 0.01, 0.02, 0.02, 0.2, 0.03, 0.03, 0.25}},  // a given long start, and an offset
            {"SAREXT", {-100, 0.0, 0.01, 0.05, 0.1, 0.02, 0.02, 0.2}}}) {  // a given short start
     const FunctionDef* f = find(name);
@@ -107,7 +108,7 @@ TEST(Stream, EdgePeriodsOfTheRecursiveStreams) {
 }
 
 TEST(Stream, EveryOtherFunctionStreamsThroughTheGenericAdapter) {
-  for (const char* name : {"CDLENGULFING", "MAXINDEX", "HT_SINE", "MAMA", "STOCHRSI", "MACDEXT"}) {
+  for (const char* name : {"CDLENGULFING", "MAXINDEX", "HT_SINE", "MAMA", "MACDEXT", "MINMAXINDEX"}) {
     const FunctionDef* f = find(name);
     ASSERT_NE(f, nullptr);
     std::vector<double> params;

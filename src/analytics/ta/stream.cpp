@@ -693,6 +693,33 @@ struct StochStream final : Stream {
   SmaState slow_k, slow_d;
 };
 
+// STOCHRSI (SMA fast %D): the fast stochastic of the RSI series, built from the RSI stream, a window
+// high/low over its values and an SMA, in the batch's order.
+struct StochRsiStream final : Stream {
+  StochRsiStream(int p, int fk, int fd, std::size_t n) : Stream(n, 2), p(p), fk(fk), rsi(p, n), w(fk, n), k_(n), fast_d(fd, n) {}
+  void update(const PanelBar& b) override {
+    rsi.update(b);
+    if (seen_++ < std::size_t(p)) return;
+    std::span<const double> r = rsi.output(0);
+    PanelBar rb{r, r, r, r, {}};
+    w.push(rb);
+    w.compute(n_);
+    if (w.seen < std::size_t(fk)) return;
+    for (std::size_t j = 0; j < n_; ++j) {  // computed unconditionally, then selected: vectorises
+      const double d = w.hi[j] - w.lo[j], v = (r[j] - w.lo[j]) / d * 100.0;
+      k_[j] = d != 0.0 ? v : 0.0;
+    }
+    if (!fast_d.update(k_.data())) return;
+    outputs_[0] = k_;
+    outputs_[1] = fast_d.value;
+  }
+  int p, fk;
+  RsiStream rsi;
+  WindowHighLow w;
+  std::vector<double> k_;
+  SmaState fast_d;
+};
+
 struct ObvStream final : Stream {
   explicit ObvStream(std::size_t n) : Stream(n, 1), obv(n), prev(n) {}
   void update(const PanelBar& b) override {
@@ -848,6 +875,7 @@ std::unique_ptr<Stream> build(const FunctionDef& f, std::span<const double> p, s
   if (name == "CCI") return std::make_unique<CciStream>(i(0), n);
   if (name == "KAMA") return std::make_unique<KamaStream>(i(0), n);
   if (name == "ADXR") return std::make_unique<AdxrStream>(i(0), n);
+  if (name == "STOCHRSI" && i(3) == 0) return std::make_unique<StochRsiStream>(i(0), i(1), i(2), n);
   if (name == "SAR") return std::make_unique<SarStream>(k::SarState(0.0, 0.0, p[0], p[0], p[1], p[0], p[0], p[1], false), n);
   if (name == "SAREXT")
     return std::make_unique<SarStream>(k::SarState(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], true), n);
