@@ -175,6 +175,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // thread switches. A large body with a Content-Length is read straight into place instead, in as
   // few reads as the socket allows (the header parser has already checked it against the limit).
   void read_body() {
+    if (parser_->is_done()) return on_read({}, 0);  // no body (GET): no second read operation
     const auto len = parser_->content_length();
     if (!parser_->is_done() && !parser_->chunked() && len && *len >= kDirectBodyBytes) {
       const std::size_t total = static_cast<std::size_t>(*len);
