@@ -143,7 +143,9 @@ int free_port_offset() {
   static const int bases[] = {8100, 8200, 8400, 8500, 8600, 8900};
   std::mt19937 rng(std::random_device{}() ^ unsigned(::getpid()));
   for (int attempt = 0; attempt < 200; ++attempt) {
-    int k = 20000 + int(rng() % 30000);
+    // Ports stay below Linux's ephemeral range (32768+), where the tests' own client connections
+    // take their local ports and could collide with a listener: 9100..32700.
+    int k = 1000 + int(rng() % 22800);
     bool ok = true;
     for (int b : bases) ok = ok && port_free(b + k);
     if (ok) return k;
