@@ -153,7 +153,17 @@ int free_port_offset() {
   throw std::runtime_error("no free port offset found");
 }
 
-ServerProcess::ServerProcess(std::vector<std::string> extra_args, int offset) : offset_(offset) {
+ServerProcess::ServerProcess(std::vector<std::string> extra_args, int offset) {
+  // With an automatic offset, a start that loses a port race (another test's server or probe took one
+  // of the six ports between the check and the bind) is retried on a fresh offset.
+  for (int attempt = 0;; ++attempt) {
+    offset_ = offset >= 0 ? offset : free_port_offset();
+    if (start(extra_args)) return;
+    if (offset >= 0 || attempt == 4) throw std::runtime_error("sextant serve exited during start");
+  }
+}
+
+bool ServerProcess::start(const std::vector<std::string>& extra_args) {
   std::vector<std::string> args{SEXTANT_BINARY, "serve", "--port-offset", std::to_string(offset_), "--threads", "2"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   pid_ = ::fork();
@@ -181,12 +191,12 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args, int offset) : 
     int fd = connect_loopback(port(ready));
     if (fd >= 0) {
       ::close(fd);
-      return;
+      return true;
     }
     int status;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      throw std::runtime_error("sextant serve exited during start");
+      return false;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

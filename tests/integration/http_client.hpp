@@ -28,7 +28,8 @@ int free_port_offset();
 
 class ServerProcess {
  public:
-  explicit ServerProcess(std::vector<std::string> extra_args = {}, int offset = free_port_offset());
+  //! offset < 0: a free offset, and a fresh one if the start loses a port race.
+  explicit ServerProcess(std::vector<std::string> extra_args = {}, int offset = -1);
   ~ServerProcess();
   std::uint16_t port(std::uint16_t base) const { return std::uint16_t(base + offset_); }
   int offset() const { return offset_; }
@@ -36,6 +37,7 @@ class ServerProcess {
   int stop();
 
  private:
+  bool start(const std::vector<std::string>& extra_args);  //!< false when the server exited while starting
   pid_t pid_ = -1;
   int offset_;
 };
