@@ -33,38 +33,24 @@ constexpr std::size_t kSampleBlockRows = 4096;  // rows of Z held at once (4096�
 
 CBLAS_TRANSPOSE cblas_trans(Trans t) { return t == Trans::yes ? CblasTrans : CblasNoTrans; }
 
-// One scenario row of standard normals (times its Student-t scale), as detail::scenario_row gives,
-// in three simple loops the compiler vectorises — Philox blocks in struct-of-arrays form, the
-// uniforms, then branch-free Box-Muller (philox.hpp) — with an AVX2 clone chosen at run time where
-// the CPU has it. z needs room for d rounded up to even; `work` for 6·⌈d/2⌉ values.
+// One scenario row of standard normals (times its Student-t scale), the values detail::scenario_row
+// gives, in three loops over Philox blocks that the compiler vectorises (the blocks into
+// struct-of-arrays, the uniforms, then branch-free Box-Muller), with an AVX2 clone picked at run time
+// where the CPU has it. z needs room for d rounded up to even; `work` for 4·⌈d/2⌉ values.
 __attribute__((target_clones("avx2", "default"))) double normal_row(const SampleSpec& spec, std::uint64_t row,
                                                                      std::size_t d, double* z, double* work) {
   const std::uint64_t global = spec.first_row + row;
   const std::uint64_t key_row = spec.antithetic ? global / 2 : global;
   const double sign = (spec.antithetic && (global & 1)) ? -1.0 : 1.0;
-  const std::uint32_t r_lo = static_cast<std::uint32_t>(key_row), r_hi = static_cast<std::uint32_t>(key_row >> 32);
-  const std::uint32_t s_lo = static_cast<std::uint32_t>(spec.seed), s_hi = static_cast<std::uint32_t>(spec.seed >> 32);
   const std::size_t pairs = (d + 1) / 2;
   auto* c = reinterpret_cast<std::uint32_t*>(work);  // 4 lanes × pairs, then the two uniforms
   std::uint32_t *c0 = c, *c1 = c + pairs, *c2 = c + 2 * pairs, *c3 = c + 3 * pairs;
   double *u1 = work + 2 * pairs, *u2 = work + 3 * pairs;
   for (std::size_t k = 0; k < pairs; ++k) {
-    std::uint32_t x0 = r_lo, x1 = r_hi, x2 = static_cast<std::uint32_t>(k), x3 = 0, k0 = s_lo, k1 = s_hi;
-    for (int round = 0; round < 10; ++round) {  // Philox4x32-10, as philox::block
-      const std::uint64_t p0 = std::uint64_t(0xD2511F53u) * x0, p1 = std::uint64_t(0xCD9E8D57u) * x2;
-      const std::uint32_t n0 = static_cast<std::uint32_t>(p1 >> 32) ^ x1 ^ k0;
-      const std::uint32_t n2 = static_cast<std::uint32_t>(p0 >> 32) ^ x3 ^ k1;
-      x1 = static_cast<std::uint32_t>(p1), x3 = static_cast<std::uint32_t>(p0), x0 = n0, x2 = n2;
-      k0 += 0x9E3779B9u, k1 += 0xBB67AE85u;
-    }
-    c0[k] = x0, c1[k] = x1, c2[k] = x2, c3[k] = x3;
+    const philox::U4 u = philox::draw(spec.seed, key_row, static_cast<std::uint32_t>(k), 0);
+    c0[k] = u.x[0], c1[k] = u.x[1], c2[k] = u.x[2], c3[k] = u.x[3];
   }
-  // uniform53 without a 64-bit conversion: hi·2²¹ + (lo >> 11) is exact, then the same + ½ and scaling.
-  auto u32 = [](std::uint32_t x) { return double(std::int32_t(x ^ 0x80000000u)) + 2147483648.0; };
-  for (std::size_t k = 0; k < pairs; ++k) {
-    u1[k] = (u32(c0[k]) * 2097152.0 + u32(c1[k] >> 11) + 0.5) * 0x1.0p-53;
-    u2[k] = (u32(c2[k]) * 2097152.0 + u32(c3[k] >> 11) + 0.5) * 0x1.0p-53;
-  }
+  for (std::size_t k = 0; k < pairs; ++k) u1[k] = philox::uniform53(c0[k], c1[k]), u2[k] = philox::uniform53(c2[k], c3[k]);
   for (std::size_t k = 0; k < pairs; ++k) {
     const double r = sign * std::sqrt(-2.0 * philox::log_unit(u1[k]));
     double sn, cs;

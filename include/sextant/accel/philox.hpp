@@ -47,10 +47,14 @@ SEXTANT_HD U4 draw(std::uint64_t seed, std::uint64_t row, std::uint32_t blk, std
   return block(c, static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32));
 }
 
-//! Uniform in the open interval (0, 1) with 53 random bits.
+//! An unsigned 32-bit value as a double, through the signed conversion (which vectorises; exact).
+SEXTANT_HD double u32_to_double(std::uint32_t x) {
+  return static_cast<double>(static_cast<std::int32_t>(x ^ 0x80000000u)) + 2147483648.0;
+}
+//! Uniform in the open interval (0, 1) with 53 random bits: (hi·2²¹ + (lo >> 11) + ½)·2⁻⁵³. The sum
+//! of the two parts is exact, so this equals converting the 53-bit integer directly.
 SEXTANT_HD double uniform53(std::uint32_t hi, std::uint32_t lo) {
-  std::uint64_t bits = ((static_cast<std::uint64_t>(hi) << 32) | lo) >> 11;
-  return (static_cast<double>(bits) + 0.5) * 0x1.0p-53;
+  return (u32_to_double(hi) * 2097152.0 + u32_to_double(lo >> 11) + 0.5) * 0x1.0p-53;
 }
 //! Uniform in (0, 1) with 32 random bits.
 SEXTANT_HD double uniform32(std::uint32_t x) { return (static_cast<double>(x) + 0.5) * 0x1.0p-32; }
