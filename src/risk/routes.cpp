@@ -40,6 +40,21 @@ std::map<std::string, double> read_number_map(value v, const std::string& field)
   return out;
 }
 
+// The book fields /calculate-var and /stress-test share: period returns (T×N), weights, asset names.
+struct Book {
+  std::optional<Matrix> returns;
+  std::vector<double> weights;
+  std::vector<std::string> symbols;
+};
+
+bool read_book_field(std::string_view k, value v, Book& b) {
+  if (k == "returns") b.returns = net::read_matrix(v, "returns");
+  else if (k == "weights") b.weights = net::read_vector(v, "weights");
+  else if (k == "symbols") b.symbols = net::read_strings(v, "symbols");
+  else return false;
+  return true;
+}
+
 void write_figures(JsonWriter& w, const VarFigures& f, std::optional<double> value) {
   w.begin_object().field("var", f.var).field("es", f.es);
   if (value) w.field("var_currency", f.var * *value).field("es_currency", f.es * *value);
@@ -54,9 +69,8 @@ void write_figures(JsonWriter& w, const VarFigures& f, std::optional<double> val
 net::Response calculate_var_route(const net::Request& req) {
   Stopwatch sw;
   net::Body body(req);
-  std::optional<Matrix> returns;
-  std::vector<double> weights;
-  std::vector<std::string> symbols;
+  Book book;
+  auto& [returns, weights, symbols] = book;
   std::map<std::string, double> positions, prices;
   std::optional<double> portfolio_value;
   std::vector<double> trade;
@@ -64,10 +78,8 @@ net::Response calculate_var_route(const net::Request& req) {
   for (auto kv : body.root()) {
     std::string_view k = kv.unescaped_key();
     value v = kv.value();
-    if (k == "returns") returns = net::read_matrix(v, "returns");
-    else if (k == "weights") weights = net::read_vector(v, "weights");
-    else if (k == "symbols") symbols = net::read_strings(v, "symbols");
-    else if (k == "positions") positions = read_number_map(v, "positions");
+    if (read_book_field(k, v, book)) continue;
+    if (k == "positions") positions = read_number_map(v, "positions");
     else if (k == "prices") prices = read_number_map(v, "prices");
     else if (k == "confidence_levels") opt.confidence_levels = net::read_vector(v, "confidence_levels");
     else if (k == "methods") {
@@ -145,9 +157,9 @@ net::Response calculate_var_route(const net::Request& req) {
 net::Response stress_test_route(const net::Request& req) {
   Stopwatch sw;
   net::Body body(req);
-  std::optional<Matrix> returns;
-  std::vector<double> weights;
-  std::vector<std::string> symbols, dates;
+  Book book;
+  auto& [returns, weights, symbols] = book;
+  std::vector<std::string> dates;
   double value_ = 1.0;
   struct RawRange {
     std::string name, start, end;
@@ -159,10 +171,8 @@ net::Response stress_test_route(const net::Request& req) {
   for (auto kv : body.root()) {
     std::string_view k = kv.unescaped_key();
     value v = kv.value();
-    if (k == "returns") returns = net::read_matrix(v, "returns");
-    else if (k == "weights") weights = net::read_vector(v, "weights");
-    else if (k == "symbols") symbols = net::read_strings(v, "symbols");
-    else if (k == "dates") dates = net::read_strings(v, "dates");
+    if (read_book_field(k, v, book)) continue;
+    if (k == "dates") dates = net::read_strings(v, "dates");
     else if (k == "portfolio_value") value_ = net::read_number(v, "portfolio_value");
     else if (k == "scenarios") {
       for (auto e : net::read_array(v, "scenarios")) {
