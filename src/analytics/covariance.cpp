@@ -102,7 +102,7 @@ CovarianceResult estimate_covariance(MatrixView x, const CovarianceOptions& opt)
   switch (opt.estimator) {
     case CovarianceEstimator::sample: return {accel::covariance(x), std::nullopt};
     case CovarianceEstimator::ledoit_wolf: return ledoit_wolf(x);
-    case CovarianceEstimator::ewma: return ewma(x, opt.lambda, opt.seed_rows);
+    case CovarianceEstimator::ewma: return ewma(x, opt.lambda, effective_seed_rows(opt, x.rows));
     case CovarianceEstimator::semi: return semi(x, opt.benchmark);
   }
   return {};

@@ -183,7 +183,7 @@ Response covariance_route(const Request& req) {
   }
   w.field("estimator", estimator_name(opt.estimator));
   if (r.shrinkage) w.field("shrinkage", *r.shrinkage);
-  if (opt.estimator == CovarianceEstimator::ewma) w.field("lambda", opt.lambda).field("seed_rows", std::uint64_t(opt.seed_rows));
+  if (opt.estimator == CovarianceEstimator::ewma) w.field("lambda", opt.lambda).field("seed_rows", std::uint64_t(effective_seed_rows(opt, x.rows())));
   w.field("n_assets", std::uint64_t(r.covariance.rows())).field("n_observations", std::uint64_t(x.rows()));
   net::write_stamp(w, sw.elapsed_ms());
   return Response::json(w.end_object().take());

@@ -170,8 +170,7 @@ OptimizeRequest read_optimize_request(const net::Request& req, bool frontier) {
       for (std::size_t t = 0; t < x.rows(); ++t)
         for (std::size_t j = 0; j < x.cols(); ++j) r.expected_returns[j] += x(t, j) / double(x.rows());
     }
-    // EWMA seeds on the first 20 rows by default, or all of them when there are fewer.
-    r.cov_opt.seed_rows = ewma_seed_rows.value_or(std::min<std::size_t>(20, x.rows()));
+    r.cov_opt.seed_rows = ewma_seed_rows;  // else the estimator's default, min(20, T)
     if (ewma_seed_rows && *ewma_seed_rows > x.rows())
       fail(ErrorCode::invalid_argument, "ewma_seed_rows", "'ewma_seed_rows' is {} but 'returns' has {} rows", *ewma_seed_rows, x.rows());
     if (r.in.sigma.empty()) r.in.sigma = analytics::estimate_covariance(x, r.cov_opt).covariance;

@@ -200,6 +200,18 @@ TEST(Covariance, SemiCovarianceByHand) {
   EXPECT_NEAR(s(0, 1), (0.01 * 0.04) / 4, 1e-18);
 }
 
+TEST(Covariance, EwmaSeedsOnAtMostTwentyRowsByDefault) {
+  // Fewer than 20 rows: the seed is every row, so the EWMA is the sample covariance.
+  Matrix x = test::random_returns(12, 3, 9);
+  CovarianceOptions opt;
+  opt.estimator = CovarianceEstimator::ewma;
+  Matrix e = estimate_covariance(x, opt).covariance;
+  opt.estimator = CovarianceEstimator::sample;
+  EXPECT_LT(test::max_abs_diff(e, estimate_covariance(x, opt).covariance), 1e-18);
+  EXPECT_EQ(effective_seed_rows(opt, 12), 12u);
+  EXPECT_EQ(effective_seed_rows(opt, 500), 20u);
+}
+
 TEST(Covariance, BadParametersNameTheirField) {
   Matrix x = test::random_returns(30, 3, 4);
   CovarianceOptions opt;
