@@ -214,6 +214,14 @@ std::vector<int> after_target_row(const Model& m, std::vector<int> ids) {
   return ids;
 }
 
+TargetReturnQp::TargetReturnQp(const Model& m, const Matrix& sigma, const std::vector<double>& mu)
+    : model(with_target(m, mu, 0.0)), qp(to_qp(model, sigma, 1.0, std::vector<double>(m.n, 0.0))) {}
+
+QpResult TargetReturnQp::solve(double target, std::span<const int> warm, std::string_view what) {
+  qp.e.back() = model.eq_rhs.back() = target;
+  return solve_or_fail(model, qp, warm, what);
+}
+
 Model with_target(Model m, const std::vector<double>& mu, double target) {
   m.add_eq(w_row(m, mu), target, "target_return");
   return m;

@@ -55,6 +55,15 @@ double extreme_return(const Model& m, const std::vector<double>& mu, double sign
 std::vector<int> after_target_row(const Model& m, std::vector<int> ids);
 Model with_target(Model m, const std::vector<double>& mu, double target);
 
+//! Min-variance at a target return, built once and re-solved for each target (the frontier's points,
+//! target_volatility's bisection): only the target row's right-hand side changes between solves.
+struct TargetReturnQp {
+  TargetReturnQp(const Model& m, const Matrix& sigma, const std::vector<double>& mu);
+  QpResult solve(double target, std::span<const int> warm, std::string_view what);
+  Model model;  //!< m with the target row last
+  QpProblem qp;
+};
+
 // Objectives that are not a plain mean-variance QP (one file each).
 std::vector<double> max_sharpe_cc(const Model& m, const OptimizeInput& in, int& iterations, double& reg);
 std::vector<double> risk_parity(const OptimizeInput& in, int& iterations);

@@ -152,7 +152,8 @@ OptimizeResult optimize_once(const OptimizeInput& in) {
       for (std::size_t i = 0; i < n; ++i) r_lo += in.mu[i] * lo.x[i];
       double r_hi = extreme_return(m, in.mu, -1.0);
       std::vector<int> warm = after_target_row(m, lo.active);
-      QpResult hi = mean_variance_qp(with_target(m, in.mu, r_hi), in.sigma, 1.0, zero, warm, "target_volatility");
+      TargetReturnQp at(m, in.sigma, in.mu);
+      QpResult hi = at.solve(r_hi, warm, "target_volatility");
       if (vol(weights_of(m, hi.x)) <= target || r_hi <= r_lo) {
         take(hi);
         break;
@@ -163,7 +164,7 @@ OptimizeResult optimize_once(const OptimizeInput& in) {
       for (int k = 0; k < 80 && r_hi - r_lo > 1e-15 * (std::abs(r_hi) + std::abs(r_lo)); ++k) {
         if (in.checkpoint) in.checkpoint();
         double mid = 0.5 * (r_lo + r_hi);
-        QpResult q = mean_variance_qp(with_target(m, in.mu, mid), in.sigma, 1.0, zero, warm, "target_volatility");
+        QpResult q = at.solve(mid, warm, "target_volatility");
         iters += q.iterations;
         warm = q.active;
         if (vol(weights_of(m, q.x)) <= target) r_lo = mid, best = q;
@@ -252,11 +253,12 @@ std::vector<FrontierPoint> efficient_frontier(const OptimizeInput& in, std::size
   const double r_hi = extreme_return(m, in.mu, -1.0);
   std::vector<FrontierPoint> out;
   std::vector<int> warm = after_target_row(m, mvp.active);
+  TargetReturnQp at(m, in.sigma, in.mu);
   for (std::size_t k = 0; k < points; ++k) {
     if (in.checkpoint) in.checkpoint();
     double target = r_lo + (r_hi - r_lo) * double(k) / double(points - 1);
     if (k == points - 1) target = r_hi;
-    QpResult q = mean_variance_qp(with_target(m, in.mu, target), in.sigma, 1.0, zero, warm, "frontier");
+    QpResult q = at.solve(target, warm, "frontier");
     warm = q.active;
     FrontierPoint p;
     p.weights = weights_of(m, q.x);
