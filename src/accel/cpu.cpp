@@ -1,8 +1,10 @@
 // The cpu backend: OpenBLAS / LAPACKE for the O(n³) work, TBB for the O(T·N) passes around it.
 //
 // Fast paths, and why they are fast:
-//  - covariance / correlation: centre once, then ONE dsyrk (half the flops of gemm, since only the
-//    lower triangle is formed), then scale the N² result. See bench/accel/accel_bench.cpp.
+//  - covariance / correlation: one cross product of the centred panel forming only the lower triangle
+//    (half the flops of gemm), then scale the N² result. Where the CPU has AVX-512 that is Sextant's
+//    own kernel (syrk_avx512.cpp, centring while it packs), else centre + OpenBLAS dsyrk. See
+//    bench/accel/accel_bench.cpp.
 //  - eigh_topk: dsyevr computes only the requested eigenpairs (MRRR), O(n²k) after tridiagonalisation.
 //  - sample: scenarios are generated in fixed row blocks (independent Philox counters per row), then
 //    correlated by one dgemm per block, so the result is identical whatever the thread count.
@@ -22,6 +24,7 @@
 #include "shared.hpp"
 #include "sextant/accel/device.hpp"
 #include "sextant/accel/router.hpp"
+#include "sextant/accel/syrk.hpp"
 #include "sextant/core/eigen.hpp"
 #include "sextant/core/error.hpp"
 
@@ -75,16 +78,18 @@ class CpuDevice final : public Device {
   }
 
   void covariance(MatrixView x, MutMatrixView c) override {
-    const double* centred = centre(x);
-    const int t = int(x.rows), n = int(x.cols);
-    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, n, t, 1.0 / (t - 1), centred, n, 0.0, c.data, int(c.ld));
+    const double scale = 1.0 / double(x.rows - 1);
+    cross_product(x, c);
+    for_rows(c.rows, c.rows * c.rows, [&](std::size_t i) {
+      double* ci = c.row(i);
+      for (std::size_t j = 0; j <= i; ++j) ci[j] *= scale;
+    });
     mirror_lower(c);
   }
 
   void correlation(MatrixView x, MutMatrixView c) override {
-    const double* centred = centre(x);
-    const int t = int(x.rows), n = int(x.cols);
-    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, n, t, 1.0, centred, n, 0.0, c.data, int(c.ld));
+    const int n = int(x.cols);
+    cross_product(x, c);
     std::vector<double> inv_sd(n);
     for (int i = 0; i < n; ++i) inv_sd[i] = 1.0 / std::sqrt(c(i, i));
     for_rows(n, std::size_t(n) * n, [&](std::size_t i) {
@@ -284,9 +289,8 @@ class CpuDevice final : public Device {
     });
   }
 
-  // Column means over fixed row chunks (combined in order), then x - mean into a per-thread
-  // workspace that is reused across calls (a fresh 20 MB buffer costs ~5,000 page faults a call).
-  double* centre(MatrixView x) {
+  // Column means over fixed row chunks, combined in chunk order (so independent of thread count).
+  std::vector<double> column_means(MatrixView x) {
     const std::size_t t = x.rows, n = x.cols;
     const std::size_t chunks = (t + kMeanChunkRows - 1) / kMeanChunkRows;
     std::vector<double> partial(chunks * n, 0.0);
@@ -303,7 +307,14 @@ class CpuDevice final : public Device {
     for (std::size_t ch = 0; ch < chunks; ++ch)
       for (std::size_t j = 0; j < n; ++j) mean[j] += partial[ch * n + j];
     for (double& m : mean) m /= static_cast<double>(t);
+    return mean;
+  }
 
+  // x - mean into a per-thread workspace that is reused across calls (a fresh 20 MB buffer costs
+  // ~5,000 page faults a call).
+  double* centre(MatrixView x) {
+    const std::size_t t = x.rows, n = x.cols;
+    const std::vector<double> mean = column_means(x);
     thread_local AlignedVector workspace;
     if (workspace.size() < t * n) workspace.resize(t * n);
     double* out = workspace.data();
@@ -313,6 +324,19 @@ class CpuDevice final : public Device {
       for (std::size_t j = 0; j < n; ++j) o[j] = xr[j] - mean[j];
     });
     return out;
+  }
+
+  // Lower triangle of (x − 1μᵀ)ᵀ(x − 1μᵀ) into c: Sextant's AVX-512 kernel where the CPU has it (it
+  // centres while packing, and runs 2.2× OpenBLAS's dsyrk here: syrk.hpp), else centre + dsyrk.
+  void cross_product(MatrixView x, MutMatrixView c) {
+    if (cpu_has_avx512()) {
+      const std::vector<double> mean = column_means(x);
+      centred_cross_product(x, mean.data(), c);
+      return;
+    }
+    const double* centred = centre(x);
+    const int t = int(x.rows), n = int(x.cols);
+    cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, n, t, 1.0, centred, n, 0.0, c.data, int(c.ld));
   }
 
   // Copies the lower triangle to the upper in 64×64 tiles: a plain row loop would read a column
