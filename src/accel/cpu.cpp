@@ -80,11 +80,7 @@ class CpuDevice final : public Device {
   void covariance(MatrixView x, MutMatrixView c) override {
     const double scale = 1.0 / double(x.rows - 1);
     cross_product(x, c);
-    for_rows(c.rows, c.rows * c.rows, [&](std::size_t i) {
-      double* ci = c.row(i);
-      for (std::size_t j = 0; j <= i; ++j) ci[j] *= scale;
-    });
-    mirror_lower(c);
+    finish_symmetric(c, [&](std::size_t i, std::size_t j) { return c(i, j) * scale; });
   }
 
   void correlation(MatrixView x, MutMatrixView c) override {
@@ -92,40 +88,37 @@ class CpuDevice final : public Device {
     cross_product(x, c);
     std::vector<double> inv_sd(n);
     for (int i = 0; i < n; ++i) inv_sd[i] = 1.0 / std::sqrt(c(i, i));
-    for_rows(n, std::size_t(n) * n, [&](std::size_t i) {
-      double* ci = c.row(i);
-      for (std::size_t j = 0; j < i; ++j) ci[j] *= inv_sd[i] * inv_sd[j];
-      ci[i] = 1.0;
-    });
-    mirror_lower(c);
+    finish_symmetric(c, [&](std::size_t i, std::size_t j) { return i == j ? 1.0 : c(i, j) * inv_sd[i] * inv_sd[j]; });
   }
 
-  // fp32 fast path: SSYRK runs at about twice DSYRK's rate. Means and the final scaling stay in fp64;
-  // only the O(N²T) cross-products are single precision. See bench/peers/analytics/correlation.py.
+  // fp32 fast path: single-precision products run at twice the double rate. Means, centring and the
+  // final scaling stay in fp64; only the O(N²T) cross-products are single precision. See bench/peers/analytics/correlation.py.
   void moment_fp32(MatrixView x, MutMatrixView c, bool correlation) override {
     const std::size_t t = x.rows, n = x.cols;
-    const double* centred = centre(x);
     // Workspaces are per calling thread; the parallel loops below must use these pointers, since a
     // thread_local named inside a TBB lambda would be the worker thread's own (empty) instance.
     thread_local std::vector<float> xf_ws, cf_ws;
-    if (xf_ws.size() < t * n) xf_ws.resize(t * n);
     if (cf_ws.size() < n * n) cf_ws.resize(n * n);
-    float* xf = xf_ws.data();
     float* cf = cf_ws.data();
-    for_rows(t, t * n, [&](std::size_t r) {
-      for (std::size_t j = 0; j < n; ++j) xf[r * n + j] = float(centred[r * n + j]);
-    });
-    cblas_ssyrk(CblasRowMajor, CblasLower, CblasTrans, int(n), int(t), 1.0f, xf, int(n), 0.0f, cf, int(n));
+    if (cpu_has_avx512()) {
+      const std::vector<double> mean = column_means(x);
+      centred_cross_product(x, mean.data(), BasicMatrixView<float>(cf, n, n));
+    } else {
+      const double* centred = centre(x);
+      if (xf_ws.size() < t * n) xf_ws.resize(t * n);
+      float* xf = xf_ws.data();
+      for_rows(t, t * n, [&](std::size_t r) {
+        for (std::size_t j = 0; j < n; ++j) xf[r * n + j] = float(centred[r * n + j]);
+      });
+      cblas_ssyrk(CblasRowMajor, CblasLower, CblasTrans, int(n), int(t), 1.0f, xf, int(n), 0.0f, cf, int(n));
+    }
     std::vector<double> inv_sd(n);
     for (std::size_t i = 0; i < n; ++i) inv_sd[i] = 1.0 / std::sqrt(double(cf[i * n + i]));
     const double scale = 1.0 / double(t - 1);
-    for_rows(n, n * n, [&](std::size_t i) {
-      double* ci = c.row(i);
-      for (std::size_t j = 0; j < i; ++j)
-        ci[j] = correlation ? double(cf[i * n + j]) * inv_sd[i] * inv_sd[j] : double(cf[i * n + j]) * scale;
-      ci[i] = correlation ? 1.0 : double(cf[i * n + i]) * scale;
+    finish_symmetric(c, [&](std::size_t i, std::size_t j) {
+      if (!correlation) return double(cf[i * n + j]) * scale;
+      return i == j ? 1.0 : double(cf[i * n + j]) * inv_sd[i] * inv_sd[j];
     });
-    mirror_lower(c);
   }
 
   void cholesky(MatrixView a, MutMatrixView l) override {
@@ -339,15 +332,25 @@ class CpuDevice final : public Device {
     cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, n, t, 1.0, centred, n, 0.0, c.data, int(c.ld));
   }
 
-  // Copies the lower triangle to the upper in 64×64 tiles: a plain row loop would read a column
-  // (stride N) per row and miss cache on every element for large N.
-  static void mirror_lower(MutMatrixView c) {
+  // c(i, j) = c(j, i) = value(i, j) for j <= i, where `value` may read c's lower triangle (each entry
+  // is read before it is written). In 64×64 tiles, since a plain row loop would read a column
+  // (stride N) per row and miss cache on every element for large N; tile rows in parallel, each
+  // writing its own rows of the lower triangle and its own columns of the upper.
+  template <class F>
+  void finish_symmetric(MutMatrixView c, F&& value) {
     constexpr std::size_t B = 64;
-    const std::size_t n = c.rows;
-    for (std::size_t ib = 0; ib < n; ib += B)
-      for (std::size_t jb = ib; jb < n; jb += B)
-        for (std::size_t i = ib; i < std::min(ib + B, n); ++i)
-          for (std::size_t j = std::max(jb, i + 1); j < std::min(jb + B, n); ++j) c(i, j) = c(j, i);
+    const std::size_t n = c.rows, blocks = (n + B - 1) / B;
+    auto tile_row = [&](std::size_t b) {
+      const std::size_t ib = b * B, iend = std::min(ib + B, n);
+      for (std::size_t jb = 0; jb <= ib; jb += B)
+        for (std::size_t i = ib; i < iend; ++i)
+          for (std::size_t j = jb, jend = std::min(jb + B, i + 1); j < jend; ++j) c(j, i) = c(i, j) = value(i, j);
+    };
+    if (n * n < parallel_elems_) {
+      for (std::size_t b = 0; b < blocks; ++b) tile_row(b);
+      return;
+    }
+    tbb::parallel_for(std::size_t(0), blocks, tile_row, tbb::simple_partitioner());
   }
 
   static void copy(MatrixView from, MutMatrixView to) {

@@ -1,4 +1,4 @@
-// The AVX-512 centred cross-product kernel (syrk.hpp) against long-double sums, on the shapes that
+// The AVX-512 centred cross-product kernels (syrk.hpp), double and float, against long-double sums, on the shapes that
 // exercise its edges: N not a multiple of 8, T across the 256-row packing blocks, more columns than
 // one L2 block (192), strided views, and one thread against many.
 #include <gtest/gtest.h>
@@ -54,6 +54,14 @@ TEST_P(CrossProductShapes, KernelMatchesLongDoubleSumsOrTheCpuBackendFallsBack) 
     for (std::size_t j = 0; j <= i; ++j) {
       const double scale = std::sqrt(double(want[i * n + i] * want[j * n + j]));
       ASSERT_LE(std::abs(double(c(i, j) - want[i * n + j])), 1e-14 * scale + 1e-300) << i << "," << j;
+    }
+  // Single precision: float products and sums over T rows, so a relative error of order T·2⁻²⁴ at most.
+  std::vector<float> cf(n * n, -1.0f);
+  centred_cross_product(x, mu.data(), BasicMatrixView<float>(cf.data(), n, n));
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j <= i; ++j) {
+      const double scale = std::sqrt(double(want[i * n + i] * want[j * n + j]));
+      ASSERT_LE(std::abs(double(cf[i * n + j]) - double(want[i * n + j])), 1e-4 * scale + 1e-300) << i << "," << j;
     }
 }
 

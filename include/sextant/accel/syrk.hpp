@@ -15,5 +15,7 @@ bool cpu_has_avx512();
 //! Requires cpu_has_avx512(). The sums run in a fixed order, so the result does not depend on the
 //! number of threads.
 void centred_cross_product(MatrixView x, const double* mean, MutMatrixView c);
+//! The same in single precision: the centring is in double, the products and sums in float.
+void centred_cross_product(MatrixView x, const double* mean, BasicMatrixView<float> c);
 
 }  // namespace sextant::accel
