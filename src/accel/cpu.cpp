@@ -24,7 +24,7 @@
 #include "shared.hpp"
 #include "sextant/accel/device.hpp"
 #include "sextant/accel/router.hpp"
-#include "sextant/accel/syrk.hpp"
+#include "sextant/accel/avx512.hpp"
 #include "sextant/core/eigen.hpp"
 #include "sextant/core/error.hpp"
 
@@ -320,7 +320,7 @@ class CpuDevice final : public Device {
   }
 
   // Lower triangle of (x − 1μᵀ)ᵀ(x − 1μᵀ) into c: Sextant's AVX-512 kernel where the CPU has it (it
-  // centres while packing, and runs 2.2× OpenBLAS's dsyrk here: syrk.hpp), else centre + dsyrk.
+  // centres while packing, and runs 2.2× OpenBLAS's dsyrk here: avx512.hpp), else centre + dsyrk.
   void cross_product(MatrixView x, MutMatrixView c) {
     if (cpu_has_avx512()) {
       const std::vector<double> mean = column_means(x);

@@ -1,4 +1,4 @@
-// The AVX-512 centred cross-product kernel (see include/sextant/accel/syrk.hpp).
+// The AVX-512 centred cross-product kernel (see include/sextant/accel/avx512.hpp).
 //
 // Layout, in the usual packed-GEMM way: the T rows are taken KC at a time; each block of KC rows of
 // X − μ is packed into "slivers" of 8 columns ([sliver][row][8], contiguous, 64-byte aligned), which
@@ -25,7 +25,7 @@
 #include <new>
 #include <vector>
 
-#include "sextant/accel/syrk.hpp"
+#include "sextant/accel/avx512.hpp"
 
 #define SEXTANT_AVX512 __attribute__((target("avx512f")))
 

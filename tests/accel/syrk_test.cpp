@@ -1,4 +1,4 @@
-// The AVX-512 centred cross-product kernels (syrk.hpp), double and float, against long-double sums, on the shapes that
+// The AVX-512 centred cross-product kernels (avx512.hpp), double and float, against long-double sums, on the shapes that
 // exercise its edges: N not a multiple of 8, T across the 256-row packing blocks, more columns than
 // one L2 block (192), strided views, and one thread against many.
 #include <gtest/gtest.h>
@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "sextant/accel/ops.hpp"
-#include "sextant/accel/syrk.hpp"
+#include "sextant/accel/avx512.hpp"
 #include "support/test_support.hpp"
 
 namespace sextant::accel {

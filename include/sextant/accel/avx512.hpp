@@ -1,8 +1,10 @@
 #pragma once
-// Sextant's own cross-product kernel for covariance and correlation: C = (X − 1μᵀ)ᵀ(X − 1μᵀ), the
-// centring done while packing. It exists because the OpenBLAS this platform links may run AVX2
-// kernels on an AVX-512 CPU (this project's machines set OPENBLAS_CORETYPE=Haswell), where its dsyrk
-// takes 27 ms for 2,520 × 1,000 and this kernel 12 ms. See src/accel/syrk_avx512.cpp.
+// Sextant's own AVX-512 kernel for covariance and correlation: C = (X − 1μᵀ)ᵀ(X − 1μᵀ), centring
+// while it packs. It exists because the OpenBLAS this platform links may run AVX2 kernels on an
+// AVX-512 CPU (this project's machines set OPENBLAS_CORETYPE=Haswell), where its dsyrk takes 27 ms
+// for 2,520 × 1,000 and this kernel 12 ms (src/accel/syrk_avx512.cpp). The cpu backend calls it
+// where cpu_has_avx512(), and OpenBLAS otherwise. (A symv of the same kind was measured and dropped:
+// Σw is memory-bound, and waking a second thread cost more than OpenBLAS's dsymv.)
 #include "sextant/core/matrix.hpp"
 
 namespace sextant::accel {
