@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <cstdlib>
 #include <new>
+#include <string_view>
 #include <vector>
 
 #include "sextant/accel/avx512.hpp"
@@ -125,6 +126,9 @@ SEXTANT_AVX512 void pack_slivers(MatrixView x, const double* mean, std::size_t p
         for (std::size_t q = 0; q < L; ++q) p[L * k + q] = j0 + q < x.cols ? T(x.row(pc + k)[j0 + q] - mean[j0 + q]) : T(0);
     }
   }
+  // GCC 12 emits no vzeroupper when a target("avx512f") function returns to baseline code, and
+  // legacy-SSE code (parts of LAPACK) may follow: leave the upper register state clean.
+  _mm256_zeroupper();
 }
 
 // One tile whose rows or columns run past n: formed in a local buffer, then the valid part copied.
@@ -171,6 +175,7 @@ SEXTANT_AVX512 void row_slivers(const Panel<T>& p, std::size_t r0, std::size_t r
       }
     }
   }
+  _mm256_zeroupper();  // see pack_slivers
 }
 
 struct AlignedBuffer {
@@ -236,6 +241,9 @@ void cross_product(MatrixView x, const double* mean, BasicMatrixView<T> c) {
 
 bool cpu_has_avx512() {
   static const bool has = [] {
+    // SME_AVX512=0 turns Sextant's own kernels off (OpenBLAS then does the work), for A/B runs.
+    if (const char* v = std::getenv("SME_AVX512"); v && (std::string_view(v) == "0" || std::string_view(v) == "off"))
+      return false;
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") != 0;  // libgcc also checks the OS saves the zmm state
   }();

@@ -9,7 +9,8 @@
 
 namespace sextant::accel {
 
-//! True where the CPU and OS run AVX-512F code, which centred_cross_product needs.
+//! True where the CPU and OS run AVX-512F code, which centred_cross_product needs, unless the
+//! environment sets SME_AVX512=0 (or off).
 bool cpu_has_avx512();
 
 //! c = (x − 1·meanᵀ)ᵀ(x − 1·meanᵀ) for x of T×N and c of N×N: the lower triangle and diagonal are
