@@ -8,6 +8,8 @@
 #include <random>
 #include <stdexcept>
 
+#include <cblas.h>
+
 #include "common/synthetic.hpp"
 #include "sextant/accel/ops.hpp"
 
@@ -83,6 +85,40 @@ void BM_QuadForm(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(accel::quad_form(w, cov, Backend::cpu));
 }
 BENCHMARK(BM_QuadForm)->Arg(1000)->Unit(benchmark::kMicrosecond);
+
+// Σw and Xw (memory-bound: GB/s is the matrix bytes read), through the cpu backend (Sextant's
+// AVX-512 kernels where the CPU has them) and through OpenBLAS directly (arg 1), alternately.
+void BM_Symv(benchmark::State& state) {
+  const std::size_t n = state.range(0);
+  Matrix cov = accel::covariance(returns(2 * n, n, 9), Backend::cpu);
+  std::vector<double> w(n, 1.0 / n), y(n);
+  const std::vector<double> want = accel::symv(cov, w, Backend::reference);
+  for (std::size_t i = 0; i < n; ++i)
+    if (std::abs(accel::symv(cov, w, Backend::cpu)[i] - want[i]) > 1e-15) throw std::runtime_error("symv: wrong answer");
+  for (auto _ : state) {
+    if (state.range(1)) cblas_dsymv(CblasRowMajor, CblasLower, int(n), 1.0, cov.data(), int(n), w.data(), 1, 0.0, y.data(), 1);
+    else benchmark::DoNotOptimize(accel::symv(cov, w, Backend::cpu));
+  }
+  state.counters["GB/s"] = benchmark::Counter(4.0 * double(n) * double(n + 1), benchmark::Counter::kIsIterationInvariantRate,
+                                              benchmark::Counter::kIs1000);
+}
+BENCHMARK(BM_Symv)->Args({1000, 0})->Args({1000, 1})->Args({250, 0})->Args({250, 1})->Args({100, 0})->Args({100, 1})->Unit(benchmark::kMicrosecond);
+
+void BM_Gemv(benchmark::State& state) {
+  const std::size_t t = state.range(0), n = state.range(1);
+  Matrix x = returns(t, n, 10);
+  std::vector<double> w(n, 1.0 / n), y(t);
+  const std::vector<double> want = accel::gemv(x, w, Backend::reference);
+  for (std::size_t i = 0; i < t; ++i)
+    if (std::abs(accel::gemv(x, w, Backend::cpu)[i] - want[i]) > 1e-15) throw std::runtime_error("gemv: wrong answer");
+  for (auto _ : state) {
+    if (state.range(2)) cblas_dgemv(CblasRowMajor, CblasNoTrans, int(t), int(n), 1.0, x.data(), int(n), w.data(), 1, 0.0, y.data(), 1);
+    else benchmark::DoNotOptimize(accel::gemv(x, w, Backend::cpu));
+  }
+  state.counters["GB/s"] = benchmark::Counter(8.0 * double(t) * double(n), benchmark::Counter::kIsIterationInvariantRate,
+                                              benchmark::Counter::kIs1000);
+}
+BENCHMARK(BM_Gemv)->Args({2520, 1000, 0})->Args({2520, 1000, 1})->Unit(benchmark::kMicrosecond);
 
 void BM_SampleMvn(benchmark::State& state) {
   const std::size_t rows = state.range(0), d = state.range(1);

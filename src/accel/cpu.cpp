@@ -192,16 +192,19 @@ class CpuDevice final : public Device {
 
   double quad_form(std::span<const double> x, MatrixView a) override {
     std::vector<double> y(a.rows);
-    cblas_dsymv(CblasRowMajor, CblasLower, int(a.rows), 1.0, a.data, int(a.ld), x.data(), 1, 0.0, y.data(), 1);
+    symv(a, x, y);
     return cblas_ddot(int(a.rows), x.data(), 1, y.data(), 1);
   }
 
-  // dsymv reads only the lower triangle: half the memory traffic of a gemv on the full matrix.
+  // Both read only the lower triangle: half the memory traffic of a gemv on the full matrix. The
+  // AVX-512 kernel keeps the risk engine's hot path on TBB's threads alone (avx512.hpp).
   void symv(MatrixView a, std::span<const double> x, std::span<double> y) override {
+    if (cpu_has_avx512()) return symmetric_matvec(a, x.data(), y.data());
     cblas_dsymv(CblasRowMajor, CblasLower, int(a.rows), 1.0, a.data, int(a.ld), x.data(), 1, 0.0, y.data(), 1);
   }
 
   void gemv(MatrixView a, std::span<const double> x, std::span<double> y) override {
+    if (cpu_has_avx512()) return matvec(a, x.data(), y.data());
     cblas_dgemv(CblasRowMajor, CblasNoTrans, int(a.rows), int(a.cols), 1.0, a.data, int(a.ld), x.data(), 1, 0.0, y.data(), 1);
   }
 
