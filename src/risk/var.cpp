@@ -45,23 +45,46 @@ QuantileMethod parse_quantile_method(std::string_view s, std::string_view field)
        "'{}' must be linear, inverted_cdf, lower, higher, midpoint or nearest; got \"{}\"", field, s);
 }
 
-double quantile_sorted(std::span<const double> x, double p, QuantileMethod m) {
-  const std::size_t n = x.size();
-  if (m == QuantileMethod::inverted_cdf) {  // the smallest value whose empirical CDF reaches p
-    double k = std::ceil(double(n) * p);
-    return x[std::size_t(std::clamp(k - 1.0, 0.0, double(n - 1)))];
-  }
+namespace {
+
+// numpy's quantile methods, given the order statistics through at(k) (k-th smallest, from 0).
+// Every method reads at most two of them: k and k + 1 for k = the first index it needs.
+std::size_t first_order_index(std::size_t n, double p, QuantileMethod m) {
+  if (m == QuantileMethod::inverted_cdf)  // the smallest value whose empirical CDF reaches p
+    return std::size_t(std::clamp(std::ceil(double(n) * p) - 1.0, 0.0, double(n - 1)));
+  return std::size_t(std::floor(double(n - 1) * p));
+}
+
+template <class At>
+double quantile_at(std::size_t n, double p, QuantileMethod m, At&& at) {
+  const std::size_t first = first_order_index(n, p, m);
+  if (m == QuantileMethod::inverted_cdf) return at(first);
   const double h = double(n - 1) * p;
-  const std::size_t lo = std::size_t(std::floor(h)), hi = std::min(lo + 1, n - 1);
+  const std::size_t lo = first, hi = std::min(lo + 1, n - 1);
   switch (m) {
-    case QuantileMethod::linear: return x[lo] + (h - double(lo)) * (x[hi] - x[lo]);
-    case QuantileMethod::lower: return x[lo];
-    case QuantileMethod::higher: return x[std::size_t(std::ceil(h))];
-    case QuantileMethod::midpoint: return (x[lo] + x[std::size_t(std::ceil(h))]) / 2.0;
-    case QuantileMethod::nearest: return x[std::size_t(std::nearbyint(h))];  // round half to even, as numpy
+    case QuantileMethod::linear: return at(lo) + (h - double(lo)) * (at(hi) - at(lo));
+    case QuantileMethod::lower: return at(lo);
+    case QuantileMethod::higher: return at(std::size_t(std::ceil(h)));
+    case QuantileMethod::midpoint: return (at(lo) + at(std::size_t(std::ceil(h)))) / 2.0;
+    case QuantileMethod::nearest: return at(std::size_t(std::nearbyint(h)));  // round half to even, as numpy
     case QuantileMethod::inverted_cdf: break;
   }
-  return x[lo];
+  return at(lo);
+}
+
+}  // namespace
+
+double quantile_sorted(std::span<const double> x, double p, QuantileMethod m) {
+  return quantile_at(x.size(), p, m, [&](std::size_t k) { return x[k]; });
+}
+
+double quantile_select(std::span<double> x, double p, QuantileMethod m) {
+  const std::size_t first = first_order_index(x.size(), p, m);
+  std::nth_element(x.begin(), x.begin() + std::ptrdiff_t(first), x.end());
+  const double at_first = x[first];
+  double next = at_first;  // the (first + 1)-th smallest: the least of what nth_element left above
+  if (first + 1 < x.size()) next = *std::min_element(x.begin() + std::ptrdiff_t(first) + 1, x.end());
+  return quantile_at(x.size(), p, m, [&](std::size_t k) { return k == first ? at_first : next; });
 }
 
 namespace {
@@ -89,9 +112,8 @@ template <class Contribution>
 VarFigures tail_figures(std::span<const double> rp, std::span<const double> w, double c, QuantileMethod qm, bool decompose,
                         Contribution&& contribution, const ToReturns& to_returns = {}) {
   const std::size_t n = w.size();
-  std::vector<double> sorted(rp.begin(), rp.end());
-  std::sort(sorted.begin(), sorted.end());
-  const double q = quantile_sorted(sorted, 1.0 - c, qm);
+  std::vector<double> scratch(rp.begin(), rp.end());
+  const double q = quantile_select(scratch, 1.0 - c, qm);
   VarFigures f;
   f.var = -q;
   std::size_t m = 0;
@@ -157,10 +179,11 @@ VarFigures location_scale_level(std::span<const double> mu, std::span<const doub
   f.es = -(h * mu_p * mean_on - sqrt_h * sigma * tail);
   if (opt.decompose) {
     f.component_var.resize(n), f.marginal_var.resize(n), f.component_es.resize(n);
+    const double var_scale = z * sqrt_h / sigma, es_scale = sqrt_h * tail / sigma;  // no division per asset
     for (std::size_t i = 0; i < n; ++i) {
-      f.marginal_var[i] = -(h * mu[i] * mean_on + z * sqrt_h * sw[i] / sigma);
+      f.marginal_var[i] = -(h * mu[i] * mean_on + var_scale * sw[i]);
       f.component_var[i] = w[i] * f.marginal_var[i];
-      f.component_es[i] = -(h * w[i] * mu[i] * mean_on - sqrt_h * w[i] * sw[i] / sigma * tail);
+      f.component_es[i] = -(h * w[i] * mu[i] * mean_on - es_scale * w[i] * sw[i]);
     }
   }
   return f;

@@ -1,6 +1,7 @@
 // VaR / ES against lpp2005_risk.json (numpy/scipy formulas) and decomposition properties.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -19,6 +20,23 @@ const std::vector<double> kWeights{0.1, 0.2, 0.1, 0.3, 0.2, 0.1};
 
 void near_rel(double got, double want, double rel, const std::string& what) {
   EXPECT_LE(std::abs(got - want), rel * std::abs(want)) << what << ": " << got << " vs " << want;
+}
+
+TEST(Quantile, SelectionEqualsTheSortedQuantileForEveryMethod) {
+  const QuantileMethod methods[] = {QuantileMethod::linear, QuantileMethod::inverted_cdf, QuantileMethod::lower,
+                                    QuantileMethod::higher, QuantileMethod::midpoint, QuantileMethod::nearest};
+  for (std::size_t n : {1, 2, 3, 10, 101, 2520}) {
+    Matrix r = test::random_returns(1, n, 900 + n);
+    std::vector<double> v(r.data(), r.data() + n);
+    if (n > 3) v[n / 2] = v[n / 3];  // a tie
+    std::vector<double> sorted = v;
+    std::sort(sorted.begin(), sorted.end());
+    for (QuantileMethod m : methods)
+      for (double p : {0.0, 0.01, 0.025, 0.05, 0.5, 0.95, 0.99, 1.0}) {
+        std::vector<double> scratch = v;
+        EXPECT_EQ(quantile_select(scratch, p, m), quantile_sorted(sorted, p, m)) << "n " << n << " p " << p;
+      }
+  }
 }
 
 TEST(Distributions, InverseNormalIsAccurate) {

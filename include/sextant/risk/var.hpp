@@ -42,6 +42,8 @@ enum class QuantileMethod { linear, inverted_cdf, lower, higher, midpoint, neare
 QuantileMethod parse_quantile_method(std::string_view s, std::string_view field = "quantile_method");
 //! numpy.quantile of sorted values at probability p, by method.
 double quantile_sorted(std::span<const double> sorted, double p, QuantileMethod method);
+//! The same of unsorted values, by selection (O(n) rather than a sort); reorders `values`.
+double quantile_select(std::span<double> values, double p, QuantileMethod method);
 
 struct VarOptions {
   std::vector<double> confidence_levels{0.95, 0.99};
