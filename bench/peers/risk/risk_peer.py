@@ -90,10 +90,14 @@ with tempfile.TemporaryDirectory() as d:
     times = {k: [] for k in ["numpy_gaussian", "numpy_historical", "numpy_mc", "numpy_pretrade",
                              "sextant_gaussian", "sextant_historical", "sextant_mc", "sextant_pretrade"]}
     for r in range(rounds):
+        # Each side starts on a quiet machine: numpy's OpenBLAS threads spin for 2^28 cycles (~60 ms
+        # here) after its last threaded call, and on 2 cores they would share them with Sextant's.
+        time.sleep(0.3)
         times["numpy_gaussian"] += timed(numpy_gaussian, 20)
         times["numpy_historical"] += timed(numpy_historical, 20)
         times["numpy_mc"] += timed(numpy_mc, 1)
         times["numpy_pretrade"] += timed(numpy_pretrade, 1)
+        time.sleep(0.3)
         subprocess.run([binary, d, "5"], check=True)
         s = json.load(open(f"{d}/sextant.json"))
         for k in ["gaussian", "historical", "mc"]:
