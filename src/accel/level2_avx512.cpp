@@ -82,14 +82,25 @@ SEXTANT_AVX512 void symv_rows(MatrixView a, const double* __restrict x, double* 
                                       _mm512_fmadd_pd(v3, x3, _mm512_mul_pd(v2, x2)));
       _mm512_storeu_pd(y + j, _mm512_add_pd(_mm512_loadu_pd(y + j), s));
     }
+    if (j8 < i0) {  // the last partial vector of columns [j8, i0), masked
+      const __mmask8 m = __mmask8((1u << (i0 - j8)) - 1u);
+      const __m512d xa = _mm512_maskz_loadu_pd(m, x + j8);
+      const __m512d v0 = _mm512_maskz_loadu_pd(m, p0 + j8), v1 = _mm512_maskz_loadu_pd(m, p1 + j8);
+      const __m512d v2 = _mm512_maskz_loadu_pd(m, p2 + j8), v3 = _mm512_maskz_loadu_pd(m, p3 + j8);
+      a0 = _mm512_fmadd_pd(v0, xa, a0), a1 = _mm512_fmadd_pd(v1, xa, a1);
+      a2 = _mm512_fmadd_pd(v2, xa, a2), a3 = _mm512_fmadd_pd(v3, xa, a3);
+      const __m512d s = _mm512_add_pd(_mm512_fmadd_pd(v1, x1, _mm512_mul_pd(v0, x0)),
+                                      _mm512_fmadd_pd(v3, x3, _mm512_mul_pd(v2, x2)));
+      _mm512_mask_storeu_pd(y + j8, m, _mm512_add_pd(_mm512_maskz_loadu_pd(m, y + j8), s));
+    }
     const double dot[4] = {hsum(_mm512_add_pd(a0, b0)), hsum(_mm512_add_pd(a1, b1)),
                            hsum(_mm512_add_pd(a2, b2)), hsum(_mm512_add_pd(a3, b3))};
-    // Columns [j8, i) of each row: the last partial vector and the 4 × 4 diagonal block.
+    // The 4 × 4 diagonal block.
     for (std::size_t r = 0; r < 4; ++r) {
       const std::size_t i = i0 + r;
       const double* p = a.row(i);
       double s = dot[r];
-      for (std::size_t k = j8; k < i; ++k) s += p[k] * x[k], y[k] += p[k] * x[i];
+      for (std::size_t k = i0; k < i; ++k) s += p[k] * x[k], y[k] += p[k] * x[i];
       y[i] += s + p[i] * x[i];
     }
   }
