@@ -40,7 +40,7 @@ CBLAS_TRANSPOSE cblas_trans(Trans t) { return t == Trans::yes ? CblasTrans : Cbl
 // gives, in three loops over Philox blocks that the compiler vectorises (the blocks into
 // struct-of-arrays, the uniforms, then branch-free Box-Muller), with an AVX2 clone picked at run time
 // where the CPU has it. z needs room for d rounded up to even; `work` for 4·⌈d/2⌉ values.
-__attribute__((target_clones("avx2", "default"))) double normal_row(const SampleSpec& spec, std::uint64_t row,
+__attribute__((target_clones("avx512f", "avx2", "default"))) double normal_row(const SampleSpec& spec, std::uint64_t row,
                                                                      std::size_t d, double* z, double* work) {
   const std::uint64_t global = spec.first_row + row;
   const std::uint64_t key_row = spec.antithetic ? global / 2 : global;
