@@ -25,6 +25,7 @@
 #include "sextant/accel/device.hpp"
 #include "sextant/accel/router.hpp"
 #include "sextant/accel/avx512.hpp"
+#include "sextant/core/dot.hpp"
 #include "sextant/core/eigen.hpp"
 #include "sextant/core/error.hpp"
 
@@ -34,16 +35,10 @@ namespace {
 constexpr std::size_t kMeanChunkRows = 256;   // fixed reduction chunk: determinism, not tuning
 constexpr std::size_t kSampleBlockRows = 4096;  // rows of Z held at once (4096×500 doubles = 16 MB)
 
-//! Σ a[j]·b[j] in 8 interleaved partial sums, added pairwise at the end: a fixed order (so the same
-//! on every CPU and thread count) that, unlike one running sum, the compiler can vectorise.
+// sextant::dot, built for each CPU level (its lanes fill a zmm register on AVX-512).
 __attribute__((target_clones("avx512f", "avx2", "default"))) double dot_lanes(const double* a, const double* b,
                                                                             std::size_t n) {
-  double acc[8] = {};
-  std::size_t j = 0;
-  for (; j + 8 <= n; j += 8)
-    for (int k = 0; k < 8; ++k) acc[k] += a[j + k] * b[j + k];
-  for (; j < n; ++j) acc[j % 8] += a[j] * b[j];
-  return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+  return dot(a, b, n);
 }
 
 CBLAS_TRANSPOSE cblas_trans(Trans t) { return t == Trans::yes ? CblasTrans : CblasNoTrans; }

@@ -5,7 +5,9 @@
 //  - both take four rows at a time (FourRows): each 8-column step loads the four row vectors and x
 //    once and adds the four dot products; the last partial step is masked.
 //  - symmetric_matvec reads the lower triangle once, and the same step adds the rows' transposed
-//    contribution into y (one load and store of y per four rows, summed as a two-level tree).
+//    contribution into y (one load and store of y per four rows, summed as a two-level tree). The
+//    4 × 4 diagonal block is one more step with a mask per row, not a scalar loop.
+//  - the four dot products are reduced across lanes together (FourRows::sums).
 // Threads: symmetric_matvec splits the rows into kParts ranges of equal triangle area, each summing
 // into its own y, and adds those in part order; matvec's rows are independent. Either way the
 // result does not depend on the number of threads.
@@ -51,13 +53,28 @@ struct FourRows {
   // splats) also y[j..] += Σ_k row_k · x_ik, summed as a tree rather than a chain of four FMAs:
   // symv's transposed half.
   SEXTANT_AVX512 void step(std::size_t j, __mmask8 m, const double* x, double* y = nullptr, const __m512d* xi = nullptr) {
-    const __m512d xv = _mm512_maskz_loadu_pd(m, x + j);
+    const __mmask8 mk[4] = {m, m, m, m};
+    step(j, mk, mk, x, y, xi);
+  }
+  // The same with a mask per row: `dot[k]` selects row k's columns for its dot product, `below[k]`
+  // those for its transposed update (symv's diagonal chunk: up to and strictly below the diagonal).
+  SEXTANT_AVX512 void step(std::size_t j, const __mmask8* dot, const __mmask8* below, const double* x, double* y = nullptr,
+                           const __m512d* xi = nullptr) {
+    const __m512d xv = _mm512_maskz_loadu_pd(dot[3], x + j);  // row 3's columns include the others'
     __m512d v[4];
-    for (int k = 0; k < 4; ++k) v[k] = _mm512_maskz_loadu_pd(m, p[k] + j), acc[k] = _mm512_fmadd_pd(v[k], xv, acc[k]);
+    for (int k = 0; k < 4; ++k) v[k] = _mm512_maskz_loadu_pd(dot[k], p[k] + j), acc[k] = _mm512_fmadd_pd(v[k], xv, acc[k]);
     if (!xi) return;
+    for (int k = 0; k < 4; ++k) v[k] = _mm512_maskz_mov_pd(below[k], v[k]);
     const __m512d s = _mm512_add_pd(_mm512_fmadd_pd(v[1], xi[1], _mm512_mul_pd(v[0], xi[0])),
                                     _mm512_fmadd_pd(v[3], xi[3], _mm512_mul_pd(v[2], xi[2])));
-    _mm512_mask_storeu_pd(y + j, m, _mm512_add_pd(_mm512_maskz_loadu_pd(m, y + j), s));
+    _mm512_mask_storeu_pd(y + j, below[3], _mm512_add_pd(_mm512_maskz_loadu_pd(below[3], y + j), s));
+  }
+  // The four dot products, {acc[0], ..., acc[3]} summed across lanes, in one register.
+  SEXTANT_AVX512 __m256d sums() const {
+    __m256d h[4];
+    for (int k = 0; k < 4; ++k) h[k] = _mm256_add_pd(_mm512_castpd512_pd256(acc[k]), _mm512_extractf64x4_pd(acc[k], 1));
+    const __m256d h01 = _mm256_hadd_pd(h[0], h[1]), h23 = _mm256_hadd_pd(h[2], h[3]);  // {0,1,0,1}, {2,3,2,3} halves
+    return _mm256_add_pd(_mm256_permute2f128_pd(h01, h23, 0x20), _mm256_permute2f128_pd(h01, h23, 0x31));
   }
 };
 
@@ -65,7 +82,8 @@ constexpr __mmask8 kAll = 0xFF;
 inline __mmask8 first_lanes(std::size_t k) { return __mmask8((1u << k) - 1u); }  // k < 8
 
 // y[0, r1) += the contributions of lower-triangle rows [r0, r1) of a: y_i += Σ_{k≤i} a_ik x_k and
-// y_k += a_ik x_i for k < i.
+// y_k += a_ik x_i for k < i. The 4 × 4 diagonal block goes through the same vector step with a mask
+// per row, so no scalar loop runs per block.
 SEXTANT_AVX512 void symv_rows(MatrixView a, const double* __restrict x, double* __restrict y, std::size_t r0,
                               std::size_t r1) {
   std::size_t i0 = r0;
@@ -75,14 +93,16 @@ SEXTANT_AVX512 void symv_rows(MatrixView a, const double* __restrict x, double* 
     for (int k = 0; k < 4; ++k) xi[k] = _mm512_set1_pd(x[i0 + k]);
     const std::size_t j8 = i0 & ~std::size_t(7);
     for (std::size_t j = 0; j < j8; j += 8) rows.step(j, kAll, x, y, xi);
-    if (j8 < i0) rows.step(j8, first_lanes(i0 - j8), x, y, xi);  // columns [j8, i0)
-    for (std::size_t r = 0; r < 4; ++r) {  // the 4 × 4 diagonal block
-      const std::size_t i = i0 + r;
-      const double* p = rows.p[r];
-      double s = hsum(rows.acc[r]);
-      for (std::size_t k = i0; k < i; ++k) s += p[k] * x[k], y[k] += p[k] * x[i];
-      y[i] += s + p[i] * x[i];
+    for (std::size_t j = j8; j < i0 + 4; j += 8) {  // columns [j8, i0 + 4): one or two chunks
+      __mmask8 dot[4], below[4];
+      for (std::size_t k = 0; k < 4; ++k) {
+        const std::size_t diag = i0 + k;  // row k's diagonal column
+        dot[k] = diag < j ? 0 : diag - j >= 7 ? kAll : first_lanes(diag - j + 1);
+        below[k] = diag <= j ? 0 : diag - j >= 8 ? kAll : first_lanes(diag - j);
+      }
+      rows.step(j, dot, below, x, y, xi);
     }
+    _mm256_storeu_pd(y + i0, _mm256_add_pd(_mm256_loadu_pd(y + i0), rows.sums()));
   }
   for (; i0 < r1; ++i0) {  // up to 3 rows left
     const double* p = a.row(i0);
@@ -103,7 +123,7 @@ SEXTANT_AVX512 void gemv_rows(MatrixView a, const double* __restrict x, double* 
     FourRows rows(a, r);
     for (std::size_t j = 0; j < n8; j += 8) rows.step(j, kAll, x);
     if (n8 < n) rows.step(n8, first_lanes(n - n8), x);
-    for (int k = 0; k < 4; ++k) y[r + k] = hsum(rows.acc[k]);
+    _mm256_storeu_pd(y + r, rows.sums());
   }
   _mm256_zeroupper();
 }

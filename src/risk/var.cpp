@@ -8,6 +8,7 @@
 #include <boost/math/distributions/students_t.hpp>
 
 #include "sextant/accel/ops.hpp"
+#include "sextant/core/dot.hpp"
 #include "sextant/core/error.hpp"
 #include "sextant/risk/distributions.hpp"
 
@@ -179,12 +180,16 @@ VarFigures location_scale_level(std::span<const double> mu, std::span<const doub
   f.es = -(h * mu_p * mean_on - sqrt_h * sigma * tail);
   if (opt.decompose) {
     f.component_var.resize(n), f.marginal_var.resize(n), f.component_es.resize(n);
-    const double var_scale = z * sqrt_h / sigma, es_scale = sqrt_h * tail / sigma;  // no division per asset
-    for (std::size_t i = 0; i < n; ++i) {
-      f.marginal_var[i] = -(h * mu[i] * mean_on + var_scale * sw[i]);
-      f.component_var[i] = w[i] * f.marginal_var[i];
-      f.component_es[i] = -(h * w[i] * mu[i] * mean_on - es_scale * w[i] * sw[i]);
-    }
+    // No division per asset; three simple loops over restrict pointers, which GCC vectorises (one
+    // fused loop it does not).
+    const double var_scale = z * sqrt_h / sigma, es_scale = sqrt_h * tail / sigma, hm = h * mean_on;
+    double* __restrict mv = f.marginal_var.data();
+    double* __restrict cv = f.component_var.data();
+    double* __restrict ce = f.component_es.data();
+    const double *mup = mu.data(), *swp = sw.data(), *wp = w.data();
+    for (std::size_t i = 0; i < n; ++i) mv[i] = -(hm * mup[i] + var_scale * swp[i]);
+    for (std::size_t i = 0; i < n; ++i) cv[i] = wp[i] * mv[i];
+    for (std::size_t i = 0; i < n; ++i) ce[i] = -(hm * wp[i] * mup[i] - es_scale * wp[i] * swp[i]);
   }
   return f;
 }
@@ -241,8 +246,7 @@ std::vector<VarFigures> gaussian_var(std::span<const double> mean, MatrixView co
   check_levels(opt);
   if (opt.horizon < 1) fail(ErrorCode::invalid_argument, "horizon", "'horizon' must be at least 1");
   const std::vector<double> sw = accel::symv(cov, w);
-  double var_p = 0, mu_p = 0;
-  for (std::size_t i = 0; i < n; ++i) var_p += w[i] * sw[i], mu_p += w[i] * mean[i];
+  const double var_p = dot(w.data(), sw.data(), n), mu_p = dot(w.data(), mean.data(), n);
   if (!(var_p > 0.0)) fail(ErrorCode::not_positive_definite, "covariance", "the portfolio variance wᵀΣw is not positive");
   const double sigma = std::sqrt(var_p);
   if (portfolio_volatility) *portfolio_volatility = sigma;
