@@ -113,6 +113,28 @@ void BM_PretradeCheck(benchmark::State& state) {
 }
 BENCHMARK(BM_PretradeCheck)->Arg(500)->Iterations(100000)->Unit(benchmark::kMicrosecond);
 
+// The 1% tail quantile of n portfolio returns (historical: 2,520 days; Monte Carlo: 100,000
+// scenarios). Arg 1 = 0: risk::quantile_select; 1: std::nth_element plus the next order statistic,
+// the plain selection it replaced. Both time the copy into scratch.
+void BM_QuantileSelect(benchmark::State& state) {
+  const std::size_t n = state.range(0);
+  std::mt19937_64 rng(6);
+  std::normal_distribution<double> g(0.0, 0.01);
+  std::vector<double> v(n), scratch(n);
+  for (double& x : v) x = g(rng);
+  const std::size_t k = std::size_t(std::floor(double(n - 1) * 0.01));
+  for (auto _ : state) {
+    scratch = v;
+    if (state.range(1) == 0) {
+      benchmark::DoNotOptimize(risk::quantile_select(scratch, 0.01, risk::QuantileMethod::linear));
+    } else {
+      std::nth_element(scratch.begin(), scratch.begin() + std::ptrdiff_t(k), scratch.end());
+      benchmark::DoNotOptimize(*std::min_element(scratch.begin() + std::ptrdiff_t(k) + 1, scratch.end()));
+    }
+  }
+}
+BENCHMARK(BM_QuantileSelect)->Args({2520, 0})->Args({2520, 1})->Args({100000, 0})->Args({100000, 1})->Unit(benchmark::kMicrosecond);
+
 }  // namespace
 
 BENCHMARK_MAIN();
