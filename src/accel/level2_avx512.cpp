@@ -30,7 +30,6 @@ namespace sextant::accel {
 namespace {
 
 constexpr std::size_t kParts = 4;                          // fixed split of the triangle (determinism)
-constexpr double kRowCost = 48;  // a row's fixed cost in entries read (measured: AMD Zen 5, n = 1,000)
 constexpr std::size_t kSerialElems = std::size_t(1) << 14;  // below this many entries read, one thread
 
 // GCC 12's _mm512_extractf64x4_pd starts from an _mm256_undefined_pd() and warns about it.
@@ -154,15 +153,13 @@ void symmetric_matvec(MatrixView a, const double* x, double* y) {
     symv_rows(a, x, y, 0, n);
     return;
   }
-  // Row ranges of equal cost, rounded to 4-row blocks. Row i costs i + kRowCost entries' time: the
-  // fixed part (starting four new rows) made the short-row first half ~8% slower than the second
-  // when the split was by area alone. With F(b) = b²/2 + kRowCost·b, part p ends where F = (p/kParts)·F(n).
-  const double c = kRowCost, total = 0.5 * double(n) * double(n) + c * double(n);
+  // Row ranges of equal triangle area: part p ends at n·√(p/kParts), rounded to a 4-row block. Not
+  // equal time: rows have a fixed cost, so the short-row first half takes ~8% longer alone. But
+  // TBB's second thread steals the second half ~1.7 µs late, and the two effects about cancel:
+  // splitting by a cost model that balanced the halves run alone made the whole call ~0.7 µs slower.
   std::size_t bounds[kParts + 1] = {0};
-  for (std::size_t p = 1; p < kParts; ++p) {
-    const double b = std::sqrt(c * c + 2.0 * total * double(p) / double(kParts)) - c;
-    bounds[p] = std::min(n, std::size_t(std::lround(b / 4.0)) * 4);
-  }
+  for (std::size_t p = 1; p < kParts; ++p)
+    bounds[p] = std::min(n, std::size_t(std::lround(double(n) * std::sqrt(double(p) / double(kParts)) / 4.0)) * 4);
   bounds[kParts] = n;
   // kParts y vectors; part p touches only [0, bounds[p + 1]), and only that prefix is zeroed and added.
   const auto partial = std::make_unique_for_overwrite<double[]>(kParts * n);
