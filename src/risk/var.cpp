@@ -286,8 +286,8 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
   // non-finite (0·Inf is NaN too), so finiteness is checked on the T results; the panel is scanned
   // only to name the bad cell.
   std::vector<double> period = accel::gemv(x, w);
-  bool finite = true;
-  for (double v : period) finite &= std::isfinite(v);
+  // Inf - Inf and NaN - NaN are NaN, and v - v is 0 otherwise: one vectorised sum tests all T.
+  const bool finite = lane_sum(t, [&](std::size_t r) { return period[r] - period[r]; }) == 0.0;
   if (!finite)
     for (std::size_t r = 0; r < t; ++r)
       for (std::size_t i = 0; i < n; ++i)
@@ -315,19 +315,16 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
     cov = accel::covariance(x);
     const std::vector<double> s = accel::symv(cov, w);  // Σw, one pass over half of Σ; σ_p² = wᵀ(Σw)
     std::copy(s.begin(), s.end(), sw.data());
-    for (std::size_t i = 0; i < n; ++i) var_p += w[i] * s[i];
+    var_p = dot(w.data(), s.data(), n);
   } else {
-    double m = 0;
-    for (double v : period) m += v;
-    m /= double(t);
-    for (double v : period) var_p += (v - m) * (v - m);
-    var_p /= double(t - 1);
+    const double* pr = period.data();
+    const double m = lane_sum(t, [&](std::size_t r) { return pr[r]; }) / double(t);
+    var_p = lane_sum(t, [&](std::size_t r) { return (pr[r] - m) * (pr[r] - m); }) / double(t - 1);
   }
   if (!(var_p > 0.0)) fail(ErrorCode::invalid_argument, "weights", "the portfolio has zero variance");
   const double sigma = std::sqrt(var_p);
-  double mu_p = 0;  // = Σ w_i μ_i, from the period returns (defined whether or not μ was needed)
-  for (double v : period) mu_p += v;
-  mu_p /= double(t);
+  // μ_p = Σ w_i μ_i, as the mean of the period returns (defined whether or not μ was needed)
+  const double mu_p = lane_sum(t, [&](std::size_t r) { return period[r]; }) / double(t);
   const double mean_on = opt.include_mean ? 1.0 : 0.0;
 
   VarReport rep;

@@ -160,6 +160,17 @@ TEST(Var, BadInputNamesTheField) {
   EXPECT_EQ(field_of([&] { calculate_var(r, kWeights, bad); }), "confidence_levels");
   EXPECT_EQ(field_of([&] { parse_var_method("magic"); }), "methods");
   EXPECT_EQ(field_of([&] { parse_quantile_method("median"); }), "quantile_method");
+  // A non-finite return anywhere, even under a zero weight, is named; the check reads the T portfolio
+  // returns (0·Inf is NaN), so each kind and place is tried.
+  std::vector<double> zero_first = kWeights;
+  zero_first[0] = 0.0;
+  for (double bad_value : {double(NAN), double(INFINITY), -double(INFINITY)})
+    for (std::size_t row : {std::size_t(0), r.rows() / 2, r.rows() - 1}) {
+      Matrix x = r;
+      x(row, 0) = bad_value;
+      EXPECT_EQ(field_of([&] { calculate_var(x, kWeights, {}); }), "returns") << bad_value << " at row " << row;
+      EXPECT_EQ(field_of([&] { calculate_var(x, zero_first, {}); }), "returns") << bad_value << " at row " << row;
+    }
 }
 
 }  // namespace
