@@ -46,7 +46,8 @@ CBLAS_TRANSPOSE cblas_trans(Trans t) { return t == Trans::yes ? CblasTrans : Cbl
 // One scenario row of standard normals (times its Student-t scale), the values detail::scenario_row
 // gives, in three loops over Philox blocks that the compiler vectorises (the blocks into
 // struct-of-arrays, the uniforms, then branch-free Box-Muller), with AVX-512 and AVX2 clones picked
-// at run time where the CPU has them (cpu.cpp is built unfused, so all clones draw the same bits). z needs room for d rounded up to even; `work` for 4·⌈d/2⌉ values.
+// at run time where the CPU has them (cpu.cpp is built unfused, so all clones draw the same bits).
+// z needs room for d rounded up to even; `work` for 4·⌈d/2⌉ values.
 __attribute__((target_clones("avx512f", "avx2", "default"))) double normal_row(const SampleSpec& spec, std::uint64_t row,
                                                                      std::size_t d, double* z, double* work) {
   const std::uint64_t global = spec.first_row + row;

@@ -309,6 +309,8 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
                         uses(VarMethod::student_t);
   if (opt.nu && !(*opt.nu > 2.0 && std::isfinite(*opt.nu)))
     fail(ErrorCode::invalid_argument, "nu", "'nu' must be greater than 2, got {}", *opt.nu);
+  // μ_p = Σ w_i μ_i, as the mean of the period returns (defined whether or not μ was needed).
+  const double mu_p = lane_sum(t, [&](std::size_t r) { return period[r]; }) / double(t);
   Matrix cov, sw(n, 1);
   double var_p = 0;
   if (need_cov) {
@@ -317,14 +319,10 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
     std::copy(s.begin(), s.end(), sw.data());
     var_p = dot(w.data(), s.data(), n);
   } else {
-    const double* pr = period.data();
-    const double m = lane_sum(t, [&](std::size_t r) { return pr[r]; }) / double(t);
-    var_p = lane_sum(t, [&](std::size_t r) { return (pr[r] - m) * (pr[r] - m); }) / double(t - 1);
+    var_p = lane_sum(t, [&](std::size_t r) { return (period[r] - mu_p) * (period[r] - mu_p); }) / double(t - 1);
   }
   if (!(var_p > 0.0)) fail(ErrorCode::invalid_argument, "weights", "the portfolio has zero variance");
   const double sigma = std::sqrt(var_p);
-  // μ_p = Σ w_i μ_i, as the mean of the period returns (defined whether or not μ was needed)
-  const double mu_p = lane_sum(t, [&](std::size_t r) { return period[r]; }) / double(t);
   const double mean_on = opt.include_mean ? 1.0 : 0.0;
 
   VarReport rep;
