@@ -94,7 +94,10 @@ int run(const Options& opt) {
   std::size_t max_n = 0, max_t = 0;
   for (int n : opt.sizes) max_n = std::max<std::size_t>(max_n, n);
   for (int t : opt.periods) max_t = std::max<std::size_t>(max_t, t);
-  Matrix panel = synthetic_returns(max_t, max_n, 42);
+  // Square ops need a full-rank covariance, so their window is at least 2N long even when --periods
+  // asks only for shorter ones (N=1000 from T=252 days would be singular, and cholesky would refuse it).
+  const std::size_t square_t = std::max(max_t, 2 * max_n);
+  Matrix panel = synthetic_returns(square_t, max_n, 42);
 
   for (int n : opt.sizes) {
     for (int t : opt.periods) {
@@ -104,8 +107,8 @@ int run(const Options& opt) {
       cases.push_back({"covariance", size, syrk_flops, [x](Backend b) { return accel::covariance(x, b); }});
       cases.push_back({"correlation", size, syrk_flops, [x](Backend b) { return accel::correlation(x, b); }});
     }
-    // Square ops run on the covariance of the longest window (full rank for every N here).
-    MatrixView x(panel.data(), max_t, std::size_t(n), panel.cols());
+    // Square ops run on the covariance of the longest window (full rank: at least 2N days).
+    MatrixView x(panel.data(), square_t, std::size_t(n), panel.cols());
     auto cov = std::make_shared<Matrix>(accel::covariance(x, Backend::cpu));
     auto b_mat = std::make_shared<Matrix>(synthetic_returns(std::size_t(n), std::size_t(n), 7));
     std::string size = fmt::format("N={}", n);
