@@ -132,7 +132,12 @@ class CpuDevice final : public Device {
   void cholesky(MatrixView a, MutMatrixView l) override {
     const std::size_t n = a.rows;
     copy(a, l);
-    int info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', int(n), l.data, int(l.ld));
+    // Row-major lower triangle = column-major upper triangle of the transpose, which for a symmetric
+    // matrix is the matrix itself; and column-major U with A = UᵀU, read row-major, is L with A = LLᵀ.
+    // So the column-major call factors in place. LAPACK_ROW_MAJOR would make LAPACKE transpose into
+    // a fresh N×N buffer and back (2 × 8 MB at N = 1,000), whose page faults made cholesky's time
+    // depend on the allocator's history: 4.5 or 10 ms for the same call inside `sextant validate`.
+    int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', int(n), l.data, int(l.ld));
     if (info > 0)
       fail(ErrorCode::not_positive_definite, "", "cholesky: matrix is not positive definite (leading minor {} fails)",
            info);
