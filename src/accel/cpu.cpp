@@ -163,15 +163,20 @@ class CpuDevice final : public Device {
     LAPACKE_dgetri(LAPACK_ROW_MAJOR, int(a.rows), out.data, int(out.ld), piv.data());
   }
 
+  // The symmetric eigensolvers take the row-major lower triangle as LAPACK's column-major upper one
+  // (see cholesky), so LAPACKE makes no transposed copy of the input; the column-major eigenvectors are
+  // transposed in the loop that reorders them to descending order anyway.
   void eigh(MatrixView a, std::span<double> w, MutMatrixView v) override {
     const std::size_t n = a.rows;
     Matrix work = Matrix::copy_of(a);
     std::vector<double> asc(n);
-    int info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'V', 'L', int(n), work.data(), int(n), asc.data());
+    int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'U', int(n), work.data(), int(n), asc.data());
     if (info != 0) fail(ErrorCode::internal, "", "eigh: dsyevd failed to converge (info {})", info);
+    const double* vectors = work.data();  // column-major: vector k is vectors[k·n, (k+1)·n)
     for (std::size_t j = 0; j < n; ++j) {  // ascending -> descending
       w[j] = asc[n - 1 - j];
-      for (std::size_t i = 0; i < n; ++i) v(i, j) = work(i, n - 1 - j);
+      const double* col = vectors + (n - 1 - j) * n;
+      for (std::size_t i = 0; i < n; ++i) v(i, j) = col[i];
     }
     detail::sign_normalise_columns(v);
   }
@@ -180,7 +185,7 @@ class CpuDevice final : public Device {
     const std::size_t n = a.rows;
     Matrix work = Matrix::copy_of(a);
     std::vector<double> asc(n);
-    int info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'N', 'L', int(n), work.data(), int(n), asc.data());
+    int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'N', 'U', int(n), work.data(), int(n), asc.data());
     if (info != 0) fail(ErrorCode::internal, "", "eigvalsh: dsyevd failed to converge (info {})", info);
     for (std::size_t j = 0; j < n; ++j) w[j] = asc[n - 1 - j];
   }
@@ -189,16 +194,17 @@ class CpuDevice final : public Device {
     const std::size_t n = a.rows;
     Matrix work = Matrix::copy_of(a);
     std::vector<double> asc(n);
-    Matrix z(n, k);
+    std::vector<double> z(n * k);  // column-major n × k
     std::vector<lapack_int> support(2 * n);
     lapack_int found = 0;
-    int info = LAPACKE_dsyevr(LAPACK_ROW_MAJOR, 'V', 'I', 'L', int(n), work.data(), int(n), 0.0, 0.0,
-                              int(n - k + 1), int(n), 0.0, &found, asc.data(), z.data(), int(k), support.data());
+    int info = LAPACKE_dsyevr(LAPACK_COL_MAJOR, 'V', 'I', 'U', int(n), work.data(), int(n), 0.0, 0.0,
+                              int(n - k + 1), int(n), 0.0, &found, asc.data(), z.data(), int(n), support.data());
     if (info != 0 || std::size_t(found) != k)
       fail(ErrorCode::internal, "", "eigh_topk: dsyevr failed (info {}, found {} of {})", info, found, k);
     for (std::size_t j = 0; j < k; ++j) {
       w[j] = asc[k - 1 - j];
-      for (std::size_t i = 0; i < n; ++i) v(i, j) = z(i, k - 1 - j);
+      const double* col = z.data() + (k - 1 - j) * n;
+      for (std::size_t i = 0; i < n; ++i) v(i, j) = col[i];
     }
     detail::sign_normalise_columns(v);
   }
