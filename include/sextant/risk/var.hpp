@@ -42,7 +42,8 @@ enum class QuantileMethod { linear, inverted_cdf, lower, higher, midpoint, neare
 QuantileMethod parse_quantile_method(std::string_view s, std::string_view field = "quantile_method");
 //! numpy.quantile of sorted values at probability p, by method.
 double quantile_sorted(std::span<const double> sorted, double p, QuantileMethod method);
-//! The same of unsorted values, by selection (O(n) rather than a sort); reorders `values`.
+//! The same of unsorted values, by selection rather than a full sort (heap selection of the few
+//! order statistics needed in a tail, nth_element elsewhere); reorders `values`.
 double quantile_select(std::span<double> values, double p, QuantileMethod method);
 
 struct VarOptions {
