@@ -88,12 +88,14 @@ class CpuDevice final : public Device {
   void covariance(MatrixView x, MutMatrixView c) override {
     const double scale = 1.0 / double(x.rows - 1);
     cross_product(x, c);
+    detail::require_finite_moments(x.cols, [&](std::size_t j) { return c(j, j); }, "fp64");
     finish_symmetric(c, [&](std::size_t i, std::size_t j) { return c(i, j) * scale; });
   }
 
   void correlation(MatrixView x, MutMatrixView c) override {
     const int n = int(x.cols);
     cross_product(x, c);
+    detail::require_finite_moments(x.cols, [&](std::size_t j) { return c(j, j); }, "fp64");
     std::vector<double> inv_sd(n);
     for (int i = 0; i < n; ++i) inv_sd[i] = 1.0 / std::sqrt(c(i, i));
     finish_symmetric(c, [&](std::size_t i, std::size_t j) { return i == j ? 1.0 : c(i, j) * inv_sd[i] * inv_sd[j]; });
@@ -120,6 +122,7 @@ class CpuDevice final : public Device {
       });
       cblas_ssyrk(CblasRowMajor, CblasLower, CblasTrans, int(n), int(t), 1.0f, xf, int(n), 0.0f, cf, int(n));
     }
+    detail::require_finite_moments(n, [&](std::size_t j) { return cf[j * n + j]; }, "fp32");
     std::vector<double> inv_sd(n);
     for (std::size_t i = 0; i < n; ++i) inv_sd[i] = 1.0 / std::sqrt(double(cf[i * n + i]));
     const double scale = 1.0 / double(t - 1);

@@ -10,6 +10,7 @@
 #include <cusolverDn.h>
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -80,7 +81,7 @@ __global__ void finish_moment(const double* lower_cm, double* out, int n, double
   double v = lower_cm[std::size_t(c) * n + r];
   if (correlation) {
     double di = lower_cm[std::size_t(i) * n + i], dj = lower_cm[std::size_t(j) * n + j];
-    v = (i == j) ? 1.0 : v / sqrt(di * dj);
+    v = (i == j) ? (isfinite(di) ? 1.0 : di) : v / sqrt(di * dj);  // a non-finite diagonal flags overflow
   } else {
     v *= scale;
   }
@@ -236,6 +237,11 @@ class CudaDevice final : public Device {
     finish_moment<<<grid, threads>>>(lower.get(), result.get(), n, 1.0 / (t - 1), corr);
     check(cudaGetLastError(), "finish_moment");
     result.download(c);
+    for (int j = 0; j < n; ++j)  // the same check as detail::require_finite_moments (fmt is host-only)
+      if (!std::isfinite(c(j, j)))
+        throw_error(ErrorCode::non_finite, "returns",
+                    "column " + std::to_string(j) +
+                        " of 'returns' overflows fp64: its sum of squared deviations is not finite");
   }
 
   cublasHandle_t blas_ = nullptr;

@@ -25,6 +25,14 @@ void require_square(MatrixView a, std::string_view what) {
     fail(ErrorCode::dimension_mismatch, "", "{} needs a non-empty square matrix, got {}×{}", what, a.rows, a.cols);
 }
 
+// Eigen-solvers iterate to convergence, which a NaN or Inf never reaches; O(N²) against their O(N³).
+void require_finite(MatrixView a, std::string_view what) {
+  for (std::size_t i = 0; i < a.rows; ++i)
+    for (std::size_t j = 0; j < a.cols; ++j)
+      if (!std::isfinite(a(i, j)))
+        fail(ErrorCode::non_finite, "", "{}: the matrix has a non-finite entry at ({}, {})", what, i, j);
+}
+
 // Routes op to a backend, runs f(device), records the latency.
 template <class F>
 auto run(Op op, std::size_t size, double workspace_bytes, std::optional<Backend> force, F&& f) {
@@ -120,6 +128,7 @@ Matrix inverse(MatrixView a, std::optional<Backend> force) {
 
 Eigh eigh(MatrixView a, std::optional<Backend> force) {
   require_square(a, "eigh");
+  require_finite(a, "eigh");
   Eigh e{std::vector<double>(a.rows), Matrix(a.rows, a.rows)};
   run(Op::eigh, a.rows, 24.0 * a.size(), force, [&](Device& d) { d.eigh(a, e.values, e.vectors.mut()); });
   return e;
@@ -127,6 +136,7 @@ Eigh eigh(MatrixView a, std::optional<Backend> force) {
 
 std::vector<double> eigvalsh(MatrixView a, std::optional<Backend> force) {
   require_square(a, "eigvalsh");
+  require_finite(a, "eigvalsh");
   std::vector<double> w(a.rows);
   run(Op::eigvalsh, a.rows, 16.0 * a.size(), force, [&](Device& d) { d.eigvalsh(a, w); });
   return w;
@@ -134,6 +144,7 @@ std::vector<double> eigvalsh(MatrixView a, std::optional<Backend> force) {
 
 Eigh eigh_topk(MatrixView a, std::size_t k, std::optional<Backend> force) {
   require_square(a, "eigh_topk");
+  require_finite(a, "eigh_topk");
   if (k == 0 || k > a.rows)
     fail(ErrorCode::invalid_argument, "", "eigh_topk: k must be in [1, {}], got {}", a.rows, k);
   Eigh e{std::vector<double>(k), Matrix(a.rows, k)};

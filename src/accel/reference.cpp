@@ -99,11 +99,9 @@ void tridiagonal_ql(MutMatrixView v, std::vector<double>& d) {
   const double eps = std::ldexp(1.0, -52);
   for (std::size_t l = 0; l < n; ++l) {
     tst1 = std::max(tst1, std::abs(d[l]) + std::abs(e[l]));
+    // e[n-1] is 0, so the search ends at n-1 at the latest (even when a NaN makes every test false).
     std::size_t m = l;
-    while (m < n) {
-      if (std::abs(e[m]) <= eps * tst1) break;
-      ++m;
-    }
+    while (m + 1 < n && !(std::abs(e[m]) <= eps * tst1)) ++m;
     if (m > l) {
       int iter = 0;
       do {
@@ -168,8 +166,9 @@ void cross_products(MatrixView x, MutMatrixView c) {
 }
 
 // Turns raw centred cross-products into covariance (÷ (T-1)) or correlation, in fp64.
-void finish_moment(MutMatrixView c, std::size_t t, bool correlation) {
+void finish_moment(MutMatrixView c, std::size_t t, bool correlation, const char* precision) {
   const std::size_t n = c.rows;
+  detail::require_finite_moments(n, [&](std::size_t j) { return c(j, j); }, precision);
   std::vector<double> sd(n);
   for (std::size_t i = 0; i < n; ++i) sd[i] = std::sqrt(c(i, i));
   for (std::size_t i = 0; i < n; ++i)
@@ -219,17 +218,17 @@ struct ReferenceDevice final : Device {
 
   void covariance(MatrixView x, MutMatrixView c) override {
     cross_products<double>(x, c);
-    finish_moment(c, x.rows, false);
+    finish_moment(c, x.rows, false, "fp64");
   }
 
   void correlation(MatrixView x, MutMatrixView c) override {
     cross_products<double>(x, c);
-    finish_moment(c, x.rows, true);
+    finish_moment(c, x.rows, true, "fp64");
   }
 
   void moment_fp32(MatrixView x, MutMatrixView c, bool correlation) override {
     cross_products<float>(x, c);
-    finish_moment(c, x.rows, correlation);
+    finish_moment(c, x.rows, correlation, "fp32");
   }
 
   void cholesky(MatrixView a, MutMatrixView l) override {

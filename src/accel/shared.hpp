@@ -1,12 +1,13 @@
 #pragma once
 // Helpers shared by the reference and cpu backends: per-row scenario draws (the cuda kernel mirrors
-// them) and the eigenvector sign convention.
+// them), the eigenvector sign convention and the overflow check on second moments.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 
 #include "sextant/accel/device.hpp"
 #include "sextant/accel/philox.hpp"
+#include "sextant/core/error.hpp"
 
 namespace sextant::accel::detail {
 
@@ -35,6 +36,17 @@ inline void sign_normalise_columns(MutMatrixView v) {
     if (v(arg, j) < 0)
       for (std::size_t i = 0; i < v.rows; ++i) v(i, j) = -v(i, j);
   }
+}
+
+//! Throws unless each column's centred sum of squares, ss(j), is finite. A column whose sum
+//! overflowed (values past ~1e150 in fp64, ~1e17 in fp32) would otherwise come out with correlations
+//! of 0 or NaN and no warning. The data are returns in every caller, hence the field name.
+template <class SumOfSquares>
+void require_finite_moments(std::size_t n, SumOfSquares&& ss, const char* precision) {
+  for (std::size_t j = 0; j < n; ++j)
+    if (!std::isfinite(ss(j)))
+      fail(ErrorCode::non_finite, "returns",
+           "column {} of 'returns' overflows {}: its sum of squared deviations is not finite", j, precision);
 }
 
 }  // namespace sextant::accel::detail

@@ -3,11 +3,38 @@
 
 #include <ClpSimplex.hpp>
 
+#include <algorithm>
 #include <cmath>
+
+#include "sextant/core/error.hpp"
 
 namespace sextant::portfolio {
 
-LpResult solve_lp(const LpProblem& p) {
+namespace {
+
+// Clp asserts |cost| < 1e25 and treats |values| >= 1e30 as infinite. Scaling the objective or a row by
+// a power of two leaves the optimum unchanged and is exact, so inputs that large are scaled down to
+// |v| <= 1 first; ordinary problems (every |v| < 2^64) are passed through untouched.
+double power_of_two_scale(const std::vector<double>& v) {
+  double big = 0;
+  for (double x : v) big = std::max(big, std::abs(x));
+  if (!std::isfinite(big)) fail(ErrorCode::internal, "", "solve_lp: a coefficient is not finite");
+  if (big < 0x1p64) return 1.0;
+  return std::ldexp(1.0, -std::ilogb(big) - 1);
+}
+
+}  // namespace
+
+LpResult solve_lp(const LpProblem& problem) {
+  LpProblem p = problem;
+  const double cost_scale = power_of_two_scale(p.cost);
+  for (double& c : p.cost) c *= cost_scale;
+  for (auto& r : p.rows) {
+    const double s = power_of_two_scale(r.value);
+    for (double& v : r.value) v *= s;
+    r.lower *= s;
+    r.upper *= s;
+  }
   const int ncol = int(p.cost.size()), nrow = int(p.rows.size());
   // Rows arrive row-wise; Clp takes a column-major matrix.
   std::vector<CoinBigIndex> start(std::size_t(ncol) + 1, 0);
@@ -50,7 +77,7 @@ LpResult solve_lp(const LpProblem& p) {
   if (res.status == LpStatus::optimal) {
     const double* x = model.getColSolution();
     res.x.assign(x, x + ncol);
-    res.objective = model.objectiveValue();
+    res.objective = model.objectiveValue() / cost_scale;
   }
   return res;
 }

@@ -65,7 +65,16 @@ RebalanceResult rebalance(const RebalanceInput& in) {
     cash = r.portfolio_value * (1 - invested);
   }
   const double V = r.portfolio_value;
+  if (!std::isfinite(V)) fail(ErrorCode::non_finite, "current_shares", "the portfolio value overflows double precision");
   if (!(V > 0)) fail(ErrorCode::invalid_argument, "current_shares", "the portfolio value must be positive");
+  // Trades are counted in lots; past 2^52 lots, subtracting one no longer changes a double.
+  for (std::size_t i = 0; i < n; ++i) {
+    const double lots_in_v = V / (in.prices[i] * lots[i]), lots_held = std::abs(shares[i]) / lots[i];
+    if (lots_in_v >= 0x1p52 || lots_held >= 0x1p52)
+      fail(ErrorCode::invalid_argument, fmt::format("lot_sizes[{}]", i),
+           "asset {} would trade up to {:.3g} lots, past the 2^52 that double precision counts exactly", i,
+           std::max(lots_in_v, lots_held));
+  }
   r.cash_before = cash;
   r.current_weights.resize(n), r.drift.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
@@ -89,13 +98,53 @@ RebalanceResult rebalance(const RebalanceInput& in) {
   auto cost_of = [&](std::size_t i, double q) {
     return q == 0 ? 0.0 : std::abs(q * in.prices[i]) * (in.cost_bps + spread[i]) / 1e4 + in.fixed_cost;
   };
-  auto cash_after = [&] {
+  auto cash_of = [&](const std::vector<double>& t) {
     double c = cash;
-    for (std::size_t i = 0; i < n; ++i) c -= trade[i] * in.prices[i] + cost_of(i, trade[i]);
+    for (std::size_t i = 0; i < n; ++i) c -= t[i] * in.prices[i] + cost_of(i, t[i]);
     return c;
   };
+  auto cash_after = [&] { return cash_of(trade); };
   const double floor = in.cash_buffer * V;
-  while (cash_after() < floor - 1e-9 * V) {
+  auto short_of_floor = [&](double c) { return c < floor - 1e-9 * V; };
+
+  // Buys are cut one lot at a time, largest value first, until cash covers the floor; every cut raises
+  // cash. Taken literally that is shortfall/(lot value) steps: 10^17 for a price of 2^63, which hung
+  // the server. So first jump: the first time no buy is worth more than a level L, each buy worth
+  // v > L has lost exactly ceil((v − L)/(lot·price)) lots (or gone below min_trade_value and been
+  // dropped), whatever the order of the cuts. The literal process passes that state whenever cash
+  // there is still short, so bisection finds the lowest such L to within one lot of every buy, and
+  // the literal loop finishes from there in at most one cut per buy.
+  auto cut_to_level = [&](double level) {
+    std::vector<double> t = trade;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!(t[i] > 0) || t[i] * in.prices[i] <= level) continue;
+      const double lot_value = lots[i] * in.prices[i];
+      double q = std::max(0.0, t[i] - std::ceil((t[i] * in.prices[i] - level) / lot_value) * lots[i]);
+      // The ceil may be a lot off where the division rounds; settle on the first multiple <= level.
+      if (q > 0 && q * in.prices[i] > level) q = std::max(0.0, q - lots[i]);
+      else if (q + lots[i] < t[i] && (q + lots[i]) * in.prices[i] <= level) q += lots[i];
+      t[i] = q * in.prices[i] < in.min_trade_value ? 0.0 : q;
+    }
+    return t;
+  };
+  if (short_of_floor(cash_after())) {
+    double hi = 0, min_lot_value = INFINITY;
+    for (std::size_t i = 0; i < n; ++i)
+      if (trade[i] > 0) hi = std::max(hi, trade[i] * in.prices[i]), min_lot_value = std::min(min_lot_value, lots[i] * in.prices[i]);
+    double lo = 0;
+    if (short_of_floor(cash_of(cut_to_level(lo)))) {
+      hi = lo;  // even without any buys cash is short: the literal loop would cut them all
+    } else {
+      while (hi - lo > min_lot_value) {  // cash is short at hi, enough at lo
+        const double mid = lo + (hi - lo) / 2;
+        if (mid <= lo || mid >= hi) break;
+        (short_of_floor(cash_of(cut_to_level(mid))) ? hi : lo) = mid;
+      }
+    }
+    trade = cut_to_level(hi);
+  }
+  for (std::size_t step = 0; short_of_floor(cash_after()); ++step) {
+    if (step > 2 * n) fail(ErrorCode::internal, "", "rebalance: cutting buys did not converge");
     std::size_t big = n;
     for (std::size_t i = 0; i < n; ++i)
       if (trade[i] > 0 && (big == n || trade[i] * in.prices[i] > trade[big] * in.prices[big])) big = i;

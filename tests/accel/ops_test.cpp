@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
+#include <string>
 
 #include "sextant/accel/ops.hpp"
 #include "sextant/core/error.hpp"
@@ -186,6 +188,56 @@ TEST(Errors, SingularSolveIsReported) {
   Matrix b(2, 1, 1.0);
   EXPECT_THROW(solve(a, b, kRef), Error);
   EXPECT_THROW(solve(a, b, kCpu), Error);
+}
+
+// Returns whose squares overflow must stop with an error naming the column, not come back as
+// correlations of 0 (what 1/sqrt(inf) makes of them) or NaN.
+void expect_overflow(const std::function<Matrix()>& op, const char* what) {
+  try {
+    op();
+    ADD_FAILURE() << what << ": expected an overflow error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::non_finite) << what;
+    EXPECT_EQ(e.field(), "returns") << what;
+    EXPECT_NE(std::string(e.what()).find("column 1 "), std::string::npos) << what << ": " << e.what();
+  }
+}
+
+TEST(Errors, OverflowingColumnIsReportedOnEveryBackend) {
+  Matrix x(6, 3);
+  for (std::size_t r = 0; r < 6; ++r)
+    for (std::size_t j = 0; j < 3; ++j) x(r, j) = 0.01 * double((r * 7 + j * 3) % 5) - 0.02;
+  Matrix huge = x, big = x;
+  huge(2, 1) = 1e200;  // its square overflows fp64
+  big(2, 1) = 1e20;    // its square overflows fp32 only
+  for (Backend b : {kRef, kCpu}) {
+    expect_overflow([&] { return covariance(huge, b); }, "covariance");
+    expect_overflow([&] { return correlation(huge, b); }, "correlation");
+    expect_overflow([&] { return covariance_fp32(big, b); }, "covariance_fp32");
+    expect_overflow([&] { return correlation_fp32(big, b); }, "correlation_fp32");
+    Matrix c = correlation(big, b);  // fine in fp64
+    EXPECT_NEAR(c(1, 1), 1.0, 0.0);
+    EXPECT_TRUE(std::isfinite(c(0, 1)) && std::abs(c(0, 1)) <= 1.0);
+  }
+}
+
+TEST(Errors, EigenSolversRejectNonFiniteMatrices) {
+  for (double bad : {std::nan(""), double(INFINITY)}) {
+    Matrix a = Matrix::identity(4);
+    a(3, 1) = a(1, 3) = bad;
+    for (Backend b : {kRef, kCpu}) {
+      for (auto op : {std::function<void()>([&] { eigh(a, b); }), std::function<void()>([&] { eigvalsh(a, b); }),
+                      std::function<void()>([&] { eigh_topk(a, 2, b); })}) {
+        try {
+          op();
+          ADD_FAILURE() << "expected non_finite";
+        } catch (const Error& e) {
+          EXPECT_EQ(e.code(), ErrorCode::non_finite);
+          EXPECT_NE(std::string(e.what()).find("(1, 3)"), std::string::npos) << e.what();
+        }
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -71,6 +71,11 @@ TEST_F(AnalyticsHttp, BadInputIs400NamingTheField) {
   expect_400("/factor-loading", R"({"returns":)" + kReturns + R"(,"n_factors":4})", "n_factors");
   expect_400("/factor-loading", R"({"returns":)" + kReturns + R"(,"n_facters":2})", "n_facters");
   expect_400("/correlation", R"({"prices":[[100,-1],[101,2]]})", "prices");
+  // 1e200² overflows: an error naming the data, not correlations of 0 (nor a crashed eigen-solver).
+  const std::string overflow = R"({"returns":[[0.01,1e200],[0.02,0.01],[-0.01,0.03],[0.0,-0.01]])";
+  expect_400("/correlation", overflow + "}", "returns");
+  expect_400("/covariance", overflow + "}", "returns");
+  expect_400("/factor-loading", overflow + R"(,"n_factors":1})", "returns");
   EXPECT_EQ(http(server_->port(8100), "GET", "/health").status, 200) << "the server carries on";
 }
 

@@ -1,5 +1,6 @@
 // Goldfarb–Idnani QP solver: quadprog's documented example, KKT conditions on random problems,
 // screening and warm starts that change nothing, infeasibility with its conflicting constraints.
+// The Clp wrapper (solve_lp) on coefficients past Clp's own limits.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -7,6 +8,7 @@
 #include <random>
 
 #include "sextant/core/error.hpp"
+#include "sextant/portfolio/lp.hpp"
 #include "sextant/portfolio/qp.hpp"
 #include "support/test_support.hpp"
 
@@ -213,6 +215,26 @@ TEST(Qp, BadInputNamesTheField) {
   } catch (const Error& e) {
     EXPECT_EQ(e.field(), "bounds[0]");
     EXPECT_EQ(e.code(), ErrorCode::infeasible);
+  }
+}
+
+// Clp asserts |cost| < 1e25 (it aborted the server on expected returns of 1e308); the wrapper scales
+// the objective and each row by powers of two, which leaves the optimum unchanged.
+TEST(Lp, CoefficientsPastClpLimitsAreScaledExactly) {
+  auto simplex = [](double cost_unit, double row_unit) {
+    LpProblem p;
+    p.cost = {3 * cost_unit, 1 * cost_unit, 2 * cost_unit};
+    p.col_lower = {0, 0, 0};
+    p.col_upper = {1, 1, 1};
+    p.rows.push_back({{0, 1, 2}, {row_unit, row_unit, row_unit}, row_unit, row_unit});  // Σx = 1
+    return solve_lp(p);
+  };
+  for (auto [c, r] : {std::pair{1.0, 1.0}, {1e300, 1.0}, {1.0, 1e300}, {-1e307, 1e200}}) {
+    LpResult res = simplex(c, r);
+    ASSERT_EQ(res.status, LpStatus::optimal) << c << " " << r;
+    const std::size_t best = c > 0 ? 1 : 0;  // the cheapest column, or the dearest when costs are negative
+    for (std::size_t j = 0; j < 3; ++j) EXPECT_EQ(res.x[j], j == best ? 1.0 : 0.0) << c << " " << r;
+    EXPECT_DOUBLE_EQ(res.objective, (c > 0 ? 1 : 3) * c);
   }
 }
 

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
+#include <string>
+#include <vector>
 
 #include "sextant/core/error.hpp"
 #include "sextant/portfolio/attribution.hpp"
@@ -71,6 +74,102 @@ TEST(Rebalance, BandMinimumTradeBufferAndFullExit) {
   r = rebalance(w);
   EXPECT_NEAR(r.cash_before, 100, 1e-12);
   EXPECT_EQ(r.urgency, "CRITICAL");  // drifts 0.1 and -0.2
+}
+
+// docs/conventions.md's rule taken literally: desired trades in lots, then one lot at a time off the
+// largest buy until cash covers the floor. rebalance() jumps most of the way and must land on the same
+// trades.
+std::vector<double> literal_trades(const RebalanceInput& in, int* cuts = nullptr) {
+  const std::size_t n = in.prices.size();
+  double V = in.cash;
+  for (std::size_t i = 0; i < n; ++i) V += in.current_shares[i] * in.prices[i];
+  std::vector<double> t(n, 0.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double s = in.current_shares[i], p = in.prices[i], lot = in.lot_sizes[i];
+    double q = std::round((in.target_weights[i] * V - s * p) / p / lot) * lot;
+    if (in.target_weights[i] == 0 && s > 0) q = -s;
+    if (q < -s) q = -s;
+    if (std::abs(q * p) < in.min_trade_value || q == 0) continue;
+    t[i] = q;
+  }
+  auto cash = [&] {
+    double c = in.cash;
+    for (std::size_t i = 0; i < n; ++i)
+      if (t[i] != 0) c -= t[i] * in.prices[i] + std::abs(t[i] * in.prices[i]) * (in.cost_bps + in.half_spread_bps) / 1e4 + in.fixed_cost;
+    return c;
+  };
+  while (cash() < in.cash_buffer * V - 1e-9 * V) {
+    std::size_t big = n;
+    for (std::size_t i = 0; i < n; ++i)
+      if (t[i] > 0 && (big == n || t[i] * in.prices[i] > t[big] * in.prices[big])) big = i;
+    if (big == n) break;
+    if (cuts) ++*cuts;
+    t[big] = std::max(0.0, t[big] - in.lot_sizes[big]);
+    if (t[big] * in.prices[big] < in.min_trade_value) t[big] = 0;
+  }
+  return t;
+}
+
+TEST(Rebalance, CuttingBuysMatchesTheLiteralRule) {
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> u(0, 1);
+  const double lot_choices[] = {0.5, 1, 10, 100};
+  int cut_cases = 0;
+  for (int trial = 0; trial < 400; ++trial) {
+    RebalanceInput in;
+    const std::size_t n = 2 + rng() % 7;
+    double wsum = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      in.prices.push_back(std::round((1 + 199 * u(rng)) * 100) / 100);
+      in.current_shares.push_back(std::floor(2000 * u(rng)));
+      in.lot_sizes.push_back(lot_choices[rng() % 4]);
+      in.target_weights.push_back(u(rng) < 0.2 ? 0.0 : u(rng));
+      wsum += in.target_weights.back();
+    }
+    for (double& w : in.target_weights) w /= std::max(wsum, 1e-9);
+    in.cash = std::floor(1000 * u(rng));
+    in.cash_buffer = 0.3 * u(rng);
+    in.cost_bps = 20 * u(rng), in.half_spread_bps = 10 * u(rng), in.fixed_cost = 5 * u(rng);
+    in.min_trade_value = u(rng) < 0.5 ? 0.0 : 500 * u(rng);
+    int cuts = 0;
+    const std::vector<double> want = literal_trades(in, &cuts);
+    cut_cases += cuts > 1;
+    const RebalanceResult r = rebalance(in);
+    std::vector<double> got(n, 0.0);
+    for (const Trade& t : r.trades) got[std::stoul(t.asset)] = t.shares;
+    for (std::size_t i = 0; i < n; ++i) EXPECT_EQ(got[i], want[i]) << "trial " << trial << " asset " << i;
+  }
+  EXPECT_GT(cut_cases, 100);  // most trials need several cuts
+}
+
+TEST(Rebalance, HugeValuesFinishAndKeepTheCashFloor) {
+  // A price of 2^63 once took the literal rule ~10^17 cuts (and a cut of 100 shares off 9e18 changes
+  // no double): the request hung its I/O thread. Now values past 2^52 lots are refused, and a large
+  // but exact book finishes in a few steps.
+  RebalanceInput in = three_assets();
+  in.prices = {9223372036854775808.0, 50, 20};
+  try {
+    rebalance(in);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.field(), "lot_sizes[1]");
+  }
+  auto final_shares = [](const RebalanceResult& r) {
+    std::vector<double> got(3, 0.0);
+    for (const Trade& t : r.trades) got[std::size_t(t.asset[0] - 'A')] = t.shares;
+    return got;
+  };
+  in = three_assets();
+  in.prices = {1e6, 50, 20};  // V = 1e8: the literal rule cuts ~10^4 lots of B, still quick to replay
+  in.cash_buffer = 0.05;
+  EXPECT_EQ(final_shares(rebalance(in)), literal_trades(in));
+  in.prices = {1e12, 50, 20};  // V = 1e14: ~10^10 cuts, which only the jump makes feasible
+  auto r = rebalance(in);
+  EXPECT_GE(r.cash_after, 0.05 * r.portfolio_value - 1e-9 * r.portfolio_value);
+  const std::vector<double> got = final_shares(r);
+  EXPECT_GT(got[1], 0);
+  EXPECT_EQ(std::fmod(got[1], 10.0), 0.0);
+  EXPECT_EQ(std::fmod(got[2], 100.0), 0.0);
 }
 
 TEST(Rebalance, BadInputNamesTheField) {
