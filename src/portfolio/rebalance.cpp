@@ -89,6 +89,10 @@ RebalanceResult rebalance(const RebalanceInput& in) {
   for (std::size_t i = 0; i < n; ++i) {
     if (in.no_trade_band && std::abs(r.drift[i]) <= *in.no_trade_band) continue;
     double want = (in.target_weights[i] * V - shares[i] * in.prices[i]) / in.prices[i];
+    if (!(std::abs(want / lots[i]) < 0x1p52))  // the checks above leave only the weight to blame
+      fail(ErrorCode::invalid_argument, fmt::format("target_weights[{}]", i),
+           "target weight {} means a trade of {:.3g} lots, past the 2^52 that double precision counts exactly",
+           in.target_weights[i], std::abs(want / lots[i]));
     double q = std::round(want / lots[i]) * lots[i];
     if (in.target_weights[i] == 0 && shares[i] > 0) q = -shares[i];  // full exit
     if (shares[i] >= 0 && in.target_weights[i] >= 0 && q < -shares[i]) q = -shares[i];

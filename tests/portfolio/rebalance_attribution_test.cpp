@@ -154,6 +154,14 @@ TEST(Rebalance, HugeValuesFinishAndKeepTheCashFloor) {
   } catch (const Error& e) {
     EXPECT_EQ(e.field(), "lot_sizes[1]");
   }
+  in = three_assets();
+  in.target_weights[2] = 1e308;  // a weight that large once ended in "did not converge"
+  try {
+    rebalance(in);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.field(), "target_weights[2]");
+  }
   auto final_shares = [](const RebalanceResult& r) {
     std::vector<double> got(3, 0.0);
     for (const Trade& t : r.trades) got[std::size_t(t.asset[0] - 'A')] = t.shares;
