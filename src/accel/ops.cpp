@@ -13,12 +13,6 @@ thread_local Backend t_last = Backend::cpu;
 
 std::size_t cube_root(double work) { return static_cast<std::size_t>(std::llround(std::cbrt(std::max(work, 1.0)))); }
 
-void check_workspace(Op op, double bytes) {
-  const double cap = double(Router::instance().settings().memory_pool_mb) * 1024.0 * 1024.0;
-  if (bytes > cap)
-    fail(ErrorCode::memory_limit, "", "{} needs {:.0f} MiB of workspace, over SME_MEMORY_POOL_MB = {}", op_name(op),
-         bytes / (1024.0 * 1024.0), Router::instance().settings().memory_pool_mb);
-}
 
 void require_square(MatrixView a, std::string_view what) {
   if (!a.square() || a.empty())
@@ -36,7 +30,7 @@ void require_finite(MatrixView a, std::string_view what) {
 // Routes op to a backend, runs f(device), records the latency.
 template <class F>
 auto run(Op op, std::size_t size, double workspace_bytes, std::optional<Backend> force, F&& f) {
-  check_workspace(op, workspace_bytes);
+  require_memory_pool(workspace_bytes, "", op_name(op));
   Router& router = Router::instance();
   Backend b = force ? *force : router.choose(op, size);
   Device& dev = router.device(b);
@@ -60,12 +54,21 @@ auto run(Op op, std::size_t size, double workspace_bytes, std::optional<Backend>
 
 Backend last_backend() noexcept { return t_last; }
 
+void require_memory_pool(double bytes, std::string_view field, std::string_view what) {
+  const std::size_t mb = Router::instance().settings().memory_pool_mb;
+  if (bytes > double(mb) * 1024.0 * 1024.0)
+    fail(ErrorCode::memory_limit, std::string(field), "{} would need {:.0f} MiB, over SME_MEMORY_POOL_MB = {}", what,
+         bytes / (1024.0 * 1024.0), mb);
+}
+
 Matrix gemm(MatrixView a, MatrixView b, Trans ta, Trans tb, std::optional<Backend> force) {
   const std::size_t m = ta == Trans::yes ? a.cols : a.rows, ka = ta == Trans::yes ? a.rows : a.cols;
   const std::size_t kb = tb == Trans::yes ? b.cols : b.rows, n = tb == Trans::yes ? b.rows : b.cols;
   if (ka != kb) fail(ErrorCode::dimension_mismatch, "", "gemm: inner dimensions differ ({} vs {})", ka, kb);
+  const double bytes = 8.0 * double(m) * double(n);
+  require_memory_pool(bytes, "", "gemm");  // before the result is allocated
   Matrix c(m, n);
-  run(Op::gemm, cube_root(double(m) * n * ka), 8.0 * m * n, force,
+  run(Op::gemm, cube_root(double(m) * n * ka), bytes, force,
       [&](Device& d) { d.gemm(ta, tb, 1.0, a, b, 0.0, c.mut()); });
   return c;
 }
@@ -73,8 +76,10 @@ Matrix gemm(MatrixView a, MatrixView b, Trans ta, Trans tb, std::optional<Backen
 Matrix covariance(MatrixView x, std::optional<Backend> force) {
   if (x.rows < 2 || x.cols == 0)
     fail(ErrorCode::dimension_mismatch, "", "covariance needs at least 2 rows and 1 column, got {}×{}", x.rows, x.cols);
+  const double bytes = 8.0 * (double(x.size()) + double(x.cols) * double(x.cols));
+  require_memory_pool(bytes, "returns", "the covariance matrix");  // N² from T×N: check before allocating
   Matrix c(x.cols, x.cols);
-  run(Op::covariance, cube_root(double(x.cols) * x.cols * x.rows), 8.0 * (x.size() + c.size()), force,
+  run(Op::covariance, cube_root(double(x.cols) * x.cols * x.rows), bytes, force,
       [&](Device& d) { d.covariance(x, c.mut()); });
   return c;
 }
@@ -82,8 +87,10 @@ Matrix covariance(MatrixView x, std::optional<Backend> force) {
 Matrix correlation(MatrixView x, std::optional<Backend> force) {
   if (x.rows < 2 || x.cols == 0)
     fail(ErrorCode::dimension_mismatch, "", "correlation needs at least 2 rows and 1 column, got {}×{}", x.rows, x.cols);
+  const double bytes = 8.0 * (double(x.size()) + double(x.cols) * double(x.cols));
+  require_memory_pool(bytes, "returns", "the correlation matrix");
   Matrix c(x.cols, x.cols);
-  run(Op::correlation, cube_root(double(x.cols) * x.cols * x.rows), 8.0 * (x.size() + c.size()), force,
+  run(Op::correlation, cube_root(double(x.cols) * x.cols * x.rows), bytes, force,
       [&](Device& d) { d.correlation(x, c.mut()); });
   return c;
 }
@@ -93,9 +100,10 @@ Matrix moment_fp32(MatrixView x, bool corr, std::optional<Backend> force) {
   if (x.rows < 2 || x.cols == 0)
     fail(ErrorCode::dimension_mismatch, "", "{} needs at least 2 rows and 1 column, got {}×{}",
          corr ? "correlation" : "covariance", x.rows, x.cols);
+  const double bytes = 12.0 * double(x.size()) + 12.0 * double(x.cols) * double(x.cols);
+  require_memory_pool(bytes, "returns", corr ? "the correlation matrix" : "the covariance matrix");
   Matrix c(x.cols, x.cols);
-  run(Op::moment_fp32, cube_root(double(x.cols) * x.cols * x.rows), 8.0 * x.size() + 12.0 * c.size() + 4.0 * x.size(),
-      force, [&](Device& d) { d.moment_fp32(x, c.mut(), corr); });
+  run(Op::moment_fp32, cube_root(double(x.cols) * x.cols * x.rows), bytes, force, [&](Device& d) { d.moment_fp32(x, c.mut(), corr); });
   return c;
 }
 }  // namespace
@@ -182,8 +190,10 @@ Matrix batched_gemm(std::size_t count, std::size_t m, std::size_t n, std::size_t
   if (a.size() != count * m * k || b.size() != count * k * n)
     fail(ErrorCode::dimension_mismatch, "", "batched_gemm: expected {} and {} values, got {} and {}", count * m * k,
          count * k * n, a.size(), b.size());
+  const double bytes = 8.0 * double(count) * double(m) * double(n);
+  require_memory_pool(bytes, "", "batched_gemm");
   Matrix c(count * m, n);
-  run(Op::batched_gemm, cube_root(double(count) * m * n * k), 8.0 * c.size(), force,
+  run(Op::batched_gemm, cube_root(double(count) * m * n * k), bytes, force,
       [&](Device& d) { d.batched_gemm(count, m, n, k, a.data(), b.data(), c.data()); });
   return c;
 }
@@ -202,9 +212,11 @@ void check_sample_spec(const SampleSpec& spec, std::size_t d, std::string_view o
 
 Matrix sample(const SampleSpec& spec, std::size_t rows, std::size_t d, std::optional<Backend> force) {
   check_sample_spec(spec, d, "sample");
+  const double bytes = 16.0 * double(rows) * double(d);
+  require_memory_pool(bytes, "", "sample");
   Matrix out(rows, d);
   if (rows == 0 || d == 0) return out;
-  run(Op::sample, cube_root(double(rows) * d * d), 8.0 * 2.0 * rows * d, force,
+  run(Op::sample, cube_root(double(rows) * d * d), bytes, force,
       [&](Device& dev) { dev.sample(spec, out.mut()); });
   return out;
 }

@@ -8,7 +8,6 @@
 #include <numeric>
 
 #include "sextant/accel/ops.hpp"
-#include "sextant/accel/router.hpp"
 #include "sextant/core/error.hpp"
 
 namespace sextant::analytics {
@@ -93,15 +92,6 @@ double kendall_tau_b(std::span<const double> x, std::span<const double> y) {
 }
 
 namespace {
-
-// Refuses work whose result would not fit the accelerator's workspace cap (SME_MEMORY_POOL_MB): a
-// 413 naming the field beats an allocation the kernel may answer by killing the process.
-void check_result_size(double values, const char* field, const char* what) {
-  const double cap = double(accel::Router::instance().settings().memory_pool_mb) * 1024.0 * 1024.0;
-  if (values * 8.0 > cap)
-    fail(ErrorCode::memory_limit, field, "{} would need {:.0f} MiB, over SME_MEMORY_POOL_MB = {}", what,
-         values * 8.0 / (1024.0 * 1024.0), accel::Router::instance().settings().memory_pool_mb);
-}
 
 bool has_nan(MatrixView x) {
   for (std::size_t i = 0; i < x.rows; ++i)
@@ -202,7 +192,7 @@ PrecisionDeviation fp32_deviation(MatrixView x, MatrixView result, CorrelationMe
 
 Matrix correlation(MatrixView x, CorrelationMethod method, Missing missing, Precision precision,
                    const std::function<void()>& checkpoint) {
-  check_result_size(double(x.cols) * double(x.cols), "returns", "the correlation matrix");
+  accel::require_memory_pool(8.0 * double(x.cols) * double(x.cols), "returns", "the correlation matrix");
   if (precision == Precision::fp32) {
     if (method == CorrelationMethod::kendall)
       fail(ErrorCode::invalid_argument, "precision", "\"fp32\" applies to pearson and spearman, not kendall");
@@ -261,7 +251,7 @@ RollingCorrelation rolling_correlation(MatrixView x, std::size_t window, std::si
          window);
   if (step == 0) fail(ErrorCode::invalid_argument, "step", "'step' must be at least 1");
   const double windows = double((x.rows - window) / step + 1);
-  check_result_size(windows * double(x.cols) * double(x.cols), "window", "the rolling correlation matrices");
+  accel::require_memory_pool(8.0 * windows * double(x.cols) * double(x.cols), "window", "the rolling correlation matrices");
   RollingCorrelation out;
   for (std::size_t end = window - 1; end < x.rows; end += step) {
     MatrixView w(x.row(end + 1 - window), window, x.cols, x.ld);

@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 
+#include "sextant/accel/ops.hpp"
 #include "sextant/analytics/routes.hpp"
 #include "sextant/analytics/ta.hpp"
 #include "sextant/core/clock.hpp"
@@ -230,6 +231,14 @@ net::Response indicators_route(const net::Request& req) {
     }
     instruments.emplace_back("", std::move(top));
   }
+  // Every output series is as long as its input, so a few KB of indicator list can ask for gigabytes:
+  // refuse that up front (8 bytes a value computed, ~24 more as JSON text unless last_only).
+  double values = 0;
+  for (const auto& [name, series] : instruments) {
+    const double rows = series.columns.empty() ? 0.0 : double(series.columns.begin()->second.size());
+    for (const auto& ind : inds) values += rows * double(ind.def->outputs.size());
+  }
+  accel::require_memory_pool(values * (last_only ? 8.0 : 32.0), "indicators", "the indicator outputs");
   // Compute: instruments in parallel; the first error (by instrument order) is reported.
   std::vector<std::vector<ta::Result>> results(instruments.size());
   std::vector<std::exception_ptr> errors(instruments.size());

@@ -1,14 +1,19 @@
 // Risk engine HTTP adapter: /calculate-var, /calculate-margin, /backtest-var, /stress-test, /pretrade-check.
 #include "sextant/risk/routes.hpp"
 
-#include "sextant/bus/bus.hpp"
-
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cmath>
+#include <deque>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
+#include <unordered_map>
 
+#include "sextant/accel/ops.hpp"
+#include "sextant/bus/bus.hpp"
 #include "sextant/core/clock.hpp"
 #include "sextant/core/error.hpp"
 #include "sextant/net/common_routes.hpp"
@@ -17,12 +22,6 @@
 #include "sextant/risk/margin.hpp"
 #include "sextant/risk/pretrade.hpp"
 #include "sextant/risk/stress.hpp"
-
-#include <chrono>
-#include <deque>
-#include <mutex>
-#include <unordered_map>
-#include "sextant/accel/ops.hpp"
 #include "sextant/risk/var.hpp"
 
 namespace sextant::risk {
@@ -221,10 +220,16 @@ net::Response stress_test_route(const net::Request& req) {
     fail(ErrorCode::dimension_mismatch, "weights", "'weights' has {} entries, 'returns' has {} columns", weights.size(), n);
   if (!dates.empty() && dates.size() != returns->rows())
     fail(ErrorCode::dimension_mismatch, "dates", "'dates' has {} entries, 'returns' has {} rows", dates.size(), returns->rows());
+  // Each scenario is N P&L values and N asset returns out of a few bytes in: refuse what the memory
+  // pool cannot hold before computing any of it.
+  const double scenario_count = double(ranges.size() + raw_shocks.size()) + (worst ? double(worst->first) : 0.0);
+  accel::require_memory_pool(2.0 * 32.0 * scenario_count * double(n), "scenarios", "the scenario results");
+  std::unordered_map<std::string_view, std::size_t> date_row;  // the first row of each date, as a scan finds it
+  for (std::size_t r = dates.size(); r-- > 0;) date_row[dates[r]] = r;
   auto row_of = [&](const std::string& d, const std::string& field) {
-    auto it = std::find(dates.begin(), dates.end(), d);
-    if (it == dates.end()) fail(ErrorCode::invalid_argument, field, "date '{}' is not in 'dates'", d);
-    return std::size_t(it - dates.begin());
+    auto it = date_row.find(d);
+    if (it == date_row.end()) fail(ErrorCode::invalid_argument, field, "date '{}' is not in 'dates'", d);
+    return it->second;
   };
   std::vector<RangeScenario> rs;
   for (const auto& r : ranges) {
@@ -252,13 +257,14 @@ net::Response stress_test_route(const net::Request& req) {
     }
     ss.push_back(s);
   }
-  std::vector<ScenarioResult> results = historical_ranges(*returns, weights, value_, rs);
+  const std::function<void()> checkpoint = [&req] { req.check_deadline(); };
+  std::vector<ScenarioResult> results = historical_ranges(*returns, weights, value_, rs, checkpoint);
   if (worst) {
     auto wr = worst_windows(*returns, weights, value_, std::size_t(worst->first), std::size_t(worst->second));
     results.insert(results.end(), wr.begin(), wr.end());
   }
   if (!ss.empty()) {
-    auto hr = hypothetical_shocks(accel::covariance(*returns), weights, value_, ss);
+    auto hr = hypothetical_shocks(accel::covariance(*returns), weights, value_, ss, checkpoint);
     results.insert(results.end(), hr.begin(), hr.end());
   }
   JsonWriter w(1024);

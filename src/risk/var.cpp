@@ -241,11 +241,27 @@ double fit_nu(std::span<const double> z) {
   return 2.0 + std::exp((a + b) / 2.0);
 }
 
+// Each level and method becomes a key of the response, so a repeat would write the same key twice.
 void check_levels(const VarOptions& opt) {
-  if (opt.confidence_levels.empty()) fail(ErrorCode::invalid_argument, "confidence_levels", "'confidence_levels' is empty");
-  for (double c : opt.confidence_levels)
-    if (!(c > 0.0 && c < 1.0))
-      fail(ErrorCode::invalid_argument, "confidence_levels", "confidence levels must be in (0, 1), got {}", c);
+  const auto& levels = opt.confidence_levels;
+  if (levels.empty()) fail(ErrorCode::invalid_argument, "confidence_levels", "'confidence_levels' is empty");
+  for (std::size_t i = 0; i < levels.size(); ++i) {
+    if (!(levels[i] > 0.0 && levels[i] < 1.0))
+      fail(ErrorCode::invalid_argument, "confidence_levels", "confidence levels must be in (0, 1), got {}", levels[i]);
+    if (std::find(levels.begin(), levels.begin() + long(i), levels[i]) != levels.begin() + long(i))
+      fail(ErrorCode::invalid_argument, "confidence_levels", "confidence level {} is listed twice", levels[i]);
+  }
+}
+
+void check_methods(const VarOptions& opt, std::size_t assets) {
+  const auto& methods = opt.methods;
+  if (methods.empty()) fail(ErrorCode::invalid_argument, "methods", "'methods' is empty");
+  for (std::size_t i = 0; i < methods.size(); ++i)
+    if (std::find(methods.begin(), methods.begin() + long(i), methods[i]) != methods.begin() + long(i))
+      fail(ErrorCode::invalid_argument, "methods", "method {} is listed twice", var_method_name(methods[i]));
+  // Three N-vectors per level and method, as doubles and then as JSON text (~24 bytes a number).
+  accel::require_memory_pool(32.0 * double(opt.confidence_levels.size()) * double(methods.size()) * 3.0 * double(assets),
+                             "confidence_levels", "the decompositions for every level and method");
 }
 
 }  // namespace
@@ -279,7 +295,7 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
   check_levels(opt);
   if (opt.horizon < 1 || std::size_t(opt.horizon) >= t)
     fail(ErrorCode::invalid_argument, "horizon", "'horizon' must be in [1, {}], got {}", t - 1, opt.horizon);
-  if (opt.methods.empty()) fail(ErrorCode::invalid_argument, "methods", "'methods' is empty");
+  check_methods(opt, n);
 
   const double h = opt.horizon, sqrt_h = std::sqrt(h);
   // Period portfolio returns by one gemv. A NaN or Inf anywhere in the panel makes its row's return

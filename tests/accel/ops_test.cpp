@@ -6,6 +6,8 @@
 #include <string>
 
 #include "sextant/accel/ops.hpp"
+#include "sextant/accel/router.hpp"
+#include "sextant/core/config.hpp"
 #include "sextant/core/error.hpp"
 #include "support/test_support.hpp"
 
@@ -219,6 +221,33 @@ TEST(Errors, OverflowingColumnIsReportedOnEveryBackend) {
     EXPECT_NEAR(c(1, 1), 1.0, 0.0);
     EXPECT_TRUE(std::isfinite(c(0, 1)) && std::abs(c(0, 1)) <= 1.0);
   }
+}
+
+// An N×N result from a T×N panel is the amplification a request controls (3 rows of 3 million
+// columns ask for 72 TB): it is refused before the result is allocated, naming the panel.
+TEST(Errors, ResultsOverTheMemoryPoolAreRefusedBeforeAllocation) {
+  struct RestoreRouter {
+    ~RestoreRouter() { Router::reset(Settings::from_env(process_env())); }
+  } restore;
+  Settings s;
+  s.memory_pool_mb = 1;  // 131,072 doubles
+  Router::reset(s);
+  Matrix wide(3, 400);  // a 400×400 result is 160,000 doubles
+  for (std::size_t j = 0; j < 400; ++j) wide(0, j) = 0.01, wide(1, j) = -0.01 * double(j % 3), wide(2, j) = 0.002 * double(j % 5);
+  for (auto op : {std::function<Matrix()>([&] { return covariance(wide); }), std::function<Matrix()>([&] { return correlation(wide); }),
+                  std::function<Matrix()>([&] { return covariance_fp32(wide); })}) {
+    try {
+      op();
+      ADD_FAILURE() << "expected memory_limit";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::memory_limit);
+      EXPECT_EQ(e.field(), "returns");
+    }
+  }
+  Matrix col(400, 1, 1.0), row(1, 400, 1.0);
+  EXPECT_THROW(gemm(col, row), Error);
+  EXPECT_NO_THROW(gemm(row, col));  // 1×1
+  EXPECT_NO_THROW(covariance(Matrix(3, 100, 0.5)));
 }
 
 TEST(Errors, EigenSolversRejectNonFiniteMatrices) {

@@ -182,7 +182,8 @@ ServerProcess* Mutations::server_ = nullptr;
 TEST_P(Mutations, EveryAnswerIsOkOrAnErrorNamingAFieldAndTheServerStaysUp) {
   const Example& ex = GetParam();
   const std::uint16_t port = server_->port(ex.base);
-  ASSERT_EQ(http(port, "POST", ex.path, ex.body).status, 200) << "the example itself must be valid: " << ex.body;
+  const HttpResult valid = http(port, "POST", ex.path, ex.body);
+  ASSERT_EQ(valid.status, 200) << "the example itself must be valid: " << ex.body << " -> " << valid.body;
   const Json root = parse(ex.body);
   ASSERT_EQ(dump(root), ex.body) << "the test's JSON round trip";
   std::vector<Json> hostile;

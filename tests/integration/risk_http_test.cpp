@@ -1,6 +1,9 @@
 // The risk endpoints through the real server.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <string>
+
 #include "integration/http_client.hpp"
 
 namespace sextant::test {
@@ -112,8 +115,30 @@ TEST(RiskHttp, BadInputIs400NamingTheField) {
   expect_400("/calculate-var", R"({"returns":)" + kReturns + R"(,"weights":[0.5,null,0.2]})", "weights");
   expect_400("/calculate-var", R"({"returns":)" + kReturns + R"(,"weights":[0.5,0.3,0.2],"confidence_levels":[1.5]})", "confidence_levels");
   expect_400("/calculate-var", R"({"returns":)" + kReturns + R"(,"weights":[0.5,0.3,0.2],"methods":["voodoo"]})", "methods");
+  // A repeated level or method would write the same response key twice.
+  expect_400("/calculate-var", R"({"returns":)" + kReturns + R"(,"weights":[0.5,0.3,0.2],"confidence_levels":[0.95,0.99,0.95]})", "confidence_levels");
+  expect_400("/calculate-var", R"({"returns":)" + kReturns + R"(,"weights":[0.5,0.3,0.2],"methods":["gaussian","historical","gaussian"]})", "methods");
   expect_400("/calculate-var", R"({"returns":)" + kReturns + R"(,"weights":[0.5,0.3,0.2],"quantile_method":"median"})", "quantile_method");
   expect_400("/calculate-margin", R"({"positions":{"A":10}})", "prices.A");
+}
+
+// Each stress scenario is 2N numbers out of a few bytes of request: past SME_MEMORY_POOL_MB that is a
+// 413 naming "scenarios", refused before anything is computed.
+TEST(RiskHttp, StressResultsOverTheMemoryPoolAre413) {
+  ::setenv("SME_MEMORY_POOL_MB", "1", 1);
+  ServerProcess server({"--engines", "risk"});
+  ::unsetenv("SME_MEMORY_POOL_MB");
+  std::string row = "[", weights = "[";
+  for (int i = 0; i < 3000; ++i) row += (i ? ",0.01" : "0.01"), weights += (i ? ",0.0003" : "0.0003");
+  row += "]", weights += "]";
+  const std::string book = R"({"returns":[)" + row + "," + row + R"(],"weights":)" + weights + R"(,"scenarios":[)";
+  std::string ten, one = R"({"name":"s","start_row":0,"end_row":1})";
+  for (int k = 0; k < 10; ++k) ten += (k ? "," : "") + one;
+  auto r = http(server.port(8200), "POST", "/stress-test", book + ten + "]}");  // 10·2·3000 numbers ≈ 1.8 MiB
+  EXPECT_EQ(r.status, 413) << r.body.substr(0, 300);
+  EXPECT_TRUE(contains(r.body, R"("field":"scenarios")")) << r.body.substr(0, 300);
+  r = http(server.port(8200), "POST", "/stress-test", book + one + "]}");
+  EXPECT_EQ(r.status, 200) << r.body.substr(0, 300);
 }
 
 }  // namespace

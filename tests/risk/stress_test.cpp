@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <random>
+#include <vector>
 
 #include "sextant/accel/ops.hpp"
 #include "sextant/core/error.hpp"
@@ -32,6 +35,45 @@ TEST(Stress, WorstWindowsDoNotOverlap) {
   EXPECT_EQ(r[0].start_row, 1u);  // rows 1-2: (0.95)(0.96) - 1 = -0.088
   EXPECT_EQ(r[1].start_row, 5u);  // rows 5-6: (0.97)^2 - 1 = -0.0591
   EXPECT_NEAR(r[0].total, 0.95 * 0.96 - 1.0, 1e-15);
+}
+
+// The block-product ranking against the row-by-row definition: every window compounded on its own,
+// worst first, skipping overlaps. Lengths cover 1, T, and T not a multiple of the length.
+TEST(Stress, WorstWindowsMatchTheRowByRowDefinition) {
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> z(0.0, 0.02);
+  for (std::size_t t : {1, 7, 40, 97}) {
+    Matrix x(t, 3);
+    for (std::size_t r = 0; r < t; ++r)
+      for (std::size_t i = 0; i < 3; ++i) x(r, i) = z(rng);
+    const std::vector<double> w{0.5, -0.2, 0.7};
+    for (std::size_t length : {std::size_t(1), std::size_t(3), std::size_t(5), t}) {
+      if (length > t) continue;
+      std::vector<std::pair<double, std::size_t>> all;
+      for (std::size_t s = 0; s + length <= t; ++s) {
+        double ret = 0;
+        for (std::size_t i = 0; i < 3; ++i) {
+          double g = 1;
+          for (std::size_t r = s; r < s + length; ++r) g *= 1 + x(r, i);
+          ret += w[i] * (g - 1);
+        }
+        all.emplace_back(ret, s);
+      }
+      std::sort(all.begin(), all.end());
+      std::vector<std::size_t> want;
+      for (const auto& [ret, s] : all) {
+        bool overlaps = false;
+        for (std::size_t u : want) overlaps |= s < u + length && u < s + length;
+        if (!overlaps && want.size() < 4) want.push_back(s);
+      }
+      auto got = worst_windows(x, w, 1.0, 4, length);
+      ASSERT_EQ(got.size(), want.size()) << t << " " << length;
+      for (std::size_t k = 0; k < want.size(); ++k) {
+        EXPECT_EQ(got[k].start_row, want[k]) << t << " " << length << " " << k;
+        EXPECT_EQ(got[k].end_row, want[k] + length - 1);
+      }
+    }
+  }
 }
 
 TEST(Stress, ShocksPropagateByTheConditionalMean) {

@@ -4,6 +4,7 @@
 // Every function accepts an optional backend to force (validation and tests use it).
 #include <optional>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "sextant/accel/device.hpp"
@@ -18,6 +19,10 @@ struct Eigh {
 
 //! The backend that served the last op called on this thread (for `"backend"` in responses).
 Backend last_backend() noexcept;
+
+//! Throws memory_limit (HTTP 413) naming `field` when `bytes` exceed SME_MEMORY_POOL_MB. For work whose
+//! size a request sets: an error beats an allocation the kernel may answer by killing the process.
+void require_memory_pool(double bytes, std::string_view field, std::string_view what);
 
 Matrix gemm(MatrixView a, MatrixView b, Trans ta = Trans::no, Trans tb = Trans::no,
             std::optional<Backend> force = std::nullopt);

@@ -5,6 +5,7 @@
 //  - hypothetical: shocks to some assets, propagated to the others by the conditional mean under the
 //    covariance, E[r_u | r_s = s] = Σ_us Σ_ss⁻¹ s (shocks are moves: zero means).
 // P&L_i = value · w_i · r_i (value 1 gives return units).
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -31,12 +32,17 @@ struct ShockScenario {
   std::vector<std::pair<std::size_t, double>> shocks;  //!< (asset column, return)
 };
 
+//! `checkpoint` runs before each scenario (the service passes its request deadline check).
 std::vector<ScenarioResult> historical_ranges(MatrixView returns, std::span<const double> w, double value,
-                                              const std::vector<RangeScenario>& ranges);
+                                              const std::vector<RangeScenario>& ranges,
+                                              const std::function<void()>& checkpoint = {});
+//! O(T·N) whatever the length: windows are ranked from block products (van Herk / Gil-Werman), and
+//! the chosen ones recompounded row by row.
 std::vector<ScenarioResult> worst_windows(MatrixView returns, std::span<const double> w, double value, std::size_t count,
                                           std::size_t length);
 std::vector<ScenarioResult> hypothetical_shocks(MatrixView covariance, std::span<const double> w, double value,
-                                                const std::vector<ShockScenario>& shocks);
+                                                const std::vector<ShockScenario>& shocks,
+                                                const std::function<void()>& checkpoint = {});
 
 //! Incremental VaR (Gaussian, covariance given): VaR(w + trade) - VaR(w), and the first-order estimate
 //! Σ marginal_i · trade_i. Trade in weight units.
