@@ -13,7 +13,6 @@ thread_local Backend t_last = Backend::cpu;
 
 std::size_t cube_root(double work) { return static_cast<std::size_t>(std::llround(std::cbrt(std::max(work, 1.0)))); }
 
-
 void require_square(MatrixView a, std::string_view what) {
   if (!a.square() || a.empty())
     fail(ErrorCode::dimension_mismatch, "", "{} needs a non-empty square matrix, got {}×{}", what, a.rows, a.cols);
@@ -103,7 +102,8 @@ Matrix moment_fp32(MatrixView x, bool corr, std::optional<Backend> force) {
   const double bytes = 12.0 * double(x.size()) + 12.0 * double(x.cols) * double(x.cols);
   require_memory_pool(bytes, "returns", corr ? "the correlation matrix" : "the covariance matrix");
   Matrix c(x.cols, x.cols);
-  run(Op::moment_fp32, cube_root(double(x.cols) * x.cols * x.rows), bytes, force, [&](Device& d) { d.moment_fp32(x, c.mut(), corr); });
+  run(Op::moment_fp32, cube_root(double(x.cols) * x.cols * x.rows), bytes, force,
+      [&](Device& d) { d.moment_fp32(x, c.mut(), corr); });
   return c;
 }
 }  // namespace

@@ -251,7 +251,8 @@ RollingCorrelation rolling_correlation(MatrixView x, std::size_t window, std::si
          window);
   if (step == 0) fail(ErrorCode::invalid_argument, "step", "'step' must be at least 1");
   const double windows = double((x.rows - window) / step + 1);
-  accel::require_memory_pool(8.0 * windows * double(x.cols) * double(x.cols), "window", "the rolling correlation matrices");
+  accel::require_memory_pool(8.0 * windows * double(x.cols) * double(x.cols), "window",
+                             "the rolling correlation matrices");
   RollingCorrelation out;
   for (std::size_t end = window - 1; end < x.rows; end += step) {
     MatrixView w(x.row(end + 1 - window), window, x.cols, x.ld);

@@ -133,8 +133,11 @@ RebalanceResult rebalance(const RebalanceInput& in) {
   };
   if (short_of_floor(cash_after())) {
     double hi = 0, min_lot_value = INFINITY;
-    for (std::size_t i = 0; i < n; ++i)
-      if (trade[i] > 0) hi = std::max(hi, trade[i] * in.prices[i]), min_lot_value = std::min(min_lot_value, lots[i] * in.prices[i]);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!(trade[i] > 0)) continue;
+      hi = std::max(hi, trade[i] * in.prices[i]);
+      min_lot_value = std::min(min_lot_value, lots[i] * in.prices[i]);
+    }
     double lo = 0;
     if (short_of_floor(cash_of(cut_to_level(lo)))) {
       hi = lo;  // even without any buys cash is short: the literal loop would cut them all

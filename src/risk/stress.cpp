@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 
 #include "sextant/accel/ops.hpp"
 #include "sextant/core/error.hpp"

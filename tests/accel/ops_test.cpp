@@ -233,9 +233,14 @@ TEST(Errors, ResultsOverTheMemoryPoolAreRefusedBeforeAllocation) {
   s.memory_pool_mb = 1;  // 131,072 doubles
   Router::reset(s);
   Matrix wide(3, 400);  // a 400×400 result is 160,000 doubles
-  for (std::size_t j = 0; j < 400; ++j) wide(0, j) = 0.01, wide(1, j) = -0.01 * double(j % 3), wide(2, j) = 0.002 * double(j % 5);
-  for (auto op : {std::function<Matrix()>([&] { return covariance(wide); }), std::function<Matrix()>([&] { return correlation(wide); }),
-                  std::function<Matrix()>([&] { return covariance_fp32(wide); })}) {
+  for (std::size_t j = 0; j < 400; ++j) {
+    wide(0, j) = 0.01;
+    wide(1, j) = -0.01 * double(j % 3);
+    wide(2, j) = 0.002 * double(j % 5);
+  }
+  using Op = std::function<Matrix()>;
+  for (const Op& op : {Op([&] { return covariance(wide); }), Op([&] { return correlation(wide); }),
+                       Op([&] { return covariance_fp32(wide); })}) {
     try {
       op();
       ADD_FAILURE() << "expected memory_limit";
@@ -255,8 +260,8 @@ TEST(Errors, EigenSolversRejectNonFiniteMatrices) {
     Matrix a = Matrix::identity(4);
     a(3, 1) = a(1, 3) = bad;
     for (Backend b : {kRef, kCpu}) {
-      for (auto op : {std::function<void()>([&] { eigh(a, b); }), std::function<void()>([&] { eigvalsh(a, b); }),
-                      std::function<void()>([&] { eigh_topk(a, 2, b); })}) {
+      using Op = std::function<void()>;
+      for (const Op& op : {Op([&] { eigh(a, b); }), Op([&] { eigvalsh(a, b); }), Op([&] { eigh_topk(a, 2, b); })}) {
         try {
           op();
           ADD_FAILURE() << "expected non_finite";
