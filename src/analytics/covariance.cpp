@@ -34,9 +34,15 @@ CovarianceResult ledoit_wolf(MatrixView x) {
   // Biased empirical covariance from the ddof-1 one: same centring, one syrk.
   Matrix emp = accel::covariance(x);
   for (double& v : emp.flat()) v *= (n - 1) / n;
+  // The intensity is a ratio of fourth-order sums, unchanged when every variance is scaled by c. With
+  // c a power of two near 1/mean variance the scaling is exact, and the sums stay finite for returns
+  // whose squares are finite (1e150: Σd⁴ would be 1e600).
+  double raw_trace = 0;
+  for (std::size_t i = 0; i < p; ++i) raw_trace += emp(i, i);
+  const double c = raw_trace > 0 ? std::ldexp(1.0, -std::ilogb(raw_trace / double(p))) : 1.0;
   double trace = 0, delta_sum = 0;
-  for (std::size_t i = 0; i < p; ++i) trace += emp(i, i);
-  for (double v : emp.flat()) delta_sum += v * v;  // Σ (XᵀX)² / n²
+  for (std::size_t i = 0; i < p; ++i) trace += c * emp(i, i);
+  for (double v : emp.flat()) delta_sum += (c * v) * (c * v);  // Σ (XᵀX)² / n², scaled by c²
   const double mu = trace / double(p);
   // Σ_ij (X²ᵀX²)_ij = Σ_t (Σ_i x_ti²)² on centred x: O(T·N), no N² product needed.
   std::vector<double> mean(p, 0.0);
@@ -47,8 +53,8 @@ CovarianceResult ledoit_wolf(MatrixView x) {
   for (std::size_t r = 0; r < t; ++r) {
     double s = 0;
     for (std::size_t j = 0; j < p; ++j) {
-      double c = x(r, j) - mean[j];
-      s += c * c;
+      const double d = x(r, j) - mean[j];
+      s += c * (d * d);
     }
     beta_sum += s * s;
   }
@@ -57,7 +63,7 @@ CovarianceResult ledoit_wolf(MatrixView x) {
   beta = std::min(beta, delta);
   const double shrinkage = beta == 0.0 ? 0.0 : beta / delta;
   for (std::size_t i = 0; i < p; ++i)
-    for (std::size_t j = 0; j < p; ++j) emp(i, j) = (1.0 - shrinkage) * emp(i, j) + (i == j ? shrinkage * mu : 0.0);
+    for (std::size_t j = 0; j < p; ++j) emp(i, j) = (1.0 - shrinkage) * emp(i, j) + (i == j ? shrinkage * (mu / c) : 0.0);
   return {std::move(emp), shrinkage};
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "sextant/core/error.hpp"
+#include "sextant/core/moments.hpp"
 
 namespace sextant::analytics {
 
@@ -97,16 +98,9 @@ PerformanceStats performance(std::span<const double> r, std::span<const double> 
   s.cvar = -tail / double(tail_n);
   {
     const double dn = double(n);
-    double m2 = 0, m3 = 0, m4 = 0;
-    for (double x : r) {
-      double d = x - m;
-      m2 += d * d;
-      m3 += d * d * d;
-      m4 += d * d * d * d;
-    }
-    m2 /= dn, m3 /= dn, m4 /= dn;
-    s.skew = n >= 3 && m2 > 0 ? std::sqrt(dn * (dn - 1)) / (dn - 2) * m3 / std::pow(m2, 1.5) : kNaN;
-    s.kurtosis = n >= 4 && m2 > 0 ? ((dn + 1) * (m4 / (m2 * m2) - 3.0) + 6.0) * (dn - 1) / ((dn - 2) * (dn - 3)) : kNaN;
+    const Moments mo = standardised_moments(r, m);
+    s.skew = n >= 3 ? std::sqrt(dn * (dn - 1)) / (dn - 2) * mo.skew : kNaN;
+    s.kurtosis = n >= 4 ? ((dn + 1) * (mo.kurt - 3.0) + 6.0) * (dn - 1) / ((dn - 2) * (dn - 3)) : kNaN;
   }
   if (!b.empty()) {
     const double mb = mean(b);

@@ -10,6 +10,7 @@
 #include "sextant/accel/ops.hpp"
 #include "sextant/core/dot.hpp"
 #include "sextant/core/error.hpp"
+#include "sextant/core/moments.hpp"
 #include "sextant/risk/distributions.hpp"
 
 namespace sextant::risk {
@@ -436,14 +437,11 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
   // Population skew and excess kurtosis of the period portfolio returns (Cornish-Fisher only).
   double skew = 0, kurt = 0;
   if (uses(VarMethod::modified)) {
-    double m2 = 0, m3 = 0, m4 = 0;
-    for (double v : period) {
-      double d = v - mu_p;
-      m2 += d * d, m3 += d * d * d, m4 += d * d * d * d;
-    }
-    m2 /= double(t), m3 /= double(t), m4 /= double(t);
-    skew = m3 / std::pow(m2, 1.5);
-    kurt = m4 / (m2 * m2) - 3.0;
+    const Moments m = standardised_moments(period, mu_p);
+    if (!std::isfinite(m.m2))
+      fail(ErrorCode::non_finite, "returns", "the portfolio returns overflow: their variance is not finite");
+    skew = m.skew;
+    kurt = m.kurt - 3.0;
   }
   auto cornish_fisher = [&](double z) {
     return z + (z * z - 1) * skew / 6 + (z * z * z - 3 * z) * kurt / 24 - (2 * z * z * z - 5 * z) * skew * skew / 36;

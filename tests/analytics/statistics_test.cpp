@@ -285,5 +285,22 @@ TEST(Limits, ResultsOverTheMemoryPoolAreRefusedNotAllocated) {
   accel::Router::reset(accel::Settings::from_env(process_env()));
 }
 
+// Returns of ~1e150 have finite squares but fourth powers of 1e600: the shrinkage intensity (a ratio
+// of fourth-order sums) must still come out, equal to that of the same data at ordinary scale, and
+// the covariance exactly 2^1000 times it (power-of-two scaling is exact).
+TEST(Limits, LedoitWolfIsScaleInvariantUpToFiniteSquares) {
+  Matrix x = test::random_returns(120, 6, 9);
+  Matrix big = x;
+  for (double& v : big.flat()) v = std::ldexp(v, 500);
+  CovarianceOptions opt;
+  opt.estimator = CovarianceEstimator::ledoit_wolf;
+  auto small_r = estimate_covariance(x, opt), big_r = estimate_covariance(big, opt);
+  ASSERT_TRUE(small_r.shrinkage && big_r.shrinkage);
+  EXPECT_GT(*small_r.shrinkage, 0.0);
+  EXPECT_DOUBLE_EQ(*big_r.shrinkage, *small_r.shrinkage);
+  for (std::size_t i = 0; i < 6; ++i)
+    for (std::size_t j = 0; j < 6; ++j) EXPECT_DOUBLE_EQ(big_r.covariance(i, j), std::ldexp(small_r.covariance(i, j), 1000));
+}
+
 }  // namespace
 }  // namespace sextant::analytics

@@ -1,12 +1,15 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <vector>
 
 #include "sextant/core/config.hpp"
 #include "sextant/core/error.hpp"
 #include "sextant/core/matrix.hpp"
+#include "sextant/core/moments.hpp"
 
 namespace sextant {
 namespace {
@@ -100,6 +103,26 @@ TEST(Config, BadValuesNameTheKey) {
 TEST(Config, EnvNames) {
   EXPECT_EQ(env_name("api_key"), "SEXTANT_API_KEY");
   EXPECT_EQ(env_name("request_timeout_ms"), "SEXTANT_REQUEST_TIMEOUT_MS");
+}
+
+TEST(Moments, StandardisedAgainstTheTextbookSumsAndAtHugeScale) {
+  const std::vector<double> x{0.01, -0.02, 0.035, 0.0, -0.01, 0.05, -0.04};
+  double mean = 0;
+  for (double v : x) mean += v;
+  mean /= double(x.size());
+  double m2 = 0, m3 = 0, m4 = 0;
+  for (double v : x) m2 += std::pow(v - mean, 2), m3 += std::pow(v - mean, 3), m4 += std::pow(v - mean, 4);
+  m2 /= 7, m3 /= 7, m4 /= 7;
+  const Moments m = standardised_moments(x, mean);
+  EXPECT_NEAR(m.m2, m2, 1e-18);
+  EXPECT_NEAR(m.skew, m3 / std::pow(m2, 1.5), 1e-14);
+  EXPECT_NEAR(m.kurt, m4 / (m2 * m2), 1e-14);
+  std::vector<double> huge = x;  // 1e150-ish: d⁴ would overflow, d/σ does not
+  for (double& v : huge) v = std::ldexp(v, 505);
+  const Moments h = standardised_moments(huge, std::ldexp(mean, 505));
+  EXPECT_NEAR(h.skew, m.skew, 1e-14);
+  EXPECT_NEAR(h.kurt, m.kurt, 1e-14);
+  EXPECT_TRUE(std::isnan(standardised_moments(std::vector<double>{2.0, 2.0}, 2.0).kurt));  // zero variance
 }
 
 }  // namespace

@@ -285,5 +285,21 @@ TEST(HistoricalOptions, ComponentsStillSumAndFilteringReactsToRecentVolatility) 
   }
 }
 
+// Cornish-Fisher's skew and kurtosis come from standardised returns, so returns of ~1e150 (finite
+// squares, fourth powers of 1e600) still give a modified VaR, 2^500 times that of the data at scale.
+TEST(ModifiedVar, HugeReturnsScaleInsteadOfOverflowing) {
+  Matrix x = test::random_returns(250, 4, 21);
+  Matrix big = x;
+  for (double& v : big.flat()) v = std::ldexp(v, 500);
+  const std::vector<double> w{0.4, 0.3, 0.2, 0.1};
+  VarOptions opt;
+  opt.methods = {VarMethod::modified};
+  opt.decompose = false;
+  const double small_var = calculate_var(x, w, opt).results[0][0].second.var;
+  const double big_var = calculate_var(big, w, opt).results[0][0].second.var;
+  ASSERT_TRUE(std::isfinite(big_var));
+  EXPECT_NEAR(big_var / std::ldexp(small_var, 500), 1.0, 1e-13);
+}
+
 }  // namespace
 }  // namespace sextant::risk

@@ -1,0 +1,35 @@
+#pragma once
+// Standardised central moments, shared by the Cornish-Fisher VaR and the performance statistics.
+#include <cmath>
+#include <span>
+
+namespace sextant {
+
+struct Moments {
+  double m2 = 0;    //!< Σd²/n, d = x − mean
+  double skew = 0;  //!< (Σd³/n)/m2^1.5, population
+  double kurt = 0;  //!< (Σd⁴/n)/m2², population, not excess
+};
+
+//! Third and fourth moments are summed over z = d/√m2, not over d: the same ratios, but the fourth
+//! powers stay finite whenever m2 is (returns of 1e150 have a kurtosis; Σd⁴ would be 1e600).
+//! skew and kurt are NaN when m2 is 0 or not finite.
+inline Moments standardised_moments(std::span<const double> x, double mean) {
+  Moments m;
+  const double n = double(x.size());
+  for (double v : x) m.m2 += (v - mean) * (v - mean);
+  m.m2 /= n;
+  const double inv_sd = 1.0 / std::sqrt(m.m2);
+  double s3 = 0, s4 = 0;
+  for (double v : x) {
+    const double z = (v - mean) * inv_sd;
+    s3 += z * z * z;
+    s4 += z * z * z * z;
+  }
+  const bool defined = m.m2 > 0 && std::isfinite(m.m2);
+  m.skew = defined ? s3 / n : NAN;
+  m.kurt = defined ? s4 / n : NAN;
+  return m;
+}
+
+}  // namespace sextant
