@@ -149,21 +149,28 @@ class CpuDevice final : public Device {
       for (std::size_t j = i + 1; j < n; ++j) l(i, j) = 0.0;
   }
 
+  // Row-major A is column-major Aᵀ, so both factor that in place (no transposed copy of A, which
+  // LAPACKE's row-major path makes): solve with trans 'T', and inv(Aᵀ) read row-major is inv(A).
   void solve(MatrixView a, MatrixView b, MutMatrixView x) override {
+    const std::size_t n = a.rows, m = b.cols;
     Matrix lu = Matrix::copy_of(a);
-    copy(b, x);
-    std::vector<lapack_int> piv(a.rows);
-    int info = LAPACKE_dgesv(LAPACK_ROW_MAJOR, int(a.rows), int(b.cols), lu.data(), int(a.rows), piv.data(), x.data,
-                             int(x.ld));
+    std::vector<lapack_int> piv(n);
+    int info = LAPACKE_dgetrf(LAPACK_COL_MAJOR, int(n), int(n), lu.data(), int(n), piv.data());
     if (info > 0) fail(ErrorCode::invalid_argument, "", "solve: matrix is singular (U({0},{0}) is zero)", info);
+    std::vector<double> bx(n * m);  // B column-major
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j < m; ++j) bx[j * n + i] = b(i, j);
+    LAPACKE_dgetrs(LAPACK_COL_MAJOR, 'T', int(n), int(m), lu.data(), int(n), piv.data(), bx.data(), int(n));
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j < m; ++j) x(i, j) = bx[j * n + i];
   }
 
   void inverse(MatrixView a, MutMatrixView out) override {
     copy(a, out);
     std::vector<lapack_int> piv(a.rows);
-    int info = LAPACKE_dgetrf(LAPACK_ROW_MAJOR, int(a.rows), int(a.rows), out.data, int(out.ld), piv.data());
+    int info = LAPACKE_dgetrf(LAPACK_COL_MAJOR, int(a.rows), int(a.rows), out.data, int(out.ld), piv.data());
     if (info > 0) fail(ErrorCode::invalid_argument, "", "inverse: matrix is singular (U({0},{0}) is zero)", info);
-    LAPACKE_dgetri(LAPACK_ROW_MAJOR, int(a.rows), out.data, int(out.ld), piv.data());
+    LAPACKE_dgetri(LAPACK_COL_MAJOR, int(a.rows), out.data, int(out.ld), piv.data());
   }
 
   // The symmetric eigensolvers take the row-major lower triangle as LAPACK's column-major upper one

@@ -85,6 +85,20 @@ TEST_P(SquareOps, SolveAndInverseMatchReference) {
   EXPECT_LT(max_abs_diff(inverse(a, kRef), inv), 1e-6 * (1 + test::max_abs_diff(inv, Matrix(n, n))));
 }
 
+// The cpu backend factors Aᵀ (row-major A read column-major) and solves with trans 'T'; only a
+// non-symmetric A tells that apart from solving with Aᵀ.
+TEST_P(SquareOps, SolveAndInverseOfANonSymmetricMatrix) {
+  std::size_t n = GetParam();
+  Matrix a = test::random_spd(n, 24), b = test::random_returns(n, 3, 25);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = i + 1; j < n; ++j) a(i, j) += 0.05 * a(i, i) * double((i + 2 * j) % 3);
+  for (Backend be : {kRef, kCpu}) {
+    Matrix x = solve(a, b, be);
+    EXPECT_LT(max_abs_diff(gemm(a, x, Trans::no, Trans::no, kRef), b), 1e-10) << backend_name(be);
+    EXPECT_LT(max_abs_diff(gemm(a, inverse(a, be), Trans::no, Trans::no, kRef), Matrix::identity(n)), 1e-9) << backend_name(be);
+  }
+}
+
 TEST_P(SquareOps, EighMatchesReferenceWithSignConvention) {
   std::size_t n = GetParam();
   Matrix a = correlation(test::random_returns(4 * n + 10, n, 31), kCpu);
