@@ -97,10 +97,9 @@ PerformanceStats performance(std::span<const double> r, std::span<const double> 
     if (x <= q) tail += x, ++tail_n;
   s.cvar = -tail / double(tail_n);
   {
-    const double dn = double(n);
     const Moments mo = standardised_moments(r, m);
-    s.skew = n >= 3 ? std::sqrt(dn * (dn - 1)) / (dn - 2) * mo.skew : kNaN;
-    s.kurtosis = n >= 4 ? ((dn + 1) * (mo.kurt - 3.0) + 6.0) * (dn - 1) / ((dn - 2) * (dn - 3)) : kNaN;
+    s.skew = sample_skew(mo, double(n));
+    s.kurtosis = sample_excess_kurtosis(mo, double(n));
   }
   if (!b.empty()) {
     const double mb = mean(b);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sextant/core/error.hpp"
+#include "sextant/core/moments.hpp"
 
 namespace sextant::analytics {
 
@@ -39,11 +40,6 @@ double window_stat(RollingStat s, std::vector<double>& w, double newest, double 
   double sum = 0;
   for (double v : w) sum += v;
   const double mean = sum / n;
-  auto central = [&](int p) {
-    double m = 0;
-    for (double v : w) m += std::pow(v - mean, p);
-    return m / n;
-  };
   switch (s) {
     case RollingStat::mean: return mean;
     case RollingStat::sum: return sum;
@@ -51,24 +47,15 @@ double window_stat(RollingStat s, std::vector<double>& w, double newest, double 
     case RollingStat::std:
     case RollingStat::zscore: {
       if (w.size() < 2) return std::nan("");
-      double var = central(2) * n / (n - 1);
+      double ss = 0;
+      for (double v : w) ss += (v - mean) * (v - mean);
+      const double var = ss / (n - 1);
       if (s == RollingStat::var) return var;
       if (s == RollingStat::std) return std::sqrt(var);
       return var > 0 ? (newest - mean) / std::sqrt(var) : std::nan("");
     }
-    case RollingStat::skew: {
-      if (w.size() < 3) return std::nan("");
-      double m2 = central(2), m3 = central(3);
-      if (m2 <= 0) return std::nan("");
-      return std::sqrt(n * (n - 1)) / (n - 2) * m3 / std::pow(m2, 1.5);
-    }
-    case RollingStat::kurt: {
-      if (w.size() < 4) return std::nan("");
-      double m2 = central(2), m4 = central(4);
-      if (m2 <= 0) return std::nan("");
-      double g2 = m4 / (m2 * m2) - 3.0;
-      return ((n + 1) * g2 + 6.0) * (n - 1) / ((n - 2) * (n - 3));
-    }
+    case RollingStat::skew: return sample_skew(standardised_moments(w, mean), n);
+    case RollingStat::kurt: return sample_excess_kurtosis(standardised_moments(w, mean), n);
     case RollingStat::min: return *std::min_element(w.begin(), w.end());
     case RollingStat::max: return *std::max_element(w.begin(), w.end());
     case RollingStat::median:

@@ -1,5 +1,6 @@
 #pragma once
-// Standardised central moments, shared by the Cornish-Fisher VaR and the performance statistics.
+// Standardised central moments, shared by the Cornish-Fisher VaR, the performance statistics and the
+// rolling skew and kurtosis.
 #include <cmath>
 #include <span>
 
@@ -30,6 +31,16 @@ inline Moments standardised_moments(std::span<const double> x, double mean) {
   m.skew = defined ? s3 / n : NAN;
   m.kurt = defined ? s4 / n : NAN;
   return m;
+}
+
+//! Bias-adjusted sample skewness, G1 = √(n(n−1))/(n−2)·g1 (pandas, scipy bias=False); NaN for n < 3.
+inline double sample_skew(const Moments& m, double n) {
+  return n >= 3 ? std::sqrt(n * (n - 1)) / (n - 2) * m.skew : NAN;
+}
+
+//! Bias-adjusted sample excess kurtosis, G2 = ((n+1)·g2 + 6)(n−1)/((n−2)(n−3)) (pandas); NaN for n < 4.
+inline double sample_excess_kurtosis(const Moments& m, double n) {
+  return n >= 4 ? ((n + 1) * (m.kurt - 3.0) + 6.0) * (n - 1) / ((n - 2) * (n - 3)) : NAN;
 }
 
 }  // namespace sextant
