@@ -106,6 +106,7 @@ Matrix rolling(MatrixView x, const RollingOptions& opt) {
     }
     std::vector<double> w;
     for (std::size_t t = 0; t < x.rows; ++t) {
+      if (opt.checkpoint && t % 256 == 0) opt.checkpoint();
       w.clear();
       for (std::size_t i = t + 1 > opt.window ? t + 1 - opt.window : 0; i <= t; ++i)
         if (!std::isnan(x(i, j))) w.push_back(x(i, j));

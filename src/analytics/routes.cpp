@@ -236,6 +236,7 @@ Response rolling_route(const Request& req) {
   if (!data) fail(ErrorCode::invalid_argument, "data", "'data' (a T×N panel) is required");
   if (data->empty()) fail(ErrorCode::dimension_mismatch, "data", "'data' is empty");
   opt.stat = parse_rolling_stat(stat);
+  opt.checkpoint = [&req] { req.check_deadline(); };
   Matrix out = rolling(*data, opt);
   JsonWriter w(64 + out.size() * 22);
   w.begin_object().field("statistic", stat).field("window", std::uint64_t(opt.window));

@@ -125,6 +125,7 @@ net::Response calculate_var_route(const net::Request& req) {
     portfolio_value = value;
   }
   if (weights.empty()) fail(ErrorCode::invalid_argument, "weights", "'weights' (or 'positions' with 'prices') is required");
+  opt.checkpoint = [&req] { req.check_deadline(); };
   auto rep = calculate_var(*returns, weights, opt);
   req.check_deadline();
   JsonWriter w(2048);

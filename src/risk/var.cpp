@@ -415,7 +415,17 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
     mc_spec.mean = mc_mean;
     mc_spec.antithetic = opt.antithetic;
     if (opt.mc_student_t) mc_spec.nu = *rep.nu;
-    mc_rp = accel::sample_portfolio(mc_spec, opt.simulations, w);
+    // In blocks, so a checkpoint can stop 10^7 scenarios; rows are keyed by their global index, so
+    // the draws are those of one call.
+    constexpr std::size_t kBlock = std::size_t(1) << 18;
+    mc_rp.reserve(opt.simulations);
+    for (std::size_t first = 0; first < opt.simulations; first += kBlock) {
+      if (opt.checkpoint) opt.checkpoint();
+      accel::SampleSpec block = mc_spec;
+      block.first_row = first;
+      const std::vector<double> part = accel::sample_portfolio(block, std::min(kBlock, opt.simulations - first), w);
+      mc_rp.insert(mc_rp.end(), part.begin(), part.end());
+    }
   }
   auto mc_contribution = [&](std::size_t s, double* out) {  // adds s·z of scenario s (uncorrelated draw)
     accel::SampleSpec row = mc_spec;

@@ -5,6 +5,7 @@
 //   r.quantile(0.25), r.rank(), x.ewm(span=4, adjust=False, min_periods=3, ignore_na=True).mean()
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <map>
 
@@ -72,6 +73,28 @@ TEST(Rolling, ColumnsAreIndependentAndParametersChecked) {
     EXPECT_EQ(e.field(), "min_periods");
   }
   EXPECT_THROW(parse_rolling_stat("average"), Error);
+}
+
+// Each row costs O(window), so /rolling passes its deadline check as a checkpoint: a throw from it
+// must stop the whole computation and reach the caller (a 504 there).
+TEST(Rolling, CheckpointRunsAndItsThrowStopsTheWork) {
+  Matrix m(2000, 3, 0.5);
+  RollingOptions opt;
+  opt.stat = RollingStat::median;
+  opt.window = 100;
+  std::atomic<int> calls{0};
+  opt.checkpoint = [&] { ++calls; };
+  rolling(m, opt);
+  EXPECT_EQ(calls.load(), 3 * 8);  // rows 0, 256, ..., 1792 of each column
+  opt.checkpoint = [&] {
+    if (++calls > 30) throw Error(ErrorCode::timeout, "the request deadline passed");
+  };
+  try {
+    rolling(m, opt);
+    FAIL() << "expected the checkpoint's error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::timeout);
+  }
 }
 
 // numpy/pandas on: r = [0.01,-0.02,0.015,0.003,-0.007,0.02,-0.011,0.004,0.009,-0.013,0.006,0.012],

@@ -6,6 +6,7 @@
 //    excess kurtosis (pandas, >= 4 values). quantile: linear interpolation. rank: the average rank of
 //    the newest value within its window (1-based). zscore: (x - mean) / std. ema: alpha = 2/(window+1),
 //    adjust=False, seeded with the first value (pandas ewm(span=window, adjust=False)).
+#include <functional>
 #include <optional>
 #include <string_view>
 
@@ -21,6 +22,9 @@ struct RollingOptions {
   std::size_t window = 20;
   std::optional<std::size_t> min_periods;  //!< default: window
   double q = 0.5;                          //!< quantile
+  //! Runs every 256 rows of each column (the service passes its request deadline check; a throw
+  //! stops every column). Each row costs O(window), so T·window can be large.
+  std::function<void()> checkpoint;
 };
 
 //! T×N out for a T×N panel; throws Error(invalid_argument) naming window / min_periods / q.
