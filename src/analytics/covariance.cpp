@@ -40,8 +40,8 @@ CovarianceResult ledoit_wolf(MatrixView x) {
   double raw_trace = 0;
   for (std::size_t i = 0; i < p; ++i) raw_trace += emp(i, i);
   const double c = raw_trace > 0 ? std::ldexp(1.0, -std::ilogb(raw_trace / double(p))) : 1.0;
-  double trace = 0, delta_sum = 0;
-  for (std::size_t i = 0; i < p; ++i) trace += c * emp(i, i);
+  const double trace = c * raw_trace;  // exact: c is a power of two
+  double delta_sum = 0;
   for (double v : emp.flat()) delta_sum += (c * v) * (c * v);  // Σ (XᵀX)² / n², scaled by c²
   const double mu = trace / double(p);
   // Σ_ij (X²ᵀX²)_ij = Σ_t (Σ_i x_ti²)² on centred x: O(T·N), no N² product needed.

@@ -26,15 +26,23 @@ double power_of_two_scale(const std::vector<double>& v) {
 }  // namespace
 
 LpResult solve_lp(const LpProblem& problem) {
-  LpProblem p = problem;
-  const double cost_scale = power_of_two_scale(p.cost);
-  for (double& c : p.cost) c *= cost_scale;
-  for (auto& r : p.rows) {
-    const double s = power_of_two_scale(r.value);
-    for (double& v : r.value) v *= s;
-    r.lower *= s;
-    r.upper *= s;
+  const double cost_scale = power_of_two_scale(problem.cost);
+  std::vector<double> row_scale(problem.rows.size());
+  bool scaled = cost_scale != 1.0;
+  for (std::size_t i = 0; i < row_scale.size(); ++i)
+    scaled |= (row_scale[i] = power_of_two_scale(problem.rows[i].value)) != 1.0;
+  LpProblem scaled_copy;  // only when some coefficient is past 2^64
+  if (scaled) {
+    scaled_copy = problem;
+    for (double& c : scaled_copy.cost) c *= cost_scale;
+    for (std::size_t i = 0; i < row_scale.size(); ++i) {
+      LpRow& r = scaled_copy.rows[i];
+      for (double& v : r.value) v *= row_scale[i];
+      r.lower *= row_scale[i];
+      r.upper *= row_scale[i];
+    }
   }
+  const LpProblem& p = scaled ? scaled_copy : problem;
   const int ncol = int(p.cost.size()), nrow = int(p.rows.size());
   // Rows arrive row-wise; Clp takes a column-major matrix.
   std::vector<CoinBigIndex> start(std::size_t(ncol) + 1, 0);

@@ -418,13 +418,13 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
     // In blocks, so a checkpoint can stop 10^7 scenarios; rows are keyed by their global index, so
     // the draws are those of one call.
     constexpr std::size_t kBlock = std::size_t(1) << 18;
-    mc_rp.reserve(opt.simulations);
     for (std::size_t first = 0; first < opt.simulations; first += kBlock) {
       if (opt.checkpoint) opt.checkpoint();
       accel::SampleSpec block = mc_spec;
       block.first_row = first;
-      const std::vector<double> part = accel::sample_portfolio(block, std::min(kBlock, opt.simulations - first), w);
-      mc_rp.insert(mc_rp.end(), part.begin(), part.end());
+      std::vector<double> part = accel::sample_portfolio(block, std::min(kBlock, opt.simulations - first), w);
+      if (mc_rp.empty()) mc_rp = std::move(part);  // the only block up to 2^18 scenarios: no copy
+      else mc_rp.insert(mc_rp.end(), part.begin(), part.end());
     }
   }
   auto mc_contribution = [&](std::size_t s, double* out) {  // adds s·z of scenario s (uncorrelated draw)
