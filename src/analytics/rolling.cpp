@@ -4,10 +4,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <vector>
 
 #include "sextant/core/error.hpp"
 #include "sextant/core/moments.hpp"
+#include "simd.hpp"
 
 namespace sextant::analytics {
 
@@ -27,6 +30,162 @@ RollingStat parse_rolling_stat(std::string_view s, std::string_view field) {
 
 namespace {
 
+// Everything that takes or returns a V8 is forced inline (kInline, lambdas included), so the vector
+// code lives only inside rolling_columns' clones and no V8 crosses a call between clones with
+// different vector ABIs (GCC's -Wpsabi note, silenced for that reason).
+#pragma GCC diagnostic ignored "-Wpsabi"
+#define kInline [[gnu::always_inline]] inline
+#define kInlineLambda __attribute__((always_inline))
+
+// Every statistic runs on blocks of eight columns (one cache line of each row, one GCC vector), a
+// task per block, rows in order; a partial last block is padded with NaN, which every statistic
+// skips. Results do not depend on the number of threads.
+constexpr std::size_t kLanes = 8;
+constexpr std::size_t kCheckpointRows = 256;
+// Rows per block of the window aggregation (sliding below): the window length, capped so that the
+// stored suffix aggregates of one block stay within L2 whatever the window.
+constexpr std::size_t kMaxBlockRows = 2048;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
+const V8 kZero = V8{}, kOne = V8{} + 1.0, kNaNs = V8{} + kNaN;
+
+struct Columns {
+  MatrixView x;
+  std::size_t j0, lanes;  // columns [j0, j0 + lanes), lanes ≤ 8
+
+  kInline V8 load(std::size_t t) const {
+    V8 v;
+    if (lanes == kLanes) {
+      std::memcpy(&v, x.row(t) + j0, sizeof v);
+      return v;
+    }
+    for (std::size_t c = 0; c < kLanes; ++c) v[c] = c < lanes ? x(t, j0 + c) : kNaN;
+    return v;
+  }
+  kInline void store(Matrix& out, std::size_t t, V8 v) const {
+    if (lanes == kLanes) {
+      std::memcpy(out.row(t) + j0, &v, sizeof v);
+      return;
+    }
+    for (std::size_t c = 0; c < lanes; ++c) out(t, j0 + c) = v[c];
+  }
+};
+
+// Window aggregates. Each is a monoid over the non-NaN values: empty(), point(v) (empty for NaN) and
+// a + b for the values of a followed by those of b. An empty side adds exactly nothing, so a window
+// of equal values aggregates to that value with zero spread.
+
+struct SumAgg {
+  V8 n, s;
+  kInline static SumAgg empty() { return {kZero, kZero}; }
+  kInline static SumAgg point(V8 v) { return {v == v ? kOne : kZero, v == v ? v : kZero}; }
+  kInline friend SumAgg operator+(const SumAgg& a, const SumAgg& b) { return {a.n + b.n, a.s + b.s}; }
+};
+
+template <bool kMax>
+struct ExtremeAgg {
+  V8 n, m;  // m: ∓Inf when empty
+  kInline static ExtremeAgg empty() { return {kZero, V8{} + (kMax ? -kInf : kInf)}; }
+  kInline static ExtremeAgg point(V8 v) { return {v == v ? kOne : kZero, v == v ? v : empty().m}; }
+  kInline friend ExtremeAgg operator+(const ExtremeAgg& a, const ExtremeAgg& b) {
+    return {a.n + b.n, (kMax ? a.m > b.m : a.m < b.m) ? a.m : b.m};
+  }
+};
+
+// Count, mean and Σd² (Chan, Golub and LeVeque's pairwise update): no cancellation however far the
+// mean is from zero, unlike running Σx and Σx².
+struct Moments2Agg {
+  V8 n, mean, m2;
+  kInline static Moments2Agg empty() { return {kZero, kZero, kZero}; }
+  kInline static Moments2Agg point(V8 v) { return {v == v ? kOne : kZero, v == v ? v : kZero, kZero}; }
+  kInline friend Moments2Agg operator+(const Moments2Agg& a, const Moments2Agg& b) {
+    const V8 n = a.n + b.n, r = n > kZero ? b.n / n : kZero, d = b.mean - a.mean;
+    return {n, a.mean + d * r, a.m2 + b.m2 + d * d * a.n * r};
+  }
+};
+
+// The same up to Σd³ and Σd⁴ (Pébay's pairwise formulas).
+struct Moments4Agg {
+  V8 n, mean, m2, m3, m4;
+  kInline static Moments4Agg empty() { return {kZero, kZero, kZero, kZero, kZero}; }
+  kInline static Moments4Agg point(V8 v) { return {v == v ? kOne : kZero, v == v ? v : kZero, kZero, kZero, kZero}; }
+  kInline friend Moments4Agg operator+(const Moments4Agg& a, const Moments4Agg& b) {
+    const V8 n = a.n + b.n, na = a.n, nb = b.n;
+    const V8 r = n > kZero ? nb / n : kZero, inv = n > kZero ? kOne / n : kZero;
+    const V8 d = b.mean - a.mean, dn = d * inv, t2 = d * dn * na * nb;  // t2 = d²·na·nb/n
+    return {n, a.mean + d * r, a.m2 + b.m2 + t2,
+            a.m3 + b.m3 + t2 * dn * (na - nb) + 3.0 * dn * (na * b.m2 - nb * a.m2),
+            a.m4 + b.m4 + t2 * dn * dn * (na * na - na * nb + nb * nb) +
+                6.0 * dn * dn * (na * na * b.m2 + nb * nb * a.m2) + 4.0 * dn * (na * b.m3 - nb * a.m3)};
+  }
+};
+
+// Calls finish(t, aggregate of the window ending at row t, row t's values) for every row, O(1)
+// amortised per row whatever the window (van Herk / Gil-Werman, with a middle for long windows).
+// Rows go in blocks of `len` = min(window, kMaxBlockRows); a window is then the suffix of the block
+// where it starts, the whole blocks in between (none when len = window) and the prefix of the block
+// where it ends. Suffixes are aggregated backwards once per block, prefixes forwards as rows arrive,
+// and the middle is refolded from block totals when either end crosses a block boundary. Every
+// value is added within at most three pieces, so no error accumulates along the series, unlike
+// pandas' running add-and-subtract.
+template <class Agg, class Finish>
+kInline void sliding(const Columns& cols, std::size_t window, const RollingOptions& opt, Finish&& finish,
+             V8 scale = kOne) {
+  const std::size_t rows = cols.x.rows, len = std::min(window, kMaxBlockRows);
+  auto point = [&](std::size_t t) kInlineLambda { return Agg::point(cols.load(t) * scale); };
+  // 64-byte aligned whatever alignof(V8) was where std::vector got instantiated (16 without AVX).
+  std::vector<Agg, AlignedAllocator<Agg>> suffix(len), totals(rows / len + 1);
+  std::size_t suffix_block = SIZE_MAX, middle_from = SIZE_MAX, middle_to = SIZE_MAX;
+  Agg prefix = Agg::empty(), middle = Agg::empty();
+  for (std::size_t t = 0; t < rows; ++t) {
+    if (opt.checkpoint && t % kCheckpointRows == 0) opt.checkpoint();
+    const std::size_t bt = t / len;
+    if (t % len == 0) prefix = Agg::empty();
+    prefix = prefix + point(t);
+    if (t % len == len - 1) totals[bt] = prefix;
+    const std::size_t s = t + 1 > window ? t + 1 - window : 0, bs = s / len;  // the window is [s, t]
+    if (bs == bt) {  // then s is the block's first row
+      finish(t, prefix);
+      continue;
+    }
+    if (bs != suffix_block) {  // block bs is complete: bs < bt
+      Agg acc = Agg::empty();
+      for (std::size_t i = len; i-- > 0;) suffix[i] = acc = point(bs * len + i) + acc;
+      suffix_block = bs;
+    }
+    if (bs != middle_from || bt != middle_to) {
+      middle = Agg::empty();
+      for (std::size_t k = bs + 1; k < bt; ++k) middle = middle + totals[k];
+      middle_from = bs, middle_to = bt;
+    }
+    const Agg& head = suffix[s - bs * len];
+    finish(t, bt > bs + 1 ? head + middle + prefix : head + prefix);
+  }
+}
+
+// A power of two per column that brings its largest finite |value| into [0.5, 1): fourth powers of
+// the scaled deviations stay finite (returns of 1e150 have a kurtosis), and skew and kurtosis do not
+// change under exact scaling.
+kInline V8 unit_scale(const Columns& cols) {
+  V8 big = kZero;
+  for (std::size_t t = 0; t < cols.x.rows; ++t) {
+    const V8 v = cols.load(t), a = v < kZero ? -v : v;
+    big = (a > big) & (a < kInf) ? a : big;  // NaN compares false
+  }
+  V8 scale = kOne;
+  for (std::size_t c = 0; c < kLanes; ++c) {
+    int e = 0;
+    if (big[c] > 0) std::frexp(big[c], &e);
+    scale[c] = std::ldexp(1.0, -e);
+  }
+  return scale;
+}
+
+kInline V8 lanewise_sqrt(V8 v) {
+  for (std::size_t c = 0; c < kLanes; ++c) v[c] = std::sqrt(v[c]);
+  return v;
+}
+
 double quantile_sorted(const std::vector<double>& v, double q) {
   double pos = q * double(v.size() - 1);
   std::size_t lo = std::size_t(std::floor(pos));
@@ -34,46 +193,94 @@ double quantile_sorted(const std::vector<double>& v, double q) {
   return v[lo] + (v[hi] - v[lo]) * (pos - double(lo));
 }
 
-// One window's statistic over its finite values `w` (newest last); `newest` is the row's own value.
-double window_stat(RollingStat s, std::vector<double>& w, double newest, double q) {
-  const double n = double(w.size());
-  double sum = 0;
-  for (double v : w) sum += v;
-  const double mean = sum / n;
-  switch (s) {
-    case RollingStat::mean: return mean;
-    case RollingStat::sum: return sum;
+// median, quantile, rank: each column keeps its window's values sorted; a row inserts its value and
+// removes the one leaving by binary search (O(log window) compares and an O(window) move).
+void order_statistics(const Columns& cols, const RollingOptions& opt, std::size_t min_periods, Matrix& out) {
+  std::vector<double> sorted[kLanes];
+  for (std::size_t t = 0; t < cols.x.rows; ++t) {
+    if (opt.checkpoint && t % kCheckpointRows == 0) opt.checkpoint();
+    for (std::size_t c = 0; c < cols.lanes; ++c) {
+      std::vector<double>& w = sorted[c];
+      const std::size_t j = cols.j0 + c;
+      if (t >= opt.window) {
+        const double old = cols.x(t - opt.window, j);
+        if (!std::isnan(old)) w.erase(std::lower_bound(w.begin(), w.end(), old));
+      }
+      const double v = cols.x(t, j);
+      if (!std::isnan(v)) w.insert(std::upper_bound(w.begin(), w.end(), v), v);
+      if (w.size() < min_periods) continue;
+      if (opt.stat != RollingStat::rank) {
+        out(t, j) = quantile_sorted(w, opt.stat == RollingStat::median ? 0.5 : opt.q);
+      } else if (!std::isnan(v)) {
+        const auto [lo, hi] = std::equal_range(w.begin(), w.end(), v);
+        out(t, j) = double(lo - w.begin()) + (double(hi - lo) + 1) / 2.0;  // average 1-based rank of ties
+      }
+    }
+  }
+}
+
+kInline void ema(const Columns& cols, const RollingOptions& opt, std::size_t min_periods, Matrix& out) {
+  const double alpha = 2.0 / (double(opt.window) + 1.0);
+  V8 e = kNaNs, seen = kZero;
+  for (std::size_t t = 0; t < cols.x.rows; ++t) {
+    const V8 v = cols.load(t);
+    e = v == v ? (seen == kZero ? v : alpha * v + (1.0 - alpha) * e) : e;
+    seen += v == v ? kOne : kZero;
+    cols.store(out, t, seen >= double(min_periods) ? e : kNaNs);
+  }
+}
+
+// Compiled for AVX-512, AVX2 and baseline CPUs (simd.hpp); the window loops inline into each clone.
+SEXTANT_SIMD_CLONES void rolling_columns(const Columns& cols, const RollingOptions& opt, std::size_t min_periods, Matrix& out) {
+  const V8 enough = V8{} + double(min_periods);
+  const std::size_t w = opt.window;
+  switch (opt.stat) {
+    case RollingStat::mean:
+    case RollingStat::sum:
+      return sliding<SumAgg>(cols, w, opt, [&](std::size_t t, const SumAgg& a) kInlineLambda {
+        const V8 v = opt.stat == RollingStat::sum ? a.s : a.s / a.n;
+        cols.store(out, t, a.n >= enough ? v : kNaNs);
+      });
+    case RollingStat::min:
+      return sliding<ExtremeAgg<false>>(cols, w, opt, [&](std::size_t t, const ExtremeAgg<false>& a) kInlineLambda {
+        cols.store(out, t, a.n >= enough ? a.m : kNaNs);
+      });
+    case RollingStat::max:
+      return sliding<ExtremeAgg<true>>(cols, w, opt, [&](std::size_t t, const ExtremeAgg<true>& a) kInlineLambda {
+        cols.store(out, t, a.n >= enough ? a.m : kNaNs);
+      });
     case RollingStat::var:
     case RollingStat::std:
-    case RollingStat::zscore: {
-      if (w.size() < 2) return std::nan("");
-      double ss = 0;
-      for (double v : w) ss += (v - mean) * (v - mean);
-      const double var = ss / (n - 1);
-      if (s == RollingStat::var) return var;
-      if (s == RollingStat::std) return std::sqrt(var);
-      return var > 0 ? (newest - mean) / std::sqrt(var) : std::nan("");
+    case RollingStat::zscore:  // ddof 1; zscore needs a positive variance
+      return sliding<Moments2Agg>(cols, w, opt, [&](std::size_t t, const Moments2Agg& a) kInlineLambda {
+        const auto ok = (a.n >= enough) & (a.n >= 2.0) & (a.mean - a.mean == kZero);  // no ±Inf in the window
+        const V8 var = a.m2 / (a.n - 1.0);
+        V8 v = var;
+        if (opt.stat == RollingStat::std) v = lanewise_sqrt(var);
+        if (opt.stat == RollingStat::zscore) v = var > kZero ? (cols.load(t) - a.mean) / lanewise_sqrt(var) : kNaNs;
+        cols.store(out, t, ok ? v : kNaNs);
+      });
+    case RollingStat::skew:
+    case RollingStat::kurt: {
+      const bool skew = opt.stat == RollingStat::skew;
+      return sliding<Moments4Agg>(
+          cols, w, opt,
+          [&](std::size_t t, const Moments4Agg& a) kInlineLambda {
+            V8 v = kNaNs;
+            for (std::size_t c = 0; c < kLanes; ++c) {
+              if (!(a.n[c] >= double(min_periods)) || !std::isfinite(a.mean[c])) continue;
+              const Moments m = moments_from_central_sums(a.n[c], a.m2[c], a.m3[c], a.m4[c]);
+              v[c] = skew ? sample_skew(m, a.n[c]) : sample_excess_kurtosis(m, a.n[c]);
+            }
+            cols.store(out, t, v);
+          },
+          unit_scale(cols));
     }
-    case RollingStat::skew: return sample_skew(standardised_moments(w, mean), n);
-    case RollingStat::kurt: return sample_excess_kurtosis(standardised_moments(w, mean), n);
-    case RollingStat::min: return *std::min_element(w.begin(), w.end());
-    case RollingStat::max: return *std::max_element(w.begin(), w.end());
     case RollingStat::median:
     case RollingStat::quantile:
-      std::sort(w.begin(), w.end());
-      return quantile_sorted(w, s == RollingStat::median ? 0.5 : q);
-    case RollingStat::rank: {
-      if (std::isnan(newest)) return std::nan("");
-      double less = 0, equal = 0;
-      for (double v : w) {
-        less += v < newest;
-        equal += v == newest;
-      }
-      return less + (equal + 1) / 2.0;
-    }
-    case RollingStat::ema: break;
+    case RollingStat::rank: return order_statistics(cols, opt, min_periods, out);
+    case RollingStat::ema: return ema(cols, opt, min_periods, out);
   }
-  return std::nan("");
 }
 
 }  // namespace
@@ -88,30 +295,11 @@ Matrix rolling(MatrixView x, const RollingOptions& opt) {
          min_periods);
   if (opt.stat == RollingStat::quantile && !(opt.q >= 0.0 && opt.q <= 1.0))
     fail(ErrorCode::invalid_argument, "q", "'q' must be in [0, 1], got {}", opt.q);
-  Matrix out(x.rows, x.cols, std::nan(""));
-  tbb::parallel_for(std::size_t(0), x.cols, [&](std::size_t j) {
-    if (opt.stat == RollingStat::ema) {
-      const double alpha = 2.0 / (double(opt.window) + 1.0);
-      double e = std::nan("");
-      std::size_t seen = 0;
-      for (std::size_t t = 0; t < x.rows; ++t) {
-        double v = x(t, j);
-        if (!std::isnan(v)) {
-          e = seen == 0 ? v : alpha * v + (1.0 - alpha) * e;
-          ++seen;
-        }
-        if (seen >= min_periods) out(t, j) = e;
-      }
-      return;
-    }
-    std::vector<double> w;
-    for (std::size_t t = 0; t < x.rows; ++t) {
-      if (opt.checkpoint && t % 256 == 0) opt.checkpoint();
-      w.clear();
-      for (std::size_t i = t + 1 > opt.window ? t + 1 - opt.window : 0; i <= t; ++i)
-        if (!std::isnan(x(i, j))) w.push_back(x(i, j));
-      if (w.size() >= min_periods) out(t, j) = window_stat(opt.stat, w, x(t, j), opt.q);
-    }
+  Matrix out(x.rows, x.cols, kNaN);
+  const std::size_t blocks = (x.cols + kLanes - 1) / kLanes;
+  tbb::parallel_for(std::size_t(0), blocks, [&](std::size_t b) {
+    const Columns cols{x, b * kLanes, std::min(kLanes, x.cols - b * kLanes)};
+    rolling_columns(cols, opt, min_periods, out);
   });
   return out;
 }

@@ -1,6 +1,6 @@
 #pragma once
 // Standardised central moments, shared by the Cornish-Fisher VaR, the performance statistics and the
-// rolling skew and kurtosis.
+// rolling skew and kurtosis (which keep central sums over their windows).
 #include <cmath>
 #include <span>
 
@@ -30,6 +30,17 @@ inline Moments standardised_moments(std::span<const double> x, double mean) {
   const bool defined = m.m2 > 0 && std::isfinite(m.m2);
   m.skew = defined ? s3 / n : NAN;
   m.kurt = defined ? s4 / n : NAN;
+  return m;
+}
+
+//! The same from the central sums of a sample: s2 = Σd², s3 = Σd³, s4 = Σd⁴ over n values (the
+//! caller keeps them finite, e.g. by scaling the sample by a power of two first).
+inline Moments moments_from_central_sums(double n, double s2, double s3, double s4) {
+  Moments m;
+  m.m2 = s2 / n;
+  const bool defined = m.m2 > 0 && std::isfinite(m.m2);
+  m.skew = defined ? s3 / n / (m.m2 * std::sqrt(m.m2)) : NAN;
+  m.kurt = defined ? s4 / n / (m.m2 * m.m2) : NAN;
   return m;
 }
 

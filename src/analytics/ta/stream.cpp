@@ -10,6 +10,7 @@
 
 #include <tbb/parallel_for.h>
 
+#include "../simd.hpp"
 #include "kernels.hpp"
 #include "sextant/core/error.hpp"
 
@@ -19,10 +20,6 @@ Stream::Stream(std::size_t instruments, std::size_t outputs)
     : n_(instruments), outputs_(outputs, std::vector<double>(instruments, std::numeric_limits<double>::quiet_NaN())) {}
 
 namespace {
-
-// Hot loops over the instruments are compiled three times, picked at load time by the CPU.
-#define SEXTANT_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-using V8 = double __attribute__((vector_size(64)));  // GCC vector: one zmm, two ymm or four xmm
 
 // Last `len` values of every instrument: at(age)[j] is instrument j's value `age` bars ago.
 class Ring {
