@@ -186,6 +186,37 @@ kInline V8 lanewise_sqrt(V8 v) {
   return v;
 }
 
+// A column's window, in ascending order. Positions are found by counting (loops without branches
+// that the compiler vectorises): at these lengths that beats a binary search's mispredicted
+// branches. A row's leaving and entering values move only the entries between their two positions.
+struct SortedWindow {
+  std::vector<double> v;
+
+  kInline std::size_t count_less(double x) const {
+    std::size_t k = 0;
+    for (double e : v) k += e < x;
+    return k;
+  }
+  kInline std::size_t count_not_greater(double x) const {
+    std::size_t k = 0;
+    for (double e : v) k += e <= x;
+    return k;
+  }
+  kInline void insert(double x) { v.insert(v.begin() + std::ptrdiff_t(count_not_greater(x)), x); }
+  kInline void erase(double x) { v.erase(v.begin() + std::ptrdiff_t(count_less(x))); }
+  // `old` (present) leaves and `now` enters; neither is NaN.
+  kInline void replace(double old, double now) {
+    const std::size_t i = count_less(old), j = count_not_greater(now);  // old sits at i
+    if (j > i) {  // now goes after old: the entries between move down
+      std::copy(v.begin() + std::ptrdiff_t(i + 1), v.begin() + std::ptrdiff_t(j), v.begin() + std::ptrdiff_t(i));
+      v[j - 1] = now;
+    } else {  // now goes at j, before old: the entries between move up
+      std::copy_backward(v.begin() + std::ptrdiff_t(j), v.begin() + std::ptrdiff_t(i), v.begin() + std::ptrdiff_t(i + 1));
+      v[j] = now;
+    }
+  }
+};
+
 double quantile_sorted(const std::vector<double>& v, double q) {
   double pos = q * double(v.size() - 1);
   std::size_t lo = std::size_t(std::floor(pos));
@@ -193,28 +224,28 @@ double quantile_sorted(const std::vector<double>& v, double q) {
   return v[lo] + (v[hi] - v[lo]) * (pos - double(lo));
 }
 
-// median, quantile, rank: each column keeps its window's values sorted; a row inserts its value and
-// removes the one leaving by binary search (O(log window) compares and an O(window) move).
-void order_statistics(const Columns& cols, const RollingOptions& opt, std::size_t min_periods, Matrix& out) {
-  std::vector<double> sorted[kLanes];
+// median, quantile, rank: each column keeps its window sorted; O(window) per row at worst, by
+// vector compares and one short move.
+kInline void order_statistics(const Columns& cols, const RollingOptions& opt, std::size_t min_periods, Matrix& out) {
+  SortedWindow sorted[kLanes];
+  const double q = opt.stat == RollingStat::median ? 0.5 : opt.q;
   for (std::size_t t = 0; t < cols.x.rows; ++t) {
     if (opt.checkpoint && t % kCheckpointRows == 0) opt.checkpoint();
     for (std::size_t c = 0; c < cols.lanes; ++c) {
-      std::vector<double>& w = sorted[c];
+      SortedWindow& w = sorted[c];
       const std::size_t j = cols.j0 + c;
-      if (t >= opt.window) {
-        const double old = cols.x(t - opt.window, j);
-        if (!std::isnan(old)) w.erase(std::lower_bound(w.begin(), w.end(), old));
+      const double old = t >= opt.window ? cols.x(t - opt.window, j) : kNaN, now = cols.x(t, j);
+      if (!std::isnan(old) && !std::isnan(now)) w.replace(old, now);
+      else if (!std::isnan(old)) w.erase(old);
+      else if (!std::isnan(now)) w.insert(now);
+      double r = kNaN;
+      if (w.v.size() < min_periods) r = kNaN;
+      else if (opt.stat != RollingStat::rank) r = quantile_sorted(w.v, q);
+      else if (!std::isnan(now)) {  // the average 1-based rank of the row's value among its ties
+        const std::size_t less = w.count_less(now);
+        r = double(less) + (double(w.count_not_greater(now) - less) + 1) / 2.0;
       }
-      const double v = cols.x(t, j);
-      if (!std::isnan(v)) w.insert(std::upper_bound(w.begin(), w.end(), v), v);
-      if (w.size() < min_periods) continue;
-      if (opt.stat != RollingStat::rank) {
-        out(t, j) = quantile_sorted(w, opt.stat == RollingStat::median ? 0.5 : opt.q);
-      } else if (!std::isnan(v)) {
-        const auto [lo, hi] = std::equal_range(w.begin(), w.end(), v);
-        out(t, j) = double(lo - w.begin()) + (double(hi - lo) + 1) / 2.0;  // average 1-based rank of ties
-      }
+      out(t, j) = r;
     }
   }
 }
@@ -295,7 +326,7 @@ Matrix rolling(MatrixView x, const RollingOptions& opt) {
          min_periods);
   if (opt.stat == RollingStat::quantile && !(opt.q >= 0.0 && opt.q <= 1.0))
     fail(ErrorCode::invalid_argument, "q", "'q' must be in [0, 1], got {}", opt.q);
-  Matrix out(x.rows, x.cols, kNaN);
+  Matrix out = Matrix::uninitialized(x.rows, x.cols);  // every statistic writes every cell
   const std::size_t blocks = (x.cols + kLanes - 1) / kLanes;
   tbb::parallel_for(std::size_t(0), blocks, [&](std::size_t b) {
     const Columns cols{x, b * kLanes, std::min(kLanes, x.cols - b * kLanes)};

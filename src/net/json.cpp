@@ -125,7 +125,7 @@ Matrix read_matrix(od::value v, std::string_view field, Nulls nulls) {
     if (std::size_t(rows) * std::size_t(cols) != data.size())
       fail(ErrorCode::dimension_mismatch, f, "'{}' declares {}×{} = {} values but data has {}", field, rows, cols,
            rows * cols, data.size());
-    Matrix m{std::size_t(rows), std::size_t(cols)};
+    Matrix m = Matrix::uninitialized(std::size_t(rows), std::size_t(cols));
     std::copy(data.begin(), data.end(), m.data());
     return m;
   }
@@ -149,7 +149,7 @@ Matrix read_matrix(od::value v, std::string_view field, Nulls nulls) {
              "'{}' is ragged: row {} has {} values, row 0 has {}", field, rows, c, cols);
       ++rows;
     }
-    Matrix m(rows, cols);
+    Matrix m = Matrix::uninitialized(rows, cols);
     std::copy(flat.begin(), flat.end(), m.data());
     return m;
   });

@@ -6,6 +6,7 @@
 #include <memory>
 #include <new>
 #include <span>
+#include <utility>
 #include <vector>
 
 namespace sextant {
@@ -25,6 +26,23 @@ struct AlignedAllocator {
 };
 
 using AlignedVector = std::vector<double, AlignedAllocator<double>>;
+
+//! The same, except that a vector sized without a value leaves its doubles uninitialised (for
+//! Matrix::uninitialized: a 20 MB result written in parallel need not be filled first, serially).
+template <class T>
+struct UninitAllocator : AlignedAllocator<T> {
+  UninitAllocator() noexcept = default;
+  template <class U>
+  UninitAllocator(const UninitAllocator<U>&) noexcept {}
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;  // default-initialisation: nothing for a double
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
 
 template <class T>
 struct BasicMatrixView {
@@ -56,6 +74,8 @@ class Matrix {
  public:
   Matrix() = default;
   Matrix(std::size_t rows, std::size_t cols, double fill = 0.0) : rows_(rows), cols_(cols), data_(rows * cols, fill) {}
+  //! Contents unspecified: for a result whose every element the caller writes.
+  static Matrix uninitialized(std::size_t rows, std::size_t cols) { return Matrix(rows, cols, Uninit{}); }
   static Matrix identity(std::size_t n) {
     Matrix m(n, n);
     for (std::size_t i = 0; i < n; ++i) m(i, i) = 1.0;
@@ -86,9 +106,12 @@ class Matrix {
   operator MatrixView() const { return view(); }
 
  private:
+  struct Uninit {};
+  Matrix(std::size_t rows, std::size_t cols, Uninit) : rows_(rows), cols_(cols), data_(rows * cols) {}
+
   std::size_t rows_ = 0;
   std::size_t cols_ = 0;
-  AlignedVector data_;
+  std::vector<double, UninitAllocator<double>> data_;
 };
 
 }  // namespace sextant
