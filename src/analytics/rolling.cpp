@@ -30,12 +30,12 @@ RollingStat parse_rolling_stat(std::string_view s, std::string_view field) {
 
 namespace {
 
-// Everything that takes or returns a V8 is forced inline (kInline, lambdas included), so the vector
-// code lives only inside rolling_columns' clones and no V8 crosses a call between clones with
+// Everything that takes or returns a V8 is forced inline (SEXTANT_INLINE, lambdas included), so the
+// vector code lives only inside rolling_columns' clones and no V8 crosses a call between clones with
 // different vector ABIs (GCC's -Wpsabi note, silenced for that reason).
 #pragma GCC diagnostic ignored "-Wpsabi"
-#define kInline [[gnu::always_inline]] inline
-#define kInlineLambda __attribute__((always_inline))
+#define SEXTANT_INLINE [[gnu::always_inline]] inline
+#define SEXTANT_INLINE_LAMBDA __attribute__((always_inline))
 
 // Every statistic runs on blocks of eight columns (one cache line of each row, one GCC vector), a
 // task per block, rows in order; a partial last block is padded with NaN, which every statistic
@@ -53,7 +53,7 @@ struct Columns {
   MatrixView x;
   std::size_t j0, lanes;  // columns [j0, j0 + lanes), lanes ≤ 8
 
-  kInline V8 load(std::size_t t) const {
+  SEXTANT_INLINE V8 load(std::size_t t) const {
     V8 v;
     if (lanes == kLanes) {
       std::memcpy(&v, x.row(t) + j0, sizeof v);
@@ -62,7 +62,7 @@ struct Columns {
     for (std::size_t c = 0; c < kLanes; ++c) v[c] = c < lanes ? x(t, j0 + c) : kNaN;
     return v;
   }
-  kInline void store(Matrix& out, std::size_t t, V8 v) const {
+  SEXTANT_INLINE void store(Matrix& out, std::size_t t, V8 v) const {
     if (lanes == kLanes) {
       std::memcpy(out.row(t) + j0, &v, sizeof v);
       return;
@@ -77,17 +77,17 @@ struct Columns {
 
 struct SumAgg {
   V8 n, s;
-  kInline static SumAgg empty() { return {kZero, kZero}; }
-  kInline static SumAgg point(V8 v) { return {v == v ? kOne : kZero, v == v ? v : kZero}; }
-  kInline friend SumAgg operator+(const SumAgg& a, const SumAgg& b) { return {a.n + b.n, a.s + b.s}; }
+  SEXTANT_INLINE static SumAgg empty() { return {kZero, kZero}; }
+  SEXTANT_INLINE static SumAgg point(V8 v) { return {v == v ? kOne : kZero, v == v ? v : kZero}; }
+  SEXTANT_INLINE friend SumAgg operator+(const SumAgg& a, const SumAgg& b) { return {a.n + b.n, a.s + b.s}; }
 };
 
 template <bool kMax>
 struct ExtremeAgg {
   V8 n, m;  // m: ∓Inf when empty
-  kInline static ExtremeAgg empty() { return {kZero, V8{} + (kMax ? -kInf : kInf)}; }
-  kInline static ExtremeAgg point(V8 v) { return {v == v ? kOne : kZero, v == v ? v : empty().m}; }
-  kInline friend ExtremeAgg operator+(const ExtremeAgg& a, const ExtremeAgg& b) {
+  SEXTANT_INLINE static ExtremeAgg empty() { return {kZero, V8{} + (kMax ? -kInf : kInf)}; }
+  SEXTANT_INLINE static ExtremeAgg point(V8 v) { return {v == v ? kOne : kZero, v == v ? v : empty().m}; }
+  SEXTANT_INLINE friend ExtremeAgg operator+(const ExtremeAgg& a, const ExtremeAgg& b) {
     return {a.n + b.n, (kMax ? a.m > b.m : a.m < b.m) ? a.m : b.m};
   }
 };
@@ -96,9 +96,9 @@ struct ExtremeAgg {
 // mean is from zero, unlike running Σx and Σx².
 struct Moments2Agg {
   V8 n, mean, m2;
-  kInline static Moments2Agg empty() { return {kZero, kZero, kZero}; }
-  kInline static Moments2Agg point(V8 v) { return {v == v ? kOne : kZero, v == v ? v : kZero, kZero}; }
-  kInline friend Moments2Agg operator+(const Moments2Agg& a, const Moments2Agg& b) {
+  SEXTANT_INLINE static Moments2Agg empty() { return {kZero, kZero, kZero}; }
+  SEXTANT_INLINE static Moments2Agg point(V8 v) { return {v == v ? kOne : kZero, v == v ? v : kZero, kZero}; }
+  SEXTANT_INLINE friend Moments2Agg operator+(const Moments2Agg& a, const Moments2Agg& b) {
     const V8 n = a.n + b.n, r = n > kZero ? b.n / n : kZero, d = b.mean - a.mean;
     return {n, a.mean + d * r, a.m2 + b.m2 + d * d * a.n * r};
   }
@@ -107,9 +107,9 @@ struct Moments2Agg {
 // The same up to Σd³ and Σd⁴ (Pébay's pairwise formulas).
 struct Moments4Agg {
   V8 n, mean, m2, m3, m4;
-  kInline static Moments4Agg empty() { return {kZero, kZero, kZero, kZero, kZero}; }
-  kInline static Moments4Agg point(V8 v) { return {v == v ? kOne : kZero, v == v ? v : kZero, kZero, kZero, kZero}; }
-  kInline friend Moments4Agg operator+(const Moments4Agg& a, const Moments4Agg& b) {
+  SEXTANT_INLINE static Moments4Agg empty() { return {kZero, kZero, kZero, kZero, kZero}; }
+  SEXTANT_INLINE static Moments4Agg point(V8 v) { return {v == v ? kOne : kZero, v == v ? v : kZero, kZero, kZero, kZero}; }
+  SEXTANT_INLINE friend Moments4Agg operator+(const Moments4Agg& a, const Moments4Agg& b) {
     const V8 n = a.n + b.n, na = a.n, nb = b.n;
     const V8 r = n > kZero ? nb / n : kZero, inv = n > kZero ? kOne / n : kZero;
     const V8 d = b.mean - a.mean, dn = d * inv, t2 = d * dn * na * nb;  // t2 = d²·na·nb/n
@@ -125,16 +125,17 @@ struct Moments4Agg {
 // Rows go in blocks of `len` = min(window, kMaxBlockRows); a window is then the suffix of the block
 // where it starts, the whole blocks in between (none when len = window) and the prefix of the block
 // where it ends. Suffixes are aggregated backwards once per block, prefixes forwards as rows arrive,
-// and the middle is refolded from block totals when either end crosses a block boundary. Every
-// value is added within at most three pieces, so no error accumulates along the series, unlike
-// pandas' running add-and-subtract.
+// and the middle is refolded from block totals when either end crosses a block boundary (window/len
+// combines, twice per len rows). Every value is added within at most three pieces, so no error
+// accumulates along the series, unlike pandas' running add-and-subtract.
 template <class Agg, class Finish>
-kInline void sliding(const Columns& cols, std::size_t window, const RollingOptions& opt, Finish&& finish,
-             V8 scale = kOne) {
+SEXTANT_INLINE void sliding(const Columns& cols, std::size_t window, const RollingOptions& opt, Finish&& finish,
+                            V8 scale = kOne) {
   const std::size_t rows = cols.x.rows, len = std::min(window, kMaxBlockRows);
-  auto point = [&](std::size_t t) kInlineLambda { return Agg::point(cols.load(t) * scale); };
+  auto point = [&](std::size_t t) SEXTANT_INLINE_LAMBDA { return Agg::point(cols.load(t) * scale); };
   // 64-byte aligned whatever alignof(V8) was where std::vector got instantiated (16 without AVX).
-  std::vector<Agg, AlignedAllocator<Agg>> suffix(len), totals(rows / len + 1);
+  // Block totals only when windows span more than two blocks.
+  std::vector<Agg, AlignedAllocator<Agg>> suffix(len), totals(window > len ? rows / len + 1 : 0);
   std::size_t suffix_block = SIZE_MAX, middle_from = SIZE_MAX, middle_to = SIZE_MAX;
   Agg prefix = Agg::empty(), middle = Agg::empty();
   for (std::size_t t = 0; t < rows; ++t) {
@@ -142,7 +143,7 @@ kInline void sliding(const Columns& cols, std::size_t window, const RollingOptio
     const std::size_t bt = t / len;
     if (t % len == 0) prefix = Agg::empty();
     prefix = prefix + point(t);
-    if (t % len == len - 1) totals[bt] = prefix;
+    if (t % len == len - 1 && !totals.empty()) totals[bt] = prefix;
     const std::size_t s = t + 1 > window ? t + 1 - window : 0, bs = s / len;  // the window is [s, t]
     if (bs == bt) {  // then s is the block's first row
       finish(t, prefix);
@@ -166,7 +167,7 @@ kInline void sliding(const Columns& cols, std::size_t window, const RollingOptio
 // A power of two per column that brings its largest finite |value| into [0.5, 1): fourth powers of
 // the scaled deviations stay finite (returns of 1e150 have a kurtosis), and skew and kurtosis do not
 // change under exact scaling.
-kInline V8 unit_scale(const Columns& cols) {
+SEXTANT_INLINE V8 unit_scale(const Columns& cols) {
   V8 big = kZero;
   for (std::size_t t = 0; t < cols.x.rows; ++t) {
     const V8 v = cols.load(t), a = v < kZero ? -v : v;
@@ -181,7 +182,7 @@ kInline V8 unit_scale(const Columns& cols) {
   return scale;
 }
 
-kInline V8 lanewise_sqrt(V8 v) {
+SEXTANT_INLINE V8 lanewise_sqrt(V8 v) {
   for (std::size_t c = 0; c < kLanes; ++c) v[c] = std::sqrt(v[c]);
   return v;
 }
@@ -192,20 +193,20 @@ kInline V8 lanewise_sqrt(V8 v) {
 struct SortedWindow {
   std::vector<double> v;
 
-  kInline std::size_t count_less(double x) const {
+  SEXTANT_INLINE std::size_t count_less(double x) const {
     std::size_t k = 0;
     for (double e : v) k += e < x;
     return k;
   }
-  kInline std::size_t count_not_greater(double x) const {
+  SEXTANT_INLINE std::size_t count_not_greater(double x) const {
     std::size_t k = 0;
     for (double e : v) k += e <= x;
     return k;
   }
-  kInline void insert(double x) { v.insert(v.begin() + std::ptrdiff_t(count_not_greater(x)), x); }
-  kInline void erase(double x) { v.erase(v.begin() + std::ptrdiff_t(count_less(x))); }
+  SEXTANT_INLINE void insert(double x) { v.insert(v.begin() + std::ptrdiff_t(count_not_greater(x)), x); }
+  SEXTANT_INLINE void erase(double x) { v.erase(v.begin() + std::ptrdiff_t(count_less(x))); }
   // `old` (present) leaves and `now` enters; neither is NaN.
-  kInline void replace(double old, double now) {
+  SEXTANT_INLINE void replace(double old, double now) {
     const std::size_t i = count_less(old), j = count_not_greater(now);  // old sits at i
     if (j > i) {  // now goes after old: the entries between move down
       std::copy(v.begin() + std::ptrdiff_t(i + 1), v.begin() + std::ptrdiff_t(j), v.begin() + std::ptrdiff_t(i));
@@ -226,7 +227,7 @@ double quantile_sorted(const std::vector<double>& v, double q) {
 
 // median, quantile, rank: each column keeps its window sorted; O(window) per row at worst, by
 // vector compares and one short move.
-kInline void order_statistics(const Columns& cols, const RollingOptions& opt, std::size_t min_periods, Matrix& out) {
+SEXTANT_INLINE void order_statistics(const Columns& cols, const RollingOptions& opt, std::size_t min_periods, Matrix& out) {
   SortedWindow sorted[kLanes];
   const double q = opt.stat == RollingStat::median ? 0.5 : opt.q;
   for (std::size_t t = 0; t < cols.x.rows; ++t) {
@@ -250,7 +251,7 @@ kInline void order_statistics(const Columns& cols, const RollingOptions& opt, st
   }
 }
 
-kInline void ema(const Columns& cols, const RollingOptions& opt, std::size_t min_periods, Matrix& out) {
+SEXTANT_INLINE void ema(const Columns& cols, const RollingOptions& opt, std::size_t min_periods, Matrix& out) {
   const double alpha = 2.0 / (double(opt.window) + 1.0);
   V8 e = kNaNs, seen = kZero;
   for (std::size_t t = 0; t < cols.x.rows; ++t) {
@@ -268,22 +269,22 @@ SEXTANT_SIMD_CLONES void rolling_columns(const Columns& cols, const RollingOptio
   switch (opt.stat) {
     case RollingStat::mean:
     case RollingStat::sum:
-      return sliding<SumAgg>(cols, w, opt, [&](std::size_t t, const SumAgg& a) kInlineLambda {
+      return sliding<SumAgg>(cols, w, opt, [&](std::size_t t, const SumAgg& a) SEXTANT_INLINE_LAMBDA {
         const V8 v = opt.stat == RollingStat::sum ? a.s : a.s / a.n;
         cols.store(out, t, a.n >= enough ? v : kNaNs);
       });
     case RollingStat::min:
-      return sliding<ExtremeAgg<false>>(cols, w, opt, [&](std::size_t t, const ExtremeAgg<false>& a) kInlineLambda {
+      return sliding<ExtremeAgg<false>>(cols, w, opt, [&](std::size_t t, const ExtremeAgg<false>& a) SEXTANT_INLINE_LAMBDA {
         cols.store(out, t, a.n >= enough ? a.m : kNaNs);
       });
     case RollingStat::max:
-      return sliding<ExtremeAgg<true>>(cols, w, opt, [&](std::size_t t, const ExtremeAgg<true>& a) kInlineLambda {
+      return sliding<ExtremeAgg<true>>(cols, w, opt, [&](std::size_t t, const ExtremeAgg<true>& a) SEXTANT_INLINE_LAMBDA {
         cols.store(out, t, a.n >= enough ? a.m : kNaNs);
       });
     case RollingStat::var:
     case RollingStat::std:
     case RollingStat::zscore:  // ddof 1; zscore needs a positive variance
-      return sliding<Moments2Agg>(cols, w, opt, [&](std::size_t t, const Moments2Agg& a) kInlineLambda {
+      return sliding<Moments2Agg>(cols, w, opt, [&](std::size_t t, const Moments2Agg& a) SEXTANT_INLINE_LAMBDA {
         const auto ok = (a.n >= enough) & (a.n >= 2.0) & (a.mean - a.mean == kZero);  // no ±Inf in the window
         const V8 var = a.m2 / (a.n - 1.0);
         V8 v = var;
@@ -296,7 +297,7 @@ SEXTANT_SIMD_CLONES void rolling_columns(const Columns& cols, const RollingOptio
       const bool skew = opt.stat == RollingStat::skew;
       return sliding<Moments4Agg>(
           cols, w, opt,
-          [&](std::size_t t, const Moments4Agg& a) kInlineLambda {
+          [&](std::size_t t, const Moments4Agg& a) SEXTANT_INLINE_LAMBDA {
             V8 v = kNaNs;
             for (std::size_t c = 0; c < kLanes; ++c) {
               if (!(a.n[c] >= double(min_periods)) || !std::isfinite(a.mean[c])) continue;
