@@ -30,9 +30,12 @@ RollingStat parse_rolling_stat(std::string_view s, std::string_view field) {
 
 namespace {
 
-// Everything that takes or returns a V8 is forced inline (SEXTANT_INLINE, lambdas included), so the
-// vector code lives only inside rolling_columns' clones and no V8 crosses a call between clones with
-// different vector ABIs (GCC's -Wpsabi note, silenced for that reason).
+// rolling_columns is compiled three times (AVX-512, AVX2, baseline) and picked by the CPU at the
+// call. Not with target_clones, as simd.hpp's loops are: GCC 12 treats a call through the clones'
+// dispatcher as nothrow, so the deadline checkpoint's throw (or a bad_alloc) would end in
+// std::terminate. Everything that takes or returns a V8 is forced inline (SEXTANT_INLINE, lambdas
+// included), so no V8 crosses a call between code with different vector ABIs (GCC's -Wpsabi note,
+// silenced for that reason).
 #pragma GCC diagnostic ignored "-Wpsabi"
 #define SEXTANT_INLINE [[gnu::always_inline]] inline
 #define SEXTANT_INLINE_LAMBDA __attribute__((always_inline))
@@ -262,8 +265,8 @@ SEXTANT_INLINE void ema(const Columns& cols, const RollingOptions& opt, std::siz
   }
 }
 
-// Compiled for AVX-512, AVX2 and baseline CPUs (simd.hpp); the window loops inline into each clone.
-SEXTANT_SIMD_CLONES void rolling_columns(const Columns& cols, const RollingOptions& opt, std::size_t min_periods, Matrix& out) {
+SEXTANT_INLINE void rolling_columns(const Columns& cols, const RollingOptions& opt, std::size_t min_periods,
+                                    Matrix& out) {
   const V8 enough = V8{} + double(min_periods);
   const std::size_t w = opt.window;
   switch (opt.stat) {
@@ -315,6 +318,18 @@ SEXTANT_SIMD_CLONES void rolling_columns(const Columns& cols, const RollingOptio
   }
 }
 
+[[gnu::target("avx512f")]] void rolling_columns_avx512(const Columns& cols, const RollingOptions& opt,
+                                                       std::size_t min_periods, Matrix& out) {
+  rolling_columns(cols, opt, min_periods, out);
+}
+[[gnu::target("avx2")]] void rolling_columns_avx2(const Columns& cols, const RollingOptions& opt,
+                                                  std::size_t min_periods, Matrix& out) {
+  rolling_columns(cols, opt, min_periods, out);
+}
+void rolling_columns_baseline(const Columns& cols, const RollingOptions& opt, std::size_t min_periods, Matrix& out) {
+  rolling_columns(cols, opt, min_periods, out);
+}
+
 }  // namespace
 
 Matrix rolling(MatrixView x, const RollingOptions& opt) {
@@ -329,9 +344,11 @@ Matrix rolling(MatrixView x, const RollingOptions& opt) {
     fail(ErrorCode::invalid_argument, "q", "'q' must be in [0, 1], got {}", opt.q);
   Matrix out = Matrix::uninitialized(x.rows, x.cols);  // every statistic writes every cell
   const std::size_t blocks = (x.cols + kLanes - 1) / kLanes;
+  const auto kernel = __builtin_cpu_supports("avx512f") ? rolling_columns_avx512
+                      : __builtin_cpu_supports("avx2")  ? rolling_columns_avx2
+                                                        : rolling_columns_baseline;
   tbb::parallel_for(std::size_t(0), blocks, [&](std::size_t b) {
-    const Columns cols{x, b * kLanes, std::min(kLanes, x.cols - b * kLanes)};
-    rolling_columns(cols, opt, min_periods, out);
+    kernel(Columns{x, b * kLanes, std::min(kLanes, x.cols - b * kLanes)}, opt, min_periods, out);
   });
   return out;
 }
