@@ -65,7 +65,7 @@ struct Columns {
     for (std::size_t c = 0; c < kLanes; ++c) v[c] = c < lanes ? x(t, j0 + c) : kNaN;
     return v;
   }
-  SEXTANT_INLINE void store(Matrix& out, std::size_t t, V8 v) const {
+  SEXTANT_INLINE void store(Matrix& out, std::size_t t, const V8& v) const {
     if (lanes == kLanes) {
       std::memcpy(out.row(t) + j0, &v, sizeof v);
       return;
@@ -81,7 +81,7 @@ struct Columns {
 struct SumAgg {
   V8 n, s;
   SEXTANT_INLINE static SumAgg empty() { return {kZero, kZero}; }
-  SEXTANT_INLINE static SumAgg point(V8 v) { return {v == v ? kOne : kZero, v == v ? v : kZero}; }
+  SEXTANT_INLINE static SumAgg point(const V8& v) { return {v == v ? kOne : kZero, v == v ? v : kZero}; }
   SEXTANT_INLINE friend SumAgg operator+(const SumAgg& a, const SumAgg& b) { return {a.n + b.n, a.s + b.s}; }
 };
 
@@ -89,7 +89,7 @@ template <bool kMax>
 struct ExtremeAgg {
   V8 n, m;  // m: ∓Inf when empty
   SEXTANT_INLINE static ExtremeAgg empty() { return {kZero, V8{} + (kMax ? -kInf : kInf)}; }
-  SEXTANT_INLINE static ExtremeAgg point(V8 v) { return {v == v ? kOne : kZero, v == v ? v : empty().m}; }
+  SEXTANT_INLINE static ExtremeAgg point(const V8& v) { return {v == v ? kOne : kZero, v == v ? v : empty().m}; }
   SEXTANT_INLINE friend ExtremeAgg operator+(const ExtremeAgg& a, const ExtremeAgg& b) {
     return {a.n + b.n, (kMax ? a.m > b.m : a.m < b.m) ? a.m : b.m};
   }
@@ -100,7 +100,7 @@ struct ExtremeAgg {
 struct Moments2Agg {
   V8 n, mean, m2;
   SEXTANT_INLINE static Moments2Agg empty() { return {kZero, kZero, kZero}; }
-  SEXTANT_INLINE static Moments2Agg point(V8 v) { return {v == v ? kOne : kZero, v == v ? v : kZero, kZero}; }
+  SEXTANT_INLINE static Moments2Agg point(const V8& v) { return {v == v ? kOne : kZero, v == v ? v : kZero, kZero}; }
   SEXTANT_INLINE friend Moments2Agg operator+(const Moments2Agg& a, const Moments2Agg& b) {
     const V8 n = a.n + b.n, r = n > kZero ? b.n / n : kZero, d = b.mean - a.mean;
     return {n, a.mean + d * r, a.m2 + b.m2 + d * d * a.n * r};
@@ -111,7 +111,7 @@ struct Moments2Agg {
 struct Moments4Agg {
   V8 n, mean, m2, m3, m4;
   SEXTANT_INLINE static Moments4Agg empty() { return {kZero, kZero, kZero, kZero, kZero}; }
-  SEXTANT_INLINE static Moments4Agg point(V8 v) { return {v == v ? kOne : kZero, v == v ? v : kZero, kZero, kZero, kZero}; }
+  SEXTANT_INLINE static Moments4Agg point(const V8& v) { return {v == v ? kOne : kZero, v == v ? v : kZero, kZero, kZero, kZero}; }
   SEXTANT_INLINE friend Moments4Agg operator+(const Moments4Agg& a, const Moments4Agg& b) {
     const V8 n = a.n + b.n, na = a.n, nb = b.n;
     const V8 r = n > kZero ? nb / n : kZero, inv = n > kZero ? kOne / n : kZero;
@@ -133,7 +133,7 @@ struct Moments4Agg {
 // accumulates along the series, unlike pandas' running add-and-subtract.
 template <class Agg, class Finish>
 SEXTANT_INLINE void sliding(const Columns& cols, std::size_t window, const RollingOptions& opt, Finish&& finish,
-                            V8 scale = kOne) {
+                            const V8& scale = kOne) {
   const std::size_t rows = cols.x.rows, len = std::min(window, kMaxBlockRows);
   auto point = [&](std::size_t t) SEXTANT_INLINE_LAMBDA { return Agg::point(cols.load(t) * scale); };
   // 64-byte aligned whatever alignof(V8) was where std::vector got instantiated (16 without AVX).
@@ -185,9 +185,10 @@ SEXTANT_INLINE V8 unit_scale(const Columns& cols) {
   return scale;
 }
 
-SEXTANT_INLINE V8 lanewise_sqrt(V8 v) {
-  for (std::size_t c = 0; c < kLanes; ++c) v[c] = std::sqrt(v[c]);
-  return v;
+SEXTANT_INLINE V8 lanewise_sqrt(const V8& v) {
+  V8 r;
+  for (std::size_t c = 0; c < kLanes; ++c) r[c] = std::sqrt(v[c]);
+  return r;
 }
 
 // A column's window, in ascending order. Positions are found by counting (loops without branches

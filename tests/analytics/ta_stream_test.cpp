@@ -90,7 +90,8 @@ INSTANTIATE_TEST_SUITE_P(Functions, StreamEqualsBatch,
                                            "NATR", "ADX", "CCI", "MOM", "ROC", "WILLR", "STOCH", "OBV", "MFI", "AROON",
                                            "CMO", "VAR", "STDDEV", "AD", "ADOSC", "PLUS_DM", "MINUS_DM", "PLUS_DI",
                                            "MINUS_DI", "DX", "KAMA", "TRIX", "T3", "SAR", "SAREXT", "ADXR",
-                                           "STOCHRSI"),
+                                           "STOCHRSI", "HT_DCPERIOD", "HT_DCPHASE", "HT_PHASOR", "HT_SINE",
+                                           "HT_TRENDLINE", "HT_TRENDMODE", "MAMA"),
                          [](const auto& info) { return info.param; });
 
 TEST(Stream, EdgePeriodsOfTheRecursiveStreams) {
@@ -107,8 +108,21 @@ TEST(Stream, EdgePeriodsOfTheRecursiveStreams) {
   }
 }
 
+// MA runs the named averages' kernels, so it streams through their state machines; MACDFIX is MACD
+// with fixed smoothing constants.
+TEST(Stream, MovingAverageTypesAndMacdfixUseStateMachines) {
+  for (const auto& [name, params] : std::vector<std::pair<const char*, std::vector<double>>>{
+           {"MA", {20, 0}}, {"MA", {20, 1}}, {"MA", {20, 2}}, {"MA", {20, 3}}, {"MA", {7, 4}}, {"MACDFIX", {9}},
+           {"MACDFIX", {4}}}) {
+    const FunctionDef* f = find(name);
+    ASSERT_NE(f, nullptr) << name;
+    EXPECT_TRUE(has_fast_stream(*f, params)) << name << " " << params[0];
+    check_stream(*f, params);
+  }
+}
+
 TEST(Stream, EveryOtherFunctionStreamsThroughTheGenericAdapter) {
-  for (const char* name : {"CDLENGULFING", "MAXINDEX", "HT_SINE", "MAMA", "MACDEXT", "MINMAXINDEX"}) {
+  for (const char* name : {"CDLENGULFING", "MAXINDEX", "MACDEXT", "MINMAXINDEX", "TRIMA"}) {
     const FunctionDef* f = find(name);
     ASSERT_NE(f, nullptr);
     std::vector<double> params;

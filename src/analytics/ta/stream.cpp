@@ -11,6 +11,7 @@
 #include <tbb/parallel_for.h>
 
 #include "../simd.hpp"
+#include "cycle.hpp"
 #include "kernels.hpp"
 #include "sextant/core/error.hpp"
 
@@ -853,11 +854,36 @@ struct AroonStream final : Stream {
   WindowHighLow w;
 };
 
+// The Hilbert-transform functions: cycle.hpp's per-row state machine (the batch kernel's own code)
+// on a ring of each instrument's last 64 closes.
+template <class Function>
+class CycleStream final : public Stream {
+ public:
+  CycleStream(const FunctionDef& f, std::span<const double> params, std::size_t n)
+      : Stream(n, f.outputs.size()), fns_(n, Function(params.data())), closes_(n) {}
+  void update(const PanelBar& b) override {
+    for (std::size_t j = 0; j < n_; ++j) {
+      closes_[j].v[seen_ % cycle::kHistory] = b.close[j];
+      fns_[j].row(closes_[j], seen_, [&](int k, double v) { outputs_[k][j] = v; });
+    }
+    ++seen_;
+  }
+
+ private:
+  struct Closes {
+    double v[cycle::kHistory] = {};
+    double operator[](std::size_t row) const { return v[row % cycle::kHistory]; }
+  };
+  std::vector<Function> fns_;
+  std::vector<Closes> closes_;
+};
+
 // Every other function: each instrument keeps its bars, and each update reruns the batch kernel so
 // the emitted value is the batch value by construction. Functions whose row t depends only on a
 // bounded window recompute over the last `window` bars (O(lookback) per bar); recursive ones
-// (EMA family, Wilder smoothing, cumulative sums, the Hilbert transforms, running variances whose
-// rounding depends on the whole history) replay the instrument's history (O(T) per bar).
+// (MACDEXT, whose MACD line is a difference of running sums, TRIMA through MA, and EMA-type moving
+// averages chosen by an MAType inside APO, PPO, BBANDS, STOCH, STOCHF or STOCHRSI) replay the
+// instrument's history (O(T) per bar).
 class GenericStream final : public Stream {
  public:
   GenericStream(const FunctionDef& f, std::vector<double> params, std::size_t n, bool windowed)
@@ -937,6 +963,20 @@ std::unique_ptr<Stream> build(const FunctionDef& f, std::span<const double> p, s
   if (name == "AD") return std::make_unique<AdStream>(n);
   if (name == "ADOSC") return std::make_unique<AdStream>(i(0), i(1), n);
   if (name == "MACD") return std::make_unique<MacdStream>(i(0), i(1), i(2), n);
+  if (name == "MACDFIX") {  // MACD 12/26 with TA-Lib's fixed smoothing constants
+    auto s = std::make_unique<MacdStream>(12, 26, i(0), n);
+    s->kf = 0.15, s->ks = 0.075;
+    return s;
+  }
+  if (name == "MA" && i(0) > 1) {  // the named averages' own kernels (overlap.cpp's moving_average)
+    switch (i(1)) {
+      case 0: return std::make_unique<SmaStream>(i(0), n);
+      case 1: return std::make_unique<EmaStream>(i(0), n);
+      case 2: return std::make_unique<WmaStream>(i(0), n);
+      case 3: return std::make_unique<MultiEmaStream>(i(0), 2, n);
+      case 4: return std::make_unique<MultiEmaStream>(i(0), 3, n);
+    }
+  }
   if (name == "BBANDS" && i(3) == 0) return std::make_unique<BbandsStream>(i(0), p[1], p[2], n);
   if (name == "TRANGE") return std::make_unique<AtrStream>(AtrStream::trange, 1, n);
   if (name == "ATR") return std::make_unique<AtrStream>(AtrStream::atr, i(0), n);
@@ -963,6 +1003,14 @@ std::unique_ptr<Stream> build(const FunctionDef& f, std::span<const double> p, s
   if (name == "OBV") return std::make_unique<ObvStream>(n);
   if (name == "MFI") return std::make_unique<MfiStream>(i(0), n);
   if (name == "AROON") return std::make_unique<AroonStream>(i(0), n);
+  using namespace cycle;
+  if (name == "HT_DCPERIOD") return std::make_unique<CycleStream<DcPeriod>>(f, p, n);
+  if (name == "HT_PHASOR") return std::make_unique<CycleStream<Phasor>>(f, p, n);
+  if (name == "HT_DCPHASE") return std::make_unique<CycleStream<PhaseFamily<PhaseKind::dc_phase>>>(f, p, n);
+  if (name == "HT_SINE") return std::make_unique<CycleStream<PhaseFamily<PhaseKind::sine>>>(f, p, n);
+  if (name == "HT_TRENDMODE") return std::make_unique<CycleStream<PhaseFamily<PhaseKind::trend_mode>>>(f, p, n);
+  if (name == "HT_TRENDLINE") return std::make_unique<CycleStream<Trendline>>(f, p, n);
+  if (name == "MAMA") return std::make_unique<CycleStream<Mama>>(f, p, n);
   return nullptr;
 }
 
