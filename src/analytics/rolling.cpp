@@ -8,6 +8,7 @@
 #include <limits>
 #include <vector>
 
+#include "sextant/analytics/performance.hpp"
 #include "sextant/core/error.hpp"
 #include "sextant/core/moments.hpp"
 #include "simd.hpp"
@@ -222,13 +223,6 @@ struct SortedWindow {
   }
 };
 
-double quantile_sorted(const std::vector<double>& v, double q) {
-  double pos = q * double(v.size() - 1);
-  std::size_t lo = std::size_t(std::floor(pos));
-  std::size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (v[hi] - v[lo]) * (pos - double(lo));
-}
-
 // median, quantile, rank: each column keeps its window sorted; O(window) per row at worst, by
 // vector compares and one short move.
 SEXTANT_INLINE void order_statistics(const Columns& cols, const RollingOptions& opt, std::size_t min_periods, Matrix& out) {
@@ -245,7 +239,7 @@ SEXTANT_INLINE void order_statistics(const Columns& cols, const RollingOptions& 
       else if (!std::isnan(now)) w.insert(now);
       double r = kNaN;
       if (w.v.size() < min_periods) r = kNaN;
-      else if (opt.stat != RollingStat::rank) r = quantile_sorted(w.v, q);
+      else if (opt.stat != RollingStat::rank) r = quantile_linear_sorted(w.v, q);
       else if (!std::isnan(now)) {  // the average 1-based rank of the row's value among its ties
         const std::size_t less = w.count_less(now);
         r = double(less) + (double(w.count_not_greater(now) - less) + 1) / 2.0;

@@ -38,5 +38,7 @@ PerformanceStats performance(std::span<const double> r, std::span<const double> 
 
 //! numpy's default ('linear') quantile of unsorted values.
 double quantile_linear(std::span<const double> values, double q);
+//! The same of values already in ascending order (not empty).
+double quantile_linear_sorted(std::span<const double> sorted, double q);
 
 }  // namespace sextant::analytics
