@@ -108,12 +108,15 @@ TEST(Stream, EdgePeriodsOfTheRecursiveStreams) {
   }
 }
 
-// MA runs the named averages' kernels, so it streams through their state machines; MACDFIX is MACD
-// with fixed smoothing constants.
-TEST(Stream, MovingAverageTypesAndMacdfixUseStateMachines) {
+// MA runs the named averages' kernels, so it streams through their state machines, and so do APO, PPO
+// (whose EMA pair is seeded like MACD's) and BBANDS around a non-SMA middle; MACDFIX is MACD with
+// fixed smoothing constants.
+TEST(Stream, MovingAverageTypesAndTheirCompositesUseStateMachines) {
   for (const auto& [name, params] : std::vector<std::pair<const char*, std::vector<double>>>{
            {"MA", {20, 0}}, {"MA", {20, 1}}, {"MA", {20, 2}}, {"MA", {20, 3}}, {"MA", {7, 4}}, {"MACDFIX", {9}},
-           {"MACDFIX", {4}}}) {
+           {"MACDFIX", {4}}, {"APO", {12, 26, 0}}, {"APO", {26, 12, 1}}, {"PPO", {12, 26, 1}}, {"PPO", {5, 9, 2}},
+           {"APO", {4, 9, 3}}, {"PPO", {3, 7, 4}}, {"BBANDS", {20, 2, 1.5, 1}}, {"BBANDS", {10, 2, 2, 2}},
+           {"BBANDS", {8, 1, 3, 3}}, {"BBANDS", {5, 2, 2, 4}}}) {
     const FunctionDef* f = find(name);
     ASSERT_NE(f, nullptr) << name;
     EXPECT_TRUE(has_fast_stream(*f, params)) << name << " " << params[0];

@@ -854,6 +854,69 @@ struct AroonStream final : Stream {
   WindowHighLow w;
 };
 
+// MA types 0-4 (SMA EMA WMA DEMA TEMA) with period >= 2: the named averages' streams (overlap.cpp's
+// moving_average runs the same kernels); null for the others.
+bool streamed_ma_type(int ma_type) { return ma_type >= 0 && ma_type <= 4; }
+std::unique_ptr<Stream> ma_stream(int period, int ma_type, std::size_t n) {
+  if (period < 2) return nullptr;
+  switch (ma_type) {
+    case 0: return std::make_unique<SmaStream>(period, n);
+    case 1: return std::make_unique<EmaStream>(period, n);
+    case 2: return std::make_unique<WmaStream>(period, n);
+    case 3: return std::make_unique<MultiEmaStream>(period, 2, n);
+    case 4: return std::make_unique<MultiEmaStream>(period, 3, n);
+  }
+  return nullptr;
+}
+
+// APO / PPO: fast minus slow moving average (as a percentage of the slow one for PPO). EMAs are
+// seeded like MACD's, both on the slow one's first row, so MacdStream's two EMAs serve; the other
+// types are independent averages from row 0.
+struct PoStream final : Stream {
+  PoStream(int fast, int slow, int ma_type, bool percent, std::size_t n)
+      : Stream(n, 1), percent(percent), start(std::size_t(k::ma_lookback(std::max(fast, slow), ma_type))) {
+    if (slow < fast) std::swap(fast, slow);
+    if (ma_type == 1) macd = std::make_unique<MacdStream>(fast, slow, 1, n);
+    else f = ma_stream(fast, ma_type, n), s = ma_stream(slow, ma_type, n);
+  }
+  void update(const PanelBar& b) override {
+    if (macd) macd->update(b);
+    else f->update(b), s->update(b);
+    if (seen_++ < start) return;
+    for (std::size_t j = 0; j < n_; ++j) {
+      const double sv = macd ? macd->es[j] : s->output(0)[j], d = macd ? macd->line[j] : f->output(0)[j] - sv;
+      outputs_[0][j] = percent ? (k::is_zero(sv) ? 0.0 : d / sv * 100.0) : d;
+    }
+  }
+  bool percent;
+  std::size_t start;
+  std::unique_ptr<MacdStream> macd;
+  std::unique_ptr<Stream> f, s;
+};
+
+// BBANDS around a non-SMA middle: the MA's stream for the middle, VAR's for the deviation.
+struct BbandsMaStream final : Stream {
+  BbandsMaStream(int p, double up, double dn, int ma_type, std::size_t n)
+      : Stream(n, 3), up(up), dn(dn), start(std::size_t(k::ma_lookback(p, ma_type))), mid(ma_stream(p, ma_type, n)),
+        var(false, p, 1.0, n) {}
+  void update(const PanelBar& b) override {
+    mid->update(b);
+    var.update(b);
+    if (seen_++ < start) return;
+    for (std::size_t j = 0; j < n_; ++j) {
+      const double m = mid->output(0)[j], v = var.output(0)[j];
+      const double sd = v > 0.00000001 ? std::sqrt(v) : 0.0;
+      outputs_[0][j] = m + sd * up;
+      outputs_[1][j] = m;
+      outputs_[2][j] = m - sd * dn;
+    }
+  }
+  double up, dn;
+  std::size_t start;
+  std::unique_ptr<Stream> mid;
+  VarStream var;
+};
+
 // The Hilbert-transform functions: cycle.hpp's per-row state machine (the batch kernel's own code)
 // on a ring of each instrument's last 64 closes.
 template <class Function>
@@ -881,9 +944,9 @@ class CycleStream final : public Stream {
 // Every other function: each instrument keeps its bars, and each update reruns the batch kernel so
 // the emitted value is the batch value by construction. Functions whose row t depends only on a
 // bounded window recompute over the last `window` bars (O(lookback) per bar); recursive ones
-// (MACDEXT, whose MACD line is a difference of running sums, TRIMA through MA, and EMA-type moving
-// averages chosen by an MAType inside APO, PPO, BBANDS, STOCH, STOCHF or STOCHRSI) replay the
-// instrument's history (O(T) per bar).
+// (MACDEXT, whose MACD line is a difference of running sums, TRIMA through MA, APO, PPO or BBANDS,
+// and EMA-type MATypes inside STOCH, STOCHF or STOCHRSI) replay the instrument's history (O(T) per
+// bar).
 class GenericStream final : public Stream {
  public:
   GenericStream(const FunctionDef& f, std::vector<double> params, std::size_t n, bool windowed)
@@ -968,15 +1031,10 @@ std::unique_ptr<Stream> build(const FunctionDef& f, std::span<const double> p, s
     s->kf = 0.15, s->ks = 0.075;
     return s;
   }
-  if (name == "MA" && i(0) > 1) {  // the named averages' own kernels (overlap.cpp's moving_average)
-    switch (i(1)) {
-      case 0: return std::make_unique<SmaStream>(i(0), n);
-      case 1: return std::make_unique<EmaStream>(i(0), n);
-      case 2: return std::make_unique<WmaStream>(i(0), n);
-      case 3: return std::make_unique<MultiEmaStream>(i(0), 2, n);
-      case 4: return std::make_unique<MultiEmaStream>(i(0), 3, n);
-    }
-  }
+  if (name == "MA") return ma_stream(i(0), i(1), n);
+  if ((name == "APO" || name == "PPO") && streamed_ma_type(i(2)))
+    return std::make_unique<PoStream>(i(0), i(1), i(2), name == "PPO", n);
+  if (name == "BBANDS" && i(3) != 0 && streamed_ma_type(i(3))) return std::make_unique<BbandsMaStream>(i(0), p[1], p[2], i(3), n);
   if (name == "BBANDS" && i(3) == 0) return std::make_unique<BbandsStream>(i(0), p[1], p[2], n);
   if (name == "TRANGE") return std::make_unique<AtrStream>(AtrStream::trange, 1, n);
   if (name == "ATR") return std::make_unique<AtrStream>(AtrStream::atr, i(0), n);
