@@ -17,10 +17,12 @@ namespace sextant::analytics {
 
 RollingStat parse_rolling_stat(std::string_view s, std::string_view field) {
   static constexpr std::pair<std::string_view, RollingStat> names[] = {
-      {"mean", RollingStat::mean},     {"sum", RollingStat::sum},           {"std", RollingStat::std},
-      {"var", RollingStat::var},       {"skew", RollingStat::skew},         {"kurt", RollingStat::kurt},
-      {"min", RollingStat::min},       {"max", RollingStat::max},           {"median", RollingStat::median},
-      {"quantile", RollingStat::quantile}, {"zscore", RollingStat::zscore}, {"rank", RollingStat::rank},
+      {"mean", RollingStat::mean},     {"sum", RollingStat::sum},
+      {"std", RollingStat::std},       {"var", RollingStat::var},
+      {"skew", RollingStat::skew},     {"kurt", RollingStat::kurt},
+      {"min", RollingStat::min},       {"max", RollingStat::max},
+      {"median", RollingStat::median}, {"quantile", RollingStat::quantile},
+      {"zscore", RollingStat::zscore}, {"rank", RollingStat::rank},
       {"ema", RollingStat::ema}};
   for (auto [n, v] : names)
     if (n == s) return v;
@@ -112,13 +114,14 @@ struct Moments2Agg {
 struct Moments4Agg {
   V8 n, mean, m2, m3, m4;
   SEXTANT_INLINE static Moments4Agg empty() { return {kZero, kZero, kZero, kZero, kZero}; }
-  SEXTANT_INLINE static Moments4Agg point(const V8& v) { return {v == v ? kOne : kZero, v == v ? v : kZero, kZero, kZero, kZero}; }
+  SEXTANT_INLINE static Moments4Agg point(const V8& v) {
+    return {v == v ? kOne : kZero, v == v ? v : kZero, kZero, kZero, kZero};
+  }
   SEXTANT_INLINE friend Moments4Agg operator+(const Moments4Agg& a, const Moments4Agg& b) {
     const V8 n = a.n + b.n, na = a.n, nb = b.n;
     const V8 r = n > kZero ? nb / n : kZero, inv = n > kZero ? kOne / n : kZero;
     const V8 d = b.mean - a.mean, dn = d * inv, t2 = d * dn * na * nb;  // t2 = d²·na·nb/n
-    return {n, a.mean + d * r, a.m2 + b.m2 + t2,
-            a.m3 + b.m3 + t2 * dn * (na - nb) + 3.0 * dn * (na * b.m2 - nb * a.m2),
+    return {n, a.mean + d * r, a.m2 + b.m2 + t2, a.m3 + b.m3 + t2 * dn * (na - nb) + 3.0 * dn * (na * b.m2 - nb * a.m2),
             a.m4 + b.m4 + t2 * dn * dn * (na * na - na * nb + nb * nb) +
                 6.0 * dn * dn * (na * na * b.m2 + nb * nb * a.m2) + 4.0 * dn * (na * b.m3 - nb * a.m3)};
   }
@@ -148,8 +151,9 @@ SEXTANT_INLINE void sliding(const Columns& cols, std::size_t window, const Rolli
     if (t % len == 0) prefix = Agg::empty();
     prefix = prefix + point(t);
     if (t % len == len - 1 && !totals.empty()) totals[bt] = prefix;
-    const std::size_t s = t + 1 > window ? t + 1 - window : 0, bs = s / len;  // the window is [s, t]
-    if (bs == bt) {  // then s is the block's first row
+    // The window is rows [s, t]; when it starts in this block, s is the block's first row.
+    const std::size_t s = t + 1 > window ? t + 1 - window : 0, bs = s / len;
+    if (bs == bt) {
       finish(t, prefix);
       continue;
     }
@@ -217,7 +221,8 @@ struct SortedWindow {
       std::copy(v.begin() + std::ptrdiff_t(i + 1), v.begin() + std::ptrdiff_t(j), v.begin() + std::ptrdiff_t(i));
       v[j - 1] = now;
     } else {  // now goes at j, before old: the entries between move up
-      std::copy_backward(v.begin() + std::ptrdiff_t(j), v.begin() + std::ptrdiff_t(i), v.begin() + std::ptrdiff_t(i + 1));
+      std::copy_backward(v.begin() + std::ptrdiff_t(j), v.begin() + std::ptrdiff_t(i),
+                         v.begin() + std::ptrdiff_t(i + 1));
       v[j] = now;
     }
   }
@@ -225,7 +230,8 @@ struct SortedWindow {
 
 // median, quantile, rank: each column keeps its window sorted; O(window) per row at worst, by
 // vector compares and one short move.
-SEXTANT_INLINE void order_statistics(const Columns& cols, const RollingOptions& opt, std::size_t min_periods, Matrix& out) {
+SEXTANT_INLINE void order_statistics(const Columns& cols, const RollingOptions& opt, std::size_t min_periods,
+                                     Matrix& out) {
   SortedWindow sorted[kLanes];
   const double q = opt.stat == RollingStat::median ? 0.5 : opt.q;
   for (std::size_t t = 0; t < cols.x.rows; ++t) {
@@ -234,13 +240,16 @@ SEXTANT_INLINE void order_statistics(const Columns& cols, const RollingOptions& 
       SortedWindow& w = sorted[c];
       const std::size_t j = cols.j0 + c;
       const double old = t >= opt.window ? cols.x(t - opt.window, j) : kNaN, now = cols.x(t, j);
-      if (!std::isnan(old) && !std::isnan(now)) w.replace(old, now);
-      else if (!std::isnan(old)) w.erase(old);
-      else if (!std::isnan(now)) w.insert(now);
+      if (!std::isnan(old) && !std::isnan(now))
+        w.replace(old, now);
+      else if (!std::isnan(old))
+        w.erase(old);
+      else if (!std::isnan(now))
+        w.insert(now);
       double r = kNaN;
-      if (w.v.size() < min_periods) r = kNaN;
-      else if (opt.stat != RollingStat::rank) r = quantile_linear_sorted(w.v, q);
-      else if (!std::isnan(now)) {  // the average 1-based rank of the row's value among its ties
+      if (w.v.size() >= min_periods && opt.stat != RollingStat::rank) {
+        r = quantile_linear_sorted(w.v, q);
+      } else if (w.v.size() >= min_periods && !std::isnan(now)) {  // the average 1-based rank among ties
         const std::size_t less = w.count_less(now);
         r = double(less) + (double(w.count_not_greater(now) - less) + 1) / 2.0;
       }
@@ -272,13 +281,13 @@ SEXTANT_INLINE void rolling_columns(const Columns& cols, const RollingOptions& o
         cols.store(out, t, a.n >= enough ? v : kNaNs);
       });
     case RollingStat::min:
-      return sliding<ExtremeAgg<false>>(cols, w, opt, [&](std::size_t t, const ExtremeAgg<false>& a) SEXTANT_INLINE_LAMBDA {
-        cols.store(out, t, a.n >= enough ? a.m : kNaNs);
-      });
+      return sliding<ExtremeAgg<false>>(cols, w, opt,
+                                        [&](std::size_t t, const ExtremeAgg<false>& a)
+                                            SEXTANT_INLINE_LAMBDA { cols.store(out, t, a.n >= enough ? a.m : kNaNs); });
     case RollingStat::max:
-      return sliding<ExtremeAgg<true>>(cols, w, opt, [&](std::size_t t, const ExtremeAgg<true>& a) SEXTANT_INLINE_LAMBDA {
-        cols.store(out, t, a.n >= enough ? a.m : kNaNs);
-      });
+      return sliding<ExtremeAgg<true>>(cols, w, opt,
+                                       [&](std::size_t t, const ExtremeAgg<true>& a)
+                                           SEXTANT_INLINE_LAMBDA { cols.store(out, t, a.n >= enough ? a.m : kNaNs); });
     case RollingStat::var:
     case RollingStat::std:
     case RollingStat::zscore:  // ddof 1; zscore needs a positive variance
@@ -308,8 +317,10 @@ SEXTANT_INLINE void rolling_columns(const Columns& cols, const RollingOptions& o
     }
     case RollingStat::median:
     case RollingStat::quantile:
-    case RollingStat::rank: return order_statistics(cols, opt, min_periods, out);
-    case RollingStat::ema: return ema(cols, opt, min_periods, out);
+    case RollingStat::rank:
+      return order_statistics(cols, opt, min_periods, out);
+    case RollingStat::ema:
+      return ema(cols, opt, min_periods, out);
   }
 }
 

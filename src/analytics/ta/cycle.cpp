@@ -27,19 +27,20 @@ void batch(const Inputs& in, const double* params, double* const* out) {
 
 void register_cycle(std::vector<FunctionDef>& fs) {
   using namespace cycle;
+  using DcPhase = PhaseFamily<PhaseKind::dc_phase>;
+  using Sine = PhaseFamily<PhaseKind::sine>;
+  using TrendMode = PhaseFamily<PhaseKind::trend_mode>;
   const char* g = "Cycle Indicators";
   fs.push_back({"HT_DCPERIOD", g, {"real"}, {}, {"outReal"}, false, lookback<DcPeriod>, batch<DcPeriod>});
-  fs.push_back({"HT_DCPHASE", g, {"real"}, {}, {"outReal"}, false, lookback<PhaseFamily<PhaseKind::dc_phase>>,
-                batch<PhaseFamily<PhaseKind::dc_phase>>});
+  fs.push_back({"HT_DCPHASE", g, {"real"}, {}, {"outReal"}, false, lookback<DcPhase>, batch<DcPhase>});
   fs.push_back({"HT_PHASOR", g, {"real"}, {}, {"outInPhase", "outQuadrature"}, false, lookback<Phasor>, batch<Phasor>});
-  fs.push_back({"HT_SINE", g, {"real"}, {}, {"outSine", "outLeadSine"}, false, lookback<PhaseFamily<PhaseKind::sine>>,
-                batch<PhaseFamily<PhaseKind::sine>>});
-  fs.push_back({"HT_TRENDMODE", g, {"real"}, {}, {"outInteger"}, true, lookback<PhaseFamily<PhaseKind::trend_mode>>,
-                batch<PhaseFamily<PhaseKind::trend_mode>>});
+  fs.push_back({"HT_SINE", g, {"real"}, {}, {"outSine", "outLeadSine"}, false, lookback<Sine>, batch<Sine>});
+  fs.push_back({"HT_TRENDMODE", g, {"real"}, {}, {"outInteger"}, true, lookback<TrendMode>, batch<TrendMode>});
   const char* o = "Overlap Studies";
   fs.push_back({"HT_TRENDLINE", o, {"real"}, {}, {"outReal"}, false, lookback<Trendline>, batch<Trendline>});
   fs.push_back({"MAMA", o, {"real"},
-                {{"optInFastLimit", "fastlimit", 0.5, 0.01, 0.99, false}, {"optInSlowLimit", "slowlimit", 0.05, 0.01, 0.99, false}},
+                {{"optInFastLimit", "fastlimit", 0.5, 0.01, 0.99, false},
+                 {"optInSlowLimit", "slowlimit", 0.05, 0.01, 0.99, false}},
                 {"outMAMA", "outFAMA"}, false, lookback<Mama>, batch<Mama>});
   fs.push_back({"SAREXT", o, {"high", "low"},
                 {{"optInStartValue", "startvalue", 0, -3e37, 3e37, false},

@@ -116,8 +116,10 @@ struct Core {
     if (im != 0.0 && re != 0.0) period = 360.0 / (std::atan(im / re) * kRad2Deg);
     if (period > 1.5 * last) period = 1.5 * last;
     if (period < 0.67 * last) period = 0.67 * last;
-    if (period < 6) period = 6;
-    else if (period > 50) period = 50;
+    if (period < 6)
+      period = 6;
+    else if (period > 50)
+      period = 50;
     period = 0.2 * period + 0.8 * last;
     smooth_period = 0.33 * period + 0.67 * smooth_period;
   }
@@ -139,10 +141,13 @@ struct Phase {
       j = j == 0 ? kSmoothPriceSize - 1 : j - 1;
     }
     const double a = std::fabs(imag);
-    if (a > 0.0) dc_phase = std::atan(real / imag) * kRad2Deg;
+    if (a > 0.0)
+      dc_phase = std::atan(real / imag) * kRad2Deg;
     else if (a <= 0.01) {
-      if (real < 0.0) dc_phase -= 90.0;
-      else if (real > 0.0) dc_phase += 90.0;
+      if (real < 0.0)
+        dc_phase -= 90.0;
+      else if (real > 0.0)
+        dc_phase += 90.0;
     }
     dc_phase += 90.0;
     dc_phase += 360.0 / c.smooth_period;
@@ -209,7 +214,8 @@ struct PhaseFamily {
     if constexpr (Kind == PhaseKind::trend_mode) {
       const double line = tr.update(x, t, c.smooth_period);
       int trend = 1;
-      if ((sine > lead && prev_sine <= prev_lead) || (sine < lead && prev_sine >= prev_lead)) days_in_trend = 0, trend = 0;
+      if ((sine > lead && prev_sine <= prev_lead) || (sine < lead && prev_sine >= prev_lead))
+        days_in_trend = 0, trend = 0;
       days_in_trend += 1;
       if (days_in_trend < 0.5 * c.smooth_period) trend = 0;
       const double dphase = ph.dc_phase - prev_phase;
@@ -219,8 +225,10 @@ struct PhaseFamily {
       if (line != 0.0 && std::fabs((price - line) / line) >= 0.015) trend = 1;
       if (t >= kLookback) emit(0, trend);
     } else if (t >= kLookback) {
-      if constexpr (Kind == PhaseKind::dc_phase) emit(0, ph.dc_phase);
-      else emit(0, sine), emit(1, lead);
+      if constexpr (Kind == PhaseKind::dc_phase)
+        emit(0, ph.dc_phase);
+      else
+        emit(0, sine), emit(1, lead);
     }
     if (++ph.idx > kSmoothPriceSize - 1) ph.idx = 0;
   }

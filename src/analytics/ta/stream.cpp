@@ -1034,7 +1034,8 @@ std::unique_ptr<Stream> build(const FunctionDef& f, std::span<const double> p, s
   if (name == "MA") return ma_stream(i(0), i(1), n);
   if ((name == "APO" || name == "PPO") && streamed_ma_type(i(2)))
     return std::make_unique<PoStream>(i(0), i(1), i(2), name == "PPO", n);
-  if (name == "BBANDS" && i(3) != 0 && streamed_ma_type(i(3))) return std::make_unique<BbandsMaStream>(i(0), p[1], p[2], i(3), n);
+  if (name == "BBANDS" && i(3) != 0 && streamed_ma_type(i(3)))
+    return std::make_unique<BbandsMaStream>(i(0), p[1], p[2], i(3), n);
   if (name == "BBANDS" && i(3) == 0) return std::make_unique<BbandsStream>(i(0), p[1], p[2], n);
   if (name == "TRANGE") return std::make_unique<AtrStream>(AtrStream::trange, 1, n);
   if (name == "ATR") return std::make_unique<AtrStream>(AtrStream::atr, i(0), n);
