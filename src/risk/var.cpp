@@ -5,7 +5,9 @@
 #include <cmath>
 #include <numeric>
 
+#include <boost/math/constants/constants.hpp>
 #include <boost/math/distributions/students_t.hpp>
+#include <boost/math/special_functions/gamma.hpp>
 
 #include "sextant/accel/ops.hpp"
 #include "sextant/core/dot.hpp"
@@ -223,13 +225,17 @@ std::pair<double, double> student_t_factors(double nu, double c) {
 }
 
 // ν by maximum likelihood of the unit-variance t on standardised returns (golden-section on log(ν-2)).
+// With k² = (ν-2)/ν, log(f_ν(v/k)/k) = C(ν) - (ν+1)/2·log1p(v²/(ν-2)), where
+// C(ν) = lgamma((ν+1)/2) - lgamma(ν/2) - ½·log(π(ν-2)): one log1p per return and step, where a
+// call of boost's pdf per return had cost ~1 µs (200 ms for 2,520 returns over the 82 steps).
 double fit_nu(std::span<const double> z) {
+  const double pi = boost::math::constants::pi<double>();
   auto loglik = [&](double nu) {
-    const double k = std::sqrt((nu - 2.0) / nu);
-    boost::math::students_t t(nu);
-    double ll = 0;
-    for (double v : z) ll += std::log(boost::math::pdf(t, v / k) / k);
-    return ll;
+    const double c = boost::math::lgamma((nu + 1.0) / 2.0) - boost::math::lgamma(nu / 2.0) - 0.5 * std::log(pi * (nu - 2.0));
+    const double inv = 1.0 / (nu - 2.0);
+    double tail = 0;
+    for (double v : z) tail += std::log1p(v * v * inv);
+    return double(z.size()) * c - (nu + 1.0) / 2.0 * tail;
   };
   double a = std::log(0.05), b = std::log(198.0);
   const double g = (std::sqrt(5.0) - 1.0) / 2.0;
