@@ -75,7 +75,10 @@ LpResult solve_lp(const LpProblem& problem) {
                     row_lo.data(), row_hi.data());
   model.setPrimalTolerance(1e-10);
   model.setDualTolerance(1e-10);
-  model.dual();
+  // Primal simplex: on min-CVaR's LP (T + n + 1 columns, T rows) it took 153 ms against the dual's
+  // 909 at n = 50, T = 2,520, and 842 against 2,382 at n = 200 (BM_MinCvar); Clp's barrier and its
+  // presolve were slower still. The frontier's small LPs take either in microseconds.
+  model.primal();
   LpResult res;
   res.iterations = model.numberIterations();
   if (model.isProvenOptimal()) res.status = LpStatus::optimal;

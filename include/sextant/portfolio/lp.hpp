@@ -1,5 +1,5 @@
 #pragma once
-// Linear programs through COIN-OR Clp (dual simplex):
+// Linear programs through COIN-OR Clp (primal simplex):
 //   minimise costᵀx  subject to  row.lower <= row·x <= row.upper,  col_lower <= x <= col_upper.
 // Used by min-CVaR (Rockafellar–Uryasev) and to find the attainable return range of a frontier.
 #include <limits>
