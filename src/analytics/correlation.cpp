@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <numeric>
 
 #include "sextant/accel/ops.hpp"
@@ -34,6 +35,104 @@ void average_ranks(const double* values, std::size_t stride, std::size_t n, doub
   }
 }
 
+namespace {
+
+// Pairs (a, b) with a before b and ys[a] > ys[b]: the swaps a stable bottom-up merge sort makes,
+// counted without branches on the data (which are unpredictable, and were most of the time). Leaves
+// ys sorted; buf is scratch of the same size.
+template <class T>
+std::uint64_t count_inversions(std::vector<T>& ys, std::vector<T>& buf) {
+  const std::size_t n = ys.size();
+  std::uint64_t swaps = 0;
+  for (std::size_t width = 1; width < n; width *= 2) {
+    for (std::size_t lo = 0; lo < n; lo += 2 * width) {
+      const std::size_t mid = std::min(lo + width, n), hi = std::min(lo + 2 * width, n);
+      std::size_t i = lo, j = mid, k = lo;
+      while (i < mid && j < hi) {
+        const T a = ys[i], b = ys[j];
+        const bool take = b < a;
+        buf[k++] = take ? b : a;
+        swaps += take ? mid - i : 0;
+        i += !take;
+        j += take;
+      }
+      while (i < mid) buf[k++] = ys[i++];
+      while (j < hi) buf[k++] = ys[j++];
+    }
+    std::swap(ys, buf);
+  }
+  return swaps;
+}
+
+// Σ t(t-1)/2 over runs of equal values in sorted v.
+template <class T>
+double tied_pairs(const std::vector<T>& v) {
+  double ties = 0;
+  for (std::size_t i = 0; i < v.size();) {
+    std::size_t j = i;
+    while (j + 1 < v.size() && v[j + 1] == v[i]) ++j;
+    const double t = double(j - i + 1);
+    ties += t * (t - 1) / 2;
+    i = j + 1;
+  }
+  return ties;
+}
+
+double tau_b(std::size_t n, double tie_x, double tie_y, double tie_xy, double swaps) {
+  const double n0 = double(n) * double(n - 1) / 2;
+  const double denom = std::sqrt((n0 - tie_x) * (n0 - tie_y));
+  return denom > 0 ? (n0 - tie_x - tie_y + tie_xy - 2 * swaps) / denom : std::nan("");
+}
+
+// One column sorted once for every pair it takes part in: its order (ties in input order), its dense
+// integer ranks (equal values, equal ranks) and its tied pairs.
+struct SortedColumn {
+  std::vector<std::uint32_t> order;
+  std::vector<std::int32_t> rank;
+  double ties = 0;
+  bool has_ties = false;
+
+  SortedColumn() = default;
+  explicit SortedColumn(std::span<const double> x) : order(x.size()), rank(x.size()) {
+    std::iota(order.begin(), order.end(), 0u);
+    std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return x[a] < x[b]; });
+    std::int32_t r = 0;
+    for (std::size_t k = 0; k < x.size(); ++k) {
+      if (k > 0 && x[order[k]] != x[order[k - 1]]) ++r;
+      rank[order[k]] = r;
+    }
+    std::vector<std::int32_t> sorted(x.size());
+    for (std::size_t k = 0; k < x.size(); ++k) sorted[k] = rank[order[k]];
+    ties = tied_pairs(sorted);
+    has_ties = ties > 0;
+  }
+};
+
+// Kendall tau-b of two sorted columns (Knight): y's ranks in x's order, ties in x broken by y, then
+// the discordant pairs as the swaps of a merge sort on y. The same counts as kendall_tau_b.
+double kendall_sorted(const SortedColumn& x, const SortedColumn& y, std::vector<std::int32_t>& ys,
+                      std::vector<std::int32_t>& buf) {
+  const std::size_t n = x.order.size();
+  ys.resize(n), buf.resize(n);
+  for (std::size_t k = 0; k < n; ++k) ys[k] = y.rank[x.order[k]];
+  double tie_xy = 0;
+  if (x.has_ties) {  // sort y within each run of equal x, and count the joint ties there
+    for (std::size_t i = 0; i < n;) {
+      std::size_t j = i + 1;
+      while (j < n && x.rank[x.order[j]] == x.rank[x.order[i]]) ++j;
+      if (j - i > 1) {
+        std::sort(ys.begin() + std::ptrdiff_t(i), ys.begin() + std::ptrdiff_t(j));
+        tie_xy += tied_pairs(std::vector<std::int32_t>(ys.begin() + std::ptrdiff_t(i), ys.begin() + std::ptrdiff_t(j)));
+      }
+      i = j;
+    }
+  }
+  const double swaps = double(count_inversions(ys, buf));
+  return tau_b(n, x.ties, y.ties, tie_xy, swaps);
+}
+
+}  // namespace
+
 double kendall_tau_b(std::span<const double> x, std::span<const double> y) {
   const std::size_t n = x.size();
   if (n < 2) return std::nan("");
@@ -41,54 +140,18 @@ double kendall_tau_b(std::span<const double> x, std::span<const double> y) {
   for (std::size_t i = 0; i < n; ++i) p[i] = {x[i], y[i]};
   std::sort(p.begin(), p.end());
   // Ties in x, and joint ties in (x, y), from the lexicographic order.
-  double tie_x = 0, tie_xy = 0;
+  std::vector<double> xs(n), ys(n), buf(n);
+  for (std::size_t i = 0; i < n; ++i) xs[i] = p[i].first, ys[i] = p[i].second;
+  const double tie_x = tied_pairs(xs);
+  double tie_xy = 0;
   for (std::size_t i = 0; i < n;) {
-    std::size_t j = i;
-    while (j + 1 < n && p[j + 1].first == p[i].first) ++j;
-    double t = double(j - i + 1);
-    tie_x += t * (t - 1) / 2;
-    for (std::size_t a = i; a <= j;) {
-      std::size_t b = a;
-      while (b + 1 <= j && p[b + 1].second == p[a].second) ++b;
-      double u = double(b - a + 1);
-      tie_xy += u * (u - 1) / 2;
-      a = b + 1;
-    }
-    i = j + 1;
+    std::size_t j = i + 1;
+    while (j < n && xs[j] == xs[i]) ++j;
+    if (j - i > 1) tie_xy += tied_pairs(std::vector<double>(ys.begin() + std::ptrdiff_t(i), ys.begin() + std::ptrdiff_t(j)));
+    i = j;
   }
-  // Discordant pairs = swaps a merge sort on y makes (bottom-up, stable).
-  std::vector<double> ys(n), buf(n);
-  for (std::size_t i = 0; i < n; ++i) ys[i] = p[i].second;
-  double swaps = 0;
-  for (std::size_t width = 1; width < n; width *= 2) {
-    for (std::size_t lo = 0; lo < n; lo += 2 * width) {
-      std::size_t mid = std::min(lo + width, n), hi = std::min(lo + 2 * width, n);
-      std::size_t i = lo, j = mid, k = lo;
-      while (i < mid && j < hi) {
-        if (ys[j] < ys[i]) {
-          swaps += double(mid - i);
-          buf[k++] = ys[j++];
-        } else {
-          buf[k++] = ys[i++];
-        }
-      }
-      while (i < mid) buf[k++] = ys[i++];
-      while (j < hi) buf[k++] = ys[j++];
-    }
-    std::swap(ys, buf);
-  }
-  double tie_y = 0;
-  for (std::size_t i = 0; i < n;) {
-    std::size_t j = i;
-    while (j + 1 < n && ys[j + 1] == ys[i]) ++j;
-    double t = double(j - i + 1);
-    tie_y += t * (t - 1) / 2;
-    i = j + 1;
-  }
-  double n0 = double(n) * double(n - 1) / 2;
-  double concordant_minus_discordant = n0 - tie_x - tie_y + tie_xy - 2 * swaps;
-  double denom = std::sqrt((n0 - tie_x) * (n0 - tie_y));
-  return denom > 0 ? concordant_minus_discordant / denom : std::nan("");
+  const double swaps = double(count_inversions(ys, buf));  // leaves ys sorted
+  return tau_b(n, tie_x, tied_pairs(ys), tie_xy, swaps);
 }
 
 namespace {
@@ -213,11 +276,19 @@ Matrix correlation(MatrixView x, CorrelationMethod method, Missing missing, Prec
     case CorrelationMethod::pearson: return accel::correlation(x);
     case CorrelationMethod::spearman: return accel::correlation(ranked(x));
     case CorrelationMethod::kendall: {
-      Matrix cols(x.cols, x.rows);  // column-contiguous copy
-      for (std::size_t t = 0; t < x.rows; ++t)
-        for (std::size_t j = 0; j < x.cols; ++j) cols(j, t) = x(t, j);
+      if (x.rows < 2) return pairwise(x.cols, [](std::size_t, std::size_t) { return std::nan(""); }, checkpoint);
+      std::vector<SortedColumn> sorted(x.cols);
+      tbb::parallel_for(std::size_t(0), x.cols, [&](std::size_t j) {
+        std::vector<double> col(x.rows);
+        for (std::size_t t = 0; t < x.rows; ++t) col[t] = x(t, j);
+        sorted[j] = SortedColumn(col);
+      });
       return pairwise(
-          x.cols, [&](std::size_t i, std::size_t j) { return kendall_tau_b({cols.row(i), x.rows}, {cols.row(j), x.rows}); },
+          x.cols,
+          [&](std::size_t i, std::size_t j) {
+            thread_local std::vector<std::int32_t> ys, buf;
+            return kendall_sorted(sorted[i], sorted[j], ys, buf);
+          },
           checkpoint);
     }
   }

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "sextant/accel/ops.hpp"
 #include "sextant/accel/router.hpp"
@@ -128,6 +129,27 @@ TEST(Kendall, KnightEqualsTheQuadraticDefinition) {
         }
       double tau = (conc - disc) / std::sqrt((conc + disc + tx) * (conc + disc + ty));
       EXPECT_NEAR(c(i, j), tau, 1e-14);
+    }
+}
+
+// The matrix path sorts each column once and counts with integer ranks; the pair function sorts the
+// (x, y) pairs by value. Same counts, so the same doubles, whatever the ties (heavy ties, ±Inf).
+TEST(Kendall, MatrixOfSortedColumnsEqualsThePairFunction) {
+  Matrix x = test::random_returns(500, 6, 31);
+  const double inf = std::numeric_limits<double>::infinity();
+  for (std::size_t t = 0; t < 500; ++t) {
+    x(t, 1) = double(int(x(t, 1) * 300));  // a few dozen distinct values
+    x(t, 2) = double(t % 4);
+    if (t % 50 == 0) x(t, 3) = t % 100 == 0 ? inf : -inf;
+    x(t, 4) = x(t, 1) + double(t % 2);
+  }
+  Matrix c = correlation(x, CorrelationMethod::kendall);
+  for (std::size_t i = 0; i < 6; ++i)
+    for (std::size_t j = 0; j < 6; ++j) {
+      if (i == j) continue;
+      std::vector<double> a(500), b(500);
+      for (std::size_t t = 0; t < 500; ++t) a[t] = x(t, i), b[t] = x(t, j);
+      EXPECT_EQ(c(i, j), kendall_tau_b(a, b)) << i << ", " << j;
     }
 }
 
