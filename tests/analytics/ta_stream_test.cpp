@@ -109,14 +109,17 @@ TEST(Stream, EdgePeriodsOfTheRecursiveStreams) {
 }
 
 // MA runs the named averages' kernels, so it streams through their state machines, and so do APO, PPO
-// (whose EMA pair is seeded like MACD's) and BBANDS around a non-SMA middle; MACDFIX is MACD with
-// fixed smoothing constants.
+// (whose EMA pair is seeded like MACD's), BBANDS around a non-SMA middle and the stochastics with any
+// of those smoothing types; MACDFIX is MACD with fixed smoothing constants.
 TEST(Stream, MovingAverageTypesAndTheirCompositesUseStateMachines) {
   for (const auto& [name, params] : std::vector<std::pair<const char*, std::vector<double>>>{
            {"MA", {20, 0}}, {"MA", {20, 1}}, {"MA", {20, 2}}, {"MA", {20, 3}}, {"MA", {7, 4}}, {"MACDFIX", {9}},
            {"MACDFIX", {4}}, {"APO", {12, 26, 0}}, {"APO", {26, 12, 1}}, {"PPO", {12, 26, 1}}, {"PPO", {5, 9, 2}},
            {"APO", {4, 9, 3}}, {"PPO", {3, 7, 4}}, {"BBANDS", {20, 2, 1.5, 1}}, {"BBANDS", {10, 2, 2, 2}},
-           {"BBANDS", {8, 1, 3, 3}}, {"BBANDS", {5, 2, 2, 4}}}) {
+           {"BBANDS", {8, 1, 3, 3}}, {"BBANDS", {5, 2, 2, 4}}, {"STOCH", {5, 3, 1, 3, 1}},
+           {"STOCH", {14, 1, 2, 5, 3}}, {"STOCH", {9, 4, 4, 1, 0}}, {"STOCHF", {5, 3, 0}}, {"STOCHF", {14, 3, 1}},
+           {"STOCHF", {7, 1, 4}}, {"STOCHRSI", {14, 5, 3, 1}}, {"STOCHRSI", {9, 4, 2, 2}},
+           {"STOCHRSI", {5, 3, 1, 3}}}) {
     const FunctionDef* f = find(name);
     ASSERT_NE(f, nullptr) << name;
     EXPECT_TRUE(has_fast_stream(*f, params)) << name << " " << params[0];

@@ -728,16 +728,22 @@ struct WillrStream final : Stream {
   WindowHighLow w;
 };
 
+// Fast %K of every instrument from its window high/low: computed unconditionally, then selected, so
+// the loop vectorises.
+void fast_k_row(const WindowHighLow& w, const double* close, std::size_t n, double* k) {
+  for (std::size_t j = 0; j < n; ++j) {
+    const double d = w.hi[j] - w.lo[j], v = (close[j] - w.lo[j]) / d * 100.0;
+    k[j] = d != 0.0 ? v : 0.0;
+  }
+}
+
 struct StochStream final : Stream {
   StochStream(int fk, int sk, int sd, std::size_t n) : Stream(n, 2), fk(fk), w(fk, n), k_(n), slow_k(sk, n), slow_d(sd, n) {}
   void update(const PanelBar& b) override {
     w.push(b);
     w.compute(n_);
     if (++seen_ < std::size_t(fk)) return;
-    for (std::size_t j = 0; j < n_; ++j) {  // computed unconditionally, then selected: vectorises
-      const double d = w.hi[j] - w.lo[j], v = (b.close[j] - w.lo[j]) / d * 100.0;
-      k_[j] = d != 0.0 ? v : 0.0;
-    }
+    fast_k_row(w, b.close.data(), n_, k_.data());
     if (!slow_k.update(k_.data()) || !slow_d.update(slow_k.value.data())) return;
     outputs_[0] = slow_k.value;
     outputs_[1] = slow_d.value;
@@ -746,33 +752,6 @@ struct StochStream final : Stream {
   WindowHighLow w;
   std::vector<double> k_;
   SmaState slow_k, slow_d;
-};
-
-// STOCHRSI (SMA fast %D): the fast stochastic of the RSI series, built from the RSI stream, a window
-// high/low over its values and an SMA, in the batch's order.
-struct StochRsiStream final : Stream {
-  StochRsiStream(int p, int fk, int fd, std::size_t n) : Stream(n, 2), p(p), fk(fk), rsi(p, n), w(fk, n), k_(n), fast_d(fd, n) {}
-  void update(const PanelBar& b) override {
-    rsi.update(b);
-    if (seen_++ < std::size_t(p)) return;
-    std::span<const double> r = rsi.output(0);
-    PanelBar rb{r, r, r, r, {}};
-    w.push(rb);
-    w.compute(n_);
-    if (w.seen < std::size_t(fk)) return;
-    for (std::size_t j = 0; j < n_; ++j) {  // computed unconditionally, then selected: vectorises
-      const double d = w.hi[j] - w.lo[j], v = (r[j] - w.lo[j]) / d * 100.0;
-      k_[j] = d != 0.0 ? v : 0.0;
-    }
-    if (!fast_d.update(k_.data())) return;
-    outputs_[0] = k_;
-    outputs_[1] = fast_d.value;
-  }
-  int p, fk;
-  RsiStream rsi;
-  WindowHighLow w;
-  std::vector<double> k_;
-  SmaState fast_d;
 };
 
 struct ObvStream final : Stream {
@@ -917,6 +896,81 @@ struct BbandsMaStream final : Stream {
   VarStream var;
 };
 
+// A moving average of a derived series (fast %K, slow %K), fed a panel row at a time from the
+// series' first valid row: the named average's stream, or the row itself for a period of 1 (TA-Lib's
+// MA copies its input then).
+class MaFeed {
+ public:
+  MaFeed(int period, int ma_type, std::size_t n)
+      : s_(ma_stream(period, ma_type, n)), lookback_(std::size_t(k::ma_lookback(period, ma_type))) {}
+  //! Feeds one row; true once the average has a value (value() then holds it, until the next push).
+  bool push(std::span<const double> x) {
+    if (!s_) {
+      last_ = x;
+      return true;
+    }
+    s_->update(PanelBar{x, x, x, x, {}});
+    return s_->bars_seen() > lookback_;
+  }
+  std::span<const double> value() const { return s_ ? s_->output(0) : last_; }
+
+ private:
+  std::unique_ptr<Stream> s_;
+  std::size_t lookback_;
+  std::span<const double> last_;
+};
+
+// STOCH with other smoothing types than SMA on both lines: fast %K, then its average (slow %K), then
+// that one's (slow %D), each fed from its input's first valid row, as the batch kernel starts them.
+struct StochMaStream final : Stream {
+  StochMaStream(int fk, int sk, int sk_type, int sd, int sd_type, std::size_t n)
+      : Stream(n, 2), fk(fk), w(fk, n), k_(n), slow_k(sk, sk_type, n), slow_d(sd, sd_type, n) {}
+  void update(const PanelBar& b) override {
+    w.push(b);
+    w.compute(n_);
+    if (++seen_ < std::size_t(fk)) return;
+    fast_k_row(w, b.close.data(), n_, k_.data());
+    if (!slow_k.push(k_) || !slow_d.push(slow_k.value())) return;
+    std::copy_n(slow_k.value().begin(), n_, outputs_[0].begin());
+    std::copy_n(slow_d.value().begin(), n_, outputs_[1].begin());
+  }
+  int fk;
+  WindowHighLow w;
+  std::vector<double> k_;
+  MaFeed slow_k, slow_d;
+};
+
+// STOCHF: fast %K and its average (fast %D), of the high/low/close bars, or of an RSI series for
+// STOCHRSI (its high, low and close are all the RSI, from the RSI's first value on).
+struct StochfStream final : Stream {
+  StochfStream(int fk, int fd, int fd_type, std::size_t n, int rsi_period = 0)
+      : Stream(n, 2), fk(fk), rsi_period(rsi_period), w(fk, n), k_(n), fast_d(fd, fd_type, n) {
+    if (rsi_period > 0) rsi = std::make_unique<RsiStream>(rsi_period, n);
+  }
+  void update(const PanelBar& b) override {
+    const std::size_t t = seen_++;
+    PanelBar in = b;
+    if (rsi) {
+      rsi->update(b);
+      if (t < std::size_t(rsi_period)) return;
+      std::span<const double> r = rsi->output(0);
+      in = PanelBar{r, r, r, r, {}};
+    }
+    w.push(in);
+    w.compute(n_);
+    if (w.seen < std::size_t(fk)) return;
+    fast_k_row(w, in.close.data(), n_, k_.data());
+    if (!fast_d.push(k_)) return;
+    outputs_[0] = k_;
+    std::copy_n(fast_d.value().begin(), n_, outputs_[1].begin());
+  }
+  int fk, rsi_period;
+  std::unique_ptr<RsiStream> rsi;
+  WindowHighLow w;
+  std::vector<double> k_;
+  MaFeed fast_d;
+};
+
 // The Hilbert-transform functions: cycle.hpp's per-row state machine (the batch kernel's own code)
 // on a ring of each instrument's last 64 closes.
 template <class Function>
@@ -944,9 +998,8 @@ class CycleStream final : public Stream {
 // Every other function: each instrument keeps its bars, and each update reruns the batch kernel so
 // the emitted value is the batch value by construction. Functions whose row t depends only on a
 // bounded window recompute over the last `window` bars (O(lookback) per bar); recursive ones
-// (MACDEXT, whose MACD line is a difference of running sums, TRIMA through MA, APO, PPO or BBANDS,
-// and EMA-type MATypes inside STOCH, STOCHF or STOCHRSI) replay the instrument's history (O(T) per
-// bar).
+// (MACDEXT, whose MACD line is a difference of running sums, and TRIMA as the MA type of MA, APO,
+// PPO, BBANDS or the stochastics) replay the instrument's history (O(T) per bar).
 class GenericStream final : public Stream {
  public:
   GenericStream(const FunctionDef& f, std::vector<double> params, std::size_t n, bool windowed)
@@ -1044,7 +1097,8 @@ std::unique_ptr<Stream> build(const FunctionDef& f, std::span<const double> p, s
   if (name == "CCI") return std::make_unique<CciStream>(i(0), n);
   if (name == "KAMA") return std::make_unique<KamaStream>(i(0), n);
   if (name == "ADXR") return std::make_unique<AdxrStream>(i(0), n);
-  if (name == "STOCHRSI" && i(3) == 0) return std::make_unique<StochRsiStream>(i(0), i(1), i(2), n);
+  if (name == "STOCHRSI" && streamed_ma_type(i(3))) return std::make_unique<StochfStream>(i(1), i(2), i(3), n, i(0));
+  if (name == "STOCHF" && streamed_ma_type(i(2))) return std::make_unique<StochfStream>(i(0), i(1), i(2), n);
   if (name == "SAR") return std::make_unique<SarStream>(k::SarState(0.0, 0.0, p[0], p[0], p[1], p[0], p[0], p[1], false), n);
   if (name == "SAREXT")
     return std::make_unique<SarStream>(k::SarState(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], true), n);
@@ -1059,6 +1113,8 @@ std::unique_ptr<Stream> build(const FunctionDef& f, std::span<const double> p, s
   if (name == "ROC") return std::make_unique<RocStream>(1, i(0), n);
   if (name == "WILLR") return std::make_unique<WillrStream>(i(0), n);
   if (name == "STOCH" && i(2) == 0 && i(4) == 0) return std::make_unique<StochStream>(i(0), i(1), i(3), n);
+  if (name == "STOCH" && streamed_ma_type(i(2)) && streamed_ma_type(i(4)))
+    return std::make_unique<StochMaStream>(i(0), i(1), i(2), i(3), i(4), n);
   if (name == "OBV") return std::make_unique<ObvStream>(n);
   if (name == "MFI") return std::make_unique<MfiStream>(i(0), n);
   if (name == "AROON") return std::make_unique<AroonStream>(i(0), n);
