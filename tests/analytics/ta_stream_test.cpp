@@ -110,7 +110,7 @@ TEST(Stream, EdgePeriodsOfTheRecursiveStreams) {
 
 // MA runs the named averages' kernels, so it streams through their state machines, and so do APO, PPO
 // (whose EMA pair is seeded like MACD's), BBANDS around a non-SMA middle and the stochastics with any
-// of those smoothing types; MACDFIX is MACD with fixed smoothing constants.
+// of those smoothing types, and MACDEXT; MACDFIX is MACD with fixed smoothing constants.
 TEST(Stream, MovingAverageTypesAndTheirCompositesUseStateMachines) {
   for (const auto& [name, params] : std::vector<std::pair<const char*, std::vector<double>>>{
            {"MA", {20, 0}}, {"MA", {20, 1}}, {"MA", {20, 2}}, {"MA", {20, 3}}, {"MA", {7, 4}}, {"MACDFIX", {9}},
@@ -119,7 +119,8 @@ TEST(Stream, MovingAverageTypesAndTheirCompositesUseStateMachines) {
            {"BBANDS", {8, 1, 3, 3}}, {"BBANDS", {5, 2, 2, 4}}, {"STOCH", {5, 3, 1, 3, 1}},
            {"STOCH", {14, 1, 2, 5, 3}}, {"STOCH", {9, 4, 4, 1, 0}}, {"STOCHF", {5, 3, 0}}, {"STOCHF", {14, 3, 1}},
            {"STOCHF", {7, 1, 4}}, {"STOCHRSI", {14, 5, 3, 1}}, {"STOCHRSI", {9, 4, 2, 2}},
-           {"STOCHRSI", {5, 3, 1, 3}}}) {
+           {"STOCHRSI", {5, 3, 1, 3}}, {"MACDEXT", {12, 0, 26, 0, 9, 0}}, {"MACDEXT", {12, 1, 26, 1, 9, 1}},
+           {"MACDEXT", {5, 3, 20, 1, 4, 2}}, {"MACDEXT", {26, 4, 12, 0, 9, 3}}, {"MACDEXT", {8, 2, 17, 3, 1, 0}}}) {
     const FunctionDef* f = find(name);
     ASSERT_NE(f, nullptr) << name;
     EXPECT_TRUE(has_fast_stream(*f, params)) << name << " " << params[0];
@@ -128,7 +129,7 @@ TEST(Stream, MovingAverageTypesAndTheirCompositesUseStateMachines) {
 }
 
 TEST(Stream, EveryOtherFunctionStreamsThroughTheGenericAdapter) {
-  for (const char* name : {"CDLENGULFING", "MAXINDEX", "MACDEXT", "MINMAXINDEX", "TRIMA"}) {
+  for (const char* name : {"CDLENGULFING", "MAXINDEX", "MINMAXINDEX", "TRIMA"}) {
     const FunctionDef* f = find(name);
     ASSERT_NE(f, nullptr);
     std::vector<double> params;

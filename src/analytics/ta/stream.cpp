@@ -971,6 +971,37 @@ struct StochfStream final : Stream {
   MaFeed fast_d;
 };
 
+// MACDEXT: the difference of two moving averages of any types, and its own average as the signal.
+// The batch kernel starts both lines on the slower one's first row: an EMA-type line (EMA, DEMA,
+// TEMA) is seeded there, so its stream is fed from its lookback before that row; an SMA or WMA line
+// runs from row 0 (its running sums round from there). The signal averages the line from that row.
+struct MacdextStream final : Stream {
+  MacdextStream(int fast, int fast_type, int slow, int slow_type, int signal, int signal_type, std::size_t n)
+      : Stream(n, 3),
+        start(std::size_t(std::max(k::ma_lookback(fast, fast_type), k::ma_lookback(slow, slow_type)))),
+        fast_from(first_row(fast, fast_type)), slow_from(first_row(slow, slow_type)), f(fast, fast_type, n),
+        s(slow, slow_type, n), sig(signal, signal_type, n), line(n) {}
+  void update(const PanelBar& b) override {
+    const std::size_t t = seen_++;
+    const bool f_ok = t >= fast_from && f.push(b.close), s_ok = t >= slow_from && s.push(b.close);
+    if (t < start || !f_ok || !s_ok) return;
+    for (std::size_t j = 0; j < n_; ++j) line[j] = f.value()[j] - s.value()[j];
+    if (!sig.push(line)) return;
+    for (std::size_t j = 0; j < n_; ++j) {
+      outputs_[0][j] = line[j];
+      outputs_[1][j] = sig.value()[j];
+      outputs_[2][j] = line[j] - sig.value()[j];
+    }
+  }
+  std::size_t first_row(int period, int type) const {
+    const bool ema_type = period > 1 && (type == 1 || type == 3 || type == 4);
+    return ema_type ? start - std::size_t(k::ma_lookback(period, type)) : 0;
+  }
+  std::size_t start, fast_from, slow_from;
+  MaFeed f, s, sig;
+  std::vector<double> line;
+};
+
 // The Hilbert-transform functions: cycle.hpp's per-row state machine (the batch kernel's own code)
 // on a ring of each instrument's last 64 closes.
 template <class Function>
@@ -998,8 +1029,8 @@ class CycleStream final : public Stream {
 // Every other function: each instrument keeps its bars, and each update reruns the batch kernel so
 // the emitted value is the batch value by construction. Functions whose row t depends only on a
 // bounded window recompute over the last `window` bars (O(lookback) per bar); recursive ones
-// (MACDEXT, whose MACD line is a difference of running sums, and TRIMA as the MA type of MA, APO,
-// PPO, BBANDS or the stochastics) replay the instrument's history (O(T) per bar).
+// (TRIMA as the MA type of MA, APO, PPO, BBANDS, MACDEXT or the stochastics) replay the
+// instrument's history (O(T) per bar).
 class GenericStream final : public Stream {
  public:
   GenericStream(const FunctionDef& f, std::vector<double> params, std::size_t n, bool windowed)
@@ -1085,6 +1116,8 @@ std::unique_ptr<Stream> build(const FunctionDef& f, std::span<const double> p, s
     return s;
   }
   if (name == "MA") return ma_stream(i(0), i(1), n);
+  if (name == "MACDEXT" && streamed_ma_type(i(1)) && streamed_ma_type(i(3)) && streamed_ma_type(i(5)))
+    return std::make_unique<MacdextStream>(i(0), i(1), i(2), i(3), i(4), i(5), n);
   if ((name == "APO" || name == "PPO") && streamed_ma_type(i(2)))
     return std::make_unique<PoStream>(i(0), i(1), i(2), name == "PPO", n);
   if (name == "BBANDS" && i(3) != 0 && streamed_ma_type(i(3)))
