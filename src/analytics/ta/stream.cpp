@@ -1028,7 +1028,8 @@ class CycleStream final : public Stream {
 
 // Every other function: each instrument keeps its bars, and each update reruns the batch kernel so
 // the emitted value is the batch value by construction. Functions whose row t depends only on a
-// bounded window recompute over the last `window` bars (O(lookback) per bar); recursive ones
+// bounded window recompute over the last `window` bars (O(lookback) per bar, at most 2·window bars
+// kept); recursive ones
 // (TRIMA as the MA type of MA, APO, PPO, BBANDS, MACDEXT or the stochastics) replay the
 // instrument's history (O(T) per bar).
 class GenericStream final : public Stream {
@@ -1043,6 +1044,13 @@ class GenericStream final : public Stream {
       auto push = [&](std::vector<double>& v, std::span<const double> s) { v.push_back(s.empty() ? 0.0 : s[j]); };
       push(h.open, b.open), push(h.high, b.high), push(h.low, b.low), push(h.close, b.close), push(h.volume, b.volume);
       push(h.real1, b.real1);
+      // A windowed function keeps at most 2·window bars: past that, the oldest are dropped (counted
+      // in h.dropped), so a long-running stream's memory stays bounded.
+      if (windowed_ && h.close.size() > 2 * window_) {
+        const auto cut = long(h.close.size() - window_);
+        for (auto* v : {&h.open, &h.high, &h.low, &h.close, &h.volume, &h.real1}) v->erase(v->begin(), v->begin() + cut);
+        h.dropped += std::size_t(cut);
+      }
       const std::size_t len = h.close.size(), from = windowed_ && len > window_ ? len - window_ : 0;
       auto tail = [&](const std::vector<double>& v) { return std::span<const double>(v.data() + from, len - from); };
       Inputs in;
@@ -1052,7 +1060,8 @@ class GenericStream final : public Stream {
       for (std::size_t k = 0; k < r.outputs.size(); ++k) {
         double v = r.outputs[k].back();
         // Index outputs count from the series' first row, not the window's.
-        if (f_.integer_output && f_.name.find("INDEX") != std::string_view::npos && std::isfinite(v)) v += double(from);
+        if (f_.integer_output && f_.name.find("INDEX") != std::string_view::npos && std::isfinite(v))
+          v += double(h.dropped + from);
         outputs_[k][j] = v;
       }
     }
@@ -1061,6 +1070,7 @@ class GenericStream final : public Stream {
  private:
   struct History {
     std::vector<double> open, high, low, close, volume, real1;
+    std::size_t dropped = 0;  //!< bars no longer kept (windowed functions)
   };
   const FunctionDef& f_;
   std::vector<double> params_;
