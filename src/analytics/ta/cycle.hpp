@@ -125,6 +125,23 @@ struct Core {
   }
 };
 
+// sin and cos of (i·2π)/p for every period p the phase can use (the smoothed period stays within
+// [0, 50]) and i < p, from the expression the phase loop evaluated per row: the same doubles, once.
+struct PhaseTable {
+  double sin[kSmoothPriceSize + 1][kSmoothPriceSize] = {}, cos[kSmoothPriceSize + 1][kSmoothPriceSize] = {};
+  PhaseTable() {
+    for (int p = 1; p <= kSmoothPriceSize; ++p)
+      for (int i = 0; i < p; ++i) {
+        const double angle = (double(i) * kTwoPi) / double(p);
+        sin[p][i] = std::sin(angle), cos[p][i] = std::cos(angle);
+      }
+  }
+};
+inline const PhaseTable& phase_table() {
+  static const PhaseTable table;
+  return table;
+}
+
 // The dominant-cycle phase over the last round(smooth_period) smoothed prices.
 struct Phase {
   double smooth_price[kSmoothPriceSize] = {};
@@ -134,10 +151,17 @@ struct Phase {
     const int dc_period = int(c.smooth_period + 0.5);
     double real = 0, imag = 0;
     int j = idx;
+    const PhaseTable& table = phase_table();
     for (int i = 0; i < dc_period; ++i) {
-      const double angle = (double(i) * kTwoPi) / double(dc_period);
-      real += std::sin(angle) * smooth_price[j];
-      imag += std::cos(angle) * smooth_price[j];
+      double sin_i, cos_i;
+      if (dc_period <= kSmoothPriceSize) {
+        sin_i = table.sin[dc_period][i], cos_i = table.cos[dc_period][i];
+      } else {  // not reached (see PhaseTable); computed as the table is, to be safe
+        const double angle = (double(i) * kTwoPi) / double(dc_period);
+        sin_i = std::sin(angle), cos_i = std::cos(angle);
+      }
+      real += sin_i * smooth_price[j];
+      imag += cos_i * smooth_price[j];
       j = j == 0 ? kSmoothPriceSize - 1 : j - 1;
     }
     const double a = std::fabs(imag);
