@@ -104,6 +104,20 @@ TEST(PortfolioRiskParity, EqualContributionsAndNpmReference) {
   EXPECT_THROW(optimize(in), Error);  // not silently ignored
 }
 
+// Near the optimum the objective cannot resolve Newton's decrease (it is ~1e-22 against f ~ 2.6);
+// the solver then takes full steps judged by the gradient. Before, its line search crawled to the
+// 200-iteration cap at n = 1,000 and left contributions equal only to ~1e-10.
+TEST(PortfolioRiskParity, ConvergesInFewStepsOnManyAssets) {
+  Matrix x = test::random_returns(1500, 400, 41);
+  OptimizeInput in;
+  in.objective = Objective::risk_parity;
+  in.mu.assign(400, 0.0);
+  in.sigma = accel::covariance(x);
+  auto r = optimize(in);
+  EXPECT_LT(r.iterations, 20);
+  for (double c : r.risk_contributions) EXPECT_NEAR(c, 1.0 / 400.0, 1e-13);
+}
+
 TEST(PortfolioHrp, HandCheckedFourAssets) {
   // Assets 0,1 correlated 0.9; 2,3 correlated 0.8; across 0.1. Volatilities 0.1, 0.2, 0.15, 0.25.
   OptimizeInput in;
