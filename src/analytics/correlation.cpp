@@ -147,7 +147,8 @@ double kendall_tau_b(std::span<const double> x, std::span<const double> y) {
   for (std::size_t i = 0; i < n;) {
     std::size_t j = i + 1;
     while (j < n && xs[j] == xs[i]) ++j;
-    if (j - i > 1) tie_xy += tied_pairs(std::vector<double>(ys.begin() + std::ptrdiff_t(i), ys.begin() + std::ptrdiff_t(j)));
+    if (j - i > 1)
+      tie_xy += tied_pairs(std::vector<double>(ys.begin() + std::ptrdiff_t(i), ys.begin() + std::ptrdiff_t(j)));
     i = j;
   }
   const double swaps = double(count_inversions(ys, buf));  // leaves ys sorted

@@ -33,7 +33,9 @@ std::vector<double> risk_parity(const OptimizeInput& in, int& iterations) {
   for (std::size_t i = 0; i < n; ++i) y[Eigen::Index(i)] = 1.0 / std::sqrt(in.sigma(i, i));
   y *= std::sqrt(1.0 / y.dot(S * y));  // the best scale of the start: yᵀΣy = Σb
   auto f = [&](const Eigen::VectorXd& v) { return 0.5 * v.dot(S * v) - bb.dot(v.array().log().matrix()); };
-  auto gradient = [&](const Eigen::VectorXd& v) -> Eigen::VectorXd { return S * v - (bb.array() / v.array()).matrix(); };
+  auto gradient = [&](const Eigen::VectorXd& v) -> Eigen::VectorXd {
+    return S * v - (bb.array() / v.array()).matrix();
+  };
   int it = 0;
   Eigen::VectorXd g = gradient(y);
   for (; it < 200; ++it) {

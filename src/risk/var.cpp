@@ -231,7 +231,8 @@ std::pair<double, double> student_t_factors(double nu, double c) {
 double fit_nu(std::span<const double> z) {
   const double pi = boost::math::constants::pi<double>();
   auto loglik = [&](double nu) {
-    const double c = boost::math::lgamma((nu + 1.0) / 2.0) - boost::math::lgamma(nu / 2.0) - 0.5 * std::log(pi * (nu - 2.0));
+    const double c =
+        boost::math::lgamma((nu + 1.0) / 2.0) - boost::math::lgamma(nu / 2.0) - 0.5 * std::log(pi * (nu - 2.0));
     const double inv = 1.0 / (nu - 2.0);
     double tail = 0;
     for (double v : z) tail += std::log1p(v * v * inv);

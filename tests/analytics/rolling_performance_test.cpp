@@ -221,7 +221,8 @@ TEST(Rolling, InfinityReachesOnlyTheWindowsHoldingIt) {
   x(10, 0) = std::numeric_limits<double>::infinity();
   RollingOptions opt;
   opt.window = 5;
-  for (RollingStat stat : {RollingStat::sum, RollingStat::mean, RollingStat::max, RollingStat::var, RollingStat::kurt}) {
+  for (RollingStat stat :
+       {RollingStat::sum, RollingStat::mean, RollingStat::max, RollingStat::var, RollingStat::kurt}) {
     opt.stat = stat;
     const Matrix got = rolling(x, opt);
     for (std::size_t t = 4; t < 40; ++t) {

@@ -41,9 +41,9 @@ class Stream {
 //! Whether this function and these parameters have an O(1)-per-bar state machine (SMA EMA WMA DEMA
 //! TEMA RSI MACD BBANDS(SMA) TRANGE ATR NATR ADX CCI MOM ROC WILLR STOCH(SMA) OBV MFI AROON, and CMO
 //! VAR STDDEV AD ADOSC PLUS_DM MINUS_DM PLUS_DI MINUS_DI DX ADXR KAMA TRIX T3 SAR SAREXT, MACDFIX,
-//! MA APO PPO BBANDS MACDEXT STOCH STOCHF STOCHRSI of MA types 0-4, and the Hilbert-transform family HT_DCPERIOD HT_DCPHASE HT_PHASOR HT_SINE
-//! HT_TRENDLINE HT_TRENDMODE MAMA). Every
-//! other function streams through the generic adapter: a recompute over a bounded window for
+//! MA APO PPO BBANDS MACDEXT STOCH STOCHF STOCHRSI of MA types 0-4, and the Hilbert-transform
+//! family HT_DCPERIOD HT_DCPHASE HT_PHASOR HT_SINE HT_TRENDLINE HT_TRENDMODE MAMA). Every other
+//! function streams through the generic adapter: a recompute over a bounded window for
 //! finite-memory functions, a replay of the instrument's history for recursive ones (O(T) per bar).
 //! Both give the batch value at every row. Single-input functions read close.
 bool has_fast_stream(const FunctionDef& f, std::span<const double> params);

@@ -1048,7 +1048,8 @@ class GenericStream final : public Stream {
       // in h.dropped), so a long-running stream's memory stays bounded.
       if (windowed_ && h.close.size() > 2 * window_) {
         const auto cut = long(h.close.size() - window_);
-        for (auto* v : {&h.open, &h.high, &h.low, &h.close, &h.volume, &h.real1}) v->erase(v->begin(), v->begin() + cut);
+        for (auto* v : {&h.open, &h.high, &h.low, &h.close, &h.volume, &h.real1})
+          v->erase(v->begin(), v->begin() + cut);
         h.dropped += std::size_t(cut);
       }
       const std::size_t len = h.close.size(), from = windowed_ && len > window_ ? len - window_ : 0;
