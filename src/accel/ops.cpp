@@ -26,10 +26,10 @@ void require_finite(MatrixView a, std::string_view what) {
         fail(ErrorCode::non_finite, "", "{}: the matrix has a non-finite entry at ({}, {})", what, i, j);
 }
 
-// Routes op to a backend, runs f(device), records the latency.
+// Routes op to a backend, runs f(device), records the latency. Each op has checked its memory against
+// the pool (require_memory_pool) before allocating its result, so nothing here allocates on its behalf.
 template <class F>
-auto run(Op op, std::size_t size, double workspace_bytes, std::optional<Backend> force, F&& f) {
-  require_memory_pool(workspace_bytes, "", op_name(op));
+auto run(Op op, std::size_t size, std::optional<Backend> force, F&& f) {
   Router& router = Router::instance();
   Backend b = force ? *force : router.choose(op, size);
   Device& dev = router.device(b);
@@ -67,7 +67,7 @@ Matrix gemm(MatrixView a, MatrixView b, Trans ta, Trans tb, std::optional<Backen
   const double bytes = 8.0 * double(m) * double(n);
   require_memory_pool(bytes, "", "gemm");  // before the result is allocated
   Matrix c(m, n);
-  run(Op::gemm, cube_root(double(m) * n * ka), bytes, force,
+  run(Op::gemm, cube_root(double(m) * n * ka), force,
       [&](Device& d) { d.gemm(ta, tb, 1.0, a, b, 0.0, c.mut()); });
   return c;
 }
@@ -78,7 +78,7 @@ Matrix covariance(MatrixView x, std::optional<Backend> force) {
   const double bytes = 8.0 * (double(x.size()) + double(x.cols) * double(x.cols));
   require_memory_pool(bytes, "returns", "the covariance matrix");  // N² from T×N: check before allocating
   Matrix c(x.cols, x.cols);
-  run(Op::covariance, cube_root(double(x.cols) * x.cols * x.rows), bytes, force,
+  run(Op::covariance, cube_root(double(x.cols) * x.cols * x.rows), force,
       [&](Device& d) { d.covariance(x, c.mut()); });
   return c;
 }
@@ -89,7 +89,7 @@ Matrix correlation(MatrixView x, std::optional<Backend> force) {
   const double bytes = 8.0 * (double(x.size()) + double(x.cols) * double(x.cols));
   require_memory_pool(bytes, "returns", "the correlation matrix");
   Matrix c(x.cols, x.cols);
-  run(Op::correlation, cube_root(double(x.cols) * x.cols * x.rows), bytes, force,
+  run(Op::correlation, cube_root(double(x.cols) * x.cols * x.rows), force,
       [&](Device& d) { d.correlation(x, c.mut()); });
   return c;
 }
@@ -102,7 +102,7 @@ Matrix moment_fp32(MatrixView x, bool corr, std::optional<Backend> force) {
   const double bytes = 12.0 * double(x.size()) + 12.0 * double(x.cols) * double(x.cols);
   require_memory_pool(bytes, "returns", corr ? "the correlation matrix" : "the covariance matrix");
   Matrix c(x.cols, x.cols);
-  run(Op::moment_fp32, cube_root(double(x.cols) * x.cols * x.rows), bytes, force,
+  run(Op::moment_fp32, cube_root(double(x.cols) * x.cols * x.rows), force,
       [&](Device& d) { d.moment_fp32(x, c.mut(), corr); });
   return c;
 }
@@ -113,8 +113,9 @@ Matrix correlation_fp32(MatrixView x, std::optional<Backend> force) { return mom
 
 Matrix cholesky(MatrixView a, std::optional<Backend> force) {
   require_square(a, "cholesky");
+  require_memory_pool(8.0 * double(a.size()), "", "cholesky");
   Matrix l(a.rows, a.rows);
-  run(Op::cholesky, a.rows, 8.0 * a.size(), force, [&](Device& d) { d.cholesky(a, l.mut()); });
+  run(Op::cholesky, a.rows, force, [&](Device& d) { d.cholesky(a, l.mut()); });
   return l;
 }
 
@@ -122,31 +123,35 @@ Matrix solve(MatrixView a, MatrixView b, std::optional<Backend> force) {
   require_square(a, "solve");
   if (b.rows != a.rows)
     fail(ErrorCode::dimension_mismatch, "", "solve: right-hand side has {} rows, matrix has {}", b.rows, a.rows);
+  require_memory_pool(8.0 * double(a.size() + b.size()), "", "solve");
   Matrix x(b.rows, b.cols);
-  run(Op::solve, a.rows, 8.0 * (a.size() + b.size()), force, [&](Device& d) { d.solve(a, b, x.mut()); });
+  run(Op::solve, a.rows, force, [&](Device& d) { d.solve(a, b, x.mut()); });
   return x;
 }
 
 Matrix inverse(MatrixView a, std::optional<Backend> force) {
   require_square(a, "inverse");
+  require_memory_pool(16.0 * double(a.size()), "", "inverse");
   Matrix x(a.rows, a.rows);
-  run(Op::inverse, a.rows, 16.0 * a.size(), force, [&](Device& d) { d.inverse(a, x.mut()); });
+  run(Op::inverse, a.rows, force, [&](Device& d) { d.inverse(a, x.mut()); });
   return x;
 }
 
 Eigh eigh(MatrixView a, std::optional<Backend> force) {
   require_square(a, "eigh");
   require_finite(a, "eigh");
+  require_memory_pool(24.0 * double(a.size()), "", "eigh");
   Eigh e{std::vector<double>(a.rows), Matrix(a.rows, a.rows)};
-  run(Op::eigh, a.rows, 24.0 * a.size(), force, [&](Device& d) { d.eigh(a, e.values, e.vectors.mut()); });
+  run(Op::eigh, a.rows, force, [&](Device& d) { d.eigh(a, e.values, e.vectors.mut()); });
   return e;
 }
 
 std::vector<double> eigvalsh(MatrixView a, std::optional<Backend> force) {
   require_square(a, "eigvalsh");
   require_finite(a, "eigvalsh");
+  require_memory_pool(16.0 * double(a.size()), "", "eigvalsh");
   std::vector<double> w(a.rows);
-  run(Op::eigvalsh, a.rows, 16.0 * a.size(), force, [&](Device& d) { d.eigvalsh(a, w); });
+  run(Op::eigvalsh, a.rows, force, [&](Device& d) { d.eigvalsh(a, w); });
   return w;
 }
 
@@ -155,8 +160,9 @@ Eigh eigh_topk(MatrixView a, std::size_t k, std::optional<Backend> force) {
   require_finite(a, "eigh_topk");
   if (k == 0 || k > a.rows)
     fail(ErrorCode::invalid_argument, "", "eigh_topk: k must be in [1, {}], got {}", a.rows, k);
+  require_memory_pool(16.0 * double(a.size()), "", "eigh_topk");
   Eigh e{std::vector<double>(k), Matrix(a.rows, k)};
-  run(Op::eigh_topk, a.rows, 16.0 * a.size(), force, [&](Device& d) { d.eigh_topk(a, k, e.values, e.vectors.mut()); });
+  run(Op::eigh_topk, a.rows, force, [&](Device& d) { d.eigh_topk(a, k, e.values, e.vectors.mut()); });
   return e;
 }
 
@@ -165,14 +171,14 @@ double quad_form(std::span<const double> x, MatrixView a, std::optional<Backend>
   if (x.size() != a.rows)
     fail(ErrorCode::dimension_mismatch, "", "quad_form: vector has {} entries, matrix is {}×{}", x.size(), a.rows,
          a.cols);
-  return run(Op::quad_form, a.rows, 8.0 * a.rows, force, [&](Device& d) { return d.quad_form(x, a); });
+  return run(Op::quad_form, a.rows, force, [&](Device& d) { return d.quad_form(x, a); });
 }
 
 std::vector<double> gemv(MatrixView a, std::span<const double> x, std::optional<Backend> force) {
   if (x.size() != a.cols)
     fail(ErrorCode::dimension_mismatch, "", "gemv: vector has {} entries, matrix is {}×{}", x.size(), a.rows, a.cols);
   std::vector<double> y(a.rows);
-  run(Op::gemv, cube_root(double(a.rows) * a.cols), 8.0 * a.rows, force, [&](Device& d) { d.gemv(a, x, y); });
+  run(Op::gemv, cube_root(double(a.rows) * a.cols), force, [&](Device& d) { d.gemv(a, x, y); });
   return y;
 }
 
@@ -181,7 +187,7 @@ std::vector<double> symv(MatrixView a, std::span<const double> x, std::optional<
   if (x.size() != a.rows)
     fail(ErrorCode::dimension_mismatch, "", "symv: vector has {} entries, matrix is {}×{}", x.size(), a.rows, a.cols);
   std::vector<double> y(a.rows);
-  run(Op::symv, a.rows, 8.0 * a.rows, force, [&](Device& d) { d.symv(a, x, y); });
+  run(Op::symv, a.rows, force, [&](Device& d) { d.symv(a, x, y); });
   return y;
 }
 
@@ -193,7 +199,7 @@ Matrix batched_gemm(std::size_t count, std::size_t m, std::size_t n, std::size_t
   const double bytes = 8.0 * double(count) * double(m) * double(n);
   require_memory_pool(bytes, "", "batched_gemm");
   Matrix c(count * m, n);
-  run(Op::batched_gemm, cube_root(double(count) * m * n * k), bytes, force,
+  run(Op::batched_gemm, cube_root(double(count) * m * n * k), force,
       [&](Device& d) { d.batched_gemm(count, m, n, k, a.data(), b.data(), c.data()); });
   return c;
 }
@@ -216,7 +222,7 @@ Matrix sample(const SampleSpec& spec, std::size_t rows, std::size_t d, std::opti
   require_memory_pool(bytes, "", "sample");
   Matrix out(rows, d);
   if (rows == 0 || d == 0) return out;
-  run(Op::sample, cube_root(double(rows) * d * d), bytes, force,
+  run(Op::sample, cube_root(double(rows) * d * d), force,
       [&](Device& dev) { dev.sample(spec, out.mut()); });
   return out;
 }
@@ -225,9 +231,10 @@ std::vector<double> sample_portfolio(const SampleSpec& spec, std::size_t rows, s
                                      std::optional<Backend> force) {
   const std::size_t d = w.size();
   check_sample_spec(spec, d, "sample_portfolio");
+  require_memory_pool(8.0 * (double(rows) + double(d) * double(d)), "", "sample_portfolio");
   std::vector<double> rp(rows, 0.0);
   if (rows == 0 || d == 0) return rp;
-  run(Op::sample_portfolio, cube_root(double(rows) * d * d), 8.0 * (rows + d * d), force,
+  run(Op::sample_portfolio, cube_root(double(rows) * d * d), force,
       [&](Device& dev) { dev.sample_portfolio(spec, w, rp); });
   return rp;
 }

@@ -63,7 +63,8 @@ CovarianceResult ledoit_wolf(MatrixView x) {
   beta = std::min(beta, delta);
   const double shrinkage = beta == 0.0 ? 0.0 : beta / delta;
   for (std::size_t i = 0; i < p; ++i)
-    for (std::size_t j = 0; j < p; ++j) emp(i, j) = (1.0 - shrinkage) * emp(i, j) + (i == j ? shrinkage * (mu / c) : 0.0);
+    for (std::size_t j = 0; j < p; ++j)
+      emp(i, j) = (1.0 - shrinkage) * emp(i, j) + (i == j ? shrinkage * (mu / c) : 0.0);
   return {std::move(emp), shrinkage};
 }
 

@@ -65,7 +65,8 @@ RebalanceResult rebalance(const RebalanceInput& in) {
     cash = r.portfolio_value * (1 - invested);
   }
   const double V = r.portfolio_value;
-  if (!std::isfinite(V)) fail(ErrorCode::non_finite, "current_shares", "the portfolio value overflows double precision");
+  if (!std::isfinite(V))
+    fail(ErrorCode::non_finite, "current_shares", "the portfolio value overflows double precision");
   if (!(V > 0)) fail(ErrorCode::invalid_argument, "current_shares", "the portfolio value must be positive");
   // Trades are counted in lots; past 2^52 lots, subtracting one no longer changes a double.
   for (std::size_t i = 0; i < n; ++i) {

@@ -268,8 +268,8 @@ void check_methods(const VarOptions& opt, std::size_t assets) {
     if (std::find(methods.begin(), methods.begin() + long(i), methods[i]) != methods.begin() + long(i))
       fail(ErrorCode::invalid_argument, "methods", "method {} is listed twice", var_method_name(methods[i]));
   // Three N-vectors per level and method, as doubles and then as JSON text (~24 bytes a number).
-  accel::require_memory_pool(32.0 * double(opt.confidence_levels.size()) * double(methods.size()) * 3.0 * double(assets),
-                             "confidence_levels", "the decompositions for every level and method");
+  const double values = double(opt.confidence_levels.size()) * double(methods.size()) * 3.0 * double(assets);
+  accel::require_memory_pool(32.0 * values, "confidence_levels", "the decompositions for every level and method");
 }
 
 }  // namespace

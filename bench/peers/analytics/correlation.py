@@ -16,10 +16,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 import pandas as pd
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from timing import timed  # noqa: E402  (bench/peers/timing.py)
 
 T, N = 2520, 1000
 binary = sys.argv[1]
@@ -43,14 +45,6 @@ with tempfile.TemporaryDirectory() as tmp:
         assert err < (1e-12 if precision == "fp64" else 1e-5), f"sextant {precision} disagrees: max |diff| {err}"
         deviation[precision] = float(err)
         return json.loads(out)
-
-    def timed(f, runs):
-        ms = []
-        for _ in range(runs):
-            start = time.perf_counter()
-            r = f()
-            ms.append((time.perf_counter() - start) * 1e3)
-        return ms, r
 
     frame = pd.DataFrame(panel)
     _, got_pd = timed(lambda: frame.corr(), 1)

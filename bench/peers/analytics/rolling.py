@@ -12,14 +12,17 @@ which pandas computes from running power sums, within 1e-8).
     /usr/bin/python3 bench/peers/analytics/rolling.py build/bench/bench/rolling_peer [rounds] [stat ...]
 """
 import json
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 import pandas as pd
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from timing import timed  # noqa: E402  (bench/peers/timing.py)
 
 T, N = 2520, 1000
 binary = sys.argv[1]
@@ -43,15 +46,6 @@ def pandas_stat(stat, window):
     if stat == "ema":
         return frame.ewm(span=window, adjust=False, min_periods=window, ignore_na=True).mean()
     return getattr(r, stat)()
-
-
-def timed(f, runs):
-    ms = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        out = f()
-        ms.append((time.perf_counter() - start) * 1e3)
-    return ms, out
 
 
 report = {}

@@ -11,6 +11,7 @@ as a numpy user would). Answers are checked first (Monte Carlo within 2%: the ge
     /usr/bin/python3 bench/peers/risk/risk_peer.py build/bench/bench/risk_peer [rounds]
 """
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -19,6 +20,9 @@ import time
 
 import numpy as np
 from scipy import stats
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from timing import timed  # noqa: E402  (bench/peers/timing.py)
 
 binary = sys.argv[1]
 rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
@@ -75,15 +79,6 @@ def numpy_pretrade():
         _ = z * np.sqrt(e2 @ mc_cov @ e2)
 
 
-def timed(f, runs):
-    out = []
-    for _ in range(runs):
-        s = time.perf_counter()
-        f()
-        out.append((time.perf_counter() - s) * 1e3)
-    return out
-
-
 with tempfile.TemporaryDirectory() as d:
     for name, a in [("cov", cov), ("mu", mu), ("w1000", w), ("panel", X), ("mc_cov", mc_cov), ("w500", w5)]:
         np.ascontiguousarray(a).tofile(f"{d}/{name}.f64")
@@ -93,10 +88,10 @@ with tempfile.TemporaryDirectory() as d:
         # Each side starts on a quiet machine: numpy's OpenBLAS threads spin for 2^28 cycles (~60 ms
         # here) after its last threaded call, and on 2 cores they would share them with Sextant's.
         time.sleep(0.3)
-        times["numpy_gaussian"] += timed(numpy_gaussian, 20)
-        times["numpy_historical"] += timed(numpy_historical, 20)
-        times["numpy_mc"] += timed(numpy_mc, 1)
-        times["numpy_pretrade"] += timed(numpy_pretrade, 1)
+        times["numpy_gaussian"] += timed(numpy_gaussian, 20)[0]
+        times["numpy_historical"] += timed(numpy_historical, 20)[0]
+        times["numpy_mc"] += timed(numpy_mc, 1)[0]
+        times["numpy_pretrade"] += timed(numpy_pretrade, 1)[0]
         time.sleep(0.3)
         subprocess.run([binary, d, "5"], check=True)
         s = json.load(open(f"{d}/sextant.json"))
