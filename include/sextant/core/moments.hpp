@@ -1,6 +1,6 @@
 #pragma once
-// Standardised central moments, shared by the Cornish-Fisher VaR, the performance statistics and the
-// rolling skew and kurtosis (which keep central sums over their windows).
+// Standardised central moments and their bias adjustments, shared by the Cornish-Fisher VaR, the
+// performance statistics and the rolling skew and kurtosis (which keep central sums over windows).
 #include <cmath>
 #include <span>
 
@@ -33,25 +33,27 @@ inline Moments standardised_moments(std::span<const double> x, double mean) {
   return m;
 }
 
-//! The same from the central sums of a sample: s2 = Σd², s3 = Σd³, s4 = Σd⁴ over n values (the
-//! caller keeps them finite, e.g. by scaling the sample by a power of two first).
-inline Moments moments_from_central_sums(double n, double s2, double s3, double s4) {
-  Moments m;
-  m.m2 = s2 / n;
-  const bool defined = m.m2 > 0 && std::isfinite(m.m2);
-  m.skew = defined ? s3 / n / (m.m2 * std::sqrt(m.m2)) : NAN;
-  m.kurt = defined ? s4 / n / (m.m2 * m.m2) : NAN;
-  return m;
+//! The bias adjustments of pandas and scipy (bias=False), for a double or a GCC vector of them
+//! (forced inline, so that no vector crosses a call), without the range checks:
+//! G1 = √(n(n−1))/(n−2)·g1, the caller passing √(n(n−1)), and
+//! G2 = ((n+1)(g2−3) + 6)(n−1)/((n−2)(n−3)) from the population kurtosis g2 (not excess).
+template <class T>
+[[gnu::always_inline]] inline T adjusted_skew(T g1, T n, T sqrt_n_n1) {
+  return sqrt_n_n1 / (n - 2.0) * g1;
+}
+template <class T>
+[[gnu::always_inline]] inline T adjusted_excess_kurtosis(T g2, T n) {
+  return ((n + 1.0) * (g2 - 3.0) + 6.0) * (n - 1.0) / ((n - 2.0) * (n - 3.0));
 }
 
-//! Bias-adjusted sample skewness, G1 = √(n(n−1))/(n−2)·g1 (pandas, scipy bias=False); NaN for n < 3.
+//! Bias-adjusted sample skewness G1; NaN for n < 3.
 inline double sample_skew(const Moments& m, double n) {
-  return n >= 3 ? std::sqrt(n * (n - 1)) / (n - 2) * m.skew : NAN;
+  return n >= 3 ? adjusted_skew(m.skew, n, std::sqrt(n * (n - 1))) : NAN;
 }
 
-//! Bias-adjusted sample excess kurtosis, G2 = ((n+1)·g2 + 6)(n−1)/((n−2)(n−3)) (pandas); NaN for n < 4.
+//! Bias-adjusted sample excess kurtosis G2; NaN for n < 4.
 inline double sample_excess_kurtosis(const Moments& m, double n) {
-  return n >= 4 ? ((n + 1) * (m.kurt - 3.0) + 6.0) * (n - 1) / ((n - 2) * (n - 3)) : NAN;
+  return n >= 4 ? adjusted_excess_kurtosis(m.kurt, n) : NAN;
 }
 
 }  // namespace sextant
