@@ -66,7 +66,7 @@ std::uint64_t count_inversions(std::vector<T>& ys, std::vector<T>& buf) {
 
 // Σ t(t-1)/2 over runs of equal values in sorted v.
 template <class T>
-double tied_pairs(const std::vector<T>& v) {
+double tied_pairs(std::span<const T> v) {
   double ties = 0;
   for (std::size_t i = 0; i < v.size();) {
     std::size_t j = i;
@@ -103,13 +103,13 @@ struct SortedColumn {
     }
     std::vector<std::int32_t> sorted(x.size());
     for (std::size_t k = 0; k < x.size(); ++k) sorted[k] = rank[order[k]];
-    ties = tied_pairs(sorted);
+    ties = tied_pairs<std::int32_t>(sorted);
     has_ties = ties > 0;
   }
 };
 
 // Kendall tau-b of two sorted columns (Knight): y's ranks in x's order, ties in x broken by y, then
-// the discordant pairs as the swaps of a merge sort on y. The same counts as kendall_tau_b.
+// the discordant pairs as the swaps of a merge sort on y.
 double kendall_sorted(const SortedColumn& x, const SortedColumn& y, std::vector<std::int32_t>& ys,
                       std::vector<std::int32_t>& buf) {
   const std::size_t n = x.order.size();
@@ -122,7 +122,7 @@ double kendall_sorted(const SortedColumn& x, const SortedColumn& y, std::vector<
       while (j < n && x.rank[x.order[j]] == x.rank[x.order[i]]) ++j;
       if (j - i > 1) {
         std::sort(ys.begin() + std::ptrdiff_t(i), ys.begin() + std::ptrdiff_t(j));
-        tie_xy += tied_pairs(std::vector<std::int32_t>(ys.begin() + std::ptrdiff_t(i), ys.begin() + std::ptrdiff_t(j)));
+        tie_xy += tied_pairs<std::int32_t>({ys.data() + i, j - i});
       }
       i = j;
     }
@@ -134,25 +134,9 @@ double kendall_sorted(const SortedColumn& x, const SortedColumn& y, std::vector<
 }  // namespace
 
 double kendall_tau_b(std::span<const double> x, std::span<const double> y) {
-  const std::size_t n = x.size();
-  if (n < 2) return std::nan("");
-  std::vector<std::pair<double, double>> p(n);
-  for (std::size_t i = 0; i < n; ++i) p[i] = {x[i], y[i]};
-  std::sort(p.begin(), p.end());
-  // Ties in x, and joint ties in (x, y), from the lexicographic order.
-  std::vector<double> xs(n), ys(n), buf(n);
-  for (std::size_t i = 0; i < n; ++i) xs[i] = p[i].first, ys[i] = p[i].second;
-  const double tie_x = tied_pairs(xs);
-  double tie_xy = 0;
-  for (std::size_t i = 0; i < n;) {
-    std::size_t j = i + 1;
-    while (j < n && xs[j] == xs[i]) ++j;
-    if (j - i > 1)
-      tie_xy += tied_pairs(std::vector<double>(ys.begin() + std::ptrdiff_t(i), ys.begin() + std::ptrdiff_t(j)));
-    i = j;
-  }
-  const double swaps = double(count_inversions(ys, buf));  // leaves ys sorted
-  return tau_b(n, tie_x, tied_pairs(ys), tie_xy, swaps);
+  if (x.size() < 2) return std::nan("");
+  std::vector<std::int32_t> ys, buf;
+  return kendall_sorted(SortedColumn(x), SortedColumn(y), ys, buf);
 }
 
 namespace {

@@ -250,23 +250,29 @@ double fit_nu(std::span<const double> z) {
 }
 
 // Each level and method becomes a key of the response, so a repeat would write the same key twice.
+// Index of the first entry equal to an earlier one, or v.size().
+template <class T>
+std::size_t first_repeat(const std::vector<T>& v) {
+  for (std::size_t i = 1; i < v.size(); ++i)
+    if (std::find(v.begin(), v.begin() + long(i), v[i]) != v.begin() + long(i)) return i;
+  return v.size();
+}
+
 void check_levels(const VarOptions& opt) {
   const auto& levels = opt.confidence_levels;
   if (levels.empty()) fail(ErrorCode::invalid_argument, "confidence_levels", "'confidence_levels' is empty");
-  for (std::size_t i = 0; i < levels.size(); ++i) {
-    if (!(levels[i] > 0.0 && levels[i] < 1.0))
-      fail(ErrorCode::invalid_argument, "confidence_levels", "confidence levels must be in (0, 1), got {}", levels[i]);
-    if (std::find(levels.begin(), levels.begin() + long(i), levels[i]) != levels.begin() + long(i))
-      fail(ErrorCode::invalid_argument, "confidence_levels", "confidence level {} is listed twice", levels[i]);
-  }
+  for (double c : levels)
+    if (!(c > 0.0 && c < 1.0))
+      fail(ErrorCode::invalid_argument, "confidence_levels", "confidence levels must be in (0, 1), got {}", c);
+  if (const std::size_t i = first_repeat(levels); i < levels.size())
+    fail(ErrorCode::invalid_argument, "confidence_levels", "confidence level {} is listed twice", levels[i]);
 }
 
 void check_methods(const VarOptions& opt, std::size_t assets) {
   const auto& methods = opt.methods;
   if (methods.empty()) fail(ErrorCode::invalid_argument, "methods", "'methods' is empty");
-  for (std::size_t i = 0; i < methods.size(); ++i)
-    if (std::find(methods.begin(), methods.begin() + long(i), methods[i]) != methods.begin() + long(i))
-      fail(ErrorCode::invalid_argument, "methods", "method {} is listed twice", var_method_name(methods[i]));
+  if (const std::size_t i = first_repeat(methods); i < methods.size())
+    fail(ErrorCode::invalid_argument, "methods", "method {} is listed twice", var_method_name(methods[i]));
   // Three N-vectors per level and method, as doubles and then as JSON text (~24 bytes a number).
   const double values = double(opt.confidence_levels.size()) * double(methods.size()) * 3.0 * double(assets);
   accel::require_memory_pool(32.0 * values, "confidence_levels", "the decompositions for every level and method");

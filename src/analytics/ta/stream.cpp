@@ -737,23 +737,6 @@ void fast_k_row(const WindowHighLow& w, const double* close, std::size_t n, doub
   }
 }
 
-struct StochStream final : Stream {
-  StochStream(int fk, int sk, int sd, std::size_t n) : Stream(n, 2), fk(fk), w(fk, n), k_(n), slow_k(sk, n), slow_d(sd, n) {}
-  void update(const PanelBar& b) override {
-    w.push(b);
-    w.compute(n_);
-    if (++seen_ < std::size_t(fk)) return;
-    fast_k_row(w, b.close.data(), n_, k_.data());
-    if (!slow_k.update(k_.data()) || !slow_d.update(slow_k.value.data())) return;
-    outputs_[0] = slow_k.value;
-    outputs_[1] = slow_d.value;
-  }
-  int fk;
-  WindowHighLow w;
-  std::vector<double> k_;
-  SmaState slow_k, slow_d;
-};
-
 struct ObvStream final : Stream {
   explicit ObvStream(std::size_t n) : Stream(n, 1), obv(n), prev(n) {}
   void update(const PanelBar& b) override {
@@ -920,10 +903,10 @@ class MaFeed {
   std::span<const double> last_;
 };
 
-// STOCH with other smoothing types than SMA on both lines: fast %K, then its average (slow %K), then
-// that one's (slow %D), each fed from its input's first valid row, as the batch kernel starts them.
-struct StochMaStream final : Stream {
-  StochMaStream(int fk, int sk, int sk_type, int sd, int sd_type, std::size_t n)
+// STOCH: fast %K, then its average (slow %K), then that one's (slow %D), each fed from its input's
+// first valid row, as the batch kernel starts them.
+struct StochStream final : Stream {
+  StochStream(int fk, int sk, int sk_type, int sd, int sd_type, std::size_t n)
       : Stream(n, 2), fk(fk), w(fk, n), k_(n), slow_k(sk, sk_type, n), slow_d(sd, sd_type, n) {}
   void update(const PanelBar& b) override {
     w.push(b);
@@ -1029,9 +1012,8 @@ class CycleStream final : public Stream {
 // Every other function: each instrument keeps its bars, and each update reruns the batch kernel so
 // the emitted value is the batch value by construction. Functions whose row t depends only on a
 // bounded window recompute over the last `window` bars (O(lookback) per bar, at most 2·window bars
-// kept); recursive ones
-// (TRIMA as the MA type of MA, APO, PPO, BBANDS, MACDEXT or the stochastics) replay the
-// instrument's history (O(T) per bar).
+// kept); recursive ones (TRIMA as the MA type of MA, APO, PPO, BBANDS, MACDEXT or the stochastics)
+// replay the instrument's history (O(T) per bar).
 class GenericStream final : public Stream {
  public:
   GenericStream(const FunctionDef& f, std::vector<double> params, std::size_t n, bool windowed)
@@ -1156,9 +1138,8 @@ std::unique_ptr<Stream> build(const FunctionDef& f, std::span<const double> p, s
   if (name == "MOM") return std::make_unique<RocStream>(0, i(0), n);
   if (name == "ROC") return std::make_unique<RocStream>(1, i(0), n);
   if (name == "WILLR") return std::make_unique<WillrStream>(i(0), n);
-  if (name == "STOCH" && i(2) == 0 && i(4) == 0) return std::make_unique<StochStream>(i(0), i(1), i(3), n);
   if (name == "STOCH" && streamed_ma_type(i(2)) && streamed_ma_type(i(4)))
-    return std::make_unique<StochMaStream>(i(0), i(1), i(2), i(3), i(4), n);
+    return std::make_unique<StochStream>(i(0), i(1), i(2), i(3), i(4), n);
   if (name == "OBV") return std::make_unique<ObvStream>(n);
   if (name == "MFI") return std::make_unique<MfiStream>(i(0), n);
   if (name == "AROON") return std::make_unique<AroonStream>(i(0), n);
