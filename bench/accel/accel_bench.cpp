@@ -1,4 +1,5 @@
-// Accelerator ops on the cpu backend (and reference where it is affordable).
+// Accelerator ops on the cpu backend (and reference where it is affordable); on a machine with a GPU,
+// correlation and sampling on the cuda backend too.
 //   cmake --preset bench && cmake --build --preset bench --target accel_bench
 //   build/bench/bench/accel_bench --benchmark_min_time=0.5
 // Each benchmark first checks its result against the reference backend, then times it.
@@ -7,11 +8,13 @@
 #include <cmath>
 #include <random>
 #include <stdexcept>
+#include <vector>
 
 #include <cblas.h>
 
 #include "common/synthetic.hpp"
 #include "sextant/accel/ops.hpp"
+#include "sextant/accel/router.hpp"
 
 namespace {
 
@@ -122,16 +125,56 @@ BENCHMARK(BM_Gemv)->Args({2520, 1000, 0})->Args({2520, 1000, 1})->Unit(benchmark
 
 void BM_SampleMvn(benchmark::State& state) {
   const std::size_t rows = state.range(0), d = state.range(1);
+  const Backend b = Backend(state.range(2));
   Matrix l = accel::cholesky(accel::covariance(returns(4 * d, d, 8), Backend::cpu), Backend::cpu);
   accel::SampleSpec spec;
   spec.seed = 42;
   spec.chol = l;
-  check(accel::sample(spec, 64, d, Backend::cpu), accel::sample(spec, 64, d, Backend::reference), 1e-12, "sample");
-  for (auto _ : state) benchmark::DoNotOptimize(accel::sample(spec, rows, d, Backend::cpu));
+  check(accel::sample(spec, 64, d, b), accel::sample(spec, 64, d, Backend::reference), 1e-12, "sample");
+  for (auto _ : state) benchmark::DoNotOptimize(accel::sample(spec, rows, d, b));
   state.counters["scenarios/s"] = benchmark::Counter(double(rows), benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_SampleMvn)->Args({100000, 500})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SampleMvn)->Args({100000, 500, 1})->Unit(benchmark::kMillisecond);
+
+// Monte Carlo VaR's draw: the portfolio returns of `rows` scenarios, without the scenario matrix.
+void BM_SamplePortfolio(benchmark::State& state) {
+  const std::size_t rows = state.range(0), d = state.range(1);
+  const Backend b = Backend(state.range(2));
+  Matrix l = accel::cholesky(accel::covariance(returns(4 * d, d, 8), Backend::cpu), Backend::cpu);
+  std::vector<double> w(d, 1.0 / double(d));
+  accel::SampleSpec spec;
+  spec.seed = 42;
+  spec.chol = l;
+  const std::vector<double> got = accel::sample_portfolio(spec, 256, w, b),
+                            want = accel::sample_portfolio(spec, 256, w, Backend::reference);
+  for (std::size_t r = 0; r < got.size(); ++r)
+    if (std::abs(got[r] - want[r]) > 1e-12) throw std::runtime_error("sample_portfolio: wrong answer");
+  for (auto _ : state) benchmark::DoNotOptimize(accel::sample_portfolio(spec, rows, w, b));
+  state.counters["scenarios/s"] = benchmark::Counter(double(rows), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_SamplePortfolio)->Args({100000, 500, 1})->Args({1000000, 500, 1})->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  // The cuda variants are registered only where the backend is built and a GPU is visible.
+  if (accel::Router::instance().available(Backend::cuda)) {
+    const auto cuda = std::int64_t(Backend::cuda);
+    benchmark::RegisterBenchmark("BM_Correlation", BM_Correlation)
+        ->Args({500, 2520, cuda})
+        ->Args({1000, 2520, cuda})
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("BM_SampleMvn", BM_SampleMvn)
+        ->Args({100000, 500, cuda})
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("BM_SamplePortfolio", BM_SamplePortfolio)
+        ->Args({100000, 500, cuda})
+        ->Args({1000000, 500, cuda})
+        ->Unit(benchmark::kMillisecond);
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -114,6 +114,31 @@ __global__ void normals(unsigned long long seed, unsigned long long first_row, i
   if (2 * b + 1 < d) zr[2 * b + 1] = s * z1;
 }
 
+// One warp per scenario row: the row's normals are drawn pair by pair across the lanes and dotted with
+// v = Lᵀw on the fly, so the rows × d scenario matrix never exists (the cpu backend's fast path).
+__global__ void portfolio_returns(unsigned long long seed, unsigned long long first_row, int rows, int d,
+                                  bool antithetic, double nu, const double* v, double base, double* rp) {
+  const std::size_t warp = (std::size_t(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
+  const int lane = int(threadIdx.x & 31u);
+  if (warp >= std::size_t(rows)) return;
+  const unsigned long long global = first_row + warp;
+  const unsigned long long key_row = antithetic ? global / 2 : global;
+  const int pairs = (d + 1) / 2;
+  double s = 0.0;
+  for (int b = lane; b < pairs; b += 32) {
+    double z0, z1;
+    philox::normal_pair(seed, key_row, unsigned(b), z0, z1);
+    s += v[2 * b] * z0;
+    if (2 * b + 1 < d) s += v[2 * b + 1] * z1;
+  }
+  for (int off = 16; off > 0; off /= 2) s += __shfl_down_sync(0xffffffffu, s, off);
+  if (lane == 0) {
+    const double sign = (antithetic && (global & 1ull)) ? -1.0 : 1.0;
+    const double scale = nu > 0.0 ? philox::t_scale(seed, key_row, nu) : 1.0;
+    rp[warp] = base + sign * scale * s;
+  }
+}
+
 __global__ void add_mean(double* x, std::size_t total, int d, const double* mean) {
   std::size_t i = std::size_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i < total) x[i] += mean[i % d];
@@ -134,7 +159,8 @@ class CudaDevice final : public Device {
 
   Backend backend() const override { return Backend::cuda; }
   bool supports(Op op) const override {
-    return op == Op::gemm || op == Op::covariance || op == Op::correlation || op == Op::cholesky || op == Op::sample;
+    return op == Op::gemm || op == Op::covariance || op == Op::correlation || op == Op::cholesky || op == Op::sample ||
+           op == Op::sample_portfolio;
   }
 
   void gemm(Trans ta, Trans tb, double alpha, MatrixView a, MatrixView b, double beta, MutMatrixView c) override {
@@ -210,8 +236,26 @@ class CudaDevice final : public Device {
   double quad_form(std::span<const double>, MatrixView) override { unsupported(Op::quad_form); }
   void symv(MatrixView, std::span<const double>, std::span<double>) override { unsupported(Op::symv); }
   void gemv(MatrixView, std::span<const double>, std::span<double>) override { unsupported(Op::gemv); }
-  void sample_portfolio(const SampleSpec&, std::span<const double>, std::span<double>) override {
-    unsupported(Op::sample_portfolio);
+  // wᵀ(μ + s·L z) = wᵀμ + s·(Lᵀw)·z: v = Lᵀw is folded on the host (O(d²)), the O(rows·d) draws on the GPU.
+  void sample_portfolio(const SampleSpec& spec, std::span<const double> w, std::span<double> rp) override {
+    const std::size_t d = w.size();
+    std::vector<double> v(w.begin(), w.end());
+    if (!spec.chol.empty())
+      for (std::size_t k = 0; k < d; ++k) {
+        double s = 0.0;
+        for (std::size_t i = k; i < d; ++i) s += spec.chol(i, k) * w[i];
+        v[k] = s;
+      }
+    double base = 0.0;
+    if (!spec.mean.empty())
+      for (std::size_t i = 0; i < d; ++i) base += w[i] * spec.mean[i];
+    Buffer dv(d), drp(rp.size());
+    check(cudaMemcpy(dv.get(), v.data(), d * sizeof(double), cudaMemcpyHostToDevice), "upload v");
+    constexpr unsigned kThreads = 256;  // 8 rows per block
+    portfolio_returns<<<blocks_for(rp.size() * 32, kThreads), kThreads>>>(
+        spec.seed, spec.first_row, int(rp.size()), int(d), spec.antithetic, spec.nu, dv.get(), base, drp.get());
+    check(cudaGetLastError(), "portfolio_returns");
+    check(cudaMemcpy(rp.data(), drp.get(), rp.size() * sizeof(double), cudaMemcpyDeviceToHost), "download rp");
   }
   void batched_gemm(std::size_t, std::size_t, std::size_t, std::size_t, const double*, const double*,
                     double*) override {

@@ -10,6 +10,7 @@ namespace sextant::accel {
 namespace {
 
 thread_local Backend t_last = Backend::cpu;
+thread_local unsigned t_used = 0;  // bit b: backend b ran an op since reset_request_backends()
 
 std::size_t cube_root(double work) { return static_cast<std::size_t>(std::llround(std::cbrt(std::max(work, 1.0)))); }
 
@@ -37,14 +38,18 @@ auto run(Op op, std::size_t size, std::optional<Backend> force, F&& f) {
     fail(ErrorCode::backend_unavailable, "backend", "the {} backend does not implement {}", backend_name(b),
          op_name(op));
   Stopwatch sw;
+  auto done = [&] {
+    const double ms = sw.elapsed_ms();
+    router.record(op, b, ms);
+    t_used |= 1u << int(b);
+    t_last = b;
+  };
   if constexpr (std::is_void_v<decltype(f(dev))>) {
     f(dev);
-    router.record(op, b, sw.elapsed_ms());
-    t_last = b;
+    done();
   } else {
     auto r = f(dev);
-    router.record(op, b, sw.elapsed_ms());
-    t_last = b;
+    done();
     return r;
   }
 }
@@ -52,6 +57,14 @@ auto run(Op op, std::size_t size, std::optional<Backend> force, F&& f) {
 }  // namespace
 
 Backend last_backend() noexcept { return t_last; }
+
+void reset_request_backends() noexcept { t_used = 0; }
+
+Backend request_backend() noexcept {
+  for (int b = kBackendCount - 1; b >= 0; --b)  // enum order: reference < cpu < cuda
+    if (t_used & (1u << b)) return Backend(b);
+  return t_last;
+}
 
 void require_memory_pool(double bytes, std::string_view field, std::string_view what) {
   const std::size_t mb = Router::instance().settings().memory_pool_mb;

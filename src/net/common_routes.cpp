@@ -219,6 +219,6 @@ void add_common_routes(RouteTable& table, const std::string& engine, std::shared
 
 namespace sextant::net {
 void write_stamp(JsonWriter& w, double elapsed_ms) {
-  w.field("calculation_time_ms", elapsed_ms).field("backend", accel::backend_name(accel::last_backend()));
+  w.field("calculation_time_ms", elapsed_ms).field("backend", accel::backend_name(accel::request_backend()));
 }
 }  // namespace sextant::net

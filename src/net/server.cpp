@@ -16,6 +16,7 @@
 #include <optional>
 #include <thread>
 
+#include "sextant/accel/ops.hpp"
 #include "sextant/core/error.hpp"
 #include "sextant/net/json.hpp"
 
@@ -244,6 +245,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       } else {
         stats = m.route->stats.get();
         try {
+          accel::reset_request_backends();
           res = m.route->handler(req);
         } catch (...) {
           res = error_response(std::current_exception());

@@ -18,10 +18,16 @@ TEST(Cuda, DeviceIsAvailable) {
 }
 
 TEST(Cuda, GemmMatchesCpu) {
-  Matrix a = test::random_returns(300, 170, 1), b = test::random_returns(170, 90, 2), c = test::random_returns(300, 90, 3);
-  EXPECT_LT(test::max_abs_diff(gemm(a, b, Trans::no, Trans::no, kGpu), gemm(a, b, Trans::no, Trans::no, Backend::cpu)), 1e-15);
-  EXPECT_LT(test::max_abs_diff(gemm(a, c, Trans::yes, Trans::no, kGpu), gemm(a, c, Trans::yes, Trans::no, Backend::cpu)), 1e-15);
-  EXPECT_LT(test::max_abs_diff(gemm(b, b, Trans::no, Trans::yes, kGpu), gemm(b, b, Trans::no, Trans::yes, Backend::cpu)), 1e-15);
+  Matrix a = test::random_returns(300, 170, 1), b = test::random_returns(170, 90, 2),
+         c = test::random_returns(300, 90, 3);
+  EXPECT_LT(test::max_abs_diff(gemm(a, b, Trans::no, Trans::no, kGpu), gemm(a, b, Trans::no, Trans::no, Backend::cpu)),
+            1e-15);
+  EXPECT_LT(
+      test::max_abs_diff(gemm(a, c, Trans::yes, Trans::no, kGpu), gemm(a, c, Trans::yes, Trans::no, Backend::cpu)),
+      1e-15);
+  EXPECT_LT(
+      test::max_abs_diff(gemm(b, b, Trans::no, Trans::yes, kGpu), gemm(b, b, Trans::no, Trans::yes, Backend::cpu)),
+      1e-15);
 }
 
 TEST(Cuda, CovarianceAndCorrelationMatchCpu) {
@@ -57,6 +63,36 @@ TEST(Cuda, SamplingDrawsTheSameScenariosAsCpu) {
     spec.antithetic = nu > 0;
     EXPECT_LT(test::max_abs_diff(sample(spec, 5000, 64, kGpu), sample(spec, 5000, 64, Backend::cpu)), 1e-11)
         << "nu=" << nu;
+  }
+}
+
+TEST(Cuda, PortfolioReturnsMatchCpu) {
+  for (std::size_t d : {63u, 500u}) {  // odd d: the last pair's second normal is dropped
+    Matrix l = cholesky(test::random_spd(d, 7));
+    std::vector<double> mean(d, 0.0003), w(d);
+    for (std::size_t i = 0; i < d; ++i) w[i] = (i % 3 == 0 ? -0.5 : 1.0) / double(d);
+    SampleSpec spec;
+    spec.seed = 7;
+    spec.first_row = 1001;  // a later block of a larger draw
+    spec.chol = l;
+    spec.mean = mean;
+    for (double nu : {0.0, 4.5}) {
+      spec.nu = nu;
+      spec.antithetic = nu == 0.0;
+      std::vector<double> gpu = sample_portfolio(spec, 20000, w, kGpu),
+                          cpu = sample_portfolio(spec, 20000, w, Backend::cpu);
+      ASSERT_EQ(gpu.size(), cpu.size());
+      double worst = 0;
+      for (std::size_t r = 0; r < gpu.size(); ++r) worst = std::max(worst, std::abs(gpu[r] - cpu[r]));
+      EXPECT_LT(worst, 1e-12) << "d=" << d << " nu=" << nu;
+      // The same rows as the full scenarios weighted on the host.
+      Matrix x = sample(spec, 50, d, Backend::cpu);
+      for (std::size_t r = 0; r < 50; ++r) {
+        double s = 0;
+        for (std::size_t i = 0; i < d; ++i) s += w[i] * x(r, i);
+        EXPECT_NEAR(gpu[r], s, 1e-12) << "row " << r;
+      }
+    }
   }
 }
 

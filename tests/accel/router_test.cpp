@@ -134,5 +134,15 @@ TEST(Router, OpsRecordLatencyAgainstTheBackendThatRan) {
   EXPECT_EQ(r.counters(Op::cholesky, Backend::cpu).calls, before + 1);
 }
 
+TEST(Router, RequestBackendIsTheMostAcceleratedOneThatRanSinceTheReset) {
+  reset_request_backends();
+  (void)cholesky(test::random_spd(30, 5), Backend::cpu);
+  (void)covariance(test::random_returns(40, 6, 4), Backend::reference);
+  EXPECT_EQ(last_backend(), Backend::reference);
+  EXPECT_EQ(request_backend(), Backend::cpu);
+  reset_request_backends();  // nothing ran since: the last backend stands
+  EXPECT_EQ(request_backend(), Backend::reference);
+}
+
 }  // namespace
 }  // namespace sextant::accel

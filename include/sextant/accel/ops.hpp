@@ -17,8 +17,14 @@ struct Eigh {
   Matrix vectors;              //!< n×k, unit columns, largest |entry| of each positive
 };
 
-//! The backend that served the last op called on this thread (for `"backend"` in responses).
+//! The backend that served the last op called on this thread.
 Backend last_backend() noexcept;
+//! Forgets which backends ran ops on this thread (the server calls it before each request).
+void reset_request_backends() noexcept;
+//! A response's `"backend"`: the most accelerated backend (cuda, then cpu, then reference) that ran an
+//! op on this thread since reset_request_backends(), else the last one. A Monte Carlo request that
+//! draws its scenarios on cuda and factors a small covariance on the cpu reports cuda.
+Backend request_backend() noexcept;
 
 //! Throws memory_limit (HTTP 413) naming `field` when `bytes` exceed SME_MEMORY_POOL_MB. For work whose
 //! size a request sets: an error beats an allocation the kernel may answer by killing the process.
