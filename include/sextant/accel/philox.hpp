@@ -26,18 +26,20 @@ SEXTANT_HD void mulhilo(std::uint32_t a, std::uint32_t b, std::uint32_t& hi, std
   lo = static_cast<std::uint32_t>(p);
 }
 
+inline constexpr std::uint32_t kM0 = 0xD2511F53u, kM1 = 0xCD9E8D57u;  // round multipliers
+inline constexpr std::uint32_t kW0 = 0x9E3779B9u, kW1 = 0xBB67AE85u;  // key increments (Weyl)
+inline constexpr int kRounds = 10;
+
 //! Ten rounds of Philox4x32 on counter c with key k.
 SEXTANT_HD U4 block(U4 c, std::uint32_t k0, std::uint32_t k1) {
-  constexpr std::uint32_t M0 = 0xD2511F53u, M1 = 0xCD9E8D57u;
-  constexpr std::uint32_t W0 = 0x9E3779B9u, W1 = 0xBB67AE85u;
-  for (int round = 0; round < 10; ++round) {
+  for (int round = 0; round < kRounds; ++round) {
     std::uint32_t hi0, lo0, hi1, lo1;
-    mulhilo(M0, c.x[0], hi0, lo0);
-    mulhilo(M1, c.x[2], hi1, lo1);
+    mulhilo(kM0, c.x[0], hi0, lo0);
+    mulhilo(kM1, c.x[2], hi1, lo1);
     U4 n{{hi1 ^ c.x[1] ^ k0, lo1, hi0 ^ c.x[3] ^ k1, lo0}};
     c = n;
-    k0 += W0;
-    k1 += W1;
+    k0 += kW0;
+    k1 += kW1;
   }
   return c;
 }
@@ -82,18 +84,21 @@ SEXTANT_HD double log_unit(double x) {
   const bool big = m > 1.4142135623730951;
   m *= big ? 0.5 : 1.0;
   const double e = e_raw + (big ? 1.0 : 0.0);
-  const double s = (m - 1.0) / (m + 1.0), s2 = s * s;
-  double p = 1.0 / 23;
-  p = p * s2 + 1.0 / 21;
-  p = p * s2 + 1.0 / 19;
-  p = p * s2 + 1.0 / 17;
-  p = p * s2 + 1.0 / 15;
-  p = p * s2 + 1.0 / 13;
-  p = p * s2 + 1.0 / 11;
-  p = p * s2 + 1.0 / 9;
-  p = p * s2 + 1.0 / 7;
-  p = p * s2 + 1.0 / 5;
-  p = p * s2 + 1.0 / 3;
+  const double s = (m - 1.0) / (m + 1.0), s2 = s * s, s4 = s2 * s2;
+  // Σ s2^j/(2j+3), j = 0..10, as its even and odd powers of s2 in two Horner chains over s4 (half the
+  // dependent latency of one chain, which is what bounds the vectorised loop).
+  double pe = 1.0 / 23;  // j even: 1/3, 1/7, …, 1/23
+  pe = pe * s4 + 1.0 / 19;
+  pe = pe * s4 + 1.0 / 15;
+  pe = pe * s4 + 1.0 / 11;
+  pe = pe * s4 + 1.0 / 7;
+  pe = pe * s4 + 1.0 / 3;
+  double po = 1.0 / 21;  // j odd: 1/5, 1/9, …, 1/21
+  po = po * s4 + 1.0 / 17;
+  po = po * s4 + 1.0 / 13;
+  po = po * s4 + 1.0 / 9;
+  po = po * s4 + 1.0 / 5;
+  const double p = pe + s2 * po;
   const double log_m = 2.0 * s + 2.0 * s * (s2 * p);
   return e * 0.6931471805599453 + (log_m + e * 2.3190468138462996e-17);  // ln 2 split in two
 }
@@ -104,23 +109,28 @@ SEXTANT_HD void sincos_2pi(double u, double& sin_out, double& cos_out) {
   const double t = 4.0 * u;
   const double q = double(t >= 1.0) + double(t >= 2.0) + double(t >= 3.0);  // floor(t), branch-free
   const double x = (t - q - 0.5) * 1.5707963267948966, x2 = x * x;
-  double sp = -1.0 / 355687428096000.0;  // -1/17!·... Taylor coefficients, highest first
-  sp = sp * x2 + 1.0 / 1307674368000.0;
-  sp = sp * x2 - 1.0 / 6227020800.0;
-  sp = sp * x2 + 1.0 / 39916800.0;
-  sp = sp * x2 - 1.0 / 362880.0;
-  sp = sp * x2 + 1.0 / 5040.0;
-  sp = sp * x2 - 1.0 / 120.0;
-  sp = sp * x2 + 1.0 / 6.0;
+  // Taylor coefficients of (x - sin x)/x³ and (cos x - 1)/x² as polynomials in x2, each split into its
+  // even and odd powers of x2, two chains over x4 = x2² (shorter dependent chains; see log_unit).
+  const double x4 = x2 * x2;
+  double spe = 1.0 / 1307674368000.0;  // x2^0, ^2, ^4, ^6: 1/3!, 1/7!, 1/11!, 1/15!
+  spe = spe * x4 + 1.0 / 39916800.0;
+  spe = spe * x4 + 1.0 / 5040.0;
+  spe = spe * x4 + 1.0 / 6.0;
+  double spo = -1.0 / 355687428096000.0;  // x2^1, ^3, ^5, ^7: -1/5!, -1/9!, -1/13!, -1/17!
+  spo = spo * x4 - 1.0 / 6227020800.0;
+  spo = spo * x4 - 1.0 / 362880.0;
+  spo = spo * x4 - 1.0 / 120.0;
+  const double sp = spe + x2 * spo;
   const double sx = x - x * x2 * sp;
-  double cp = 1.0 / 20922789888000.0;
-  cp = cp * x2 - 1.0 / 87178291200.0;
-  cp = cp * x2 + 1.0 / 479001600.0;
-  cp = cp * x2 - 1.0 / 3628800.0;
-  cp = cp * x2 + 1.0 / 40320.0;
-  cp = cp * x2 - 1.0 / 720.0;
-  cp = cp * x2 + 1.0 / 24.0;
-  cp = cp * x2 - 0.5;
+  double cpe = -1.0 / 87178291200.0;  // x2^0, ^2, ^4, ^6: -1/2!, -1/6!, -1/10!, -1/14!
+  cpe = cpe * x4 - 1.0 / 3628800.0;
+  cpe = cpe * x4 - 1.0 / 720.0;
+  cpe = cpe * x4 - 0.5;
+  double cpo = 1.0 / 20922789888000.0;  // x2^1, ^3, ^5, ^7: 1/4!, 1/8!, 1/12!, 1/16!
+  cpo = cpo * x4 + 1.0 / 479001600.0;
+  cpo = cpo * x4 + 1.0 / 40320.0;
+  cpo = cpo * x4 + 1.0 / 24.0;
+  const double cp = cpe + x2 * cpo;
   const double cx = 1.0 + x2 * cp;
   // a = x + π/4 is the angle within the quadrant.
   const double sa = (sx + cx) * 0.7071067811865476, ca = (cx - sx) * 0.7071067811865476;
