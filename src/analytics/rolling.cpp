@@ -1,8 +1,5 @@
 #include "sextant/analytics/rolling.hpp"
 
-// See the note on SEXTANT_INLINE below (set here so that it covers core/moments.hpp's templates).
-#pragma GCC diagnostic ignored "-Wpsabi"
-
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
@@ -41,7 +38,7 @@ namespace {
 // dispatcher as nothrow, so the deadline checkpoint's throw (or a bad_alloc) would end in
 // std::terminate. Everything that takes or returns a V8 is forced inline (SEXTANT_INLINE, lambdas
 // included), so no V8 crosses a call between code with different vector ABIs (GCC's -Wpsabi note,
-// silenced for that reason at the top of this file).
+// silenced for that reason by -Wno-psabi on this file in src/CMakeLists.txt).
 #define SEXTANT_INLINE [[gnu::always_inline]] inline
 #define SEXTANT_INLINE_LAMBDA __attribute__((always_inline))
 
