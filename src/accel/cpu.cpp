@@ -71,7 +71,8 @@ CBLAS_TRANSPOSE cblas_trans(Trans t) { return t == Trans::yes ? CblasTrans : Cbl
 }
 [[gnu::target("avx2"), gnu::always_inline]] inline void store_low_dwords(std::uint32_t* dst, __m256i v,
                                                                         __m256i even_dwords) {
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(v, even_dwords)));
+  const __m256i packed = _mm256_permutevar8x32_epi32(v, even_dwords);  // low dwords into the low 128 bits
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm256_castsi256_si128(packed));
 }
 [[gnu::target("avx2")]] void philox_blocks(std::uint64_t seed, std::uint64_t row, std::size_t pairs,
                                            std::uint32_t* c0, std::uint32_t* c1, std::uint32_t* c2,
