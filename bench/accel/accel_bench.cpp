@@ -69,17 +69,19 @@ BENCHMARK(BM_Cholesky)->Arg(100)->Arg(500)->Unit(benchmark::kMicrosecond);
 
 void BM_EighTopK(benchmark::State& state) {
   const std::size_t n = state.range(0);
+  const Backend b = Backend(state.range(1));
   Matrix cov = accel::covariance(returns(4 * n, n, 5), Backend::cpu);
-  for (auto _ : state) benchmark::DoNotOptimize(accel::eigh_topk(cov, 5, Backend::cpu));
+  for (auto _ : state) benchmark::DoNotOptimize(accel::eigh_topk(cov, 5, b));
 }
-BENCHMARK(BM_EighTopK)->Arg(100)->Arg(500)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_EighTopK)->Args({100, 1})->Args({500, 1})->Unit(benchmark::kMillisecond);
 
 void BM_Eigh(benchmark::State& state) {
   const std::size_t n = state.range(0);
+  const Backend b = Backend(state.range(1));
   Matrix cov = accel::covariance(returns(4 * n, n, 6), Backend::cpu);
-  for (auto _ : state) benchmark::DoNotOptimize(accel::eigh(cov, Backend::cpu));
+  for (auto _ : state) benchmark::DoNotOptimize(accel::eigh(cov, b));
 }
-BENCHMARK(BM_Eigh)->Arg(100)->Arg(500)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Eigh)->Args({100, 1})->Args({500, 1})->Args({1000, 1})->Unit(benchmark::kMillisecond);
 
 void BM_QuadForm(benchmark::State& state) {
   const std::size_t n = state.range(0);
@@ -163,6 +165,11 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark("BM_Correlation", BM_Correlation)
         ->Args({500, 2520, cuda})
         ->Args({1000, 2520, cuda})
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("BM_EighTopK", BM_EighTopK)->Args({500, cuda})->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("BM_Eigh", BM_Eigh)
+        ->Args({500, cuda})
+        ->Args({1000, cuda})
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark("BM_SampleMvn", BM_SampleMvn)
         ->Args({100000, 500, cuda})

@@ -1,4 +1,5 @@
-// The cuda backend: cuBLAS for gemm / syrk, cuSOLVER for Cholesky, Philox kernels for sampling.
+// The cuda backend: cuBLAS for gemm / syrk, cuSOLVER for Cholesky and the symmetric eigensolvers,
+// Philox kernels for sampling.
 // Compiled only when CMake finds the CUDA toolkit; used only when a GPU is visible at run time.
 //
 // Row-major data meets column-major cuBLAS by the transpose identity: a row-major M×N buffer is the
@@ -17,6 +18,7 @@
 #include "sextant/accel/device.hpp"
 #include "sextant/accel/philox.hpp"
 #include "sextant/core/error.hpp"
+#include "shared.hpp"
 
 namespace sextant::accel {
 namespace {
@@ -58,6 +60,24 @@ class Buffer {
  private:
   double* p_ = nullptr;
   std::size_t n_;
+};
+
+//! A device int for cuSOLVER's `info` output.
+class InfoFlag {
+ public:
+  InfoFlag() { check(cudaMalloc(&p_, sizeof(int)), "cudaMalloc"); }
+  ~InfoFlag() { cudaFree(p_); }
+  InfoFlag(const InfoFlag&) = delete;
+  InfoFlag& operator=(const InfoFlag&) = delete;
+  int* get() const { return p_; }
+  int read() const {
+    int v = 0;
+    check(cudaMemcpy(&v, p_, sizeof(int), cudaMemcpyDeviceToHost), "read info");
+    return v;
+  }
+
+ private:
+  int* p_ = nullptr;
 };
 
 __global__ void column_means(const double* x, int t, int n, double* mean) {
@@ -159,8 +179,8 @@ class CudaDevice final : public Device {
 
   Backend backend() const override { return Backend::cuda; }
   bool supports(Op op) const override {
-    return op == Op::gemm || op == Op::covariance || op == Op::correlation || op == Op::cholesky || op == Op::sample ||
-           op == Op::sample_portfolio;
+    return op == Op::gemm || op == Op::covariance || op == Op::correlation || op == Op::cholesky || op == Op::eigh ||
+           op == Op::eigvalsh || op == Op::eigh_topk || op == Op::sample || op == Op::sample_portfolio;
   }
 
   void gemm(Trans ta, Trans tb, double alpha, MatrixView a, MatrixView b, double beta, MutMatrixView c) override {
@@ -186,12 +206,9 @@ class CudaDevice final : public Device {
     // Row-major lower L is column-major upper U = Lᵀ in the same memory.
     check(cusolverDnDpotrf_bufferSize(solver_, CUBLAS_FILL_MODE_UPPER, n, da.get(), n, &lwork), "potrf_bufferSize");
     Buffer work(std::size_t(std::max(lwork, 1)));
-    int* dinfo = nullptr;
-    check(cudaMalloc(&dinfo, sizeof(int)), "cudaMalloc");
-    cusolverStatus_t st = cusolverDnDpotrf(solver_, CUBLAS_FILL_MODE_UPPER, n, da.get(), n, work.get(), lwork, dinfo);
-    int info = 0;
-    cudaMemcpy(&info, dinfo, sizeof(int), cudaMemcpyDeviceToHost);
-    cudaFree(dinfo);
+    InfoFlag dinfo;
+    cusolverStatus_t st = cusolverDnDpotrf(solver_, CUBLAS_FILL_MODE_UPPER, n, da.get(), n, work.get(), lwork, dinfo.get());
+    const int info = dinfo.read();
     check(st, "potrf");
     if (info > 0)
       throw_error(ErrorCode::not_positive_definite, "",
@@ -230,9 +247,11 @@ class CudaDevice final : public Device {
   void moment_fp32(MatrixView, MutMatrixView, bool) override { unsupported(Op::moment_fp32); }
   void solve(MatrixView, MatrixView, MutMatrixView) override { unsupported(Op::solve); }
   void inverse(MatrixView, MutMatrixView) override { unsupported(Op::inverse); }
-  void eigh(MatrixView, std::span<double>, MutMatrixView) override { unsupported(Op::eigh); }
-  void eigvalsh(MatrixView, std::span<double>) override { unsupported(Op::eigvalsh); }
-  void eigh_topk(MatrixView, std::size_t, std::span<double>, MutMatrixView) override { unsupported(Op::eigh_topk); }
+  void eigh(MatrixView a, std::span<double> w, MutMatrixView v) override { symmetric_eigen(a, a.rows, w, &v); }
+  void eigvalsh(MatrixView a, std::span<double> w) override { symmetric_eigen(a, a.rows, w, nullptr); }
+  void eigh_topk(MatrixView a, std::size_t k, std::span<double> w, MutMatrixView v) override {
+    symmetric_eigen(a, k, w, &v);
+  }
   double quad_form(std::span<const double>, MatrixView) override { unsupported(Op::quad_form); }
   void symv(MatrixView, std::span<const double>, std::span<double>) override { unsupported(Op::symv); }
   void gemv(MatrixView, std::span<const double>, std::span<double>) override { unsupported(Op::gemv); }
@@ -265,6 +284,50 @@ class CudaDevice final : public Device {
  private:
   [[noreturn]] static void unsupported(Op op) {
     throw_error(ErrorCode::backend_unavailable, "", "the cuda backend does not implement " + std::string(op_name(op)));
+  }
+
+  // cuSOLVER syevd (all pairs) or syevdx (the k largest) on the column-major upper triangle, which is
+  // the row-major lower one. Eigenvalues come ascending; eigenvector m is column m of the column-major
+  // result, i.e. row m of the downloaded buffer. Output as the cpu backend's: descending, vectors in
+  // v's columns, signs normalised.
+  void symmetric_eigen(MatrixView a, std::size_t k, std::span<double> w, MutMatrixView* v) {
+    const int n = int(a.rows);
+    const bool subset = k < a.rows;
+    const cusolverEigMode_t jobz = v ? CUSOLVER_EIG_MODE_VECTOR : CUSOLVER_EIG_MODE_NOVECTOR;
+    const int il = n - int(k) + 1, iu = n;  // 1-based, ascending order
+    Buffer da(a.size()), dw(a.rows);
+    da.upload(a);
+    int lwork = 0, found = n;
+    if (subset)
+      check(cusolverDnDsyevdx_bufferSize(solver_, jobz, CUSOLVER_EIG_RANGE_I, CUBLAS_FILL_MODE_UPPER, n, da.get(), n, 0.0,
+                                         0.0, il, iu, &found, dw.get(), &lwork),
+            "syevdx_bufferSize");
+    else
+      check(cusolverDnDsyevd_bufferSize(solver_, jobz, CUBLAS_FILL_MODE_UPPER, n, da.get(), n, dw.get(), &lwork),
+            "syevd_bufferSize");
+    Buffer work(std::size_t(std::max(lwork, 1)));
+    InfoFlag dinfo;
+    const cusolverStatus_t st =
+        subset ? cusolverDnDsyevdx(solver_, jobz, CUSOLVER_EIG_RANGE_I, CUBLAS_FILL_MODE_UPPER, n, da.get(), n, 0.0, 0.0,
+                                   il, iu, &found, dw.get(), work.get(), lwork, dinfo.get())
+               : cusolverDnDsyevd(solver_, jobz, CUBLAS_FILL_MODE_UPPER, n, da.get(), n, dw.get(), work.get(), lwork,
+                                  dinfo.get());
+    const int info = dinfo.read();
+    check(st, subset ? "syevdx" : "syevd");
+    if (info != 0 || std::size_t(found) != k)
+      throw_error(ErrorCode::internal, "",
+                  "cusolver: the symmetric eigensolver failed (info " + std::to_string(info) + ", found " +
+                      std::to_string(found) + " of " + std::to_string(k) + " eigenpairs)");
+    std::vector<double> asc(k);
+    check(cudaMemcpy(asc.data(), dw.get(), k * sizeof(double), cudaMemcpyDeviceToHost), "download eigenvalues");
+    for (std::size_t j = 0; j < k; ++j) w[j] = asc[k - 1 - j];
+    if (!v) return;
+    Matrix vectors(k, a.rows);  // row m: eigenvector m (ascending)
+    check(cudaMemcpy(vectors.data(), da.get(), vectors.size() * sizeof(double), cudaMemcpyDeviceToHost),
+          "download eigenvectors");
+    for (std::size_t j = 0; j < k; ++j)
+      for (std::size_t i = 0; i < a.rows; ++i) (*v)(i, j) = vectors(k - 1 - j, i);
+    detail::sign_normalise_columns(*v);
   }
 
   void moment(MatrixView x, MutMatrixView c, bool corr) {

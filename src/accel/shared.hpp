@@ -38,6 +38,7 @@ inline void sign_normalise_columns(MutMatrixView v) {
   }
 }
 
+#if !defined(__CUDACC__)  // fail() formats with fmt, which nvcc does not compile
 //! Throws unless each column's centred sum of squares, ss(j), is finite. A column whose sum
 //! overflowed (values past ~1e150 in fp64, ~1e17 in fp32) would otherwise come out with correlations
 //! of 0 or NaN and no warning. The data are returns in every caller, hence the field name.
@@ -48,5 +49,6 @@ void require_finite_moments(std::size_t n, SumOfSquares&& ss, const char* precis
       fail(ErrorCode::non_finite, "returns",
            "column {} of 'returns' overflows {}: its sum of squared deviations is not finite", j, precision);
 }
+#endif
 
 }  // namespace sextant::accel::detail

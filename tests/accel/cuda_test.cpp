@@ -51,6 +51,24 @@ TEST(Cuda, CholeskyMatchesCpuAndRejectsIndefinite) {
   EXPECT_THROW(cholesky(bad, kGpu), Error);
 }
 
+TEST(Cuda, EigensolversMatchCpu) {
+  Matrix a = covariance(test::random_returns(1200, 300, 8));  // a covariance: PCA's input
+  Eigh gpu = eigh(a, kGpu), cpu = eigh(a, Backend::cpu);
+  const double top = cpu.values[0];
+  for (std::size_t j = 0; j < a.rows(); ++j) EXPECT_NEAR(gpu.values[j], cpu.values[j], 1e-12 * top) << j;
+  for (std::size_t j = 0; j < 20; ++j)  // well-separated leading vectors: same up to rounding, same signs
+    for (std::size_t i = 0; i < a.rows(); ++i) EXPECT_NEAR(gpu.vectors(i, j), cpu.vectors(i, j), 1e-9) << i << "," << j;
+  std::vector<double> values = eigvalsh(a, kGpu);
+  for (std::size_t j = 0; j < a.rows(); ++j) EXPECT_NEAR(values[j], cpu.values[j], 1e-12 * top) << j;
+  Eigh top5 = eigh_topk(a, 5, kGpu);
+  ASSERT_EQ(top5.values.size(), 5u);
+  ASSERT_EQ(top5.vectors.cols(), 5u);
+  for (std::size_t j = 0; j < 5; ++j) {
+    EXPECT_NEAR(top5.values[j], cpu.values[j], 1e-12 * top) << j;
+    for (std::size_t i = 0; i < a.rows(); ++i) EXPECT_NEAR(top5.vectors(i, j), cpu.vectors(i, j), 1e-9);
+  }
+}
+
 TEST(Cuda, SamplingDrawsTheSameScenariosAsCpu) {
   Matrix l = cholesky(test::random_spd(64, 6));
   std::vector<double> mean(64, 0.0005);
