@@ -338,16 +338,8 @@ class CpuDevice final : public Device {
   // one d-vector of normals and a dot product (O(d)) instead of the O(d²) product L z.
   void sample_portfolio(const SampleSpec& spec, std::span<const double> w, std::span<double> rp) override {
     const std::size_t d = w.size();
-    std::vector<double> v(w.begin(), w.end());
-    if (!spec.chol.empty())
-      for (std::size_t k = 0; k < d; ++k) {
-        double s = 0.0;
-        for (std::size_t i = k; i < d; ++i) s += spec.chol(i, k) * w[i];
-        v[k] = s;
-      }
-    double base = 0.0;
-    if (!spec.mean.empty())
-      for (std::size_t i = 0; i < d; ++i) base += w[i] * spec.mean[i];
+    std::vector<double> v;
+    const double base = detail::fold_weights(spec, w, v);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, rp.size(), 256), [&](const tbb::blocked_range<std::size_t>& rr) {
       AlignedVector z(d + 1), work(3 * (d + 1) + 8);
       for (std::size_t r = rr.begin(); r != rr.end(); ++r) {

@@ -258,16 +258,8 @@ class CudaDevice final : public Device {
   // wᵀ(μ + s·L z) = wᵀμ + s·(Lᵀw)·z: v = Lᵀw is folded on the host (O(d²)), the O(rows·d) draws on the GPU.
   void sample_portfolio(const SampleSpec& spec, std::span<const double> w, std::span<double> rp) override {
     const std::size_t d = w.size();
-    std::vector<double> v(w.begin(), w.end());
-    if (!spec.chol.empty())
-      for (std::size_t k = 0; k < d; ++k) {
-        double s = 0.0;
-        for (std::size_t i = k; i < d; ++i) s += spec.chol(i, k) * w[i];
-        v[k] = s;
-      }
-    double base = 0.0;
-    if (!spec.mean.empty())
-      for (std::size_t i = 0; i < d; ++i) base += w[i] * spec.mean[i];
+    std::vector<double> v;
+    const double base = detail::fold_weights(spec, w, v);
     Buffer dv(d), drp(rp.size());
     check(cudaMemcpy(dv.get(), v.data(), d * sizeof(double), cudaMemcpyHostToDevice), "upload v");
     constexpr unsigned kThreads = 256;  // 8 rows per block

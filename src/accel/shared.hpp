@@ -1,9 +1,12 @@
 #pragma once
-// Helpers shared by the reference and cpu backends: per-row scenario draws (the cuda kernel mirrors
-// them), the eigenvector sign convention and the overflow check on second moments.
+// Helpers shared by the backends: per-row scenario draws (the cuda kernel mirrors them), the
+// Monte Carlo weight fold, the eigenvector sign convention and the overflow check on second moments
+// (host-only: it formats with fmt).
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <span>
+#include <vector>
 
 #include "sextant/accel/device.hpp"
 #include "sextant/accel/philox.hpp"
@@ -25,6 +28,23 @@ inline double scenario_row(const SampleSpec& spec, std::uint64_t row, std::size_
     if (j + 1 < d) z[j + 1] = sign * z1;
   }
   return spec.nu > 0.0 ? philox::t_scale(spec.seed, key_row, spec.nu) : 1.0;
+}
+
+//! Monte Carlo's portfolio fold: wᵀ(μ + s·L z) = wᵀμ + s·(Lᵀw)·z. Sets v = Lᵀw (w when there is no
+//! factor) and returns wᵀμ (0 when there is no mean), so each scenario costs a dot product with v.
+inline double fold_weights(const SampleSpec& spec, std::span<const double> w, std::vector<double>& v) {
+  const std::size_t d = w.size();
+  v.assign(w.begin(), w.end());
+  if (!spec.chol.empty())
+    for (std::size_t k = 0; k < d; ++k) {
+      double s = 0.0;
+      for (std::size_t i = k; i < d; ++i) s += spec.chol(i, k) * w[i];
+      v[k] = s;
+    }
+  double base = 0.0;
+  if (!spec.mean.empty())
+    for (std::size_t i = 0; i < d; ++i) base += w[i] * spec.mean[i];
+  return base;
 }
 
 //! Flips each column so that its largest |entry| is positive (the PCA sign convention).

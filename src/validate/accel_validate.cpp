@@ -66,10 +66,9 @@ double max_abs(MatrixView a) {
 }
 
 struct Case {
-  accel::Op op;  // a backend that lacks it does not run the case
   std::string operation, size;
-  double flops;                            // 0 when not meaningful
-  std::function<Matrix(Backend)> compute;  // result as a matrix, for comparison
+  double flops;                                 // 0 when not meaningful
+  std::function<Matrix(Backend)> compute;       // result as a matrix, for comparison
 };
 
 }  // namespace
@@ -105,22 +104,17 @@ int run(const Options& opt) {
       MatrixView x(panel.data(), std::size_t(t), std::size_t(n), panel.cols());
       double syrk_flops = double(n) * (n + 1) * t;  // multiply-adds of the lower triangle, ×2
       std::string size = fmt::format("N={},T={}", n, t);
-      cases.push_back(
-          {accel::Op::covariance, "covariance", size, syrk_flops, [x](Backend b) { return accel::covariance(x, b); }});
-      cases.push_back({accel::Op::correlation, "correlation", size, syrk_flops,
-                       [x](Backend b) { return accel::correlation(x, b); }});
+      cases.push_back({"covariance", size, syrk_flops, [x](Backend b) { return accel::covariance(x, b); }});
+      cases.push_back({"correlation", size, syrk_flops, [x](Backend b) { return accel::correlation(x, b); }});
     }
     // Square ops run on the covariance of the longest window (full rank: at least 2N days).
     MatrixView x(panel.data(), square_t, std::size_t(n), panel.cols());
     auto cov = std::make_shared<Matrix>(accel::covariance(x, Backend::cpu));
     auto b_mat = std::make_shared<Matrix>(synthetic_returns(std::size_t(n), std::size_t(n), 7));
     std::string size = fmt::format("N={}", n);
-    cases.push_back({accel::Op::gemm, "gemm", size, 2.0 * n * n * n, [cov, b_mat](Backend b) {
-                       return accel::gemm(*cov, *b_mat, accel::Trans::no, accel::Trans::no, b);
-                     }});
-    cases.push_back({accel::Op::cholesky, "cholesky", size, double(n) * n * n / 3.0,
-                     [cov](Backend b) { return accel::cholesky(*cov, b); }});
-    cases.push_back({accel::Op::eigh, "eigh", size, 0.0, [cov](Backend b) {
+    cases.push_back({"gemm", size, 2.0 * n * n * n, [cov, b_mat](Backend b) { return accel::gemm(*cov, *b_mat, accel::Trans::no, accel::Trans::no, b); }});
+    cases.push_back({"cholesky", size, double(n) * n * n / 3.0, [cov](Backend b) { return accel::cholesky(*cov, b); }});
+    cases.push_back({"eigh", size, 0.0, [cov](Backend b) {
                        auto e = accel::eigh(*cov, b);
                        Matrix out(e.vectors.rows() + 1, e.vectors.cols());  // eigenvalues, then vectors
                        for (std::size_t j = 0; j < e.values.size(); ++j) out(0, j) = e.values[j];
@@ -132,8 +126,7 @@ int run(const Options& opt) {
   // The DGEMM rate on correlation's own shape (Xᵀ·X, N=max, T=max): the yardstick for syrk.
   {
     MatrixView x(panel.data(), max_t, max_n, panel.cols());
-    cases.push_back({accel::Op::gemm, "gemm_xtx", fmt::format("M=N={},K={}", max_n, max_t),
-                     2.0 * double(max_n) * max_n * max_t,
+    cases.push_back({"gemm_xtx", fmt::format("M=N={},K={}", max_n, max_t), 2.0 * double(max_n) * max_n * max_t,
                      [x](Backend b) { return accel::gemm(x, x, accel::Trans::yes, accel::Trans::no, b); }});
   }
 
@@ -145,11 +138,6 @@ int run(const Options& opt) {
     Matrix ref = c.compute(Backend::reference);  // also the baseline's warm-up
     double base_ms = time_p50(opt.baseline_iterations, false, [&] { (void)c.compute(Backend::reference); });
     for (Backend b : accelerated) {
-      if (!router.device(b).supports(c.op)) {
-        fmt::print("{:<12} {:<16} {:<8} not implemented by this backend\n", c.operation, c.size,
-                   accel::backend_name(b));
-        continue;
-      }
       Matrix got = c.compute(b);
       double ms = time_p50(opt.iterations, true, [&] { (void)c.compute(b); });
       Result r;
@@ -203,8 +191,7 @@ int run(const Options& opt) {
   w.field("all_agree", all_agree).end_object();
   w.key("machine").begin_object().field("cpu", accel::cpu_model());
   w.field("cores", std::int64_t(std::thread::hardware_concurrency())).field("blas", accel::blas_info());
-  w.field("iterations", std::int64_t(opt.iterations))
-      .field("baseline_iterations", std::int64_t(opt.baseline_iterations));
+  w.field("iterations", std::int64_t(opt.iterations)).field("baseline_iterations", std::int64_t(opt.baseline_iterations));
   w.end_object().end_object();
 
   fmt::print("\n");
