@@ -92,7 +92,7 @@ void BM_QuadForm(benchmark::State& state) {
 BENCHMARK(BM_QuadForm)->Arg(1000)->Unit(benchmark::kMicrosecond);
 
 // Σw and Xw (memory-bound: GB/s is the matrix bytes read), through the cpu backend (Sextant's
-// AVX-512 kernels where the CPU has them) and through OpenBLAS directly (arg 1), alternately.
+// AVX-512 or AVX2 kernels where the CPU has them) and through OpenBLAS directly (arg 1), alternately.
 void BM_Symv(benchmark::State& state) {
   const std::size_t n = state.range(0);
   Matrix cov = accel::covariance(returns(2 * n, n, 9), Backend::cpu);

@@ -27,6 +27,7 @@
 #include "sextant/accel/device.hpp"
 #include "sextant/accel/router.hpp"
 #include "sextant/accel/avx512.hpp"
+#include "sextant/accel/level2.hpp"
 #include "sextant/core/dot.hpp"
 #include "sextant/core/eigen.hpp"
 #include "sextant/core/error.hpp"
@@ -282,15 +283,15 @@ class CpuDevice final : public Device {
     return cblas_ddot(int(a.rows), x.data(), 1, y.data(), 1);
   }
 
-  // Both read only the lower triangle: half the memory traffic of a gemv on the full matrix. The
-  // AVX-512 kernel keeps the risk engine's hot path on TBB's threads alone (avx512.hpp).
+  // Both read only the lower triangle: half the memory traffic of a gemv on the full matrix. Sextant's
+  // kernels keep the risk engine's hot path on TBB's threads alone (level2.hpp).
   void symv(MatrixView a, std::span<const double> x, std::span<double> y) override {
-    if (cpu_has_avx512()) return symmetric_matvec(a, x.data(), y.data());
+    if (level2_kernels() != Level2Kernels::none) return symmetric_matvec(a, x.data(), y.data());
     cblas_dsymv(CblasRowMajor, CblasLower, int(a.rows), 1.0, a.data, int(a.ld), x.data(), 1, 0.0, y.data(), 1);
   }
 
   void gemv(MatrixView a, std::span<const double> x, std::span<double> y) override {
-    if (cpu_has_avx512()) return matvec(a, x.data(), y.data());
+    if (level2_kernels() != Level2Kernels::none) return matvec(a, x.data(), y.data());
     cblas_dgemv(CblasRowMajor, CblasNoTrans, int(a.rows), int(a.cols), 1.0, a.data, int(a.ld), x.data(), 1, 0.0, y.data(), 1);
   }
 

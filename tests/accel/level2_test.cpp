@@ -1,4 +1,4 @@
-// The AVX-512 matrix-vector kernels (avx512.hpp) against long-double sums, on the shapes that exercise
+// The matrix-vector kernels (level2.hpp; AVX-512 or AVX2, whichever this CPU runs) against long-double sums, on the shapes that exercise
 // their edges: N not a multiple of 4, 8 or 16, the serial and the threaded paths, strided views (the
 // symmetric kernel must read only the lower triangle), and one thread against many.
 #include <gtest/gtest.h>
@@ -8,7 +8,7 @@
 #include <limits>
 #include <vector>
 
-#include "sextant/accel/avx512.hpp"
+#include "sextant/accel/level2.hpp"
 #include "sextant/accel/ops.hpp"
 #include "support/test_support.hpp"
 
@@ -44,7 +44,7 @@ TEST_P(Level2Sizes, SymmetricMatvecReadsOnlyTheLowerTriangleAndMatchesLongDouble
   const std::size_t n = GetParam();
   LowerOnly a(n, 10 + n);
   const std::vector<double> x = vec(n, 20 + n);
-  if (!cpu_has_avx512()) {  // the cpu backend's OpenBLAS fallback must then match the reference
+  if (level2_kernels() == Level2Kernels::none) {  // the cpu backend's OpenBLAS fallback must then match the reference
     Matrix full(n, n);
     for (std::size_t i = 0; i < n * n; ++i) full.data()[i] = double(a.full[i]);
     const auto got = symv(full, x, Backend::cpu), want = symv(full, x, Backend::reference);
@@ -69,7 +69,7 @@ TEST_P(Level2Sizes, MatvecMatchesLongDoubleOnAStridedView) {
     MatrixView a(big.data() + 1, rows, n, big.cols());  // unaligned rows, ld > n
     const std::vector<double> x = vec(n, 40 + n);
     std::vector<double> y(rows, -1.0);
-    if (cpu_has_avx512()) matvec(a, x.data(), y.data());
+    if (level2_kernels() != Level2Kernels::none) matvec(a, x.data(), y.data());
     else y = gemv(a, x, Backend::cpu);
     for (std::size_t r = 0; r < rows; ++r) {
       long double want = 0, scale = 0;
@@ -84,7 +84,7 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Level2Sizes, ::testing::Values(1, 3, 4, 7, 8, 1
 TEST(Level2, SymmetricMatvecDoesNotDependOnTheThreadCount) {
   LowerOnly a(701, 7);
   const std::vector<double> x = vec(701, 8);
-  if (!cpu_has_avx512()) {  // then the cpu backend is OpenBLAS: check it against the reference instead
+  if (level2_kernels() == Level2Kernels::none) {  // then the cpu backend is OpenBLAS: check it against the reference instead
     Matrix full(701, 701);
     for (std::size_t i = 0; i < 701 * 701; ++i) full.data()[i] = double(a.full[i]);
     const auto got = symv(full, x, Backend::cpu), want = symv(full, x, Backend::reference);

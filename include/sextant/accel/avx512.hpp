@@ -1,14 +1,10 @@
 #pragma once
-// Sextant's own AVX-512 kernels, which the cpu backend calls where cpu_has_avx512() (OpenBLAS
-// otherwise):
-//  - centred_cross_product, for covariance and correlation: C = (X − 1μᵀ)ᵀ(X − 1μᵀ), centring while
-//    it packs. The OpenBLAS this platform links may run AVX2 kernels on an AVX-512 CPU (this
-//    project's machines set OPENBLAS_CORETYPE=Haswell); there its dsyrk takes 27 ms for 2,520 × 1,000
-//    and this kernel 12 ms (src/accel/syrk_avx512.cpp).
-//  - symmetric_matvec and matvec, Σw and Xw: memory-bound, so they run at the speed of reading the
-//    matrix either way; they exist so the risk engine's hot paths thread through TBB alone. OpenBLAS's
-//    idle threads spin for ~2^28 cycles after each threaded call, and on a 2-core machine that halves
-//    the TBB code that follows (src/accel/level2_avx512.cpp).
+// Sextant's own AVX-512 kernel, which the cpu backend calls where cpu_has_avx512() (OpenBLAS
+// otherwise): centred_cross_product, for covariance and correlation: C = (X − 1μᵀ)ᵀ(X − 1μᵀ),
+// centring while it packs. The OpenBLAS this platform links may run AVX2 kernels on an AVX-512 CPU
+// (this project's machines set OPENBLAS_CORETYPE=Haswell); there its dsyrk takes 27 ms for
+// 2,520 × 1,000 and this kernel 12 ms (src/accel/syrk_avx512.cpp). The matrix-vector kernels are in
+// level2.hpp.
 #include "sextant/core/matrix.hpp"
 
 namespace sextant::accel {
@@ -24,11 +20,5 @@ bool cpu_has_avx512();
 void centred_cross_product(MatrixView x, const double* mean, MutMatrixView c);
 //! The same in single precision: the centring is in double, the products and sums in float.
 void centred_cross_product(MatrixView x, const double* mean, BasicMatrixView<float> c);
-
-//! y = a·x for symmetric a of N×N, reading only its lower triangle and diagonal; x and y have N
-//! entries. Requires cpu_has_avx512(). Independent of the number of threads.
-void symmetric_matvec(MatrixView a, const double* x, double* y);
-//! y = a·x for a of M×N (x: N entries, y: M). Requires cpu_has_avx512(). Each y_r is one row's sum.
-void matvec(MatrixView a, const double* x, double* y);
 
 }  // namespace sextant::accel

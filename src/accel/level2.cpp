@@ -1,18 +1,20 @@
-// The AVX-512 matrix-vector kernels (see include/sextant/accel/avx512.hpp).
+// The matrix-vector kernels (see include/sextant/accel/level2.hpp), AVX-512 and AVX2+FMA.
 //
 // Both are bound by reading the matrix, so what matters is streaming it once at full width on every
 // core, and keeping the vector traffic out of the way:
-//  - both take four rows at a time (FourRows): each 8-column step loads the four row vectors and x
-//    once and adds the four dot products; the last partial step is masked.
+//  - both take four rows at a time (FourRows; Avx2 below likewise): each column step loads the four
+//    row vectors and x once and adds the four dot products; AVX-512 masks its last partial step,
+//    AVX2 finishes the last columns in scalar code.
 //  - symmetric_matvec reads the lower triangle once, and the same step adds the rows' transposed
 //    contribution into y (one load and store of y per four rows, summed as a two-level tree). The
-//    4 × 4 diagonal block is one more step with a mask per row, not a scalar loop.
-//  - the four dot products are reduced across lanes together (FourRows::sums).
+//    4 × 4 diagonal block is one more step with a mask per row in AVX-512, 10 scalar products in AVX2.
+//  - the four dot products are reduced across lanes together (sums).
 // Threads: symmetric_matvec splits the rows into kParts ranges of equal triangle area, each summing
 // into its own y, and adds those in part order; matvec's rows are independent. Either way the
-// result does not depend on the number of threads.
+// result does not depend on the number of threads (it does on the ISA: lane counts differ).
 //
-// As in syrk_avx512.cpp, only functions marked SEXTANT_AVX512 contain AVX-512 code.
+// As in syrk_avx512.cpp, only functions marked SEXTANT_AVX512 / SEXTANT_AVX2 contain those
+// instructions, and they run only after level2_kernels() says the CPU has them.
 #include <immintrin.h>
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
@@ -20,11 +22,15 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdlib>
 #include <memory>
+#include <string_view>
 
 #include "sextant/accel/avx512.hpp"
+#include "sextant/accel/level2.hpp"
 
 #define SEXTANT_AVX512 __attribute__((target("avx512f")))
+#define SEXTANT_AVX2 __attribute__((target("avx2,fma")))
 
 namespace sextant::accel {
 namespace {
@@ -144,10 +150,120 @@ SEXTANT_AVX512 void gemv_few_rows(MatrixView a, const double* __restrict x, doub
   _mm256_zeroupper();
 }
 
+// ---- AVX2 + FMA: the same structure in 4-lane steps. ----
+
+// {Σ a[0], Σ a[1], Σ a[2], Σ a[3]}: the four accumulators summed across lanes, in one register.
+SEXTANT_AVX2 inline __m256d sums4(const __m256d* acc) {
+  const __m256d h01 = _mm256_hadd_pd(acc[0], acc[1]), h23 = _mm256_hadd_pd(acc[2], acc[3]);
+  return _mm256_add_pd(_mm256_permute2f128_pd(h01, h23, 0x20), _mm256_permute2f128_pd(h01, h23, 0x31));
+}
+
+// As symv_rows; rows start at multiples of 4 (the part bounds are), so the columns left of a block's
+// diagonal are whole 4-lane steps, and the 4 × 4 diagonal block is scalar.
+SEXTANT_AVX2 void symv_rows_avx2(MatrixView a, const double* __restrict x, double* __restrict y, std::size_t r0,
+                                 std::size_t r1) {
+  std::size_t i0 = r0;
+  for (; i0 + 4 <= r1; i0 += 4) {
+    const double* p[4];
+    __m256d acc[4], xi[4];
+    for (int k = 0; k < 4; ++k) p[k] = a.row(i0 + k), acc[k] = _mm256_setzero_pd(), xi[k] = _mm256_set1_pd(x[i0 + k]);
+    for (std::size_t j = 0; j < i0; j += 4) {
+      const __m256d xv = _mm256_loadu_pd(x + j);
+      __m256d v[4];
+      for (int k = 0; k < 4; ++k) {
+        v[k] = _mm256_loadu_pd(p[k] + j);
+        // In a register: GCC would otherwise fold the load into both of its uses, and two 256-bit
+        // loads per element is what limits Zen 1 (each is two µops on its two load ports).
+        __asm__("" : "+x"(v[k]));
+        acc[k] = _mm256_fmadd_pd(v[k], xv, acc[k]);
+      }
+      const __m256d s = _mm256_add_pd(_mm256_fmadd_pd(v[1], xi[1], _mm256_mul_pd(v[0], xi[0])),
+                                      _mm256_fmadd_pd(v[3], xi[3], _mm256_mul_pd(v[2], xi[2])));
+      _mm256_storeu_pd(y + j, _mm256_add_pd(_mm256_loadu_pd(y + j), s));
+    }
+    alignas(32) double d[4];
+    _mm256_store_pd(d, sums4(acc));
+    for (std::size_t k = 0; k < 4; ++k) {  // row i0 + k: columns i0 .. i0 + k, and their transposes
+      for (std::size_t j = 0; j < k; ++j) d[k] += p[k][i0 + j] * x[i0 + j], y[i0 + j] += p[k][i0 + j] * x[i0 + k];
+      d[k] += p[k][i0 + k] * x[i0 + k];
+    }
+    for (std::size_t k = 0; k < 4; ++k) y[i0 + k] += d[k];
+  }
+  for (; i0 < r1; ++i0) {  // up to 3 rows left
+    const double* p = a.row(i0);
+    double s = 0;
+    for (std::size_t k = 0; k < i0; ++k) s += p[k] * x[k], y[k] += p[k] * x[i0];
+    y[i0] += s + p[i0] * x[i0];
+  }
+  _mm256_zeroupper();
+}
+
+// As gemv_rows: blocks of four rows (a last short block overlaps the previous one), scalar last columns.
+SEXTANT_AVX2 void gemv_rows_avx2(MatrixView a, const double* __restrict x, double* __restrict y, std::size_t r0,
+                                 std::size_t r1) {
+  const std::size_t n = a.cols, n4 = n & ~std::size_t(3);
+  for (std::size_t r = r0; r < r1; r += 4) {
+    r = std::min(r, r1 - 4);
+    const double* p[4];
+    __m256d acc[4];
+    for (int k = 0; k < 4; ++k) p[k] = a.row(r + k), acc[k] = _mm256_setzero_pd();
+    for (std::size_t j = 0; j < n4; j += 4) {
+      const __m256d xv = _mm256_loadu_pd(x + j);
+      for (int k = 0; k < 4; ++k) acc[k] = _mm256_fmadd_pd(_mm256_loadu_pd(p[k] + j), xv, acc[k]);
+    }
+    alignas(32) double d[4];
+    _mm256_store_pd(d, sums4(acc));
+    for (std::size_t k = 0; k < 4; ++k) {
+      for (std::size_t j = n4; j < n; ++j) d[k] += p[k][j] * x[j];
+      y[r + k] = d[k];
+    }
+  }
+  _mm256_zeroupper();
+}
+
+SEXTANT_AVX2 void gemv_few_rows_avx2(MatrixView a, const double* __restrict x, double* __restrict y) {
+  const std::size_t n = a.cols, n4 = n & ~std::size_t(3);
+  for (std::size_t r = 0; r < a.rows; ++r) {
+    const double* p = a.row(r);
+    __m256d acc = _mm256_setzero_pd();
+    for (std::size_t j = 0; j < n4; j += 4) acc = _mm256_fmadd_pd(_mm256_loadu_pd(p + j), _mm256_loadu_pd(x + j), acc);
+    const __m128d h = _mm_add_pd(_mm256_castpd256_pd128(acc), _mm256_extractf128_pd(acc, 1));
+    double s = _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
+    for (std::size_t j = n4; j < n; ++j) s += p[j] * x[j];
+    y[r] = s;
+  }
+  _mm256_zeroupper();
+}
+
+bool env_off(const char* name) {
+  const char* v = std::getenv(name);
+  return v && (std::string_view(v) == "0" || std::string_view(v) == "off");
+}
+
+using RowsKernel = void (*)(MatrixView, const double*, double*, std::size_t, std::size_t);
+using FewRowsKernel = void (*)(MatrixView, const double*, double*);
+
+RowsKernel symv_kernel() { return level2_kernels() == Level2Kernels::avx512 ? symv_rows : symv_rows_avx2; }
+RowsKernel gemv_kernel() { return level2_kernels() == Level2Kernels::avx512 ? gemv_rows : gemv_rows_avx2; }
+FewRowsKernel few_rows_kernel() {
+  return level2_kernels() == Level2Kernels::avx512 ? gemv_few_rows : gemv_few_rows_avx2;
+}
+
 }  // namespace
+
+Level2Kernels level2_kernels() {
+  static const Level2Kernels k = [] {
+    if (cpu_has_avx512()) return Level2Kernels::avx512;  // itself honours SME_AVX512=0
+    __builtin_cpu_init();
+    if (!env_off("SME_AVX2") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Level2Kernels::avx2;
+    return Level2Kernels::none;
+  }();
+  return k;
+}
 
 void symmetric_matvec(MatrixView a, const double* x, double* y) {
   const std::size_t n = a.rows;
+  const RowsKernel symv_rows = symv_kernel();
   if (n * n / 2 < kSerialElems) {
     std::fill_n(y, n, 0.0);
     symv_rows(a, x, y, 0, n);
@@ -183,7 +299,8 @@ void symmetric_matvec(MatrixView a, const double* x, double* y) {
 
 void matvec(MatrixView a, const double* x, double* y) {
   const std::size_t rows = a.rows;
-  if (rows < 4) return gemv_few_rows(a, x, y);
+  const RowsKernel gemv_rows = gemv_kernel();
+  if (rows < 4) return few_rows_kernel()(a, x, y);
   if (rows * a.cols < kSerialElems) return gemv_rows(a, x, y, 0, rows);
   // Blocks of 64 rows; the last block takes whatever is left (at least 4 rows when rows ≥ 68).
   constexpr std::size_t kBlock = 64;
