@@ -35,8 +35,9 @@ void BM_GaussianVarGivenCovariance(benchmark::State& state) {
   std::vector<double> mu(n, 0.0002), w(n, 1.0 / double(n));
   risk::VarOptions opt;
   opt.confidence_levels = {0.99};
-  check_sum(risk::gaussian_var(mu, cov, w, opt)[0]);
-  for (auto _ : state) benchmark::DoNotOptimize(risk::gaussian_var(mu, cov, w, opt));
+  opt.methods = {risk::VarMethod::gaussian};
+  check_sum(risk::parametric_var(mu, cov, w, opt).results[0][0].second);
+  for (auto _ : state) benchmark::DoNotOptimize(risk::parametric_var(mu, cov, w, opt));
 }
 BENCHMARK(BM_GaussianVarGivenCovariance)->Arg(1000)->Unit(benchmark::kMicrosecond);
 

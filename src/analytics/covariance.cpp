@@ -1,6 +1,8 @@
 #include "sextant/analytics/covariance.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "sextant/accel/ops.hpp"
 #include "sextant/core/error.hpp"
@@ -70,12 +72,12 @@ CovarianceResult ledoit_wolf(MatrixView x) {
 
 // S_T = λ^m S_0 + (1-λ) Σ_k λ^(m-1-k) r_k r_kᵀ over the m rows after the seed: the recursion in
 // closed form, so the update is one gemm on rows scaled by sqrt((1-λ) λ^(m-1-k)).
-CovarianceResult ewma(MatrixView x, double lambda, std::size_t seed_rows) {
+CovarianceResult ewma(MatrixView x, double lambda, std::size_t seed_rows, std::string_view prefix) {
   if (!(lambda > 0.0 && lambda < 1.0))
-    fail(ErrorCode::invalid_argument, "lambda", "'lambda' must be in (0, 1), got {}", lambda);
+    fail(ErrorCode::invalid_argument, fmt::format("{}lambda", prefix), "'{}lambda' must be in (0, 1), got {}", prefix, lambda);
   if (seed_rows < 2 || seed_rows > x.rows)
-    fail(ErrorCode::invalid_argument, "seed_rows", "'seed_rows' must be in [2, {}] (the number of rows), got {}",
-         x.rows, seed_rows);
+    fail(ErrorCode::invalid_argument, fmt::format("{}seed_rows", prefix),
+         "'{}seed_rows' must be in [2, {}] (the number of rows), got {}", prefix, x.rows, seed_rows);
   Matrix s = accel::covariance(MatrixView(x.data, seed_rows, x.cols, x.ld));
   const std::size_t m = x.rows - seed_rows;
   if (m == 0) return {std::move(s), std::nullopt};
@@ -102,6 +104,31 @@ CovarianceResult semi(MatrixView x, double benchmark) {
 
 }  // namespace
 
+void check_covariance(MatrixView sigma, std::string_view field) {
+  const std::size_t n = sigma.rows;
+  if (!sigma.square() || n == 0)
+    fail(ErrorCode::dimension_mismatch, std::string(field), "'{}' must be a non-empty square matrix, got {}×{}", field, n, sigma.cols);
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t j = 0; j < n; ++j) {
+      const double v = sigma(i, j);
+      if (!std::isfinite(v)) fail(ErrorCode::non_finite, fmt::format("{}[{}][{}]", field, i, j), "'{}' must be finite", field);
+      if (j < i && std::abs(v - sigma(j, i)) > 1e-10 * (std::abs(v) + std::abs(sigma(j, i))) + 1e-300)
+        fail(ErrorCode::invalid_argument, fmt::format("{}[{}][{}]", field, i, j), "'{}' must be symmetric", field);
+    }
+    if (sigma(i, i) < 0)
+      fail(ErrorCode::not_positive_definite, fmt::format("{}[{}][{}]", field, i, i), "a variance is negative");
+  }
+  // PSD: a Cholesky factor proves it; when there is none, the smallest eigenvalue decides.
+  try {
+    (void)accel::cholesky(sigma);
+  } catch (const Error&) {
+    auto ev = accel::eigvalsh(sigma);
+    if (ev.back() < -1e-10 * std::max(std::abs(ev.front()), 1e-300))
+      fail(ErrorCode::not_positive_definite, std::string(field), "'{}' is not positive semi-definite (smallest eigenvalue {:.3g})",
+           field, ev.back());
+  }
+}
+
 CovarianceResult estimate_covariance(MatrixView x, const CovarianceOptions& opt) {
   if (x.rows < 2 || x.cols == 0)
     fail(ErrorCode::dimension_mismatch, "returns", "covariance needs at least 2 rows and 1 column, got {}×{}", x.rows,
@@ -109,7 +136,7 @@ CovarianceResult estimate_covariance(MatrixView x, const CovarianceOptions& opt)
   switch (opt.estimator) {
     case CovarianceEstimator::sample: return {accel::covariance(x), std::nullopt};
     case CovarianceEstimator::ledoit_wolf: return ledoit_wolf(x);
-    case CovarianceEstimator::ewma: return ewma(x, opt.lambda, effective_seed_rows(opt, x.rows));
+    case CovarianceEstimator::ewma: return ewma(x, opt.lambda, effective_seed_rows(opt, x.rows), opt.field_prefix);
     case CovarianceEstimator::semi: return semi(x, opt.benchmark);
   }
   return {};

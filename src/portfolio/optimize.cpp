@@ -8,6 +8,7 @@
 
 #include "model.hpp"
 #include "sextant/accel/ops.hpp"
+#include "sextant/analytics/covariance.hpp"
 #include "sextant/core/error.hpp"
 
 namespace sextant::portfolio {
@@ -56,28 +57,11 @@ namespace {
 void check_inputs(const OptimizeInput& in) {
   const std::size_t n = in.mu.size();
   if (n == 0) fail(ErrorCode::invalid_argument, "expected_returns", "no assets");
-  if (in.sigma.rows() != in.sigma.cols())
-    fail(ErrorCode::dimension_mismatch, "covariance", "the covariance must be square, got {}×{}", in.sigma.rows(), in.sigma.cols());
   if (in.sigma.rows() != n)
     fail(ErrorCode::dimension_mismatch, "covariance", "the covariance is {}×{} for {} expected returns", in.sigma.rows(), in.sigma.cols(), n);
-  for (std::size_t i = 0; i < n; ++i) {
+  for (std::size_t i = 0; i < n; ++i)
     if (!std::isfinite(in.mu[i])) fail(ErrorCode::non_finite, fmt::format("expected_returns[{}]", i), "expected returns must be finite");
-    for (std::size_t j = 0; j < n; ++j) {
-      double v = in.sigma(i, j);
-      if (!std::isfinite(v)) fail(ErrorCode::non_finite, fmt::format("covariance[{}][{}]", i, j), "the covariance must be finite");
-      if (j < i && std::abs(v - in.sigma(j, i)) > 1e-10 * (std::abs(v) + std::abs(in.sigma(j, i))) + 1e-300)
-        fail(ErrorCode::invalid_argument, fmt::format("covariance[{}][{}]", i, j), "the covariance must be symmetric");
-    }
-    if (in.sigma(i, i) < 0) fail(ErrorCode::not_positive_definite, fmt::format("covariance[{}][{}]", i, i), "a variance is negative");
-  }
-  // PSD: a Cholesky factor proves it; when there is none, the smallest eigenvalue decides.
-  try {
-    (void)accel::cholesky(in.sigma);
-  } catch (const Error&) {
-    auto ev = accel::eigvalsh(in.sigma);
-    if (ev.back() < -1e-10 * std::max(std::abs(ev.front()), 1e-300))
-      fail(ErrorCode::not_positive_definite, "covariance", "the covariance is not positive semi-definite (smallest eigenvalue {:.3g})", ev.back());
-  }
+  analytics::check_covariance(in.sigma);
 }
 
 void finish(const OptimizeInput& in, OptimizeResult& r) {

@@ -128,6 +128,7 @@ void read_views(value v, OptimizeRequest& r) {
 OptimizeRequest read_optimize_request(const net::Request& req, bool frontier) {
   net::Body body(req);
   OptimizeRequest r;
+  r.cov_opt.field_prefix = "ewma_";  // errors name the request's ewma_lambda / ewma_seed_rows
   std::optional<std::size_t> ewma_seed_rows;
   for (auto kv : body.root()) {
     std::string_view k = kv.unescaped_key();

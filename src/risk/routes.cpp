@@ -62,6 +62,12 @@ void write_figures(JsonWriter& w, const VarFigures& f, std::optional<double> val
     w.key("marginal_var").array(f.marginal_var);
     w.key("component_es").array(f.component_es);
   }
+  if (f.trade) {
+    w.field("var_after", f.trade->var_after).field("es_after", f.trade->es_after);
+    w.field("incremental_var", f.trade->incremental_var).field("incremental_es", f.trade->incremental_es);
+    if (f.trade->first_order) w.field("incremental_var_first_order", *f.trade->first_order);
+    if (value) w.field("incremental_var_currency", f.trade->incremental_var * *value);
+  }
   w.end_object();
 }
 
@@ -72,16 +78,23 @@ net::Response calculate_var_route(const net::Request& req) {
   auto& [returns, weights, symbols] = book;
   std::map<std::string, double> positions, prices;
   std::optional<double> portfolio_value;
-  std::vector<double> trade;
+  std::optional<Matrix> covariance;  // instead of returns: the parametric methods from given moments
+  std::vector<double> expected_returns;
+  bool methods_given = false;
+  std::string estimator_field;  // the first of estimator / ewma_lambda / ewma_seed_rows sent
   VarOptions opt;
+  opt.covariance.field_prefix = "ewma_";
   for (auto kv : body.root()) {
     std::string_view k = kv.unescaped_key();
     value v = kv.value();
     if (read_book_field(k, v, book)) continue;
-    if (k == "positions") positions = read_number_map(v, "positions");
+    if (k == "covariance") covariance = net::read_matrix(v, "covariance");
+    else if (k == "expected_returns") expected_returns = net::read_vector(v, "expected_returns");
+    else if (k == "positions") positions = read_number_map(v, "positions");
     else if (k == "prices") prices = read_number_map(v, "prices");
     else if (k == "confidence_levels") opt.confidence_levels = net::read_vector(v, "confidence_levels");
     else if (k == "methods") {
+      methods_given = true;
       opt.methods.clear();
       for (const auto& m : net::read_strings(v, "methods")) opt.methods.push_back(parse_var_method(m));
     } else if (k == "quantile_method") opt.quantile_method = parse_quantile_method(net::read_string(v, "quantile_method"));
@@ -93,7 +106,13 @@ net::Response calculate_var_route(const net::Request& req) {
     else if (k == "antithetic") opt.antithetic = net::read_bool(v, "antithetic");
     else if (k == "portfolio_value") portfolio_value = net::read_number(v, "portfolio_value");
     else if (k == "nu") opt.nu = net::read_number(v, "nu");
-    else if (k == "trade") trade = net::read_vector(v, "trade");
+    else if (k == "trade") opt.trade = net::read_vector(v, "trade");
+    else if (k == "estimator" || k == "ewma_lambda" || k == "ewma_seed_rows") {
+      if (estimator_field.empty()) estimator_field = k;
+      if (k == "estimator") opt.covariance.estimator = analytics::parse_covariance_estimator(net::read_string(v, "estimator"));
+      else if (k == "ewma_lambda") opt.covariance.lambda = net::read_number(v, "ewma_lambda");
+      else opt.covariance.seed_rows = std::size_t(net::read_int(v, "ewma_seed_rows", 2, INT32_MAX));
+    }
     else if (k == "age_weighting") opt.age_weighting_lambda = net::read_number(v, "age_weighting");
     else if (k == "filtered") opt.filtered_lambda = net::read_number(v, "filtered");
     else if (k == "mc_distribution") {
@@ -103,12 +122,21 @@ net::Response calculate_var_route(const net::Request& req) {
       opt.mc_student_t = d == "student_t";
     } else fail(ErrorCode::invalid_argument, std::string(k), "unknown field '{}' for /calculate-var", k);
   }
-  if (!returns) fail(ErrorCode::invalid_argument, "returns", "'returns' (T×N) is required");
+  if (returns && covariance) fail(ErrorCode::invalid_argument, "covariance", "send 'returns' or 'covariance', not both");
+  if (!returns && !covariance)
+    fail(ErrorCode::invalid_argument, "returns", "'returns' (T×N) is required, or 'covariance' (N×N) for the parametric methods");
+  if (returns && !expected_returns.empty())
+    fail(ErrorCode::invalid_argument, "expected_returns", "'expected_returns' goes with 'covariance'; with 'returns' the means are estimated");
+  if (covariance && !estimator_field.empty())
+    fail(ErrorCode::invalid_argument, estimator_field, "'{}' says how to estimate Σ from 'returns'; 'covariance' is Σ itself",
+         estimator_field);
+  if (covariance && !methods_given) opt.methods = {VarMethod::gaussian};
+  const std::size_t assets = returns ? returns->cols() : covariance->cols();
   if (!positions.empty()) {
     if (!weights.empty()) fail(ErrorCode::invalid_argument, "weights", "send 'weights' or 'positions', not both");
-    if (symbols.size() != returns->cols())
-      fail(ErrorCode::dimension_mismatch, "symbols", "with 'positions', 'symbols' must name the {} columns of 'returns'",
-           returns->cols());
+    if (symbols.size() != assets)
+      fail(ErrorCode::dimension_mismatch, "symbols", "with 'positions', 'symbols' must name the {} assets of '{}'", assets,
+           returns ? "returns" : "covariance");
     double value = 0;
     std::vector<double> exposure;
     for (const auto& s : symbols) {
@@ -126,7 +154,14 @@ net::Response calculate_var_route(const net::Request& req) {
   }
   if (weights.empty()) fail(ErrorCode::invalid_argument, "weights", "'weights' (or 'positions' with 'prices') is required");
   opt.checkpoint = [&req] { req.check_deadline(); };
-  auto rep = calculate_var(*returns, weights, opt);
+  VarReport rep;
+  if (returns) {
+    rep = calculate_var(*returns, weights, opt);
+  } else {
+    analytics::check_covariance(*covariance);
+    if (expected_returns.empty()) expected_returns.assign(covariance->cols(), 0.0);  // zero mean, as is usual
+    rep = parametric_var(expected_returns, *covariance, weights, opt);
+  }
   req.check_deadline();
   JsonWriter w(2048);
   w.begin_object().field("portfolio_volatility", rep.portfolio_volatility).field("portfolio_mean", rep.portfolio_mean);
@@ -142,14 +177,7 @@ net::Response calculate_var_route(const net::Request& req) {
     w.end_object();
   }
   w.end_object().field("horizon", std::int64_t(opt.horizon));
-  if (!trade.empty()) {  // incremental Gaussian VaR of the proposed trade, at the first level
-    std::vector<double> mu(returns->cols(), 0.0);
-    for (std::size_t t = 0; t < returns->rows(); ++t)
-      for (std::size_t i = 0; i < returns->cols(); ++i) mu[i] += (*returns)(t, i) / double(returns->rows());
-    auto inc = incremental_var(mu, accel::covariance(*returns), weights, trade, opt.confidence_levels[0], opt.include_mean);
-    w.key("incremental_var").begin_object().field("confidence", opt.confidence_levels[0]).field("before", inc.before);
-    w.field("after", inc.after).field("incremental", inc.incremental).field("first_order", inc.first_order).end_object();
-  }
+  if (returns) w.field("estimator", analytics::estimator_name(opt.covariance.estimator));
   net::write_stamp(w, sw.elapsed_ms());
   return net::Response::json(w.end_object().take());
 }

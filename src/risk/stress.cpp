@@ -5,7 +5,6 @@
 
 #include "sextant/accel/ops.hpp"
 #include "sextant/core/error.hpp"
-#include "sextant/risk/var.hpp"
 
 namespace sextant::risk {
 namespace {
@@ -119,23 +118,6 @@ std::vector<ScenarioResult> hypothetical_shocks(MatrixView cov, std::span<const 
     out.push_back(finish(sc.name, std::move(asset), w, value));
   }
   return out;
-}
-
-IncrementalVar incremental_var(std::span<const double> mean, MatrixView cov, std::span<const double> w,
-                               std::span<const double> trade, double confidence, bool include_mean) {
-  if (trade.size() != w.size())
-    fail(ErrorCode::dimension_mismatch, "trade", "'trade' has {} entries, 'weights' has {}", trade.size(), w.size());
-  VarOptions opt;
-  opt.confidence_levels = {confidence};
-  opt.include_mean = include_mean;
-  auto before = gaussian_var(mean, cov, w, opt)[0];
-  std::vector<double> after_w(w.begin(), w.end());
-  for (std::size_t i = 0; i < w.size(); ++i) after_w[i] += trade[i];
-  auto after = gaussian_var(mean, cov, after_w, opt)[0];
-  IncrementalVar r;
-  r.before = before.var, r.after = after.var, r.incremental = after.var - before.var;
-  for (std::size_t i = 0; i < w.size(); ++i) r.first_order += before.marginal_var[i] * trade[i];
-  return r;
 }
 
 }  // namespace sextant::risk

@@ -278,25 +278,160 @@ void check_methods(const VarOptions& opt, std::size_t assets) {
   accel::require_memory_pool(32.0 * values, "confidence_levels", "the decompositions for every level and method");
 }
 
+void check_weights(std::span<const double> w) {
+  for (std::size_t i = 0; i < w.size(); ++i)
+    if (!std::isfinite(w[i])) fail(ErrorCode::non_finite, "weights", "'weights'[{}] is not finite", i);
+}
+
+void check_trade(const VarOptions& opt, std::size_t n, std::string_view columns) {
+  if (opt.trade.empty()) return;
+  if (opt.trade.size() != n)
+    fail(ErrorCode::dimension_mismatch, "trade", "'trade' has {} entries, {} has {}", opt.trade.size(), columns, n);
+  for (std::size_t i = 0; i < n; ++i)
+    if (!std::isfinite(opt.trade[i])) fail(ErrorCode::non_finite, "trade", "'trade'[{}] is not finite", i);
+}
+
+// Monte Carlo scenarios N(h·μ, h·Σ), or multivariate Student-t with ν scaled to keep Σ: only their
+// portfolio returns are formed (accel::sample_portfolio); the tail scenarios are regenerated from their
+// Philox rows for the decomposition, where the asset returns' tail sum is m·hμ + L·Σ_tail(s·z).
+struct MonteCarlo {
+  Matrix chol;               // √h·L (× the Student-t scale)
+  std::vector<double> mean;  // h·μ, or 0 without the mean
+  accel::SampleSpec spec;
+  std::vector<double> rp;    // scenario portfolio returns
+};
+
+MonteCarlo simulate(std::span<const double> mu, MatrixView cov, std::span<const double> w, std::optional<double> nu,
+                    const VarOptions& opt) {
+  if (opt.simulations < 100 || opt.simulations > 10'000'000)
+    fail(ErrorCode::invalid_argument, "simulations", "'simulations' must be in [100, 10000000], got {}", opt.simulations);
+  const std::size_t n = w.size();
+  const double h = opt.horizon;
+  MonteCarlo mc;
+  mc.chol = accel::cholesky(cov);
+  // Student-t scenarios have covariance Σ·ν/(ν-2): scale L so they keep Σ.
+  const double t_scale = opt.mc_student_t ? std::sqrt((*nu - 2.0) / *nu) : 1.0;
+  for (double& v : mc.chol.flat()) v *= std::sqrt(h) * t_scale;
+  mc.mean.resize(n);
+  for (std::size_t i = 0; i < n; ++i) mc.mean[i] = opt.include_mean ? h * mu[i] : 0.0;
+  mc.spec.seed = opt.seed;
+  mc.spec.chol = mc.chol;
+  mc.spec.mean = mc.mean;
+  mc.spec.antithetic = opt.antithetic;
+  if (opt.mc_student_t) mc.spec.nu = *nu;
+  // In blocks, so a checkpoint can stop 10^7 scenarios; rows are keyed by their global index, so
+  // the draws are those of one call.
+  constexpr std::size_t kBlock = std::size_t(1) << 18;
+  for (std::size_t first = 0; first < opt.simulations; first += kBlock) {
+    if (opt.checkpoint) opt.checkpoint();
+    accel::SampleSpec block = mc.spec;
+    block.first_row = first;
+    std::vector<double> part = accel::sample_portfolio(block, std::min(kBlock, opt.simulations - first), w);
+    if (mc.rp.empty()) mc.rp = std::move(part);  // the only block up to 2^18 scenarios: no copy
+    else mc.rp.insert(mc.rp.end(), part.begin(), part.end());
+  }
+  return mc;
+}
+
+VarFigures monte_carlo_level(const MonteCarlo& mc, std::span<const double> w, double c, const VarOptions& opt) {
+  const std::size_t n = w.size();
+  auto contribution = [&](std::size_t s, double* out) {  // adds s·z of scenario s (uncorrelated draw)
+    accel::SampleSpec row = mc.spec;
+    row.first_row = s;
+    row.chol = {};
+    row.mean = {};
+    Matrix z = accel::sample(row, 1, n);
+    for (std::size_t i = 0; i < n; ++i) out[i] += z(0, i);
+  };
+  auto to_returns = [&](std::vector<double>& sum, double mass) {  // Σ s·z → Σ (hμ + L s·z)
+    std::vector<double> r(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      double t = mass * mc.mean[i];
+      for (std::size_t k = 0; k <= i; ++k) t += mc.chol(i, k) * sum[k];
+      r[i] = t;
+    }
+    sum = std::move(r);
+  };
+  return tail_figures(mc.rp, w, c, opt.quantile_method, opt.decompose, contribution, to_returns);
+}
+
+// The same request on w + trade (`after`), without decomposition: the same scenarios, seed and (for
+// the Student-t methods) ν, so the difference is the trade's alone.
+template <class After>
+void add_trade_figures(std::span<const double> w, const VarOptions& opt, VarReport& rep, After&& after_of) {
+  VarOptions after_opt = opt;
+  after_opt.trade.clear();
+  after_opt.decompose = false;
+  if (rep.nu) after_opt.nu = rep.nu;
+  std::vector<double> after_w(w.begin(), w.end());
+  for (std::size_t i = 0; i < w.size(); ++i) after_w[i] += opt.trade[i];
+  VarReport after;
+  try {
+    after = after_of(std::span<const double>(after_w), after_opt);
+  } catch (const Error& e) {
+    fail(e.code(), "trade", "the portfolio after 'trade': {}", e.what());
+  }
+  for (std::size_t l = 0; l < rep.results.size(); ++l)
+    for (std::size_t k = 0; k < rep.results[l].size(); ++k) {
+      VarFigures& f = rep.results[l][k].second;
+      const VarFigures& a = after.results[l][k].second;
+      TradeFigures t{a.var, a.es, a.var - f.var, a.es - f.es, std::nullopt};
+      if (!f.marginal_var.empty()) t.first_order = dot(f.marginal_var.data(), opt.trade.data(), w.size());
+      f.trade = t;
+    }
+}
+
 }  // namespace
 
-std::vector<VarFigures> gaussian_var(std::span<const double> mean, MatrixView cov, std::span<const double> w,
-                                     const VarOptions& opt, double* portfolio_volatility) {
+VarReport parametric_var(std::span<const double> mean, MatrixView cov, std::span<const double> w, const VarOptions& opt) {
   const std::size_t n = w.size();
+  if (n == 0) fail(ErrorCode::invalid_argument, "weights", "'weights' is empty");
   if (!cov.square() || cov.rows != n)
     fail(ErrorCode::dimension_mismatch, "covariance", "'covariance' is {}×{}, 'weights' has {} entries", cov.rows, cov.cols, n);
   if (mean.size() != n)
     fail(ErrorCode::dimension_mismatch, "expected_returns", "'expected_returns' has {} entries, 'weights' has {}", mean.size(), n);
+  check_weights(w);
   check_levels(opt);
   if (opt.horizon < 1) fail(ErrorCode::invalid_argument, "horizon", "'horizon' must be at least 1");
+  check_methods(opt, n);
+  check_trade(opt, n, "'weights'");
+  bool student_t = opt.mc_student_t;
+  for (VarMethod m : opt.methods) {
+    if (m == VarMethod::historical || m == VarMethod::modified)
+      fail(ErrorCode::invalid_argument, "methods", "method {} needs 'returns' (a history), not a covariance", var_method_name(m));
+    student_t = student_t || m == VarMethod::student_t;
+  }
+  if (student_t && !opt.nu) fail(ErrorCode::invalid_argument, "nu", "with a given covariance, the Student-t methods need 'nu'");
+  if (opt.nu && !(*opt.nu > 2.0 && std::isfinite(*opt.nu)))
+    fail(ErrorCode::invalid_argument, "nu", "'nu' must be greater than 2, got {}", *opt.nu);
   const std::vector<double> sw = accel::symv(cov, w);
   const double var_p = dot(w.data(), sw.data(), n), mu_p = dot(w.data(), mean.data(), n);
   if (!(var_p > 0.0)) fail(ErrorCode::not_positive_definite, "covariance", "the portfolio variance wᵀΣw is not positive");
   const double sigma = std::sqrt(var_p);
-  if (portfolio_volatility) *portfolio_volatility = sigma;
-  std::vector<VarFigures> out;
-  for (double c : opt.confidence_levels) out.push_back(gaussian_level(mean, sw, w, mu_p, sigma, c, opt));
-  return out;
+  VarReport rep;
+  rep.portfolio_volatility = sigma;
+  rep.portfolio_mean = mu_p;
+  if (student_t) rep.nu = opt.nu;
+  MonteCarlo mc;
+  if (std::find(opt.methods.begin(), opt.methods.end(), VarMethod::monte_carlo) != opt.methods.end())
+    mc = simulate(mean, cov, w, opt.nu, opt);
+  for (double c : opt.confidence_levels) {
+    std::vector<std::pair<VarMethod, VarFigures>> row;
+    for (VarMethod m : opt.methods) {
+      if (m == VarMethod::gaussian) {
+        row.emplace_back(m, gaussian_level(mean, sw, w, mu_p, sigma, c, opt));
+      } else if (m == VarMethod::student_t) {
+        auto [zt, tail] = student_t_factors(*opt.nu, c);
+        row.emplace_back(m, location_scale_level(mean, sw, w, mu_p, sigma, zt, tail, opt));
+      } else {
+        row.emplace_back(m, monte_carlo_level(mc, w, c, opt));
+      }
+    }
+    rep.results.push_back(std::move(row));
+  }
+  if (!opt.trade.empty())
+    add_trade_figures(w, opt, rep, [&](std::span<const double> wa, const VarOptions& o) { return parametric_var(mean, cov, wa, o); });
+  return rep;
 }
 
 VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOptions& opt) {
@@ -304,14 +439,15 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
   if (t < 2 || n == 0) fail(ErrorCode::dimension_mismatch, "returns", "'returns' needs at least 2 rows and 1 column, got {}×{}", t, n);
   if (w.size() != n)
     fail(ErrorCode::dimension_mismatch, "weights", "'weights' has {} entries, 'returns' has {} columns", w.size(), n);
-  for (std::size_t i = 0; i < n; ++i)
-    if (!std::isfinite(w[i])) fail(ErrorCode::non_finite, "weights", "'weights'[{}] is not finite", i);
+  check_weights(w);
   check_levels(opt);
   if (opt.horizon < 1 || std::size_t(opt.horizon) >= t)
     fail(ErrorCode::invalid_argument, "horizon", "'horizon' must be in [1, {}], got {}", t - 1, opt.horizon);
   check_methods(opt, n);
+  if (opt.covariance.estimator == analytics::CovarianceEstimator::semi)
+    fail(ErrorCode::invalid_argument, "estimator", "'estimator' must be \"sample\", \"ledoit_wolf\" or \"ewma\" for VaR, got \"semi\"");
+  check_trade(opt, n, "'returns' (columns)");
 
-  const double h = opt.horizon, sqrt_h = std::sqrt(h);
   // Period portfolio returns by one gemv. A NaN or Inf anywhere in the panel makes its row's return
   // non-finite (0·Inf is NaN too), so finiteness is checked on the T results; the panel is scanned
   // only to name the bad cell.
@@ -344,7 +480,7 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
   Matrix cov, sw(n, 1);
   double var_p = 0;
   if (need_cov) {
-    cov = accel::covariance(x);
+    cov = analytics::estimate_covariance(x, opt.covariance).covariance;
     const std::vector<double> s = accel::symv(cov, w);  // Σw, one pass over half of Σ; σ_p² = wᵀ(Σw)
     std::copy(s.begin(), s.end(), sw.data());
     var_p = dot(w.data(), s.data(), n);
@@ -353,7 +489,6 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
   }
   if (!(var_p > 0.0)) fail(ErrorCode::invalid_argument, "weights", "the portfolio has zero variance");
   const double sigma = std::sqrt(var_p);
-  const double mean_on = opt.include_mean ? 1.0 : 0.0;
 
   VarReport rep;
   rep.portfolio_volatility = sigma;
@@ -362,8 +497,12 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
     if (opt.nu) {
       rep.nu = *opt.nu;
     } else {
+      // Standardised by the sample σ_p, whatever Σ's estimator: ν describes the shape of the history.
+      double s = sigma;
+      if (opt.covariance.estimator != analytics::CovarianceEstimator::sample)
+        s = std::sqrt(lane_sum(t, [&](std::size_t r) { return (period[r] - mu_p) * (period[r] - mu_p); }) / double(t - 1));
       std::vector<double> z(t);
-      for (std::size_t r = 0; r < t; ++r) z[r] = (period[r] - mu_p) / sigma;
+      for (std::size_t r = 0; r < t; ++r) z[r] = (period[r] - mu_p) / s;
       rep.nu = fit_nu(z);
     }
   }
@@ -407,56 +546,9 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
       for (std::size_t i = 0; i < n; ++i) out[i] += xr[i];
     }
   };
-  // Monte Carlo scenarios N(h·μ, h·Σ): only their portfolio returns are formed (accel::sample_portfolio);
-  // the tail scenarios are regenerated from their Philox rows for the decomposition, where the asset
-  // returns' tail sum is m·hμ + L·Σ_tail(s·z).
-  const bool need_mc = std::find(opt.methods.begin(), opt.methods.end(), VarMethod::monte_carlo) != opt.methods.end();
-  Matrix mc_chol;
-  accel::SampleSpec mc_spec;
-  std::vector<double> mc_rp, mc_mean;
-  if (need_mc) {
-    if (opt.simulations < 100 || opt.simulations > 10'000'000)
-      fail(ErrorCode::invalid_argument, "simulations", "'simulations' must be in [100, 10000000], got {}", opt.simulations);
-    mc_chol = accel::cholesky(cov);
-    // Student-t scenarios have covariance Σ·ν/(ν-2): scale L so they keep Σ.
-    const double t_scale = opt.mc_student_t ? std::sqrt((*rep.nu - 2.0) / *rep.nu) : 1.0;
-    for (double& v : mc_chol.flat()) v *= sqrt_h * t_scale;
-    mc_mean.resize(n);
-    for (std::size_t i = 0; i < n; ++i) mc_mean[i] = h * mu[i] * mean_on;
-    mc_spec.seed = opt.seed;
-    mc_spec.chol = mc_chol;
-    mc_spec.mean = mc_mean;
-    mc_spec.antithetic = opt.antithetic;
-    if (opt.mc_student_t) mc_spec.nu = *rep.nu;
-    // In blocks, so a checkpoint can stop 10^7 scenarios; rows are keyed by their global index, so
-    // the draws are those of one call.
-    constexpr std::size_t kBlock = std::size_t(1) << 18;
-    for (std::size_t first = 0; first < opt.simulations; first += kBlock) {
-      if (opt.checkpoint) opt.checkpoint();
-      accel::SampleSpec block = mc_spec;
-      block.first_row = first;
-      std::vector<double> part = accel::sample_portfolio(block, std::min(kBlock, opt.simulations - first), w);
-      if (mc_rp.empty()) mc_rp = std::move(part);  // the only block up to 2^18 scenarios: no copy
-      else mc_rp.insert(mc_rp.end(), part.begin(), part.end());
-    }
-  }
-  auto mc_contribution = [&](std::size_t s, double* out) {  // adds s·z of scenario s (uncorrelated draw)
-    accel::SampleSpec row = mc_spec;
-    row.first_row = s;
-    row.chol = {};
-    row.mean = {};
-    Matrix z = accel::sample(row, 1, n);
-    for (std::size_t i = 0; i < n; ++i) out[i] += z(0, i);
-  };
-  auto mc_to_returns = [&](std::vector<double>& sum, double mass) {  // Σ s·z → Σ (hμ + L s·z)
-    std::vector<double> r(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      double t = mass * mc_mean[i];
-      for (std::size_t k = 0; k <= i; ++k) t += mc_chol(i, k) * sum[k];
-      r[i] = t;
-    }
-    sum = std::move(r);
-  };
+  MonteCarlo mc;
+  if (std::find(opt.methods.begin(), opt.methods.end(), VarMethod::monte_carlo) != opt.methods.end())
+    mc = simulate(mu, cov, w, rep.nu, opt);
   // Population skew and excess kurtosis of the period portfolio returns (Cornish-Fisher only).
   double skew = 0, kurt = 0;
   if (uses(VarMethod::modified)) {
@@ -508,13 +600,15 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
           }
           break;
         case VarMethod::monte_carlo:
-          f = tail_figures(mc_rp, w, c, opt.quantile_method, opt.decompose, mc_contribution, mc_to_returns);
+          f = monte_carlo_level(mc, w, c, opt);
           break;
       }
       row.emplace_back(m, std::move(f));
     }
     rep.results.push_back(std::move(row));
   }
+  if (!opt.trade.empty())
+    add_trade_figures(w, opt, rep, [&](std::span<const double> wa, const VarOptions& o) { return calculate_var(x, wa, o); });
   return rep;
 }
 

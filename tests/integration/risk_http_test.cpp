@@ -62,9 +62,56 @@ TEST(RiskHttp, StressTestsAndIncrementalVar) {
   EXPECT_EQ(r.status, 400);
   EXPECT_TRUE(contains(r.body, R"("field":"shocks.Z")")) << r.body;
   r = http(server.port(8200), "POST", "/calculate-var",
-           R"({"returns":)" + kReturns + R"(,"weights":[0.5,0.3,0.2],"methods":["gaussian"],"trade":[0.01,0.0,-0.01]})");
+           R"({"returns":)" + kReturns +
+               R"(,"weights":[0.5,0.3,0.2],"methods":["gaussian","historical"],"confidence_levels":[0.95],"estimator":"ledoit_wolf","trade":[0.01,0.0,-0.01]})");
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_TRUE(contains(r.body, R"("incremental_var":{"confidence":0.95,"before":)")) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("estimator":"ledoit_wolf")")) << r.body;
+  const auto first = r.body.find(R"("var_after":)");
+  ASSERT_NE(first, std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(R"("var_after":)", first + 1), std::string::npos) << "a trade's figures for each method: " << r.body;
+  EXPECT_TRUE(contains(r.body, R"("incremental_var_first_order":)")) << r.body;
+  r = http(server.port(8200), "POST", "/calculate-var",
+           R"({"returns":)" + kReturns + R"(,"weights":[0.5,0.3,0.2],"estimator":"ewma","ewma_lambda":1.2})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_TRUE(contains(r.body, R"("field":"ewma_lambda")")) << r.body;
+}
+
+TEST(RiskHttp, ParametricVarFromAGivenCovariance) {
+  ServerProcess server({"--engines", "risk"});
+  const std::string cov = R"("covariance":[[0.0004,0.0001],[0.0001,0.0009]])";
+  auto var = [&](const std::string& extra) {
+    return http(server.port(8200), "POST", "/calculate-var", "{" + cov + R"(,"weights":[0.6,0.4])" + extra + "}");
+  };
+  auto r = var(R"(,"confidence_levels":[0.99])");
+  ASSERT_EQ(r.status, 200) << r.body;
+  // σ_p² = 0.36·0.0004 + 2·0.24·0.0001 + 0.16·0.0009 = 0.000336; zero mean: VaR = 2.3263478740408408·σ_p.
+  EXPECT_TRUE(contains(r.body, R"("portfolio_volatility":0.0183303)")) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("gaussian":{"var":0.04264)")) << r.body;
+  r = var(R"(,"methods":["gaussian","student_t","monte_carlo"],"nu":6,"simulations":5000,"expected_returns":[0.001,0.0],"trade":[-0.1,0.1])");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("monte_carlo":{"var":)")) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("incremental_var":)")) << r.body;
+  const std::pair<std::string, std::string> bad[] = {
+      {R"(,"methods":["historical"])", "methods"},
+      {R"(,"methods":["student_t"])", "nu"},
+      {R"(,"estimator":"ewma")", "estimator"},
+      {R"(,"returns":[[0.01,0.02],[0.0,-0.01]])", "covariance"},
+  };
+  for (const auto& [extra, field] : bad) {
+    r = var(extra);
+    EXPECT_EQ(r.status, 400) << extra;
+    EXPECT_TRUE(contains(r.body, R"("field":")" + field + '"')) << extra << " -> " << r.body;
+  }
+  const std::pair<std::string, std::string> bad_cov[] = {
+      {R"("covariance":[[0.0004,0.0001],[0.0002,0.0009]])", "covariance[1][0]"},  // not symmetric
+      {R"("covariance":[[0.0004,0.001],[0.001,0.0009]])", "covariance"},          // not PSD
+      {R"("covariance":[[0.0004,0.0001,0],[0.0001,0.0009,0]])", "covariance"},    // not square
+  };
+  for (const auto& [c, field] : bad_cov) {
+    r = http(server.port(8200), "POST", "/calculate-var", "{" + c + R"(,"weights":[0.6,0.4]})");
+    EXPECT_EQ(r.status, 400) << c;
+    EXPECT_TRUE(contains(r.body, R"("field":")" + field + '"')) << c << " -> " << r.body;
+  }
 }
 
 TEST(RiskHttp, PretradeDecisionsAndRateLimit) {

@@ -87,16 +87,6 @@ TEST(Stress, ShocksPropagateByTheConditionalMean) {
   EXPECT_NEAR(r[0].total, 100 * (0.5 * -0.10 + 0.3 * -0.025), 1e-12);
 }
 
-TEST(Stress, IncrementalVarAgreesToFirstOrder) {
-  Matrix cov(2, 2);
-  double c[] = {0.04, 0.006, 0.006, 0.01};
-  std::copy(c, c + 4, cov.data());
-  std::vector<double> mu{0.0, 0.0}, w{0.5, 0.5}, trade{-0.001, 0.001};  // sell the riskier asset 0
-  auto r = incremental_var(mu, cov, w, trade, 0.99, true);
-  EXPECT_NEAR(r.incremental, r.after - r.before, 1e-15);
-  EXPECT_NEAR(r.incremental, r.first_order, 1e-6);
-  EXPECT_LT(r.incremental, 0.0) << "selling the riskier asset lowers VaR";
-}
 
 }  // namespace
 }  // namespace sextant::risk

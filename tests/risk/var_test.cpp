@@ -7,6 +7,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "sextant/analytics/covariance.hpp"
 #include "sextant/core/error.hpp"
 #include "sextant/risk/distributions.hpp"
 #include "sextant/risk/var.hpp"
@@ -134,6 +135,135 @@ TEST(Var, MonteCarloNormalIsWithinThreeStandardErrorsOfGaussian) {
   EXPECT_EQ(again.results[1][1].second.var, rep.results[1][1].second.var) << "same seed, same answer";
 }
 
+// Σ by Ledoit-Wolf and EWMA: σ_p² = wᵀΣw with scikit-learn's / the recursion's golden Σ for the Dow 30.
+TEST(Var, CovarianceEstimatorsGiveTheGoldenPortfolioVolatility) {
+  const Matrix x = test::dow_log_returns();
+  const std::size_t n = x.cols();
+  const std::vector<double> w(n, 1.0 / double(n));
+  double mu_p = 0;
+  for (std::size_t t = 0; t < x.rows(); ++t)
+    for (std::size_t i = 0; i < n; ++i) mu_p += w[i] * x(t, i) / double(x.rows());
+  auto g = test::golden("golden/dowjones30_analytics.json");
+  const std::pair<analytics::CovarianceEstimator, const char*> cases[] = {
+      {analytics::CovarianceEstimator::ledoit_wolf, "ledoit_wolf_covariance"},
+      {analytics::CovarianceEstimator::ewma, "ewma_covariance_lambda_0.94_final"}};
+  for (auto [estimator, key] : cases) {
+    const std::vector<double> cov = test::numbers(g[key]);
+    double var_p = 0;
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j < n; ++j) var_p += w[i] * cov[i * n + j] * w[j];
+    VarOptions opt;
+    opt.methods = {VarMethod::gaussian, VarMethod::monte_carlo};
+    opt.confidence_levels = {0.99};
+    opt.simulations = 50000;
+    opt.covariance.estimator = estimator;  // EWMA: λ 0.94 and 20 seed rows by default, as the golden file
+    auto rep = calculate_var(x, w, opt);
+    near_rel(rep.portfolio_volatility, std::sqrt(var_p), 1e-10, key);
+    const double z = norm_ppf(0.01);
+    near_rel(rep.results[0][0].second.var, -(mu_p + z * std::sqrt(var_p)), 1e-10, key);
+    // Monte Carlo draws from the same Σ: within 3 standard errors of its Gaussian VaR.
+    const double se = std::sqrt(0.01 * 0.99 / double(opt.simulations)) / (norm_pdf(z) / std::sqrt(var_p));
+    EXPECT_LT(std::abs(rep.results[0][1].second.var - rep.results[0][0].second.var), 3 * se) << key;
+  }
+}
+
+// A trade's figures are those of a second call on w + trade (same seed, same ν), for every method; for
+// the location-scale methods the first-order estimate Σ marginal_i·trade_i agrees to second order.
+TEST(Var, TradeFiguresAreTheSameMethodOnTheTradedPortfolio) {
+  Matrix r = test::lpp_returns_x100();
+  VarOptions opt;
+  opt.methods = {VarMethod::gaussian, VarMethod::historical, VarMethod::modified, VarMethod::monte_carlo,
+                 VarMethod::student_t};
+  opt.simulations = 20000;
+  opt.trade = {0.002, -0.002, 0.0, 0.0, 0.0, 0.0};  // Swiss equities (SPI) into bonds (SBI)
+  auto rep = calculate_var(r, kWeights, opt);
+  ASSERT_TRUE(rep.nu.has_value());
+  std::vector<double> after_w = kWeights;
+  for (std::size_t i = 0; i < after_w.size(); ++i) after_w[i] += opt.trade[i];
+  VarOptions after_opt = opt;
+  after_opt.trade.clear();
+  after_opt.nu = rep.nu;
+  auto after = calculate_var(r, after_w, after_opt);
+  for (std::size_t l = 0; l < rep.results.size(); ++l)
+    for (std::size_t k = 0; k < opt.methods.size(); ++k) {
+      const auto& [m, f] = rep.results[l][k];
+      const std::string name(var_method_name(m));
+      ASSERT_TRUE(f.trade.has_value()) << name;
+      EXPECT_EQ(f.trade->var_after, after.results[l][k].second.var) << name;
+      EXPECT_EQ(f.trade->es_after, after.results[l][k].second.es) << name;
+      EXPECT_EQ(f.trade->incremental_var, f.trade->var_after - f.var) << name;
+      EXPECT_EQ(f.trade->incremental_es, f.trade->es_after - f.es) << name;
+      ASSERT_TRUE(f.trade->first_order.has_value()) << name;
+      if (m == VarMethod::gaussian || m == VarMethod::student_t) {
+        EXPECT_NEAR(*f.trade->first_order, f.trade->incremental_var, 1e-2 * std::abs(f.trade->incremental_var)) << name;
+      }
+      if (m != VarMethod::monte_carlo) {
+        EXPECT_LT(f.trade->incremental_var, 0.0) << name << ": equities into bonds";
+      }
+    }
+}
+
+// From given moments: the figures calculate_var computes from its own estimates, for gaussian and
+// student_t (ν given); Monte Carlo within 3 standard errors; a trade as from a history.
+TEST(Var, ParametricFromGivenMomentsMatchesTheHistoryPath) {
+  Matrix r = test::lpp_returns_x100();
+  const std::size_t t = r.rows(), n = r.cols();
+  std::vector<double> mu(n, 0.0);
+  for (std::size_t s = 0; s < t; ++s)
+    for (std::size_t i = 0; i < n; ++i) mu[i] += r(s, i) / double(t);
+  const Matrix cov = analytics::estimate_covariance(r, {}).covariance;
+  VarOptions opt;
+  opt.methods = {VarMethod::gaussian, VarMethod::student_t};
+  opt.nu = 5.0;
+  opt.horizon = 5;
+  opt.trade = {0.01, -0.01, 0.0, 0.0, 0.0, 0.0};
+  const auto hist = calculate_var(r, kWeights, opt), given = parametric_var(mu, cov, kWeights, opt);
+  near_rel(given.portfolio_volatility, hist.portfolio_volatility, 1e-13, "sigma");
+  for (std::size_t l = 0; l < 2; ++l)
+    for (std::size_t k = 0; k < 2; ++k) {
+      const auto &a = given.results[l][k].second, &b = hist.results[l][k].second;
+      const std::string what(var_method_name(given.results[l][k].first));
+      near_rel(a.var, b.var, 1e-12, what + " var");
+      near_rel(a.es, b.es, 1e-12, what + " es");
+      for (std::size_t i = 0; i < n; ++i) EXPECT_NEAR(a.component_var[i], b.component_var[i], 1e-12) << what;
+      ASSERT_TRUE(a.trade && b.trade) << what;
+      near_rel(a.trade->incremental_var, b.trade->incremental_var, 1e-9, what + " incremental");
+    }
+  opt.methods = {VarMethod::gaussian, VarMethod::monte_carlo};
+  opt.simulations = 100000;
+  opt.trade.clear();
+  const auto mc = parametric_var(mu, cov, kWeights, opt);
+  for (std::size_t l = 0; l < 2; ++l) {
+    const double c = opt.confidence_levels[l], z = norm_ppf(1 - c), sd = mc.portfolio_volatility * std::sqrt(5.0);
+    const double se = std::sqrt(c * (1 - c) / double(opt.simulations)) / (norm_pdf(z) / sd);
+    EXPECT_LT(std::abs(mc.results[l][1].second.var - mc.results[l][0].second.var), 3 * se) << c;
+    const auto& f = mc.results[l][1].second;
+    EXPECT_NEAR(std::accumulate(f.component_var.begin(), f.component_var.end(), 0.0), f.var, 1e-12 * std::abs(f.var));
+  }
+}
+
+TEST(Var, ParametricRefusesWhatNeedsAHistory) {
+  const std::vector<double> mu(6, 0.0);
+  Matrix cov(6, 6);
+  for (std::size_t i = 0; i < 6; ++i) cov(i, i) = 1.0;
+  auto field_of = [&](const VarOptions& opt) {
+    try {
+      parametric_var(mu, cov, kWeights, opt);
+    } catch (const Error& e) {
+      return e.field();
+    }
+    return std::string("no error");
+  };
+  VarOptions hist;  // the default methods include historical
+  EXPECT_EQ(field_of(hist), "methods");
+  VarOptions t;
+  t.methods = {VarMethod::student_t};
+  EXPECT_EQ(field_of(t), "nu");
+  t.nu = 4.0;
+  EXPECT_EQ(field_of(t), "no error");
+  EXPECT_EQ(field_of([] { VarOptions o; o.methods = {VarMethod::gaussian}; o.trade = {1.0}; return o; }()), "trade");
+}
+
 TEST(Var, HorizonScalesParametricBySqrtH) {
   Matrix r = test::lpp_returns_x100();
   VarOptions one, ten;
@@ -161,6 +291,19 @@ TEST(Var, BadInputNamesTheField) {
   bad.confidence_levels = {1.2};
   EXPECT_EQ(field_of([&] { calculate_var(r, kWeights, bad); }), "confidence_levels");
   EXPECT_EQ(field_of([&] { parse_var_method("magic"); }), "methods");
+  VarOptions semi;
+  semi.covariance.estimator = analytics::CovarianceEstimator::semi;
+  EXPECT_EQ(field_of([&] { calculate_var(r, kWeights, semi); }), "estimator");
+  VarOptions lambda;
+  lambda.covariance.estimator = analytics::CovarianceEstimator::ewma;
+  lambda.covariance.lambda = 1.5;
+  lambda.covariance.field_prefix = "ewma_";
+  EXPECT_EQ(field_of([&] { calculate_var(r, kWeights, lambda); }), "ewma_lambda");
+  VarOptions trade;
+  trade.trade = {0.1, -0.1};
+  EXPECT_EQ(field_of([&] { calculate_var(r, kWeights, trade); }), "trade");
+  trade.trade = {-0.1, -0.2, -0.1, -0.3, -0.2, -0.1};  // sells everything: nothing left to have a variance
+  EXPECT_EQ(field_of([&] { calculate_var(r, kWeights, trade); }), "trade");
   EXPECT_EQ(field_of([&] { parse_quantile_method("median"); }), "quantile_method");
   // A non-finite return anywhere, even under a zero weight, is named; the check reads the T portfolio
   // returns (0·Inf is NaN), so each kind and place is tried.

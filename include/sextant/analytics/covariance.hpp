@@ -22,6 +22,8 @@ struct CovarianceOptions {
   double lambda = 0.94;       //!< ewma decay, in (0, 1)
   std::optional<std::size_t> seed_rows;  //!< ewma: rows of the seeding sample covariance, in [2, T]; default min(20, T)
   double benchmark = 0.0;     //!< semi: the threshold return
+  //! Prefixed to "lambda" / "seed_rows" in errors: "ewma_" where a request names them ewma_lambda.
+  std::string_view field_prefix;
 };
 
 struct CovarianceResult {
@@ -33,6 +35,12 @@ struct CovarianceResult {
 inline std::size_t effective_seed_rows(const CovarianceOptions& opt, std::size_t t) {
   return opt.seed_rows.value_or(t < 20 ? t : 20);
 }
+
+//! A covariance given by a caller is usable: square, finite, symmetric (to 1e-10 relative), with
+//! non-negative variances, and positive semi-definite (a Cholesky factor, or else the smallest
+//! eigenvalue ≥ -1e-10 × the largest). Throws Error naming `field` (or one entry of it) otherwise.
+//! O(N³): for request inputs, not for hot paths.
+void check_covariance(MatrixView sigma, std::string_view field = "covariance");
 
 //! x is T×N of finite returns. Throws Error(invalid_argument) naming lambda / seed_rows when out of range.
 CovarianceResult estimate_covariance(MatrixView x, const CovarianceOptions& opt);

@@ -44,12 +44,4 @@ std::vector<ScenarioResult> hypothetical_shocks(MatrixView covariance, std::span
                                                 const std::vector<ShockScenario>& shocks,
                                                 const std::function<void()>& checkpoint = {});
 
-//! Incremental VaR (Gaussian, covariance given): VaR(w + trade) - VaR(w), and the first-order estimate
-//! Σ marginal_i · trade_i. Trade in weight units.
-struct IncrementalVar {
-  double before = 0, after = 0, incremental = 0, first_order = 0;
-};
-IncrementalVar incremental_var(std::span<const double> mean, MatrixView covariance, std::span<const double> w,
-                               std::span<const double> trade, double confidence, bool include_mean);
-
 }  // namespace sextant::risk

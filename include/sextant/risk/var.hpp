@@ -3,8 +3,9 @@
 // return units (× portfolio value for currency), at several confidence levels, by several methods,
 // with Euler decompositions that sum to the total.
 //
-//  - gaussian:   VaR = -(h·μ_p + z·σ_p·√h), ES = -(h·μ_p - σ_p·√h·φ(z)/(1-c)), z = Φ⁻¹(1-c), σ_p from the
-//                ddof-1 covariance; μ_p = 0 when include_mean is false. Component VaR_i =
+//  - gaussian:   VaR = -(h·μ_p + z·σ_p·√h), ES = -(h·μ_p - σ_p·√h·φ(z)/(1-c)), z = Φ⁻¹(1-c), σ_p² = wᵀΣw
+//                with Σ by the chosen estimator (sample ddof 1, Ledoit-Wolf or EWMA; `covariance`), and
+//                the same Σ for student_t, modified and monte_carlo; μ_p = 0 when include_mean is false. Component VaR_i =
 //                -(h·w_i·μ_i + z·√h·w_i·(Σw)_i/σ_p) and component ES likewise: they sum to the totals.
 //  - historical: portfolio returns over overlapping h-period windows (sums), VaR = -quantile(1-c) with
 //                numpy's method, ES = -mean(r_p ≤ q). With age weighting, VaR = -the worst return at which
@@ -22,6 +23,11 @@
 //  - monte_carlo: scenarios N(h·μ, h·Σ) from the accelerator's Philox sampler (`simulations`, `seed`,
 //                antithetic optional), or multivariate Student-t with ν (`mc_student_t`) scaled to the
 //                same covariance; then as historical.
+//
+// A proposed trade (weight units) adds, for every method and level, the figures of w + trade by the
+// same method, scenarios, seed and ν: incremental VaR and ES = after - before, and the first-order
+// estimate Σ marginal_var_i·trade_i. Monte Carlo's after and before share their draws, so the
+// difference carries no sampling noise of its own beyond the tail's.
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -31,6 +37,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sextant/analytics/covariance.hpp"
 #include "sextant/core/matrix.hpp"
 
 namespace sextant::risk {
@@ -64,14 +71,25 @@ struct VarOptions {
   //! σ_now/σ_t with EWMA(λ) volatilities (seeded with the sample variance).
   std::optional<double> filtered_lambda;
   bool mc_student_t = false;  //!< monte_carlo draws multivariate Student-t (ν as for student_t)
+  //! Σ for gaussian, student_t, modified and monte_carlo: sample, ledoit_wolf or ewma (not semi).
+  analytics::CovarianceOptions covariance;
+  //! A proposed trade in weight units (N entries): each figure then carries `trade` figures.
+  std::vector<double> trade;
   //! Runs between Monte Carlo blocks of 2^18 scenarios (the service passes its request deadline check;
   //! 10^7 scenarios of 1,000 assets take minutes). Blocks draw the same Philox rows, so no answer changes.
   std::function<void()> checkpoint;
 };
 
+//! The portfolio after a proposed trade, by the same method: incremental = after - before.
+struct TradeFigures {
+  double var_after = 0, es_after = 0, incremental_var = 0, incremental_es = 0;
+  std::optional<double> first_order;  //!< Σ marginal_var_i · trade_i (with decompose)
+};
+
 struct VarFigures {
   double var = 0, es = 0;
   std::vector<double> component_var, marginal_var, component_es;  //!< empty without decompose
+  std::optional<TradeFigures> trade;                              //!< with VarOptions::trade
 };
 
 struct VarReport {
@@ -85,9 +103,10 @@ struct VarReport {
 //! returns: T×N per-period returns; weights: N. Throws Error naming the field on bad input.
 VarReport calculate_var(MatrixView returns, std::span<const double> weights, const VarOptions& opt);
 
-//! Gaussian VaR/ES (and the decomposition) from a given mean vector and covariance: no return
-//! history needed. One figure per confidence level.
-std::vector<VarFigures> gaussian_var(std::span<const double> mean, MatrixView covariance, std::span<const double> weights,
-                                     const VarOptions& opt, double* portfolio_volatility = nullptr);
+//! VaR/ES from a given mean vector and covariance, with no return history: gaussian, student_t (ν
+//! given) and monte_carlo, as calculate_var computes them from its estimates. historical and modified
+//! need a history and are refused naming `methods`.
+VarReport parametric_var(std::span<const double> mean, MatrixView covariance, std::span<const double> weights,
+                         const VarOptions& opt);
 
 }  // namespace sextant::risk
