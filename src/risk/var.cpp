@@ -291,14 +291,19 @@ void check_trade(const VarOptions& opt, std::size_t n, std::string_view columns)
     if (!std::isfinite(opt.trade[i])) fail(ErrorCode::non_finite, "trade", "'trade'[{}] is not finite", i);
 }
 
-// Monte Carlo scenarios N(h·μ, h·Σ), or multivariate Student-t with ν scaled to keep Σ: only their
-// portfolio returns are formed (accel::sample_portfolio); the tail scenarios are regenerated from their
-// Philox rows for the decomposition, where the asset returns' tail sum is m·hμ + L·Σ_tail(s·z).
+// Monte Carlo scenarios over h periods. Normal: one draw of N(h·μ, h·Σ), which is the sum of h
+// one-period draws in distribution. Student-t: the sum of h one-period multivariate t draws (ν, scaled
+// to keep Σ), simulated step by step, since a sum of t's is not a t (its tails thin as h grows).
+// Only the portfolio returns are formed (accel::sample_portfolio); the tail scenarios are regenerated
+// from their Philox rows for the decomposition, where the asset returns' tail sum is
+// m·steps·μ_step + L·Σ_tail Σ_k (s·z)_k. Step k of path p is row k·stride + p (stride: the path count
+// rounded up to even, so antithetic pairs stay pairs at every step).
 struct MonteCarlo {
-  Matrix chol;               // √h·L (× the Student-t scale)
-  std::vector<double> mean;  // h·μ, or 0 without the mean
+  Matrix chol;               // √(h/steps)·L (× the Student-t scale)
+  std::vector<double> mean;  // (h/steps)·μ, or 0 without the mean
   accel::SampleSpec spec;
-  std::vector<double> rp;    // scenario portfolio returns
+  std::size_t steps = 1, stride = 0;
+  std::vector<double> rp;    // path portfolio returns
 };
 
 MonteCarlo simulate(std::span<const double> mu, MatrixView cov, std::span<const double> w, std::optional<double> nu,
@@ -306,8 +311,10 @@ MonteCarlo simulate(std::span<const double> mu, MatrixView cov, std::span<const 
   if (opt.simulations < 100 || opt.simulations > 10'000'000)
     fail(ErrorCode::invalid_argument, "simulations", "'simulations' must be in [100, 10000000], got {}", opt.simulations);
   const std::size_t n = w.size();
-  const double h = opt.horizon;
   MonteCarlo mc;
+  mc.steps = opt.mc_student_t ? std::size_t(opt.horizon) : 1;
+  mc.stride = opt.simulations + (opt.simulations & 1);
+  const double h = double(opt.horizon) / double(mc.steps);  // periods per step
   mc.chol = accel::cholesky(cov);
   // Student-t scenarios have covariance Σ·ν/(ν-2): scale L so they keep Σ.
   const double t_scale = opt.mc_student_t ? std::sqrt((*nu - 2.0) / *nu) : 1.0;
@@ -323,30 +330,40 @@ MonteCarlo simulate(std::span<const double> mu, MatrixView cov, std::span<const 
   // the draws are those of one call.
   constexpr std::size_t kBlock = std::size_t(1) << 18;
   for (std::size_t first = 0; first < opt.simulations; first += kBlock) {
-    if (opt.checkpoint) opt.checkpoint();
-    accel::SampleSpec block = mc.spec;
-    block.first_row = first;
-    std::vector<double> part = accel::sample_portfolio(block, std::min(kBlock, opt.simulations - first), w);
-    if (mc.rp.empty()) mc.rp = std::move(part);  // the only block up to 2^18 scenarios: no copy
-    else mc.rp.insert(mc.rp.end(), part.begin(), part.end());
+    const std::size_t rows = std::min(kBlock, opt.simulations - first);
+    std::vector<double> block;
+    for (std::size_t k = 0; k < mc.steps; ++k) {
+      if (opt.checkpoint) opt.checkpoint();
+      accel::SampleSpec step = mc.spec;
+      step.first_row = k * mc.stride + first;
+      std::vector<double> part = accel::sample_portfolio(step, rows, w);
+      if (k == 0) block = std::move(part);
+      else
+        for (std::size_t r = 0; r < rows; ++r) block[r] += part[r];
+    }
+    if (mc.rp.empty()) mc.rp = std::move(block);  // the only block up to 2^18 scenarios: no copy
+    else mc.rp.insert(mc.rp.end(), block.begin(), block.end());
   }
   return mc;
 }
 
 VarFigures monte_carlo_level(const MonteCarlo& mc, std::span<const double> w, double c, const VarOptions& opt) {
   const std::size_t n = w.size();
-  auto contribution = [&](std::size_t s, double* out) {  // adds s·z of scenario s (uncorrelated draw)
+  auto contribution = [&](std::size_t s, double* out) {  // adds Σ_k (s·z)_k of path s (uncorrelated draws)
     accel::SampleSpec row = mc.spec;
-    row.first_row = s;
     row.chol = {};
     row.mean = {};
-    Matrix z = accel::sample(row, 1, n);
-    for (std::size_t i = 0; i < n; ++i) out[i] += z(0, i);
+    for (std::size_t k = 0; k < mc.steps; ++k) {
+      row.first_row = k * mc.stride + s;
+      Matrix z = accel::sample(row, 1, n);
+      for (std::size_t i = 0; i < n; ++i) out[i] += z(0, i);
+    }
   };
-  auto to_returns = [&](std::vector<double>& sum, double mass) {  // Σ s·z → Σ (hμ + L s·z)
+  auto to_returns = [&](std::vector<double>& sum, double mass) {  // Σ s·z → Σ (steps·μ_step + L s·z)
     std::vector<double> r(n);
+    const double paths_steps = mass * double(mc.steps);
     for (std::size_t i = 0; i < n; ++i) {
-      double t = mass * mc.mean[i];
+      double t = paths_steps * mc.mean[i];
       for (std::size_t k = 0; k <= i; ++k) t += mc.chol(i, k) * sum[k];
       r[i] = t;
     }

@@ -389,6 +389,29 @@ TEST(StudentT, MonteCarloStudentTMatchesParametricT) {
   EXPECT_NEAR(mc, t, 0.02 * t) << "multivariate t scenarios at the same covariance";
 }
 
+// Over h periods Student-t Monte Carlo sums h simulated one-period t steps: the sum keeps the
+// variance h·σ² but its tails thin towards the normal's, so its 99% VaR lies between the Gaussian
+// √h VaR and the parametric t's √h-scaled one (which keeps one period's tails). Components still sum.
+TEST(StudentT, MonteCarloSimulatesEachStepOfTheHorizon) {
+  Matrix r = test::lpp_returns_x100();
+  VarOptions opt;
+  opt.confidence_levels = {0.99};
+  opt.methods = {VarMethod::gaussian, VarMethod::student_t, VarMethod::monte_carlo};
+  opt.include_mean = false;
+  opt.nu = 4.0;
+  opt.mc_student_t = true;
+  opt.horizon = 10;
+  opt.simulations = 200001;  // odd: antithetic pairs must still pair at every step
+  opt.antithetic = true;
+  auto rep = calculate_var(r, kWeights, opt);
+  const double g = rep.results[0][0].second.var, t = rep.results[0][1].second.var;
+  const auto& mc = rep.results[0][2].second;
+  EXPECT_GT(mc.var, 1.01 * g) << "fatter than normal after 10 steps";
+  EXPECT_LT(mc.var, t - 0.5 * (t - g)) << "much thinner than one period's t tails";
+  EXPECT_NEAR(std::accumulate(mc.component_var.begin(), mc.component_var.end(), 0.0), mc.var, 1e-12 * mc.var);
+  EXPECT_NEAR(std::accumulate(mc.component_es.begin(), mc.component_es.end(), 0.0), mc.es, 1e-12 * mc.es);
+}
+
 }  // namespace
 }  // namespace sextant::risk
 

@@ -21,8 +21,8 @@
 //                maximum likelihood to the standardised period portfolio returns (ν in (2.05, 200)).
 //                Components take the Gaussian form with these factors (exact sums).
 //  - monte_carlo: scenarios N(h·μ, h·Σ) from the accelerator's Philox sampler (`simulations`, `seed`,
-//                antithetic optional), or multivariate Student-t with ν (`mc_student_t`) scaled to the
-//                same covariance; then as historical.
+//                antithetic optional), or, with `mc_student_t`, the sum of h simulated one-period
+//                multivariate Student-t steps (ν, scaled to the same covariance); then as historical.
 //
 // A proposed trade (weight units) adds, for every method and level, the figures of w + trade by the
 // same method, scenarios, seed and ν: incremental VaR and ES = after - before, and the first-order
