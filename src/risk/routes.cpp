@@ -383,8 +383,10 @@ net::Response pretrade_route(const net::Request& req) {
     px[i] = prices[symbols[i]];
   }
   Matrix sigma;
-  if (cov) sigma = std::move(*cov);
-  else if (returns) sigma = accel::covariance(*returns);
+  if (cov) {
+    analytics::check_covariance(*cov);  // a non-PSD Σ could make eᵀΣe negative, and VaR limits pass
+    sigma = std::move(*cov);
+  } else if (returns) sigma = accel::covariance(*returns);
   else if (limits.max_var) fail(ErrorCode::invalid_argument, "covariance", "'max_var' needs 'covariance' or 'returns'");
   else sigma = Matrix(n, n);
   // The rate limit is checked against the account's window; the rest by a checker built for this request.

@@ -135,6 +135,12 @@ TEST(RiskHttp, PretradeDecisionsAndRateLimit) {
   r = check(R"("order":{"instrument":"Z","side":"buy","quantity":1,"price":10})");
   EXPECT_EQ(r.status, 400);
   EXPECT_TRUE(contains(r.body, R"("field":"order.instrument")")) << r.body;
+  // A covariance that is not PSD could make the VaR after the trade imaginary, and a VaR limit pass.
+  r = http(server.port(8200), "POST", "/pretrade-check",
+           R"({"symbols":["A","B"],"positions":{"A":100,"B":-50},"prices":{"A":10,"B":20},"covariance":[[0.0004,0.001],[0.001,0.0009]],)"
+           R"("order":{"instrument":"A","side":"buy","quantity":10,"price":10},"limits":{"max_var":100}})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_TRUE(contains(r.body, R"("field":"covariance")")) << r.body;
 }
 
 TEST(RiskHttp, MarginWorkedExample) {
