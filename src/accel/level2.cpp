@@ -41,12 +41,6 @@ constexpr std::size_t kSerialElems = std::size_t(1) << 14;  // below this many e
 // GCC 12's _mm512_extractf64x4_pd starts from an _mm256_undefined_pd() and warns about it.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
-SEXTANT_AVX512 inline double hsum(__m512d v) {
-  const __m256d h = _mm256_add_pd(_mm512_castpd512_pd256(v), _mm512_extractf64x4_pd(v, 1));
-  const __m128d q = _mm_add_pd(_mm256_castpd256_pd128(h), _mm256_extractf128_pd(h, 1));
-  return _mm_cvtsd_f64(_mm_add_sd(q, _mm_unpackhi_pd(q, q)));
-}
-
 // Four rows of a at once, one 8-column step: the matrix is read once, x and y once per four rows.
 struct FourRows {
   const double* p[4];
@@ -134,21 +128,6 @@ SEXTANT_AVX512 void gemv_rows(MatrixView a, const double* __restrict x, double* 
   _mm256_zeroupper();
 }
 
-// Fewer than four rows: one at a time.
-SEXTANT_AVX512 void gemv_few_rows(MatrixView a, const double* __restrict x, double* __restrict y) {
-  const std::size_t n = a.cols, n8 = n & ~std::size_t(7);
-  for (std::size_t r = 0; r < a.rows; ++r) {
-    const double* p = a.row(r);
-    __m512d acc = _mm512_setzero_pd();
-    for (std::size_t j = 0; j < n8; j += 8) acc = _mm512_fmadd_pd(_mm512_loadu_pd(p + j), _mm512_loadu_pd(x + j), acc);
-    if (n8 < n) {
-      const __mmask8 m = first_lanes(n - n8);
-      acc = _mm512_fmadd_pd(_mm512_maskz_loadu_pd(m, p + n8), _mm512_maskz_loadu_pd(m, x + n8), acc);
-    }
-    y[r] = hsum(acc);
-  }
-  _mm256_zeroupper();
-}
 
 // ---- AVX2 + FMA: the same structure in 4-lane steps. ----
 
@@ -221,18 +200,14 @@ SEXTANT_AVX2 void gemv_rows_avx2(MatrixView a, const double* __restrict x, doubl
   _mm256_zeroupper();
 }
 
-SEXTANT_AVX2 void gemv_few_rows_avx2(MatrixView a, const double* __restrict x, double* __restrict y) {
-  const std::size_t n = a.cols, n4 = n & ~std::size_t(3);
+// Fewer than four rows (a product this small is not worth a vector kernel): one at a time.
+void gemv_few_rows(MatrixView a, const double* __restrict x, double* __restrict y) {
   for (std::size_t r = 0; r < a.rows; ++r) {
     const double* p = a.row(r);
-    __m256d acc = _mm256_setzero_pd();
-    for (std::size_t j = 0; j < n4; j += 4) acc = _mm256_fmadd_pd(_mm256_loadu_pd(p + j), _mm256_loadu_pd(x + j), acc);
-    const __m128d h = _mm_add_pd(_mm256_castpd256_pd128(acc), _mm256_extractf128_pd(acc, 1));
-    double s = _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
-    for (std::size_t j = n4; j < n; ++j) s += p[j] * x[j];
+    double s = 0;
+    for (std::size_t j = 0; j < a.cols; ++j) s += p[j] * x[j];
     y[r] = s;
   }
-  _mm256_zeroupper();
 }
 
 bool env_off(const char* name) {
@@ -241,13 +216,9 @@ bool env_off(const char* name) {
 }
 
 using RowsKernel = void (*)(MatrixView, const double*, double*, std::size_t, std::size_t);
-using FewRowsKernel = void (*)(MatrixView, const double*, double*);
 
 RowsKernel symv_kernel() { return level2_kernels() == Level2Kernels::avx512 ? symv_rows : symv_rows_avx2; }
 RowsKernel gemv_kernel() { return level2_kernels() == Level2Kernels::avx512 ? gemv_rows : gemv_rows_avx2; }
-FewRowsKernel few_rows_kernel() {
-  return level2_kernels() == Level2Kernels::avx512 ? gemv_few_rows : gemv_few_rows_avx2;
-}
 
 }  // namespace
 
@@ -300,7 +271,7 @@ void symmetric_matvec(MatrixView a, const double* x, double* y) {
 void matvec(MatrixView a, const double* x, double* y) {
   const std::size_t rows = a.rows;
   const RowsKernel gemv_rows = gemv_kernel();
-  if (rows < 4) return few_rows_kernel()(a, x, y);
+  if (rows < 4) return gemv_few_rows(a, x, y);
   if (rows * a.cols < kSerialElems) return gemv_rows(a, x, y, 0, rows);
   // Blocks of 64 rows; the last block takes whatever is left (at least 4 rows when rows ≥ 68).
   constexpr std::size_t kBlock = 64;
