@@ -2,6 +2,7 @@
 // covariance of 1,000 days (target 20 ms), and a 50-point frontier for n = 100 (target 100 ms).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -35,6 +36,27 @@ void BM_MinVarianceLongOnly(benchmark::State& st) {
   st.counters["held"] = held;
 }
 BENCHMARK(BM_MinVarianceLongOnly)->Arg(100)->Arg(500)->Arg(1000)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Long-only, at a volatility halfway between the min-variance and the max-return portfolios'.
+void BM_TargetVolatility(benchmark::State& st) {
+  auto in = problem(std::size_t(st.range(0)));
+  in.objective = portfolio::Objective::min_variance;
+  const double vmin = portfolio::optimize(in).volatility;
+  double vmax = 0;
+  for (std::size_t i = 0; i < in.mu.size(); ++i)
+    if (in.mu[i] == *std::max_element(in.mu.begin(), in.mu.end())) vmax = std::sqrt(in.sigma(i, i));
+  in.objective = portfolio::Objective::target_volatility;
+  in.target_volatility = 0.5 * (vmin + vmax);
+  int iterations = 0;
+  for (auto _ : st) {
+    auto r = portfolio::optimize(in);
+    benchmark::DoNotOptimize(r.weights.data());
+    iterations = r.iterations;
+    if (std::abs(r.volatility - *in.target_volatility) > 1e-9 * *in.target_volatility) st.SkipWithError("missed the target");
+  }
+  st.counters["qp_iterations"] = iterations;
+}
+BENCHMARK(BM_TargetVolatility)->Arg(100)->Arg(500)->Arg(1000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_Frontier50(benchmark::State& st) {
   auto in = problem(std::size_t(st.range(0)));
