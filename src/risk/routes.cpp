@@ -54,6 +54,24 @@ bool read_book_field(std::string_view k, value v, Book& b) {
   return true;
 }
 
+// estimator / ewma_lambda / ewma_seed_rows: how Σ is estimated from 'returns' (/calculate-var's
+// parametric methods, /stress-test's shocks). `first` keeps the first of them sent, for errors.
+bool read_estimator_field(std::string_view k, value v, analytics::CovarianceOptions& opt, std::string& first) {
+  if (k != "estimator" && k != "ewma_lambda" && k != "ewma_seed_rows") return false;
+  if (first.empty()) first = k;
+  if (k == "estimator") opt.estimator = analytics::parse_covariance_estimator(net::read_string(v, "estimator"));
+  else if (k == "ewma_lambda") opt.lambda = net::read_number(v, "ewma_lambda");
+  else opt.seed_rows = std::size_t(net::read_int(v, "ewma_seed_rows", 2, INT32_MAX));
+  return true;
+}
+
+// With a given 'covariance', none of the estimator fields means anything.
+void refuse_estimator_with_covariance(const std::string& estimator_field) {
+  if (!estimator_field.empty())
+    fail(ErrorCode::invalid_argument, estimator_field, "'{}' says how to estimate Σ from 'returns'; 'covariance' is Σ itself",
+         estimator_field);
+}
+
 void write_figures(JsonWriter& w, const VarFigures& f, std::optional<double> value) {
   w.begin_object().field("var", f.var).field("es", f.es);
   if (value) w.field("var_currency", f.var * *value).field("es_currency", f.es * *value);
@@ -107,12 +125,7 @@ net::Response calculate_var_route(const net::Request& req) {
     else if (k == "portfolio_value") portfolio_value = net::read_number(v, "portfolio_value");
     else if (k == "nu") opt.nu = net::read_number(v, "nu");
     else if (k == "trade") opt.trade = net::read_vector(v, "trade");
-    else if (k == "estimator" || k == "ewma_lambda" || k == "ewma_seed_rows") {
-      if (estimator_field.empty()) estimator_field = k;
-      if (k == "estimator") opt.covariance.estimator = analytics::parse_covariance_estimator(net::read_string(v, "estimator"));
-      else if (k == "ewma_lambda") opt.covariance.lambda = net::read_number(v, "ewma_lambda");
-      else opt.covariance.seed_rows = std::size_t(net::read_int(v, "ewma_seed_rows", 2, INT32_MAX));
-    }
+    else if (read_estimator_field(k, v, opt.covariance, estimator_field)) continue;
     else if (k == "age_weighting") opt.age_weighting_lambda = net::read_number(v, "age_weighting");
     else if (k == "filtered") opt.filtered_lambda = net::read_number(v, "filtered");
     else if (k == "mc_distribution") {
@@ -127,9 +140,7 @@ net::Response calculate_var_route(const net::Request& req) {
     fail(ErrorCode::invalid_argument, "returns", "'returns' (T×N) is required, or 'covariance' (N×N) for the parametric methods");
   if (returns && !expected_returns.empty())
     fail(ErrorCode::invalid_argument, "expected_returns", "'expected_returns' goes with 'covariance'; with 'returns' the means are estimated");
-  if (covariance && !estimator_field.empty())
-    fail(ErrorCode::invalid_argument, estimator_field, "'{}' says how to estimate Σ from 'returns'; 'covariance' is Σ itself",
-         estimator_field);
+  if (covariance) refuse_estimator_with_covariance(estimator_field);
   if (covariance && !methods_given) opt.methods = {VarMethod::gaussian};
   const std::size_t assets = returns ? returns->cols() : covariance->cols();
   if (!positions.empty()) {
@@ -196,11 +207,16 @@ net::Response stress_test_route(const net::Request& req) {
   std::vector<RawRange> ranges;
   std::optional<std::pair<std::int64_t, std::int64_t>> worst;
   std::vector<std::pair<std::string, std::vector<std::pair<std::string, double>>>> raw_shocks;
+  std::optional<Matrix> covariance;  // for the shocks, instead of estimating it from returns
+  analytics::CovarianceOptions cov_opt;
+  cov_opt.field_prefix = "ewma_";
+  std::string estimator_field;
   for (auto kv : body.root()) {
     std::string_view k = kv.unescaped_key();
     value v = kv.value();
-    if (read_book_field(k, v, book)) continue;
-    if (k == "dates") dates = net::read_strings(v, "dates");
+    if (read_book_field(k, v, book) || read_estimator_field(k, v, cov_opt, estimator_field)) continue;
+    if (k == "covariance") covariance = net::read_matrix(v, "covariance");
+    else if (k == "dates") dates = net::read_strings(v, "dates");
     else if (k == "portfolio_value") value_ = net::read_number(v, "portfolio_value");
     else if (k == "scenarios") {
       for (auto e : net::read_array(v, "scenarios")) {
@@ -243,11 +259,20 @@ net::Response stress_test_route(const net::Request& req) {
       }
     } else fail(ErrorCode::invalid_argument, std::string(k), "unknown field '{}' for /stress-test", k);
   }
-  if (!returns) fail(ErrorCode::invalid_argument, "returns", "'returns' (T×N) is required");
-  const std::size_t n = returns->cols();
+  if (returns && covariance) fail(ErrorCode::invalid_argument, "covariance", "send 'returns' or 'covariance', not both");
+  if (!returns && !covariance)
+    fail(ErrorCode::invalid_argument, "returns", "'returns' (T×N) is required, or 'covariance' (N×N) for shocks alone");
+  if (covariance) {
+    refuse_estimator_with_covariance(estimator_field);
+    if (!ranges.empty()) fail(ErrorCode::invalid_argument, "scenarios", "historical scenarios need 'returns'");
+    if (worst) fail(ErrorCode::invalid_argument, "worst_windows", "the worst windows need 'returns'");
+    if (!dates.empty()) fail(ErrorCode::invalid_argument, "dates", "'dates' label the rows of 'returns'");
+    analytics::check_covariance(*covariance);
+  }
+  const std::size_t n = returns ? returns->cols() : covariance->cols();
   if (weights.size() != n)
-    fail(ErrorCode::dimension_mismatch, "weights", "'weights' has {} entries, 'returns' has {} columns", weights.size(), n);
-  if (!dates.empty() && dates.size() != returns->rows())
+    fail(ErrorCode::dimension_mismatch, "weights", "'weights' has {} entries for {} assets", weights.size(), n);
+  if (returns && !dates.empty() && dates.size() != returns->rows())
     fail(ErrorCode::dimension_mismatch, "dates", "'dates' has {} entries, 'returns' has {} rows", dates.size(), returns->rows());
   // Each scenario is N P&L values and N asset returns out of a few bytes in: refuse what the memory
   // pool cannot hold before computing any of it.
@@ -287,17 +312,21 @@ net::Response stress_test_route(const net::Request& req) {
     ss.push_back(s);
   }
   const std::function<void()> checkpoint = [&req] { req.check_deadline(); };
-  std::vector<ScenarioResult> results = historical_ranges(*returns, weights, value_, rs, checkpoint);
+  std::vector<ScenarioResult> results;
+  if (returns) results = historical_ranges(*returns, weights, value_, rs, checkpoint);
   if (worst) {
     auto wr = worst_windows(*returns, weights, value_, std::size_t(worst->first), std::size_t(worst->second));
     results.insert(results.end(), wr.begin(), wr.end());
   }
   if (!ss.empty()) {
-    auto hr = hypothetical_shocks(accel::covariance(*returns), weights, value_, ss, checkpoint);
+    const Matrix sigma = covariance ? std::move(*covariance) : analytics::estimate_covariance(*returns, cov_opt).covariance;
+    auto hr = hypothetical_shocks(sigma, weights, value_, ss, checkpoint);
     results.insert(results.end(), hr.begin(), hr.end());
   }
   JsonWriter w(1024);
-  w.begin_object().key("scenarios").begin_array();
+  w.begin_object();
+  if (returns && !ss.empty()) w.field("estimator", analytics::estimator_name(cov_opt.estimator));
+  w.key("scenarios").begin_array();
   for (const auto& r : results) {
     w.begin_object().field("name", std::string_view(r.name)).field("total_pnl", r.total);
     w.key("pnl").array(r.pnl).key("asset_returns").array(r.asset_returns);

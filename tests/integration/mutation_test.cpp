@@ -149,6 +149,8 @@ const Example kExamples[] = {
     {8200, "/backtest-var", R"({"returns":[0.01,-0.03,0.0,-0.05,0.02],"var":[0.02,0.02,0.02,0.02,0.02],"confidence":0.95})"},
     {8200, "/stress-test",
      R"({"returns":)" RETURNS R"(,"weights":[0.5,0.3,0.2],"portfolio_value":1000,"symbols":["A","B","C"],"dates":["d1","d2","d3","d4","d5","d6"],"scenarios":[{"name":"crash","start":"d2","end":"d3"}],"worst_windows":{"count":2,"length":2},"shocks":[{"name":"A down","shocks":{"A":-0.1}}]})"},
+    {8200, "/stress-test",
+     R"({"covariance":)" COV R"(,"weights":[0.5,0.3,0.2],"symbols":["A","B","C"],"portfolio_value":1000,"shocks":[{"name":"A down","shocks":{"A":-0.1,"C":0.05}}]})"},
     {8200, "/pretrade-check",
      R"({"symbols":["A","B"],"positions":{"A":100,"B":-50},"prices":{"A":10,"B":20},"covariance":[[0.0004,0.0001],[0.0001,0.0009]],"order":{"instrument":"A","side":"buy","quantity":10,"price":10},"limits":{"max_order_notional":500,"max_var":1e6,"max_orders_per_second":100},"trading_state":"ACTIVE","account":"x"})"},
     {8900, "/optimize",

@@ -114,6 +114,25 @@ TEST(RiskHttp, ParametricVarFromAGivenCovariance) {
   }
 }
 
+TEST(RiskHttp, ShocksFromAGivenOrEstimatedCovariance) {
+  ServerProcess server({"--engines", "risk"});
+  auto stress = [&](const std::string& body) { return http(server.port(8200), "POST", "/stress-test", body); };
+  // B moves by β = Σ_BA/Σ_AA = 0.0001/0.0004 of A's -10%: -2.5%; P&L = 1000·(0.6·-0.1 + 0.4·-0.025) = -70.
+  auto r = stress(R"({"covariance":[[0.0004,0.0001],[0.0001,0.0009]],"weights":[0.6,0.4],"symbols":["A","B"],"portfolio_value":1000,)"
+                  R"("shocks":[{"name":"A down","shocks":{"A":-0.1}}]})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(contains(r.body, R"({"name":"A down","total_pnl":-70,"pnl":[-60,-10],"asset_returns":[-0.1,-0.025]})")) << r.body;
+  r = stress(R"({"returns":)" + kReturns + R"(,"weights":[0.5,0.3,0.2],"estimator":"ewma","ewma_lambda":0.9,"ewma_seed_rows":3,"shocks":[{"shocks":{"0":-0.1}}]})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("estimator":"ewma")")) << r.body;
+  r = stress(R"({"covariance":[[0.0004,0.0001],[0.0001,0.0009]],"weights":[0.6,0.4],"worst_windows":{"count":1}})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_TRUE(contains(r.body, R"("field":"worst_windows")")) << r.body;
+  r = stress(R"({"covariance":[[0.0004,0.0001],[0.0001,0.0009]],"weights":[0.6,0.4],"ewma_lambda":0.9,"shocks":[{"shocks":{"0":-0.1}}]})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_TRUE(contains(r.body, R"("field":"ewma_lambda")")) << r.body;
+}
+
 TEST(RiskHttp, PretradeDecisionsAndRateLimit) {
   ServerProcess server({"--engines", "risk"});
   const std::string base = R"("symbols":["A","B"],"positions":{"A":100,"B":-50},"prices":{"A":10,"B":20},"covariance":[[0.0004,0.0001],[0.0001,0.0009]])";
