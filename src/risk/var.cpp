@@ -412,11 +412,11 @@ VarReport parametric_var(std::span<const double> mean, MatrixView cov, std::span
   if (opt.horizon < 1) fail(ErrorCode::invalid_argument, "horizon", "'horizon' must be at least 1");
   check_methods(opt, n);
   check_trade(opt, n, "'weights'");
-  bool student_t = opt.mc_student_t;
+  bool student_t = false;
   for (VarMethod m : opt.methods) {
     if (m == VarMethod::historical || m == VarMethod::modified)
       fail(ErrorCode::invalid_argument, "methods", "method {} needs 'returns' (a history), not a covariance", var_method_name(m));
-    student_t = student_t || m == VarMethod::student_t;
+    student_t = student_t || m == VarMethod::student_t || (m == VarMethod::monte_carlo && opt.mc_student_t);
   }
   if (student_t && !opt.nu) fail(ErrorCode::invalid_argument, "nu", "with a given covariance, the Student-t methods need 'nu'");
   if (opt.nu && !(*opt.nu > 2.0 && std::isfinite(*opt.nu)))
