@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <deque>
@@ -188,7 +189,8 @@ net::Response calculate_var_route(const net::Request& req) {
     w.end_object();
   }
   w.end_object().field("horizon", std::int64_t(opt.horizon));
-  if (returns) w.field("estimator", analytics::estimator_name(opt.covariance.estimator));
+  const bool uses_sigma = std::any_of(opt.methods.begin(), opt.methods.end(), [](VarMethod m) { return m != VarMethod::historical; });
+  if (returns && uses_sigma) w.field("estimator", analytics::estimator_name(opt.covariance.estimator));
   net::write_stamp(w, sw.elapsed_ms());
   return net::Response::json(w.end_object().take());
 }
