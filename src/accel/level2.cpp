@@ -128,7 +128,6 @@ SEXTANT_AVX512 void gemv_rows(MatrixView a, const double* __restrict x, double* 
   _mm256_zeroupper();
 }
 
-
 // ---- AVX2 + FMA: the same structure in 4-lane steps. ----
 
 // {Σ a[0], Σ a[1], Σ a[2], Σ a[3]}: the four accumulators summed across lanes, in one register.
