@@ -1,6 +1,7 @@
 // Optimiser against R fPortfolio / quadprog (lpp2005_portfolio.json) and hand-checked properties.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -219,6 +220,36 @@ TEST(PortfolioConstraints, MaxAssetsIsALabelledHeuristic) {
   for (double w : r.weights) held += std::abs(w) > 1e-12;
   EXPECT_LE(held, 3);
   EXPECT_NEAR(sum(r.weights), 1.0, 1e-12);
+}
+
+// Targets across the long-only frontier of 60 assets, from just above the minimum-variance
+// volatility to just below the max-return corner's, and one beyond it (the corner itself).
+TEST(PortfolioObjectives, TargetVolatilityAcrossTheFrontier) {
+  Matrix r = test::random_returns(300, 60, 5);
+  OptimizeInput in;
+  in.mu.assign(60, 0.0);
+  for (std::size_t t = 0; t < r.rows(); ++t)
+    for (std::size_t j = 0; j < 60; ++j) in.mu[j] += r(t, j) / double(r.rows());
+  in.sigma = accel::covariance(r);
+  in.objective = Objective::min_variance;
+  const double vmin = optimize(in).volatility;
+  const std::size_t top = std::size_t(std::max_element(in.mu.begin(), in.mu.end()) - in.mu.begin());
+  const double vmax = std::sqrt(in.sigma(top, top));
+  ASSERT_GT(vmax, 1.5 * vmin);
+  for (double frac : {0.01, 0.3, 0.7, 0.99}) {
+    in.objective = Objective::target_volatility;
+    in.target_volatility = vmin + frac * (vmax - vmin);
+    const auto got = optimize(in);
+    EXPECT_NEAR(got.volatility, *in.target_volatility, 1e-9 * *in.target_volatility) << frac;
+    OptimizeInput at = in;  // efficient: the min-variance portfolio at its return has its volatility
+    at.objective = Objective::target_return;
+    at.target_return = got.expected_return;
+    EXPECT_NEAR(optimize(at).volatility, *in.target_volatility, 1e-7 * *in.target_volatility) << frac;
+  }
+  in.target_volatility = 1.5 * vmax;
+  const auto corner = optimize(in);
+  EXPECT_NEAR(corner.volatility, vmax, 1e-9 * vmax);
+  EXPECT_NEAR(corner.weights[top], 1.0, 1e-9);
 }
 
 TEST(PortfolioObjectives, TargetVolatilityAndUtility) {
