@@ -86,20 +86,29 @@ CBLAS_TRANSPOSE cblas_trans(Trans t) { return t == Trans::yes ? CblasTrans : Cbl
   const __m256i row_lo = _mm256_set1_epi64x(static_cast<std::uint32_t>(row));
   const __m256i row_hi = _mm256_set1_epi64x(static_cast<std::uint32_t>(row >> 32));
   const __m256i even_dwords = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+  // G groups of 4 blocks per pass: a round is a chain of multiply, shift and xors, so one group alone
+  // leaves the pipes waiting on its latency; independent groups fill them.
   std::size_t k = 0;
-  for (; k + 4 <= pairs; k += 4) {
-    const auto kk = static_cast<long long>(k);
-    __m256i x0 = row_lo, x1 = row_hi, x2 = _mm256_setr_epi64x(kk, kk + 1, kk + 2, kk + 3),
-            x3 = _mm256_setzero_si256();
-    for (int r = 0; r < philox::kRounds; ++r) {
-      const __m256i p0 = _mm256_mul_epu32(x0, m0), p1 = _mm256_mul_epu32(x2, m1);
-      x0 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p1, 32), x1), key0[r]);
-      x1 = p1;
-      x2 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p0, 32), x3), key1[r]);
-      x3 = p0;
+  constexpr int G = 2;
+  for (; k + 4 * G <= pairs; k += 4 * G) {
+    __m256i x0[G], x1[G], x2[G], x3[G];
+    for (int g = 0; g < G; ++g) {
+      const auto kk = static_cast<long long>(k + 4 * std::size_t(g));
+      x0[g] = row_lo, x1[g] = row_hi, x2[g] = _mm256_setr_epi64x(kk, kk + 1, kk + 2, kk + 3), x3[g] = _mm256_setzero_si256();
     }
-    store_low_dwords(c0 + k, x0, even_dwords), store_low_dwords(c1 + k, x1, even_dwords);
-    store_low_dwords(c2 + k, x2, even_dwords), store_low_dwords(c3 + k, x3, even_dwords);
+    for (int r = 0; r < philox::kRounds; ++r)
+      for (int g = 0; g < G; ++g) {
+        const __m256i p0 = _mm256_mul_epu32(x0[g], m0), p1 = _mm256_mul_epu32(x2[g], m1);
+        x0[g] = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p1, 32), x1[g]), key0[r]);
+        x1[g] = p1;
+        x2[g] = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p0, 32), x3[g]), key1[r]);
+        x3[g] = p0;
+      }
+    for (int g = 0; g < G; ++g) {
+      const std::size_t at = k + 4 * std::size_t(g);
+      store_low_dwords(c0 + at, x0[g], even_dwords), store_low_dwords(c1 + at, x1[g], even_dwords);
+      store_low_dwords(c2 + at, x2[g], even_dwords), store_low_dwords(c3 + at, x3[g], even_dwords);
+    }
   }
   philox_blocks_loop(seed, row, k, pairs, c0, c1, c2, c3);
 }
