@@ -6,6 +6,8 @@
 #include <map>
 #include <vector>
 
+#include <unistd.h>
+
 #include "sextant/core/config.hpp"
 #include "sextant/core/error.hpp"
 #include "sextant/core/matrix.hpp"
@@ -55,7 +57,12 @@ EnvLookup fake_env(std::map<std::string, std::string> vars) {
 struct TempToml {
   std::filesystem::path path;
   explicit TempToml(const std::string& text) {
-    path = std::filesystem::temp_directory_path() / ("sextant-test-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + ".toml");
+    // Unique per process and test: ctest runs tests in parallel processes, and gtest's random seed
+    // (which named this file before) comes from the clock, so two tests started in the same
+    // millisecond shared a file and one removed it under the other.
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    path = std::filesystem::temp_directory_path() /
+           ("sextant-test-" + std::to_string(::getpid()) + "-" + info->name() + ".toml");
     std::ofstream(path) << text;
   }
   ~TempToml() { std::filesystem::remove(path); }
