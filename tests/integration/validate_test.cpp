@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <string>
 
+#include <unistd.h>
+
 #include "integration/http_client.hpp"
 
 namespace sextant::test {
@@ -13,7 +15,9 @@ namespace {
 TEST(Validate, SmallRunAgreesAndWritesItsReport) {
   // N = 40 from T = 20 days: the covariance windows are rank-deficient, so this also checks that the
   // square ops (cholesky, eigh) get a full-rank matrix of their own rather than aborting the run.
-  const std::string report = (std::filesystem::temp_directory_path() / "sextant_validate_test.json").string();
+  // Named by pid: two checkouts' test runs on one machine must not share it.
+  const std::string report =
+      (std::filesystem::temp_directory_path() / ("sextant_validate_test-" + std::to_string(::getpid()) + ".json")).string();
   std::filesystem::remove(report);
   std::string err;
   const int code = run_sextant({"validate", "--sizes", "8", "40", "--periods", "20", "--iterations", "1",
