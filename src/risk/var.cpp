@@ -291,6 +291,16 @@ void check_trade(const VarOptions& opt, std::size_t n, std::string_view columns)
     if (!std::isfinite(opt.trade[i])) fail(ErrorCode::non_finite, "trade", "'trade'[{}] is not finite", i);
 }
 
+// What the figures take from the history or the given moments alone, not from the weights: filled
+// on first use and reused by a trade's second pass (the same request on w + trade), which would
+// otherwise estimate Σ, factor it and filter the panel again.
+struct Estimates {
+  std::vector<double> mu;  // asset means (empty until needed)
+  Matrix cov;              // Σ by the chosen estimator (calculate_var's only)
+  Matrix chol;             // its Cholesky factor (Monte Carlo)
+  Matrix filtered;         // the volatility-rescaled panel (filtered historical simulation)
+};
+
 // Monte Carlo scenarios over h periods. Normal: one draw of N(h·μ, h·Σ), which is the sum of h
 // one-period draws in distribution. Student-t: the sum of h one-period multivariate t draws (ν, scaled
 // to keep Σ), simulated step by step, since a sum of t's is not a t (its tails thin as h grows).
@@ -306,8 +316,8 @@ struct MonteCarlo {
   std::vector<double> rp;    // path portfolio returns
 };
 
-MonteCarlo simulate(std::span<const double> mu, MatrixView cov, std::span<const double> w, std::optional<double> nu,
-                    const VarOptions& opt) {
+MonteCarlo simulate(std::span<const double> mu, MatrixView cov, Estimates& est, std::span<const double> w,
+                    std::optional<double> nu, const VarOptions& opt) {
   if (opt.simulations < 100 || opt.simulations > 10'000'000)
     fail(ErrorCode::invalid_argument, "simulations", "'simulations' must be in [100, 10000000], got {}", opt.simulations);
   const std::size_t n = w.size();
@@ -315,7 +325,8 @@ MonteCarlo simulate(std::span<const double> mu, MatrixView cov, std::span<const 
   mc.steps = opt.mc_student_t ? std::size_t(opt.horizon) : 1;
   mc.stride = opt.simulations + (opt.simulations & 1);
   const double h = double(opt.horizon) / double(mc.steps);  // periods per step
-  mc.chol = accel::cholesky(cov);
+  if (est.chol.empty()) est.chol = accel::cholesky(cov);
+  mc.chol = est.chol;
   // Student-t scenarios have covariance Σ·ν/(ν-2): scale L so they keep Σ.
   const double t_scale = opt.mc_student_t ? std::sqrt((*nu - 2.0) / *nu) : 1.0;
   for (double& v : mc.chol.flat()) v *= std::sqrt(h) * t_scale;
@@ -400,7 +411,10 @@ void add_trade_figures(std::span<const double> w, const VarOptions& opt, VarRepo
 
 }  // namespace
 
-VarReport parametric_var(std::span<const double> mean, MatrixView cov, std::span<const double> w, const VarOptions& opt) {
+namespace {
+
+VarReport parametric_var(std::span<const double> mean, MatrixView cov, std::span<const double> w, const VarOptions& opt,
+                         Estimates& est) {
   const std::size_t n = w.size();
   if (n == 0) fail(ErrorCode::invalid_argument, "weights", "'weights' is empty");
   if (!cov.square() || cov.rows != n)
@@ -431,7 +445,7 @@ VarReport parametric_var(std::span<const double> mean, MatrixView cov, std::span
   if (student_t) rep.nu = opt.nu;
   MonteCarlo mc;
   if (std::find(opt.methods.begin(), opt.methods.end(), VarMethod::monte_carlo) != opt.methods.end())
-    mc = simulate(mean, cov, w, opt.nu, opt);
+    mc = simulate(mean, cov, est, w, opt.nu, opt);
   for (double c : opt.confidence_levels) {
     std::vector<std::pair<VarMethod, VarFigures>> row;
     for (VarMethod m : opt.methods) {
@@ -447,11 +461,12 @@ VarReport parametric_var(std::span<const double> mean, MatrixView cov, std::span
     rep.results.push_back(std::move(row));
   }
   if (!opt.trade.empty())
-    add_trade_figures(w, opt, rep, [&](std::span<const double> wa, const VarOptions& o) { return parametric_var(mean, cov, wa, o); });
+    add_trade_figures(w, opt, rep,
+                      [&](std::span<const double> wa, const VarOptions& o) { return parametric_var(mean, cov, wa, o, est); });
   return rep;
 }
 
-VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOptions& opt) {
+VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOptions& opt, Estimates& est) {
   const std::size_t t = x.rows, n = x.cols;
   if (t < 2 || n == 0) fail(ErrorCode::dimension_mismatch, "returns", "'returns' needs at least 2 rows and 1 column, got {}×{}", t, n);
   if (w.size() != n)
@@ -480,24 +495,28 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
   // portfolio return series, which is the same quantity (ddof 1) at O(N·T).
   auto uses = [&](VarMethod m) { return std::find(opt.methods.begin(), opt.methods.end(), m) != opt.methods.end(); };
   // Asset means: for the parametric methods, Monte Carlo and the filter; μ_p itself is mean(period).
-  std::vector<double> mu(n, 0.0);
-  if (!(opt.methods.size() == 1 && uses(VarMethod::historical) && !opt.filtered_lambda)) {
+  const bool need_mu = !(opt.methods.size() == 1 && uses(VarMethod::historical) && !opt.filtered_lambda);
+  if (need_mu && est.mu.empty()) {
+    est.mu.assign(n, 0.0);
     for (std::size_t r = 0; r < t; ++r) {
       const double* xr = x.row(r);
-      for (std::size_t i = 0; i < n; ++i) mu[i] += xr[i];
+      for (std::size_t i = 0; i < n; ++i) est.mu[i] += xr[i];
     }
-    for (double& m : mu) m /= double(t);
+    for (double& m : est.mu) m /= double(t);
   }
+  const std::vector<double> no_mu(need_mu ? 0 : n, 0.0);
+  const std::vector<double>& mu = need_mu ? est.mu : no_mu;
   const bool need_cov = uses(VarMethod::gaussian) || uses(VarMethod::modified) || uses(VarMethod::monte_carlo) ||
                         uses(VarMethod::student_t);
   if (opt.nu && !(*opt.nu > 2.0 && std::isfinite(*opt.nu)))
     fail(ErrorCode::invalid_argument, "nu", "'nu' must be greater than 2, got {}", *opt.nu);
   // μ_p = Σ w_i μ_i, as the mean of the period returns (defined whether or not μ was needed).
   const double mu_p = lane_sum(t, [&](std::size_t r) { return period[r]; }) / double(t);
-  Matrix cov, sw(n, 1);
+  const Matrix& cov = est.cov;
+  Matrix sw(n, 1);
   double var_p = 0;
   if (need_cov) {
-    cov = analytics::estimate_covariance(x, opt.covariance).covariance;
+    if (est.cov.empty()) est.cov = analytics::estimate_covariance(x, opt.covariance).covariance;
     const std::vector<double> s = accel::symv(cov, w);  // Σw, one pass over half of Σ; σ_p² = wᵀ(Σw)
     std::copy(s.begin(), s.end(), sw.data());
     var_p = dot(w.data(), s.data(), n);
@@ -526,12 +545,12 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
 
   // Filtered historical simulation: a volatility-rescaled copy of the panel replaces it for historical.
   const bool need_hist = std::find(opt.methods.begin(), opt.methods.end(), VarMethod::historical) != opt.methods.end();
-  Matrix filtered;
   MatrixView hx = x;
   std::vector<double> hist_period = period;
-  if (need_hist && opt.filtered_lambda) {
+  if (need_hist && opt.filtered_lambda && est.filtered.empty()) {
     const double lam = *opt.filtered_lambda;
     if (!(lam > 0.0 && lam < 1.0)) fail(ErrorCode::invalid_argument, "filtered", "the filtering λ must be in (0, 1), got {}", lam);
+    Matrix& filtered = est.filtered;
     filtered = Matrix(t, n);
     std::vector<double> var_t(t + 1);  // var_t[r]: the EWMA variance forecast for row r from rows < r
     for (std::size_t i = 0; i < n; ++i) {
@@ -542,7 +561,9 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
       const double now = std::sqrt(var_t[t]);
       for (std::size_t r = 0; r < t; ++r) filtered(r, i) = var_t[r] > 0 ? x(r, i) * now / std::sqrt(var_t[r]) : x(r, i);
     }
-    hx = filtered.view();
+  }
+  if (need_hist && opt.filtered_lambda) {
+    hx = est.filtered.view();
     for (std::size_t r = 0; r < t; ++r) {
       double s = 0;
       for (std::size_t i = 0; i < n; ++i) s += w[i] * hx(r, i);
@@ -565,7 +586,7 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
   };
   MonteCarlo mc;
   if (std::find(opt.methods.begin(), opt.methods.end(), VarMethod::monte_carlo) != opt.methods.end())
-    mc = simulate(mu, cov, w, rep.nu, opt);
+    mc = simulate(mu, cov, est, w, rep.nu, opt);
   // Population skew and excess kurtosis of the period portfolio returns (Cornish-Fisher only).
   double skew = 0, kurt = 0;
   if (uses(VarMethod::modified)) {
@@ -625,8 +646,20 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
     rep.results.push_back(std::move(row));
   }
   if (!opt.trade.empty())
-    add_trade_figures(w, opt, rep, [&](std::span<const double> wa, const VarOptions& o) { return calculate_var(x, wa, o); });
+    add_trade_figures(w, opt, rep, [&](std::span<const double> wa, const VarOptions& o) { return calculate_var(x, wa, o, est); });
   return rep;
+}
+
+}  // namespace
+
+VarReport parametric_var(std::span<const double> mean, MatrixView cov, std::span<const double> w, const VarOptions& opt) {
+  Estimates est;
+  return parametric_var(mean, cov, w, opt, est);
+}
+
+VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOptions& opt) {
+  Estimates est;
+  return calculate_var(x, w, opt, est);
 }
 
 }  // namespace sextant::risk

@@ -27,7 +27,8 @@
 // A proposed trade (weight units) adds, for every method and level, the figures of w + trade by the
 // same method, scenarios, seed and ν: incremental VaR and ES = after - before, and the first-order
 // estimate Σ marginal_var_i·trade_i. Monte Carlo's after and before share their draws, so the
-// difference carries no sampling noise of its own beyond the tail's.
+// difference carries no sampling noise of its own beyond the tail's. What does not depend on the
+// weights (μ, Σ, its Cholesky factor, the filtered panel) is computed once for both.
 #include <cstdint>
 #include <functional>
 #include <map>
