@@ -66,11 +66,18 @@ bool read_estimator_field(std::string_view k, value v, analytics::CovarianceOpti
   return true;
 }
 
-// With a given 'covariance', none of the estimator fields means anything.
-void refuse_estimator_with_covariance(const std::string& estimator_field) {
+// Exactly one of 'returns' and 'covariance' (`covariance_serves`: what a covariance alone is enough
+// for). A given covariance is checked (symmetric PSD), and no estimator field may come with it.
+void require_returns_or_covariance(const std::optional<Matrix>& returns, const std::optional<Matrix>& covariance,
+                                   std::string_view covariance_serves, const std::string& estimator_field) {
+  if (returns && covariance) fail(ErrorCode::invalid_argument, "covariance", "send 'returns' or 'covariance', not both");
+  if (!returns && !covariance)
+    fail(ErrorCode::invalid_argument, "returns", "'returns' (T×N) is required, or 'covariance' (N×N) for {}", covariance_serves);
+  if (!covariance) return;
   if (!estimator_field.empty())
     fail(ErrorCode::invalid_argument, estimator_field, "'{}' says how to estimate Σ from 'returns'; 'covariance' is Σ itself",
          estimator_field);
+  analytics::check_covariance(*covariance);
 }
 
 void write_figures(JsonWriter& w, const VarFigures& f, std::optional<double> value) {
@@ -136,12 +143,9 @@ net::Response calculate_var_route(const net::Request& req) {
       opt.mc_student_t = d == "student_t";
     } else fail(ErrorCode::invalid_argument, std::string(k), "unknown field '{}' for /calculate-var", k);
   }
-  if (returns && covariance) fail(ErrorCode::invalid_argument, "covariance", "send 'returns' or 'covariance', not both");
-  if (!returns && !covariance)
-    fail(ErrorCode::invalid_argument, "returns", "'returns' (T×N) is required, or 'covariance' (N×N) for the parametric methods");
+  require_returns_or_covariance(returns, covariance, "the parametric methods", estimator_field);
   if (returns && !expected_returns.empty())
     fail(ErrorCode::invalid_argument, "expected_returns", "'expected_returns' goes with 'covariance'; with 'returns' the means are estimated");
-  if (covariance) refuse_estimator_with_covariance(estimator_field);
   if (covariance && !methods_given) opt.methods = {VarMethod::gaussian};
   const std::size_t assets = returns ? returns->cols() : covariance->cols();
   if (!positions.empty()) {
@@ -170,7 +174,6 @@ net::Response calculate_var_route(const net::Request& req) {
   if (returns) {
     rep = calculate_var(*returns, weights, opt);
   } else {
-    analytics::check_covariance(*covariance);
     if (expected_returns.empty()) expected_returns.assign(covariance->cols(), 0.0);  // zero mean, as is usual
     rep = parametric_var(expected_returns, *covariance, weights, opt);
   }
@@ -261,15 +264,11 @@ net::Response stress_test_route(const net::Request& req) {
       }
     } else fail(ErrorCode::invalid_argument, std::string(k), "unknown field '{}' for /stress-test", k);
   }
-  if (returns && covariance) fail(ErrorCode::invalid_argument, "covariance", "send 'returns' or 'covariance', not both");
-  if (!returns && !covariance)
-    fail(ErrorCode::invalid_argument, "returns", "'returns' (T×N) is required, or 'covariance' (N×N) for shocks alone");
+  require_returns_or_covariance(returns, covariance, "shocks alone", estimator_field);
   if (covariance) {
-    refuse_estimator_with_covariance(estimator_field);
     if (!ranges.empty()) fail(ErrorCode::invalid_argument, "scenarios", "historical scenarios need 'returns'");
     if (worst) fail(ErrorCode::invalid_argument, "worst_windows", "the worst windows need 'returns'");
     if (!dates.empty()) fail(ErrorCode::invalid_argument, "dates", "'dates' label the rows of 'returns'");
-    analytics::check_covariance(*covariance);
   }
   const std::size_t n = returns ? returns->cols() : covariance->cols();
   if (weights.size() != n)
