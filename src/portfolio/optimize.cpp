@@ -143,9 +143,9 @@ OptimizeResult optimize_once(const OptimizeInput& in) {
       // and most bounds are crossed near the max-return corner (at n = 1,000, solving there first took
       // ~1,540 of 2,111 steps), so stopping at the first trial above the target, not at the corner,
       // saves most of them.
-      double r_hi = r_max, f_hi = 0;
-      QpResult below = lo;
-      double f_below = vmin * vmin - target * target;
+      const double t2 = target * target;
+      double r_hi = r_max, f_lo = vmin * vmin - t2, f_hi = 0;
+      QpResult best = lo;  // the bracket's feasible end (σ ≤ target)
       bool bracketed = false;
       for (int k = 1; k <= 40 && r_max > r_lo; ++k) {
         if (in.checkpoint) in.checkpoint();
@@ -153,26 +153,23 @@ OptimizeResult optimize_once(const OptimizeInput& in) {
         QpResult q = at.solve(r, warm, "target_volatility");
         iters += q.iterations;
         warm = q.active;
-        const double v = vol(weights_of(m, q.x)), f = v * v - target * target;
+        const double v = vol(weights_of(m, q.x)), f = v * v - t2;
         if (f > 0) {
           r_hi = r, f_hi = f, bracketed = true;
           break;
         }
-        r_lo = r, f_below = f, below = std::move(q);
+        r_lo = r, f_lo = f, best = std::move(q);
         if (r == r_max) break;
       }
       if (!bracketed) {  // the target is at or above the max-return portfolio's volatility
-        take(below);
+        take(best);
         res.iterations = iters;
         break;
       }
       // Variance rises with the target return on the efficient branch, piecewise quadratically (one
       // piece per active set): find σ²(r) = target² by false position with the Illinois step, which
       // converges superlinearly on each piece where bisection took ~50 QP solves. The bracket always
-      // holds the answer; `best` is the feasible end (σ ≤ target).
-      QpResult best = std::move(below);
-      const double t2 = target * target;
-      double f_lo = f_below;
+      // holds the answer.
       int last_side = 0;
       for (int k = 0; k < 100 && r_hi - r_lo > 1e-15 * (std::abs(r_hi) + std::abs(r_lo)); ++k) {
         if (in.checkpoint) in.checkpoint();
