@@ -1,5 +1,5 @@
 // Accelerator ops on the cpu backend (and reference where it is affordable); on a machine with a GPU,
-// correlation and sampling on the cuda backend too.
+// correlation (fp64 and fp32), inverse, the eigensolvers and sampling on the cuda backend too.
 //   cmake --preset bench && cmake --build --preset bench --target accel_bench
 //   build/bench/bench/accel_bench --benchmark_min_time=0.5
 // Each benchmark first checks its result against the reference backend, then times it.
@@ -66,6 +66,28 @@ void BM_Cholesky(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(accel::cholesky(cov, Backend::cpu));
 }
 BENCHMARK(BM_Cholesky)->Arg(100)->Arg(500)->Unit(benchmark::kMicrosecond);
+
+// LU inverse (getrf + getri on the cpu, getrf + getrs on the identity on cuda).
+void BM_Inverse(benchmark::State& state) {
+  const std::size_t n = state.range(0);
+  const Backend b = Backend(state.range(1));
+  Matrix cov = accel::covariance(returns(4 * n, n, 11), Backend::cpu);
+  check(accel::inverse(cov, b), accel::inverse(cov, Backend::cpu), 1e-6, "inverse");
+  for (auto _ : state) benchmark::DoNotOptimize(accel::inverse(cov, b));
+}
+BENCHMARK(BM_Inverse)->Args({500, 1})->Args({1000, 1})->Unit(benchmark::kMillisecond);
+
+// Correlation with the O(N²T) product in fp32 (DESIGN §3 "precision").
+void BM_CorrelationFp32(benchmark::State& state) {
+  const std::size_t n = state.range(0), t = state.range(1);
+  const Backend b = Backend(state.range(2));
+  Matrix x = returns(t, n, 12);
+  check(accel::correlation_fp32(x, b), accel::correlation(x, Backend::cpu), 1e-5, "correlation_fp32");
+  for (auto _ : state) benchmark::DoNotOptimize(accel::correlation_fp32(x, b));
+  state.counters["GFLOP/s"] = benchmark::Counter(double(n) * (n + 1) * t, benchmark::Counter::kIsIterationInvariantRate,
+                                                 benchmark::Counter::kIs1000);
+}
+BENCHMARK(BM_CorrelationFp32)->Args({1000, 2520, 1})->Unit(benchmark::kMillisecond);
 
 void BM_EighTopK(benchmark::State& state) {
   const std::size_t n = state.range(0);
@@ -165,6 +187,13 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark("BM_Correlation", BM_Correlation)
         ->Args({500, 2520, cuda})
         ->Args({1000, 2520, cuda})
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("BM_CorrelationFp32", BM_CorrelationFp32)
+        ->Args({1000, 2520, cuda})
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("BM_Inverse", BM_Inverse)
+        ->Args({500, cuda})
+        ->Args({1000, cuda})
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark("BM_EighTopK", BM_EighTopK)->Args({500, cuda})->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark("BM_Eigh", BM_Eigh)

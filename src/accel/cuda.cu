@@ -1,5 +1,6 @@
-// The cuda backend: cuBLAS for gemm / syrk, cuSOLVER for Cholesky and the symmetric eigensolvers,
-// Philox kernels for sampling.
+// The cuda backend: cuBLAS for the products (gemm, syrk, symv, gemv, batched gemm), cuSOLVER for the
+// factorisations (Cholesky, LU for solve / inverse, the symmetric eigensolvers), Philox kernels for
+// sampling. Every op of the Device interface is here.
 // Compiled only when CMake finds the CUDA toolkit; used only when a GPU is visible at run time.
 //
 // Row-major data meets column-major cuBLAS by the transpose identity: a row-major M×N buffer is the
@@ -12,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -38,14 +40,15 @@ void check(cusolverStatus_t s, const char* what) {
                 std::string("cusolver: ") + what + " failed (status " + std::to_string(int(s)) + ")");
 }
 
-//! Owning device buffer of doubles.
-class Buffer {
+//! Owning device array.
+template <class T>
+class DeviceArray {
  public:
-  explicit Buffer(std::size_t n) : n_(n) { check(cudaMalloc(&p_, std::max<std::size_t>(n, 1) * sizeof(double)), "cudaMalloc"); }
-  ~Buffer() { cudaFree(p_); }
-  Buffer(const Buffer&) = delete;
-  Buffer& operator=(const Buffer&) = delete;
-  double* get() const { return p_; }
+  explicit DeviceArray(std::size_t n) { check(cudaMalloc(&p_, std::max<std::size_t>(n, 1) * sizeof(T)), "cudaMalloc"); }
+  ~DeviceArray() { cudaFree(p_); }
+  DeviceArray(const DeviceArray&) = delete;
+  DeviceArray& operator=(const DeviceArray&) = delete;
+  T* get() const { return p_; }
 
   //! Uploads a (possibly strided) host view as a dense row-major block.
   void upload(MatrixView v) {
@@ -56,11 +59,17 @@ class Buffer {
     check(cudaMemcpy2D(v.data, v.ld * sizeof(double), p_, v.cols * sizeof(double), v.cols * sizeof(double), v.rows,
                        cudaMemcpyDeviceToHost), "download");
   }
+  void upload(std::span<const T> x) {
+    check(cudaMemcpy(p_, x.data(), x.size() * sizeof(T), cudaMemcpyHostToDevice), "upload");
+  }
+  void download(std::span<T> y) const {
+    check(cudaMemcpy(y.data(), p_, y.size() * sizeof(T), cudaMemcpyDeviceToHost), "download");
+  }
 
  private:
-  double* p_ = nullptr;
-  std::size_t n_;
+  T* p_ = nullptr;
 };
+using Buffer = DeviceArray<double>;
 
 //! A device int for cuSOLVER's `info` output.
 class InfoFlag {
@@ -93,8 +102,10 @@ __global__ void subtract_means(double* x, std::size_t total, int n, const double
   if (i < total) x[i] -= mean[i % n];
 }
 
-// syrk left the lower triangle in column-major order; write the full symmetric matrix, scaled.
-__global__ void finish_moment(const double* lower_cm, double* out, int n, double scale, bool correlation) {
+// syrk left the lower triangle in column-major order; write the full symmetric matrix, scaled, in fp64
+// (from an fp64 or, for moment_fp32, an fp32 product).
+template <class T>
+__global__ void finish_moment(const T* lower_cm, double* out, int n, double scale, bool correlation) {
   int i = blockIdx.y * blockDim.y + threadIdx.y, j = blockIdx.x * blockDim.x + threadIdx.x;
   if (i >= n || j >= n) return;
   int r = max(i, j), c = min(i, j);
@@ -159,6 +170,11 @@ __global__ void portfolio_returns(unsigned long long seed, unsigned long long fi
   }
 }
 
+__global__ void to_float(const double* x, std::size_t total, float* out) {
+  std::size_t i = std::size_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i < total) out[i] = float(x[i]);
+}
+
 __global__ void add_mean(double* x, std::size_t total, int d, const double* mean) {
   std::size_t i = std::size_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i < total) x[i] += mean[i % d];
@@ -178,10 +194,7 @@ class CudaDevice final : public Device {
   }
 
   Backend backend() const override { return Backend::cuda; }
-  bool supports(Op op) const override {
-    return op == Op::gemm || op == Op::covariance || op == Op::correlation || op == Op::cholesky || op == Op::eigh ||
-           op == Op::eigvalsh || op == Op::eigh_topk || op == Op::sample || op == Op::sample_portfolio;
-  }
+  bool supports(Op) const override { return true; }
 
   void gemm(Trans ta, Trans tb, double alpha, MatrixView a, MatrixView b, double beta, MutMatrixView c) override {
     Buffer da(a.size()), db(b.size()), dc(c.size());
@@ -237,45 +250,129 @@ class CudaDevice final : public Device {
     }
     if (!spec.mean.empty()) {
       Buffer dm(spec.mean.size());
-      check(cudaMemcpy(dm.get(), spec.mean.data(), spec.mean.size() * sizeof(double), cudaMemcpyHostToDevice), "mean");
+      dm.upload(spec.mean);
       add_mean<<<blocks_for(out.size(), 256), 256>>>(result->get(), out.size(), d, dm.get());
       check(cudaGetLastError(), "add_mean");
     }
     result->download(out);
   }
 
-  void moment_fp32(MatrixView, MutMatrixView, bool) override { unsupported(Op::moment_fp32); }
-  void solve(MatrixView, MatrixView, MutMatrixView) override { unsupported(Op::solve); }
-  void inverse(MatrixView, MutMatrixView) override { unsupported(Op::inverse); }
+  // Centred in fp64, multiplied in fp32 (cublasSsyrk; cuBLAS's default math mode keeps TF32 off, so the
+  // product is true fp32 as on the host), scaled in fp64.
+  void moment_fp32(MatrixView x, MutMatrixView c, bool corr) override { moment(x, c, corr, true); }
+
+  // Row-major A is column-major Aᵀ: getrf factors Aᵀ in place, and getrs with op T solves A·X = B for a
+  // column-major B, which row-major B becomes through one geam transpose each way.
+  void solve(MatrixView a, MatrixView b, MutMatrixView x) override {
+    const int n = int(a.rows), m = int(b.cols);
+    Buffer lu(a.size()), db(b.size()), bt(b.size());
+    lu.upload(a);
+    db.upload(b);
+    DeviceArray<int> piv(n);
+    factor_lu(lu, n, piv, "solve");
+    transpose(db.get(), m, n, bt.get());  // row-major n×m -> column-major n×m
+    InfoFlag dinfo;
+    check(cusolverDnDgetrs(solver_, CUBLAS_OP_T, n, m, lu.get(), n, piv.get(), bt.get(), n, dinfo.get()), "getrs");
+    transpose(bt.get(), n, m, db.get());
+    db.download(x);
+  }
+
+  // getrs on the identity gives inv(Aᵀ) column-major, which read row-major is inv(A).
+  void inverse(MatrixView a, MutMatrixView out) override {
+    const int n = int(a.rows);
+    Buffer lu(a.size()), inv(a.size());
+    lu.upload(a);
+    DeviceArray<int> piv(n);
+    factor_lu(lu, n, piv, "inverse");
+    Matrix eye = Matrix::identity(a.rows);
+    inv.upload(eye);
+    InfoFlag dinfo;
+    check(cusolverDnDgetrs(solver_, CUBLAS_OP_N, n, n, lu.get(), n, piv.get(), inv.get(), n, dinfo.get()), "getrs");
+    inv.download(out);
+  }
   void eigh(MatrixView a, std::span<double> w, MutMatrixView v) override { symmetric_eigen(a, a.rows, w, &v); }
   void eigvalsh(MatrixView a, std::span<double> w) override { symmetric_eigen(a, a.rows, w, nullptr); }
   void eigh_topk(MatrixView a, std::size_t k, std::span<double> w, MutMatrixView v) override {
     symmetric_eigen(a, k, w, &v);
   }
-  double quad_form(std::span<const double>, MatrixView) override { unsupported(Op::quad_form); }
-  void symv(MatrixView, std::span<const double>, std::span<double>) override { unsupported(Op::symv); }
-  void gemv(MatrixView, std::span<const double>, std::span<double>) override { unsupported(Op::gemv); }
+  double quad_form(std::span<const double> x, MatrixView a) override {
+    std::vector<double> y(a.rows);
+    symv(a, x, y);
+    double s = 0.0;
+    for (std::size_t i = 0; i < y.size(); ++i) s += x[i] * y[i];
+    return s;
+  }
+
+  // The row-major lower triangle is the column-major upper one.
+  void symv(MatrixView a, std::span<const double> x, std::span<double> y) override {
+    const int n = int(a.rows);
+    Buffer da(a.size()), dx(x.size()), dy(y.size());
+    da.upload(a);
+    dx.upload(x);
+    const double one = 1.0, zero = 0.0;
+    check(cublasDsymv(blas_, CUBLAS_FILL_MODE_UPPER, n, &one, da.get(), n, dx.get(), 1, &zero, dy.get(), 1), "dsymv");
+    dy.download(y);
+  }
+
+  // Row-major m×n A is column-major Aᵀ (n×m): y = A·x is gemv with op T.
+  void gemv(MatrixView a, std::span<const double> x, std::span<double> y) override {
+    Buffer da(a.size()), dx(x.size()), dy(y.size());
+    da.upload(a);
+    dx.upload(x);
+    const double one = 1.0, zero = 0.0;
+    check(cublasDgemv(blas_, CUBLAS_OP_T, int(a.cols), int(a.rows), &one, da.get(), int(a.cols), dx.get(), 1, &zero,
+                      dy.get(), 1),
+          "dgemv");
+    dy.download(y);
+  }
   // wᵀ(μ + s·L z) = wᵀμ + s·(Lᵀw)·z: v = Lᵀw is folded on the host (O(d²)), the O(rows·d) draws on the GPU.
   void sample_portfolio(const SampleSpec& spec, std::span<const double> w, std::span<double> rp) override {
     const std::size_t d = w.size();
     std::vector<double> v;
     const double base = detail::fold_weights(spec, w, v);
     Buffer dv(d), drp(rp.size());
-    check(cudaMemcpy(dv.get(), v.data(), d * sizeof(double), cudaMemcpyHostToDevice), "upload v");
+    dv.upload(std::span<const double>(v));
     constexpr unsigned kThreads = 256;  // 8 rows per block
     portfolio_returns<<<blocks_for(rp.size() * 32, kThreads), kThreads>>>(
         spec.seed, spec.first_row, int(rp.size()), int(d), spec.antithetic, spec.nu, dv.get(), base, drp.get());
     check(cudaGetLastError(), "portfolio_returns");
-    check(cudaMemcpy(rp.data(), drp.get(), rp.size() * sizeof(double), cudaMemcpyDeviceToHost), "download rp");
+    drp.download(rp);
   }
-  void batched_gemm(std::size_t, std::size_t, std::size_t, std::size_t, const double*, const double*,
-                    double*) override {
-    unsupported(Op::batched_gemm);
+  // Each row-major c_i = a_i·b_i is column-major c_iᵀ = b_iᵀ·a_iᵀ: one strided batched call.
+  void batched_gemm(std::size_t count, std::size_t m, std::size_t n, std::size_t k, const double* a, const double* b,
+                    double* c) override {
+    const std::size_t sa = m * k, sb = k * n, sc = m * n;
+    Buffer da(count * sa), db(count * sb), dc(count * sc);
+    da.upload(std::span<const double>(a, count * sa));
+    db.upload(std::span<const double>(b, count * sb));
+    const double one = 1.0, zero = 0.0;
+    check(cublasDgemmStridedBatched(blas_, CUBLAS_OP_N, CUBLAS_OP_N, int(n), int(m), int(k), &one, db.get(), int(n),
+                                    (long long)sb, da.get(), int(k), (long long)sa, &zero, dc.get(), int(n),
+                                    (long long)sc, int(count)),
+          "dgemmStridedBatched");
+    dc.download(std::span<double>(c, count * sc));
   }
 
  private:
-  [[noreturn]] static void unsupported(Op op) {
-    throw_error(ErrorCode::backend_unavailable, "", "the cuda backend does not implement " + std::string(op_name(op)));
+  //! LU with partial pivoting of the n×n column-major block in place; a zero pivot is the cpu backend's error.
+  void factor_lu(Buffer& lu, int n, DeviceArray<int>& piv, const char* what) {
+    int lwork = 0;
+    check(cusolverDnDgetrf_bufferSize(solver_, n, n, lu.get(), n, &lwork), "getrf_bufferSize");
+    Buffer work(std::size_t(std::max(lwork, 1)));
+    InfoFlag dinfo;
+    const cusolverStatus_t st = cusolverDnDgetrf(solver_, n, n, lu.get(), n, work.get(), piv.get(), dinfo.get());
+    const int info = dinfo.read();
+    check(st, "getrf");
+    if (info > 0)
+      throw_error(ErrorCode::invalid_argument, "",
+                  std::string(what) + ": matrix is singular (U(" + std::to_string(info) + "," + std::to_string(info) +
+                      ") is zero)");
+  }
+
+  //! out (column-major cols×rows) = the transpose of in (column-major rows×cols).
+  void transpose(const double* in, int rows, int cols, double* out) {
+    const double one = 1.0, zero = 0.0;
+    check(cublasDgeam(blas_, CUBLAS_OP_T, CUBLAS_OP_N, cols, rows, &one, in, rows, &zero, out, cols, out, cols), "dgeam");
   }
 
   // cuSOLVER syevd (all pairs) or syevdx (the k largest) on the column-major upper triangle, which is
@@ -311,36 +408,47 @@ class CudaDevice final : public Device {
                   "cusolver: the symmetric eigensolver failed (info " + std::to_string(info) + ", found " +
                       std::to_string(found) + " of " + std::to_string(k) + " eigenpairs)");
     std::vector<double> asc(k);
-    check(cudaMemcpy(asc.data(), dw.get(), k * sizeof(double), cudaMemcpyDeviceToHost), "download eigenvalues");
+    dw.download(std::span<double>(asc));
     for (std::size_t j = 0; j < k; ++j) w[j] = asc[k - 1 - j];
     if (!v) return;
     Matrix vectors(k, a.rows);  // row m: eigenvector m (ascending)
-    check(cudaMemcpy(vectors.data(), da.get(), vectors.size() * sizeof(double), cudaMemcpyDeviceToHost),
-          "download eigenvectors");
+    da.download(std::span<double>(vectors.data(), vectors.size()));
     for (std::size_t j = 0; j < k; ++j)
       for (std::size_t i = 0; i < a.rows; ++i) (*v)(i, j) = vectors(k - 1 - j, i);
     detail::sign_normalise_columns(*v);
   }
 
-  void moment(MatrixView x, MutMatrixView c, bool corr) {
+  void moment(MatrixView x, MutMatrixView c, bool corr, bool fp32 = false) {
     const int t = int(x.rows), n = int(x.cols);
-    Buffer dx(x.size()), mean(n), lower(std::size_t(n) * n), result(std::size_t(n) * n);
+    const std::size_t nn = std::size_t(n) * n;
+    Buffer dx(x.size()), mean(n), result(nn);
     dx.upload(x);
     column_means<<<blocks_for(n, 128), 128>>>(dx.get(), t, n, mean.get());
     subtract_means<<<blocks_for(x.size(), 256), 256>>>(dx.get(), x.size(), n, mean.get());
-    const double one = 1.0, zero = 0.0;
-    // Row-major X (T×N) is column-major Xᵀ (N×T, ld N): C = Xᵀ·X is syrk with op N.
-    check(cublasDsyrk(blas_, CUBLAS_FILL_MODE_LOWER, CUBLAS_OP_N, n, t, &one, dx.get(), n, &zero, lower.get(), n),
-          "dsyrk");
     dim3 threads(16, 16), grid(blocks_for(n, 16), blocks_for(n, 16));
-    finish_moment<<<grid, threads>>>(lower.get(), result.get(), n, 1.0 / (t - 1), corr);
+    // Row-major X (T×N) is column-major Xᵀ (N×T, ld N): C = Xᵀ·X is syrk with op N. The fp64 product
+    // or the fp32 copy of X and its product; all stay allocated until the download below has synchronised.
+    Buffer lower(fp32 ? 0 : nn);
+    DeviceArray<float> xf(fp32 ? x.size() : 0), lower_f(fp32 ? nn : 0);
+    if (fp32) {
+      to_float<<<blocks_for(x.size(), 256), 256>>>(dx.get(), x.size(), xf.get());
+      const float one = 1.0f, zero = 0.0f;
+      check(cublasSsyrk(blas_, CUBLAS_FILL_MODE_LOWER, CUBLAS_OP_N, n, t, &one, xf.get(), n, &zero, lower_f.get(), n),
+            "ssyrk");
+      finish_moment<<<grid, threads>>>(lower_f.get(), result.get(), n, 1.0 / (t - 1), corr);
+    } else {
+      const double one = 1.0, zero = 0.0;
+      check(cublasDsyrk(blas_, CUBLAS_FILL_MODE_LOWER, CUBLAS_OP_N, n, t, &one, dx.get(), n, &zero, lower.get(), n),
+            "dsyrk");
+      finish_moment<<<grid, threads>>>(lower.get(), result.get(), n, 1.0 / (t - 1), corr);
+    }
     check(cudaGetLastError(), "finish_moment");
     result.download(c);
     for (int j = 0; j < n; ++j)  // the same check as detail::require_finite_moments (fmt is host-only)
       if (!std::isfinite(c(j, j)))
         throw_error(ErrorCode::non_finite, "returns",
-                    "column " + std::to_string(j) +
-                        " of 'returns' overflows fp64: its sum of squared deviations is not finite");
+                    "column " + std::to_string(j) + " of 'returns' overflows " + (fp32 ? "fp32" : "fp64") +
+                        ": its sum of squared deviations is not finite");
   }
 
   cublasHandle_t blas_ = nullptr;

@@ -20,7 +20,7 @@ namespace sextant::accel {
 
 namespace {
 
-constexpr int kCalibrationVersion = 7;
+constexpr int kCalibrationVersion = 8;  // 8: the cuda backend serves every op
 // Equivalent sizes measured per backend. The reference (plain loops) is a candidate only below the
 // seed's SME_MATRIX_THRESHOLD of 64, where a BLAS call's overhead can lose to a loop; above it a
 // noisy measurement (the other core busy) must never send large work to plain loops. The cuda
