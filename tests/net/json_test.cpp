@@ -112,6 +112,33 @@ TEST(JsonWrite, MatrixIsArrayOfRows) {
   EXPECT_EQ(w.str(), "[[1,2],[3,4]]");
 }
 
+// Large matrices are formatted by row blocks in parallel: the text must be the same as row by row.
+TEST(JsonWrite, LargeMatrixRoundTripsInRowOrder) {
+  const std::size_t rows = 301, cols = 200;  // 60,200 numbers: the parallel path
+  Matrix m(rows, cols + 3);
+  for (std::size_t i = 0; i < rows; ++i)
+    for (std::size_t j = 0; j < cols + 3; ++j) m(i, j) = std::sin(double(i * 7919 + j)) * std::pow(10.0, double(j % 9) - 4);
+  m(150, 17) = std::nan("");
+  const MatrixView view(m.data(), rows, cols, m.cols());  // strided: the last 3 columns are not written
+  JsonWriter w;
+  w.begin_object().key("m").matrix(view).field("after", 1).end_object();
+  std::string rowwise = "[";
+  for (std::size_t i = 0; i < rows; ++i) {
+    JsonWriter row;
+    row.array(std::span<const double>(view.row(i), cols));
+    rowwise += (i ? "," : "") + row.str();
+  }
+  rowwise += "]";
+  EXPECT_EQ(w.str(), "{\"m\":" + rowwise + ",\"after\":1}");
+  Matrix back = matrix_of(w.str(), Nulls::as_nan);
+  ASSERT_EQ(back.rows(), rows);
+  ASSERT_EQ(back.cols(), cols);
+  for (std::size_t i = 0; i < rows; ++i)
+    for (std::size_t j = 0; j < cols; ++j)
+      if (i == 150 && j == 17) EXPECT_TRUE(std::isnan(back(i, j)));
+      else ASSERT_EQ(back(i, j), view(i, j)) << i << "," << j;
+}
+
 TEST(ErrorMapping, CodesBecomeStatusesAndBodies) {
   auto res = error_response(std::make_exception_ptr(Error(ErrorCode::not_positive_definite, "covariance is not PSD", "covariance")));
   EXPECT_EQ(res.status, 400);
