@@ -4,9 +4,12 @@
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
 
+#include <bit>
 #include <iterator>
+#include <optional>
 
 #include "sextant/core/error.hpp"
+#include "sextant/net/base64.hpp"
 
 namespace sextant::net {
 
@@ -131,24 +134,67 @@ od::array read_array(od::value v, std::string_view field) {
   return guarded(field, "an array", [&] { return od::array(v.get_array()); });
 }
 
+namespace {
+
+// The bytes of `text` as rows × cols little-endian float64 values. Binary data can hold what JSON
+// text cannot: Inf is refused always, NaN unless missing values are allowed (they are null in text).
+Matrix matrix_from_base64(std::string_view text, std::size_t rows, std::size_t cols, const std::string& f, Nulls nulls) {
+  static_assert(std::endian::native == std::endian::little, "data_base64 is read as native little-endian doubles");
+  const std::optional<std::size_t> bytes = base64_decoded_size(text);
+  if (!bytes)
+    fail(ErrorCode::invalid_argument, f,
+         "'{}' is not base64: its length must be a multiple of 4, with at most two '=' of padding at the end", f);
+  // By division: rows · cols · 8 can overflow for declared sizes up to 2^31 each.
+  const std::size_t values = *bytes / sizeof(double);
+  if (*bytes % sizeof(double) != 0 || (cols == 0 ? values != 0 : values % cols != 0 || values / cols != rows))
+    fail(ErrorCode::dimension_mismatch, f, "'{}' decodes to {} bytes; {}×{} float64 values need {}×{}×8", f, *bytes,
+         rows, cols, rows, cols);
+  Matrix m = Matrix::uninitialized(rows, cols);
+  const std::size_t bad = base64_decode(text, reinterpret_cast<unsigned char*>(m.data()));
+  if (bad != std::string_view::npos)
+    fail(ErrorCode::invalid_argument, f, "'{}' is not base64: character {} is not one of A-Z a-z 0-9 + / ('=' only as padding at the end)", f, bad);
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    const double x = m.data()[i];
+    if (!std::isfinite(x) && !(std::isnan(x) && nulls == Nulls::as_nan))
+      fail(ErrorCode::non_finite, f, "'{}' holds {} at row {}, column {}; values must be finite{}", f, x, i / cols,
+           i % cols, nulls == Nulls::as_nan ? " (NaN marks a missing value)" : "");
+  }
+  return m;
+}
+
+}  // namespace
+
 Matrix read_matrix(od::value v, std::string_view field, Nulls nulls) {
   if (guarded(field, "a matrix", [&] { return v.type() == od::json_type::object; })) {
-    // {"rows":R,"cols":C,"data":[...]}
+    // {"rows":R,"cols":C,"data":[...]} or {"rows":R,"cols":C,"data_base64":"..."}
     std::int64_t rows = -1, cols = -1;
     std::vector<double> data;
+    std::optional<std::string_view> base64;
+    bool have_data = false;
     std::string f(field);
     guarded(field, "an object {rows, cols, data}", [&] {
       for (auto kv : v.get_object()) {
         std::string_view k = kv.unescaped_key();
         if (k == "rows") rows = read_int(kv.value(), f + ".rows", 0, 1ll << 31);
         else if (k == "cols") cols = read_int(kv.value(), f + ".cols", 0, 1ll << 31);
-        else if (k == "data") data = read_vector(kv.value(), f + ".data", nulls);
-        else fail(ErrorCode::invalid_argument, f, "'{}' has unknown key '{}' (expected rows, cols, data)", field, k);
+        else if (k == "data") {
+          data = read_vector(kv.value(), f + ".data", nulls);
+          have_data = true;
+        } else if (k == "data_base64") {
+          base64 = guarded(f + ".data_base64", "a base64 string", [&] { return std::string_view(kv.value().get_string()); });
+        } else {
+          fail(ErrorCode::invalid_argument, f, "'{}' has unknown key '{}' (expected rows, cols, data or data_base64)",
+               field, k);
+        }
       }
       return 0;
     });
-    if (rows < 0 || cols < 0)
-      fail(ErrorCode::invalid_argument, f, "'{}' in object form needs 'rows', 'cols' and 'data'", field);
+    if (rows < 0 || cols < 0 || (!have_data && !base64))
+      fail(ErrorCode::invalid_argument, f, "'{}' in object form needs 'rows', 'cols' and 'data' (or 'data_base64')",
+           field);
+    if (have_data && base64)
+      fail(ErrorCode::invalid_argument, f, "'{}' has both 'data' and 'data_base64'; send one", field);
+    if (base64) return matrix_from_base64(*base64, std::size_t(rows), std::size_t(cols), f + ".data_base64", nulls);
     if (std::size_t(rows) * std::size_t(cols) != data.size())
       fail(ErrorCode::dimension_mismatch, f, "'{}' declares {}×{} = {} values but data has {}", field, rows, cols,
            rows * cols, data.size());

@@ -116,6 +116,9 @@ struct Example {
 };
 
 #define RETURNS "[[0.01,0.02,-0.01],[-0.02,0.01,0.0],[0.015,-0.005,0.02],[0.0,0.01,-0.01],[0.03,0.02,0.01],[-0.01,-0.02,0.005]]"
+// RETURNS as {"rows","cols","data_base64"}: the 18 values as little-endian float64 bytes.
+#define RETURNS_BASE64 \
+  R"({"rows":6,"cols":3,"data_base64":"exSuR+F6hD97FK5H4XqUP3sUrkfheoS/exSuR+F6lL97FK5H4XqEPwAAAAAAAAAAuB6F61G4jj97FK5H4Xp0v3sUrkfhepQ/AAAAAAAAAAB7FK5H4XqEP3sUrkfheoS/uB6F61G4nj97FK5H4XqUP3sUrkfheoQ/exSuR+F6hL97FK5H4XqUv3sUrkfhenQ/"})"
 #define MU "[0.05,0.08,0.12]"
 #define COV "[[0.04,0.006,0.002],[0.006,0.09,0.018],[0.002,0.018,0.16]]"
 #define CLOSE "[10,10.2,10.5,10.1,10.4,10.8,11,10.9,11.2,11.5,11.3,11.8,12,12.2,12.1,12.5,12.3]"
@@ -127,6 +130,7 @@ const Example kExamples[] = {
     {8100, "/correlation", R"({"prices":[[100,50],[101,49],[103,50],[102,52]],"returns_type":"simple","missing":"pairwise"})"},
     {8100, "/covariance", R"({"returns":)" RETURNS R"(,"estimator":"ewma","lambda":0.9,"seed_rows":2})"},
     {8100, "/covariance", R"({"returns":)" RETURNS R"(,"estimator":"ledoit_wolf"})"},
+    {8100, "/covariance", R"({"returns":)" RETURNS_BASE64 R"(,"estimator":"ewma","lambda":0.9})"},
     {8100, "/covariance", R"({"returns":)" RETURNS R"(,"precision":"fp32"})"},
     {8100, "/factor-loading", R"({"returns":)" RETURNS R"(,"n_factors":2,"factor_returns":true})"},
     {8100, "/indicators",
@@ -142,6 +146,7 @@ const Example kExamples[] = {
      R"({"returns":)" RETURNS R"(,"weights":[0.5,0.3,0.2],"methods":["gaussian","student_t"],"nu":5,"estimator":"ewma","ewma_lambda":0.9,"ewma_seed_rows":3,"trade":[0.1,0,-0.1]})"},
     {8200, "/calculate-var",
      R"({"returns":)" RETURNS R"(,"symbols":["A","B","C"],"positions":{"A":100,"B":50},"prices":{"A":10,"B":20},"methods":["gaussian","historical"]})"},
+    {8200, "/calculate-var", R"({"returns":)" RETURNS_BASE64 R"(,"weights":[0.5,0.3,0.2],"methods":["historical"]})"},
     {8200, "/calculate-var",
      R"({"covariance":)" COV R"(,"expected_returns":)" MU R"(,"weights":[0.5,0.3,0.2],"methods":["gaussian","student_t","monte_carlo"],"nu":5,"simulations":1000,"trade":[0.1,0,-0.1]})"},
     {8200, "/calculate-margin",

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "integration/http_client.hpp"
+#include "sextant/net/base64.hpp"
 
 namespace sextant::test {
 namespace {
@@ -74,6 +75,31 @@ TEST(RiskHttp, StressTestsAndIncrementalVar) {
            R"({"returns":)" + kReturns + R"(,"weights":[0.5,0.3,0.2],"estimator":"ewma","ewma_lambda":1.2})");
   EXPECT_EQ(r.status, 400);
   EXPECT_TRUE(contains(r.body, R"("field":"ewma_lambda")")) << r.body;
+}
+
+// The returns as base64 float64 bytes give the same response as the same returns as JSON text.
+TEST(RiskHttp, Base64ReturnsGiveTheSameAnswer) {
+  ServerProcess server({"--engines", "risk"});
+  const double values[] = {0.01, 0.02, -0.01, -0.02, 0.01,  0.0,  0.015, -0.005, 0.02,
+                           0.0,  0.01, -0.01, 0.03,  0.02, 0.01, -0.01, -0.02,  0.005};  // kReturns
+  const std::string rest =
+      R"(,"weights":[0.5,0.3,0.2],"methods":["gaussian","historical","modified","monte_carlo"],"simulations":2000,"seed":3})";
+  auto text = http(server.port(8200), "POST", "/calculate-var", R"({"returns":)" + kReturns + rest);
+  auto binary = http(server.port(8200), "POST", "/calculate-var",
+                     R"({"returns":{"rows":6,"cols":3,"data_base64":")" + net::base64_encode(values, sizeof values) +
+                         "\"}" + rest);
+  ASSERT_EQ(text.status, 200) << text.body;
+  ASSERT_EQ(binary.status, 200) << binary.body;
+  auto without_time = [](std::string s) {  // calculation_time_ms differs between two calls
+    const auto at = s.find(R"("calculation_time_ms":)");
+    return at == std::string::npos ? s : s.erase(at, s.find(',', at) - at);
+  };
+  EXPECT_EQ(without_time(binary.body), without_time(text.body));
+  auto bad = http(server.port(8200), "POST", "/calculate-var",
+                  R"({"returns":{"rows":6,"cols":4,"data_base64":")" + net::base64_encode(values, sizeof values) + "\"}" +
+                      rest);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_TRUE(contains(bad.body, R"("field":"returns.data_base64")")) << bad.body;
 }
 
 TEST(RiskHttp, ParametricVarFromAGivenCovariance) {
