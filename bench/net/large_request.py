@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+"""Large requests end to end: the same returns sent as JSON number text and as data_base64.
+
+Alternates the two forms for each request and prints median total and calculation_time_ms.
+
+    build/release/sextant serve --engines risk,analytics &
+    /usr/bin/python3 bench/net/large_request.py [rounds]
+"""
+import base64
+import json
+import statistics
+import sys
+import time
+import urllib.request
+
+import numpy as np
+
+rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+rng = np.random.default_rng(1)
+
+
+def post(port, path, body):
+    t = time.perf_counter()
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", body, {"Content-Type": "application/json"})
+    data = urllib.request.urlopen(req).read()
+    return (time.perf_counter() - t) * 1e3, json.loads(data)["calculation_time_ms"]
+
+
+cases = [(2520, 200, 8200, "/calculate-var", {"weights": [1 / 200] * 200, "methods": ["gaussian", "historical"]}),
+         (2520, 1000, 8100, "/covariance", {})]
+for t, n, port, path, extra in cases:
+    x = 0.01 * rng.standard_normal((t, n))
+    text = json.dumps(dict({"returns": x.tolist()}, **extra)).encode()
+    packed = {"rows": t, "cols": n, "data_base64": base64.b64encode(x.astype("<f8").tobytes()).decode()}
+    b64 = json.dumps(dict({"returns": packed}, **extra)).encode()
+    runs = {"text": [], "base64": []}
+    for _ in range(rounds):
+        runs["text"].append(post(port, path, text))
+        runs["base64"].append(post(port, path, b64))
+    for form, body in (("text", text), ("base64", b64)):
+        total = statistics.median(r[0] for r in runs[form])
+        calc = statistics.median(r[1] for r in runs[form])
+        print(f"{path} {t}x{n} {form:6s} body {len(body) / 1e6:5.1f} MB  total {total:6.0f} ms  calculation {calc:6.0f} ms")
