@@ -90,6 +90,18 @@ void BM_WriteMatrix(benchmark::State& state) {
 }
 BENCHMARK(BM_WriteMatrix)->Args({1000, 1000})->Unit(benchmark::kMillisecond);
 
+// The same matrix with "matrix_format":"base64".
+void BM_WriteMatrixBase64(benchmark::State& state) {
+  const Matrix x = bench::synthetic_returns(std::size_t(state.range(0)), std::size_t(state.range(1)), 2);
+  for (auto _ : state) {
+    net::JsonWriter w(x.size() * 11, net::MatrixFormat::base64);
+    w.matrix(x);
+    benchmark::DoNotOptimize(w);
+  }
+  state.counters["numbers/s"] = benchmark::Counter(double(x.size()), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_WriteMatrixBase64)->Args({1000, 1000})->Unit(benchmark::kMillisecond);
+
 }  // namespace
 
 BENCHMARK_MAIN();

@@ -65,6 +65,7 @@ struct Fields {
   std::optional<std::int64_t> window, step, n_factors, seed_rows;
   std::optional<double> lambda, benchmark;
   bool factor_returns = false;
+  net::MatrixFormat matrix_format = net::MatrixFormat::rows;
 };
 
 Fields read_fields(const Request& req, std::initializer_list<std::string_view> accepted) {
@@ -73,7 +74,7 @@ Fields read_fields(const Request& req, std::initializer_list<std::string_view> a
   // Missing values are read as NaN; the panel check below rejects them unless "missing":"pairwise".
   for (auto kv : body.root()) {
     std::string_view k = kv.unescaped_key();
-    bool ok = k == "returns" || k == "prices" || k == "returns_type";
+    bool ok = k == "returns" || k == "prices" || k == "returns_type" || k == "matrix_format";
     for (auto a : accepted) ok = ok || a == k;
     if (!ok) fail(ErrorCode::invalid_argument, std::string(k), "unknown field '{}' for {}", k, req.path);
     net::od::value v = kv.value();
@@ -91,6 +92,7 @@ Fields read_fields(const Request& req, std::initializer_list<std::string_view> a
     else if (k == "lambda") f.lambda = net::read_number(v, "lambda");
     else if (k == "benchmark") f.benchmark = net::read_number(v, "benchmark");
     else if (k == "factor_returns") f.factor_returns = net::read_bool(v, "factor_returns");
+    else if (k == "matrix_format") f.matrix_format = net::parse_matrix_format(net::read_string(v, k), k);
   }
   parse_precision(f.precision);
   return f;
@@ -133,7 +135,7 @@ Response correlation_route(const Request& req) {
   Matrix c = correlation(x, method, missing, precision, [&req] { req.check_deadline(); });
   auto summary = summarize(c);
   req.check_deadline();
-  JsonWriter w(256 + c.size() * 22);
+  JsonWriter w(256 + c.size() * 22, f.matrix_format);
   w.begin_object().key("correlation_matrix").matrix(c);
   w.key("eigenvalues").array(summary.eigenvalues);
   w.key("condition_number");
@@ -175,7 +177,7 @@ Response covariance_route(const Request& req) {
     fail(ErrorCode::invalid_argument, "precision", "\"fp32\" applies to the sample estimator only");
   auto r = precision == Precision::fp32 ? CovarianceResult{accel::covariance_fp32(x), std::nullopt}
                                         : estimate_covariance(x, opt);
-  JsonWriter w(128 + r.covariance.size() * 22);
+  JsonWriter w(128 + r.covariance.size() * 22, f.matrix_format);
   w.begin_object().key("covariance_matrix").matrix(r.covariance);
   if (precision == Precision::fp32) {
     auto d = fp32_deviation(x, r.covariance, CorrelationMethod::pearson, true);
@@ -204,7 +206,7 @@ Response factor_loading_route(const Request& req) {
     fail(ErrorCode::invalid_argument, "n_factors", "'n_factors' ({}) exceeds the number of assets ({})", opt.n_factors,
          x.cols());
   auto r = pca(x, opt);
-  JsonWriter w(256 + r.loadings.size() * 22);
+  JsonWriter w(256 + r.loadings.size() * 22, f.matrix_format);
   w.begin_object().key("loadings").matrix(r.loadings);
   w.key("eigenvalues").array(r.eigenvalues);
   w.key("explained_variance_ratio").array(r.explained_variance_ratio);
@@ -221,6 +223,7 @@ Response rolling_route(const Request& req) {
   std::optional<Matrix> data;
   RollingOptions opt;
   std::string stat = "mean";
+  net::MatrixFormat format = net::MatrixFormat::rows;
   for (auto kv : body.root()) {
     std::string_view k = kv.unescaped_key();
     net::od::value v = kv.value();
@@ -231,6 +234,7 @@ Response rolling_route(const Request& req) {
     else if (k == "window") opt.window = std::size_t(net::read_int(v, "window", 1, 1ll << 31));
     else if (k == "min_periods") opt.min_periods = std::size_t(net::read_int(v, "min_periods", 1, 1ll << 31));
     else if (k == "q") opt.q = net::read_number(v, "q");
+    else if (k == "matrix_format") format = net::parse_matrix_format(net::read_string(v, k), k);
     else fail(ErrorCode::invalid_argument, std::string(k), "unknown field '{}' for /rolling", k);
   }
   if (!data) fail(ErrorCode::invalid_argument, "data", "'data' (a T×N panel) is required");
@@ -238,7 +242,7 @@ Response rolling_route(const Request& req) {
   opt.stat = parse_rolling_stat(stat);
   opt.checkpoint = [&req] { req.check_deadline(); };
   Matrix out = rolling(*data, opt);
-  JsonWriter w(64 + out.size() * 22);
+  JsonWriter w(64 + out.size() * 22, format);
   w.begin_object().field("statistic", stat).field("window", std::uint64_t(opt.window));
   w.field("min_periods", std::uint64_t(opt.min_periods.value_or(opt.window)));
   w.key("values").matrix(out);
@@ -286,12 +290,14 @@ Response analytics_route(const Request& req) {
   std::vector<double> weights;
   std::size_t k = 3;
   PerformanceOptions popt;
+  net::MatrixFormat format = net::MatrixFormat::rows;
   for (auto kv : body.root()) {
     std::string_view key = kv.unescaped_key();
     net::od::value v = kv.value();
     if (key == "returns") x = net::read_matrix(v, "returns");
     else if (key == "weights") weights = net::read_vector(v, "weights");
     else if (key == "n_factors") k = std::size_t(net::read_int(v, "n_factors", 1, 1ll << 31));
+    else if (key == "matrix_format") format = net::parse_matrix_format(net::read_string(v, key), key);
     else if (!read_performance_option(key, v, popt))
       fail(ErrorCode::invalid_argument, std::string(key), "unknown field '{}' for /analytics", key);
   }
@@ -324,7 +330,7 @@ Response analytics_route(const Request& req) {
   for (double v : contribution) systematic += v;
   auto stats = performance(port.flat(), {}, popt);
 
-  JsonWriter w(4096 + c.size() * 22);
+  JsonWriter w(4096 + c.size() * 22, format);
   w.begin_object().key("correlation").begin_object().key("correlation_matrix").matrix(c);
   w.key("eigenvalues").array(summary.eigenvalues).key("condition_number");
   if (summary.condition_number) w.value(*summary.condition_number);

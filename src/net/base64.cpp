@@ -62,20 +62,30 @@ std::size_t base64_decode(std::string_view in, unsigned char* out) {
   return std::string_view::npos;
 }
 
-std::string base64_encode(const void* data, std::size_t n) {
+void base64_append(std::string& out, const void* data, std::size_t n) {
   const auto* p = static_cast<const unsigned char*>(data);
-  std::string out;
-  out.reserve((n + 2) / 3 * 4);
-  for (std::size_t i = 0; i < n; i += 3) {
-    const std::size_t k = n - i < 3 ? n - i : 3;
-    std::uint32_t v = std::uint32_t(p[i]) << 16;
-    if (k > 1) v |= std::uint32_t(p[i + 1]) << 8;
-    if (k > 2) v |= p[i + 2];
-    out.push_back(kAlphabet[(v >> 18) & 63]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-    out.push_back(k > 1 ? kAlphabet[(v >> 6) & 63] : '=');
-    out.push_back(k > 2 ? kAlphabet[v & 63] : '=');
+  const std::size_t start = out.size(), whole = n / 3;
+  out.resize(start + (n + 2) / 3 * 4);
+  char* o = out.data() + start;
+  for (std::size_t g = 0; g < whole; ++g, p += 3, o += 4) {
+    const std::uint32_t v = std::uint32_t(p[0]) << 16 | std::uint32_t(p[1]) << 8 | p[2];
+    o[0] = kAlphabet[v >> 18];
+    o[1] = kAlphabet[(v >> 12) & 63];
+    o[2] = kAlphabet[(v >> 6) & 63];
+    o[3] = kAlphabet[v & 63];
   }
+  if (const std::size_t k = n % 3; k) {  // 1 or 2 bytes left: "xx==" or "xxx="
+    const std::uint32_t v = std::uint32_t(p[0]) << 16 | (k > 1 ? std::uint32_t(p[1]) << 8 : 0u);
+    o[0] = kAlphabet[v >> 18];
+    o[1] = kAlphabet[(v >> 12) & 63];
+    o[2] = k > 1 ? kAlphabet[(v >> 6) & 63] : '=';
+    o[3] = '=';
+  }
+}
+
+std::string base64_encode(const void* data, std::size_t n) {
+  std::string out;
+  base64_append(out, data, n);
   return out;
 }
 

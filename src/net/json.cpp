@@ -322,8 +322,25 @@ JsonWriter& JsonWriter::array(const std::vector<std::string>& v) {
   for (const auto& s : v) value(std::string_view(s));
   return end_array();
 }
+MatrixFormat parse_matrix_format(std::string_view s, std::string_view field) {
+  if (s == "rows") return MatrixFormat::rows;
+  if (s == "base64") return MatrixFormat::base64;
+  fail(ErrorCode::invalid_argument, std::string(field), "'{}' must be \"rows\" or \"base64\", got \"{}\"", field, s);
+}
+
 JsonWriter& JsonWriter::matrix(MatrixView m) {
   comma();
+  if (matrix_format_ == MatrixFormat::base64) {
+    fmt::format_to(std::back_inserter(out_), R"({{"rows":{},"cols":{},"data_base64":")", m.rows, m.cols);
+    if (m.ld == m.cols || m.rows <= 1) {
+      base64_append(out_, m.data, m.size() * sizeof(double));
+    } else {  // a strided view: its rows made contiguous first
+      Matrix dense = Matrix::copy_of(m);
+      base64_append(out_, dense.data(), dense.size() * sizeof(double));
+    }
+    out_.append("\"}");
+    return *this;
+  }
   out_.reserve(out_.size() + m.size() * 22 + 2 * m.rows + 2);
   out_.push_back('[');
   if (m.size() < kParallelWriteNumbers || m.rows < 2) {

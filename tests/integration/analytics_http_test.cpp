@@ -1,10 +1,12 @@
 // The analytics endpoints through the real server: answers, and a 400 naming the field for bad input.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <string>
 
 #include "integration/http_client.hpp"
+#include "sextant/net/json.hpp"
 
 namespace sextant::test {
 namespace {
@@ -59,6 +61,45 @@ TEST_F(AnalyticsHttp, CovarianceEstimatorsAndFactorLoading) {
   EXPECT_TRUE(contains(r.body, "\"loadings\":[[")) << r.body;
   EXPECT_TRUE(contains(r.body, "\"cumulative_variance_ratio\":[")) << r.body;
   EXPECT_TRUE(contains(r.body, "\"factor_returns\":[[")) << r.body;
+}
+
+// A response's matrix as the server wrote it: arrays of rows or {"rows","cols","data_base64"}.
+Matrix response_matrix(const std::string& body, std::string_view outer, std::string_view key) {
+  net::Request r;
+  r.body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+  r.body = body;
+  net::Body b(r);
+  if (outer.empty()) return net::read_matrix(b.root()[key].value(), key, net::Nulls::as_nan);
+  return net::read_matrix(b.root()[outer].get_object()[key].value(), key, net::Nulls::as_nan);
+}
+
+TEST_F(AnalyticsHttp, MatricesComeBackAsBase64WhenAsked) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"/covariance", "covariance_matrix"}, {"/correlation", "correlation_matrix"}, {"/factor-loading", "loadings"}};
+  for (const auto& [path, key] : cases) {
+    const std::string extra = path == "/factor-loading" ? R"(,"n_factors":2)" : "";
+    auto text = post(path, R"({"returns":)" + kReturns + extra + "}");
+    auto b64 = post(path, R"({"returns":)" + kReturns + extra + R"(,"matrix_format":"base64"})");
+    ASSERT_EQ(text.status, 200) << text.body;
+    ASSERT_EQ(b64.status, 200) << b64.body;
+    EXPECT_TRUE(contains(b64.body, "\"" + key + R"(":{"rows":)")) << b64.body;
+    const Matrix a = response_matrix(text.body, "", key), b = response_matrix(b64.body, "", key);
+    ASSERT_EQ(a.rows(), b.rows()) << path;
+    ASSERT_EQ(a.cols(), b.cols()) << path;
+    for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a.data()[i], b.data()[i]) << path << " " << i;
+  }
+  // /rolling keeps NaN (null in text) in its warm-up rows; /analytics nests its matrices.
+  auto rolling = post("/rolling", R"({"data":)" + kReturns + R"(,"window":3,"matrix_format":"base64"})");
+  ASSERT_EQ(rolling.status, 200) << rolling.body;
+  const Matrix values = response_matrix(rolling.body, "", "values");
+  EXPECT_TRUE(std::isnan(values(0, 0)));
+  EXPECT_NEAR(values(2, 0), (0.01 - 0.02 + 0.015) / 3, 1e-15);
+  auto report = post("/analytics", R"({"returns":)" + kReturns + R"(,"n_factors":2,"matrix_format":"base64"})");
+  ASSERT_EQ(report.status, 200) << report.body;
+  EXPECT_EQ(response_matrix(report.body, "correlation", "correlation_matrix")(1, 1), 1.0);
+  auto bad = post("/covariance", R"({"returns":)" + kReturns + R"(,"matrix_format":"csv"})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_TRUE(contains(bad.body, R"("field":"matrix_format")")) << bad.body;
 }
 
 TEST_F(AnalyticsHttp, BadInputIs400NamingTheField) {

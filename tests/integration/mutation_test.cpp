@@ -132,7 +132,7 @@ const Example kExamples[] = {
     {8100, "/covariance", R"({"returns":)" RETURNS R"(,"estimator":"ledoit_wolf"})"},
     {8100, "/covariance", R"({"returns":)" RETURNS_BASE64 R"(,"estimator":"ewma","lambda":0.9})"},
     {8100, "/covariance", R"({"returns":)" RETURNS R"(,"precision":"fp32"})"},
-    {8100, "/factor-loading", R"({"returns":)" RETURNS R"(,"n_factors":2,"factor_returns":true})"},
+    {8100, "/factor-loading", R"({"returns":)" RETURNS R"(,"n_factors":2,"factor_returns":true,"matrix_format":"base64"})"},
     {8100, "/indicators",
      R"({"close":)" CLOSE R"(,"high":)" HIGH R"(,"low":)" LOW
      R"(,"indicators":[{"name":"SMA","params":{"optInTimePeriod":3}},{"name":"MACD"},{"name":"ATR"}]})"},

@@ -226,6 +226,29 @@ TEST(JsonRead, Base64FaultsNameTheField) {
   EXPECT_EQ(matrix_of(R"({"m":{"rows":1,"cols":1,"data_base64":"AAAAAAAA8D8="}})")(0, 0), 1.0);
 }
 
+TEST(JsonWrite, Base64MatrixFormatReadsBackToTheSameBits) {
+  Matrix m(4, 5);
+  for (std::size_t i = 0; i < m.size(); ++i) m.data()[i] = std::sin(double(i)) * 1e-3;
+  m(2, 3) = std::nan("");
+  const MatrixView strided(m.data(), 4, 3, 5);
+  JsonWriter w(64, MatrixFormat::base64);
+  w.begin_object().key("m").matrix(strided).field("k", 1).end_object();
+  EXPECT_EQ(w.str().rfind(R"({"m":{"rows":4,"cols":3,"data_base64":")", 0), 0u) << w.str();
+  EXPECT_NE(w.str().find(R"("},"k":1})"), std::string::npos) << w.str();
+  const Matrix back = matrix_of(w.str(), Nulls::as_nan);
+  ASSERT_EQ(back.rows(), 4u);
+  ASSERT_EQ(back.cols(), 3u);
+  for (std::size_t i = 0; i < 4; ++i)
+    for (std::size_t j = 0; j < 3; ++j) {
+      const double got = back(i, j), want = strided(i, j);
+      EXPECT_EQ(std::memcmp(&got, &want, sizeof(double)), 0) << i << "," << j;
+    }
+  EXPECT_EQ(parse_matrix_format("rows", "f"), MatrixFormat::rows);
+  std::string field;
+  EXPECT_EQ(code_of([] { parse_matrix_format("xml", "matrix_format"); }, &field), ErrorCode::invalid_argument);
+  EXPECT_EQ(field, "matrix_format");
+}
+
 TEST(ErrorMapping, CodesBecomeStatusesAndBodies) {
   auto res = error_response(std::make_exception_ptr(Error(ErrorCode::not_positive_definite, "covariance is not PSD", "covariance")));
   EXPECT_EQ(res.status, 400);

@@ -49,10 +49,17 @@ od::array read_array(od::value v, std::string_view field);
 //! Either [[row],[row],...] (every row the same length) or {"rows":R,"cols":C,"data":[R·C values]}.
 Matrix read_matrix(od::value v, std::string_view field, Nulls nulls = Nulls::reject);
 
+//! How JsonWriter::matrix writes: arrays of rows, or {"rows","cols","data_base64"} (NaN stays NaN there,
+//! where rows write null). Requests choose it with "matrix_format".
+enum class MatrixFormat { rows, base64 };
+//! "rows" or "base64"; Error(invalid_argument) naming `field` otherwise.
+MatrixFormat parse_matrix_format(std::string_view s, std::string_view field);
+
 //! Streams JSON into a string. Commas are inserted automatically.
 class JsonWriter {
  public:
   explicit JsonWriter(std::size_t reserve = 256) { out_.reserve(reserve); }
+  JsonWriter(std::size_t reserve, MatrixFormat format) : matrix_format_(format) { out_.reserve(reserve); }
 
   JsonWriter& begin_object();
   JsonWriter& end_object();
@@ -69,7 +76,7 @@ class JsonWriter {
   JsonWriter& null();
   JsonWriter& array(std::span<const double> v);
   JsonWriter& array(const std::vector<std::string>& v);
-  //! Row-major array of rows.
+  //! Row-major array of rows, or the base64 object (see MatrixFormat).
   JsonWriter& matrix(MatrixView m);
   //! Splices already-serialised JSON as one value.
   JsonWriter& raw(std::string_view json);
@@ -88,6 +95,7 @@ class JsonWriter {
   std::string out_;
   std::vector<bool> first_;  // per open container: nothing written yet
   bool after_key_ = false;
+  MatrixFormat matrix_format_ = MatrixFormat::rows;
 };
 
 //! {"error":{"code":..,"message":..,"field":..}}
