@@ -45,14 +45,17 @@ void append_number(std::string& out, double v) {
   out.append(buf, fmt::format_to(buf, FMT_COMPILE("{}"), v));
 }
 
-// [a,b,...] for one row.
-void append_row(std::string& out, const double* row, std::size_t n) {
-  out.push_back('[');
-  for (std::size_t j = 0; j < n; ++j) {
-    if (j) out.push_back(',');
-    append_number(out, row[j]);
+// Rows [r0, r1) of m as [a,b,...],[c,d,...] (a comma before each row but row 0 of m).
+void append_rows(std::string& out, MatrixView m, std::size_t r0, std::size_t r1) {
+  for (std::size_t i = r0; i < r1; ++i) {
+    if (i) out.push_back(',');
+    out.push_back('[');
+    for (std::size_t j = 0; j < m.cols; ++j) {
+      if (j) out.push_back(',');
+      append_number(out, m(i, j));
+    }
+    out.push_back(']');
   }
-  out.push_back(']');
 }
 
 // Matrices from this many numbers up are formatted by row blocks on TBB's threads (~100 ns a number
@@ -152,7 +155,8 @@ Matrix matrix_from_base64(std::string_view text, std::size_t rows, std::size_t c
   Matrix m = Matrix::uninitialized(rows, cols);
   const std::size_t bad = base64_decode(text, reinterpret_cast<unsigned char*>(m.data()));
   if (bad != std::string_view::npos)
-    fail(ErrorCode::invalid_argument, f, "'{}' is not base64: character {} is not one of A-Z a-z 0-9 + / ('=' only as padding at the end)", f, bad);
+    fail(ErrorCode::invalid_argument, f,
+         "'{}' is not base64: character {} is not one of A-Z a-z 0-9 + / ('=' only as padding at the end)", f, bad);
   for (std::size_t i = 0; i < m.size(); ++i) {
     const double x = m.data()[i];
     if (!std::isfinite(x) && !(std::isnan(x) && nulls == Nulls::as_nan))
@@ -344,21 +348,14 @@ JsonWriter& JsonWriter::matrix(MatrixView m) {
   out_.reserve(out_.size() + m.size() * 22 + 2 * m.rows + 2);
   out_.push_back('[');
   if (m.size() < kParallelWriteNumbers || m.rows < 2) {
-    for (std::size_t i = 0; i < m.rows; ++i) {
-      if (i) out_.push_back(',');
-      append_row(out_, m.row(i), m.cols);
-    }
+    append_rows(out_, m, 0, m.rows);
   } else {  // row blocks formatted apart, then joined in order
     const std::size_t blocks = std::min<std::size_t>(m.rows, 64), per = (m.rows + blocks - 1) / blocks;
     std::vector<std::string> parts(blocks);
     tbb::parallel_for(std::size_t(0), blocks, [&](std::size_t b) {
-      std::string& part = parts[b];
-      const std::size_t r0 = b * per, r1 = std::min(m.rows, r0 + per);
-      part.reserve((r1 > r0 ? r1 - r0 : 0) * (m.cols * 22 + 3));
-      for (std::size_t i = r0; i < r1; ++i) {
-        if (i) part.push_back(',');
-        append_row(part, m.row(i), m.cols);
-      }
+      const std::size_t r0 = std::min(m.rows, b * per), r1 = std::min(m.rows, r0 + per);
+      parts[b].reserve((r1 - r0) * (m.cols * 22 + 3));
+      append_rows(parts[b], m, r0, r1);
     });
     for (const std::string& part : parts) out_.append(part);
   }
