@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include <boost/math/constants/constants.hpp>
@@ -14,6 +15,7 @@
 #include "sextant/core/error.hpp"
 #include "sextant/core/moments.hpp"
 #include "sextant/risk/distributions.hpp"
+#include "sextant/risk/scenarios.hpp"
 
 namespace sextant::risk {
 
@@ -660,6 +662,100 @@ VarReport parametric_var(std::span<const double> mean, MatrixView cov, std::span
 VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOptions& opt) {
   Estimates est;
   return calculate_var(x, w, opt, est);
+}
+
+namespace {
+
+// historical_var's figures wrapped as a one-method report, so the trade's pass reuses add_trade_figures.
+VarReport as_report(std::vector<VarFigures> levels) {
+  VarReport rep;
+  for (VarFigures& f : levels) rep.results.push_back({{VarMethod::historical, std::move(f)}});
+  return rep;
+}
+
+}  // namespace
+
+std::vector<VarFigures> historical_var(const HistoricalScenarios& s, std::span<const double> w, const VarOptions& opt) {
+  const MatrixView x = s.returns;
+  const std::size_t t = x.rows, n = x.cols;
+  if (w.size() != n)
+    fail(ErrorCode::dimension_mismatch, "weights", "'weights' has {} entries, 'returns' has {} columns", w.size(), n);
+  check_weights(w);
+  check_levels(opt);
+  if (opt.horizon < 1 || std::size_t(opt.horizon) >= t)
+    fail(ErrorCode::invalid_argument, "horizon", "'horizon' must be in [1, {}], got {}", t - 1, opt.horizon);
+  check_trade(opt, n, "'returns' (columns)");
+  VarOptions hist = opt;
+  hist.methods = {VarMethod::historical};
+  check_methods(hist, n);
+  std::vector<VarFigures> out;
+  if (opt.age_weighting_lambda || opt.filtered_lambda) {  // the weights or the panel change: the full pass
+    for (auto& level : calculate_var(x, w, hist).results) out.push_back(std::move(level[0].second));
+    return out;
+  }
+  if (std::all_of(w.begin(), w.end(), [](double v) { return v == 0.0; }))
+    fail(ErrorCode::invalid_argument, "weights", "the portfolio has zero variance");
+
+  // Approximate h-period window sums and the K smallest any level reads (quantile_at reads order
+  // statistics first and first + 1 at most; the tail {r ≤ q} lies within them).
+  const ScreenedReturns sc = screen(s, w);
+  const std::size_t h = std::size_t(opt.horizon), m = t - h + 1;
+  std::vector<double> approx(m, 0.0);
+  for (std::size_t i = 0; i < m; ++i)
+    for (std::size_t k = 0; k < h; ++k) approx[i] += sc.approx[i + k];
+  const double bound = double(h) * sc.bound * (1.0 + 1e-12);
+  std::size_t need = 1;
+  for (double c : opt.confidence_levels)
+    need = std::max(need, std::min(first_order_index(m, 1.0 - c, opt.quantile_method) + 1, m - 1) + 1);
+  std::vector<double> sorted(approx);
+  std::nth_element(sorted.begin(), sorted.begin() + std::ptrdiff_t(need - 1), sorted.end());
+  const double cut = sorted[need - 1] + 2.0 * bound;
+
+  // Exact window returns of the candidates, from exact period returns computed once per row.
+  std::vector<double> period(t, std::numeric_limits<double>::quiet_NaN());
+  auto period_at = [&](std::size_t r) {
+    if (std::isnan(period[r])) period[r] = dot(x.row(r), w.data(), n);
+    return period[r];
+  };
+  std::vector<std::size_t> cand;  // ascending window index
+  std::vector<double> exact;
+  for (std::size_t i = 0; i < m; ++i)
+    if (approx[i] <= cut) {
+      double v = 0;
+      for (std::size_t k = 0; k < h; ++k) v += period_at(i + k);
+      cand.push_back(i), exact.push_back(v);
+    }
+  sorted.assign(exact.begin(), exact.end());
+  std::partial_sort(sorted.begin(), sorted.begin() + std::ptrdiff_t(need), sorted.end());
+
+  for (double c : opt.confidence_levels) {
+    const double q = quantile_at(m, 1.0 - c, opt.quantile_method, [&](std::size_t k) { return sorted[k]; });
+    VarFigures f;
+    f.var = -q;
+    std::size_t tail = 0;
+    double sum = 0;
+    std::vector<double> comp(opt.decompose ? n : 0, 0.0);
+    for (std::size_t j = 0; j < cand.size(); ++j)
+      if (exact[j] <= q) {
+        ++tail;
+        sum += exact[j];
+        if (opt.decompose)
+          for (std::size_t k = 0; k < h; ++k) {
+            const double* xr = x.row(cand[j] + k);
+            for (std::size_t i = 0; i < n; ++i) comp[i] += xr[i];
+          }
+      }
+    f.es = -sum / double(tail);
+    if (opt.decompose) tail_decomposition(f, w, comp, double(tail));
+    out.push_back(std::move(f));
+  }
+  if (!opt.trade.empty()) {
+    VarReport rep = as_report(std::move(out));
+    add_trade_figures(w, opt, rep, [&](std::span<const double> wa, const VarOptions& o) { return as_report(historical_var(s, wa, o)); });
+    out.clear();
+    for (auto& level : rep.results) out.push_back(std::move(level[0].second));
+  }
+  return out;
 }
 
 }  // namespace sextant::risk
