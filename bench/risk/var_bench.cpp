@@ -42,33 +42,35 @@ void BM_GaussianVarGivenCovariance(benchmark::State& state) {
 }
 BENCHMARK(BM_GaussianVarGivenCovariance)->Arg(1000)->Unit(benchmark::kMicrosecond);
 
-void BM_HistoricalVar(benchmark::State& state) {
-  const std::size_t t = state.range(0), n = state.range(1);
-  Matrix x = returns(t, n, 2);
-  std::vector<double> w(n, 1.0 / double(n));
+// Historical VaR at 99% of an equal-weight book on t days × n assets.
+struct HistoricalCase {
+  Matrix x;
+  std::vector<double> w;
   risk::VarOptions opt;
-  opt.confidence_levels = {0.99};
-  opt.methods = {risk::VarMethod::historical};
-  check_sum(risk::calculate_var(x, w, opt).results[0][0].second);
-  for (auto _ : state) benchmark::DoNotOptimize(risk::calculate_var(x, w, opt));
+  explicit HistoricalCase(const benchmark::State& state)
+      : x(returns(state.range(0), state.range(1), 2)), w(x.cols(), 1.0 / double(x.cols())) {
+    opt.confidence_levels = {0.99};
+    opt.methods = {risk::VarMethod::historical};
+  }
+};
+
+void BM_HistoricalVar(benchmark::State& state) {
+  HistoricalCase c(state);
+  check_sum(risk::calculate_var(c.x, c.w, c.opt).results[0][0].second);
+  for (auto _ : state) benchmark::DoNotOptimize(risk::calculate_var(c.x, c.w, c.opt));
 }
 BENCHMARK(BM_HistoricalVar)->Args({2520, 1000})->Unit(benchmark::kMillisecond);
 
 // The same figures from prepared scenarios (include/sextant/risk/scenarios.hpp): the 8-bit screen,
 // then the tail days exactly. Preparing is timed on its own below (once per panel).
 void BM_HistoricalVarPrepared(benchmark::State& state) {
-  const std::size_t t = state.range(0), n = state.range(1);
-  Matrix x = returns(t, n, 2);
-  std::vector<double> w(n, 1.0 / double(n));
-  risk::VarOptions opt;
-  opt.confidence_levels = {0.99};
-  const risk::HistoricalScenarios s = risk::prepare_scenarios(x);
-  const risk::VarFigures f = risk::historical_var(s, w, opt)[0];
+  HistoricalCase c(state);
+  const risk::HistoricalScenarios s = risk::prepare_scenarios(c.x);
+  const risk::VarFigures f = risk::historical_var(s, c.w, c.opt)[0];
   check_sum(f);
-  opt.methods = {risk::VarMethod::historical};
-  if (std::abs(f.var - risk::calculate_var(x, w, opt).results[0][0].second.var) > 1e-12 * f.var)
+  if (std::abs(f.var - risk::calculate_var(c.x, c.w, c.opt).results[0][0].second.var) > 1e-12 * f.var)
     throw std::runtime_error("prepared and full-pass VaR differ");
-  for (auto _ : state) benchmark::DoNotOptimize(risk::historical_var(s, w, opt));
+  for (auto _ : state) benchmark::DoNotOptimize(risk::historical_var(s, c.w, c.opt));
 }
 BENCHMARK(BM_HistoricalVarPrepared)->Args({2520, 1000})->Unit(benchmark::kMicrosecond);
 

@@ -293,6 +293,19 @@ void check_trade(const VarOptions& opt, std::size_t n, std::string_view columns)
     if (!std::isfinite(opt.trade[i])) fail(ErrorCode::non_finite, "trade", "'trade'[{}] is not finite", i);
 }
 
+// What calculate_var and historical_var both check of a T×N history, the weights and the options.
+void check_history_inputs(MatrixView x, std::span<const double> w, const VarOptions& opt) {
+  const std::size_t t = x.rows, n = x.cols;
+  if (w.size() != n)
+    fail(ErrorCode::dimension_mismatch, "weights", "'weights' has {} entries, 'returns' has {} columns", w.size(), n);
+  check_weights(w);
+  check_levels(opt);
+  if (opt.horizon < 1 || std::size_t(opt.horizon) >= t)
+    fail(ErrorCode::invalid_argument, "horizon", "'horizon' must be in [1, {}], got {}", t - 1, opt.horizon);
+  check_methods(opt, n);
+  check_trade(opt, n, "'returns' (columns)");
+}
+
 // What the figures take from the history or the given moments alone, not from the weights: filled
 // on first use and reused by a trade's second pass (the same request on w + trade), which would
 // otherwise estimate Σ, factor it and filter the panel again.
@@ -471,16 +484,9 @@ VarReport parametric_var(std::span<const double> mean, MatrixView cov, std::span
 VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOptions& opt, Estimates& est) {
   const std::size_t t = x.rows, n = x.cols;
   if (t < 2 || n == 0) fail(ErrorCode::dimension_mismatch, "returns", "'returns' needs at least 2 rows and 1 column, got {}×{}", t, n);
-  if (w.size() != n)
-    fail(ErrorCode::dimension_mismatch, "weights", "'weights' has {} entries, 'returns' has {} columns", w.size(), n);
-  check_weights(w);
-  check_levels(opt);
-  if (opt.horizon < 1 || std::size_t(opt.horizon) >= t)
-    fail(ErrorCode::invalid_argument, "horizon", "'horizon' must be in [1, {}], got {}", t - 1, opt.horizon);
-  check_methods(opt, n);
+  check_history_inputs(x, w, opt);
   if (opt.covariance.estimator == analytics::CovarianceEstimator::semi)
     fail(ErrorCode::invalid_argument, "estimator", "'estimator' must be \"sample\", \"ledoit_wolf\" or \"ewma\" for VaR, got \"semi\"");
-  check_trade(opt, n, "'returns' (columns)");
 
   // Period portfolio returns by one gemv. A NaN or Inf anywhere in the panel makes its row's return
   // non-finite (0·Inf is NaN too), so finiteness is checked on the T results; the panel is scanned
@@ -678,16 +684,9 @@ VarReport as_report(std::vector<VarFigures> levels) {
 std::vector<VarFigures> historical_var(const HistoricalScenarios& s, std::span<const double> w, const VarOptions& opt) {
   const MatrixView x = s.returns;
   const std::size_t t = x.rows, n = x.cols;
-  if (w.size() != n)
-    fail(ErrorCode::dimension_mismatch, "weights", "'weights' has {} entries, 'returns' has {} columns", w.size(), n);
-  check_weights(w);
-  check_levels(opt);
-  if (opt.horizon < 1 || std::size_t(opt.horizon) >= t)
-    fail(ErrorCode::invalid_argument, "horizon", "'horizon' must be in [1, {}], got {}", t - 1, opt.horizon);
-  check_trade(opt, n, "'returns' (columns)");
   VarOptions hist = opt;
   hist.methods = {VarMethod::historical};
-  check_methods(hist, n);
+  check_history_inputs(x, w, hist);
   std::vector<VarFigures> out;
   if (opt.age_weighting_lambda || opt.filtered_lambda) {  // the weights or the panel change: the full pass
     for (auto& level : calculate_var(x, w, hist).results) out.push_back(std::move(level[0].second));
