@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "sextant/accel/level2.hpp"
 #include "sextant/core/error.hpp"
@@ -142,15 +143,22 @@ ScreenedReturns screen(const HistoricalScenarios& s, std::span<const double> w) 
   double top = 0;
   for (std::size_t i = 0; i < n; ++i) top = std::max(top, std::abs(w[i] * s.scale[i]));
   const double unit = top / kMaxWeightCode;
+  ScreenedReturns out;
+  out.approx.assign(t, 0.0);
+  double magnitude = 0;
+  for (std::size_t i = 0; i < n; ++i) magnitude += std::abs(w[i]) * s.max_abs[i];
+  if (!std::isfinite(magnitude)) {  // weights near the double range: no screen (an infinite bound)
+    out.bound = std::numeric_limits<double>::infinity();
+    return out;
+  }
   std::vector<std::int16_t> v(s.stride, 0);
-  double quantisation = 0, weight_rounding = 0, magnitude = 0;
+  double quantisation = 0, weight_rounding = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const double ws = w[i] * s.scale[i];
     const double code = unit > 0 ? std::clamp(std::nearbyint(ws / unit), -kMaxWeightCode, kMaxWeightCode) : 0.0;
     v[i] = std::int16_t(code);
     quantisation += std::abs(w[i]) * s.max_error[i];
     weight_rounding += std::abs(ws - unit * code);
-    magnitude += std::abs(w[i]) * s.max_abs[i];
   }
   std::vector<std::int64_t> sums(t);
   const bool avx2 = accel::level2_kernels() != accel::Level2Kernels::none;
@@ -166,8 +174,6 @@ ScreenedReturns screen(const HistoricalScenarios& s, std::span<const double> w) 
       rows(b.begin() * kRowBlock, b.end() == blocks ? t : b.end() * kRowBlock);
     });
   }
-  ScreenedReturns out;
-  out.approx.resize(t);
   for (std::size_t r = 0; r < t; ++r) out.approx[r] = unit * double(sums[r]);
   // The two quantisations, then slack for every rounding in double: of w_i·s_i, of S·A_t, and of the
   // exact path's own sums (n terms, each at most |w_i|·max|r_i|).

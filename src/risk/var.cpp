@@ -494,11 +494,13 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
   std::vector<double> period = accel::gemv(x, w);
   // Inf - Inf and NaN - NaN are NaN, and v - v is 0 otherwise: one vectorised sum tests all T.
   const bool finite = lane_sum(t, [&](std::size_t r) { return period[r] - period[r]; }) == 0.0;
-  if (!finite)
+  if (!finite) {
     for (std::size_t r = 0; r < t; ++r)
       for (std::size_t i = 0; i < n; ++i)
         if (!std::isfinite(x(r, i)))
           fail(ErrorCode::non_finite, "returns", "'returns' has a non-finite value at row {}, column {}", r, i);
+    fail(ErrorCode::non_finite, "weights", "the portfolio returns overflow the double range: scale 'weights' down");
+  }
   // The covariance (an O(N²T) product) only when a method needs it; otherwise σ_p comes from the
   // portfolio return series, which is the same quantity (ddof 1) at O(N·T).
   auto uses = [&](VarMethod m) { return std::find(opt.methods.begin(), opt.methods.end(), m) != opt.methods.end(); };
@@ -660,14 +662,34 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
 
 }  // namespace
 
+namespace {
+
+// Weights near the double range can overflow a tail sum or a component though every input is
+// finite: an error naming the weights, not an Inf in the answer.
+void check_finite(const VarFigures& f) {
+  auto all_finite = [](const std::vector<double>& v) { return std::all_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); }); };
+  bool ok = std::isfinite(f.var) && std::isfinite(f.es) && all_finite(f.component_var) && all_finite(f.marginal_var) &&
+            all_finite(f.component_es);
+  if (f.trade) ok = ok && std::isfinite(f.trade->var_after) && std::isfinite(f.trade->es_after);
+  if (!ok) fail(ErrorCode::non_finite, "weights", "the figures overflow the double range: scale 'weights' down");
+}
+
+VarReport checked(VarReport rep) {
+  for (const auto& level : rep.results)
+    for (const auto& [m, f] : level) check_finite(f);
+  return rep;
+}
+
+}  // namespace
+
 VarReport parametric_var(std::span<const double> mean, MatrixView cov, std::span<const double> w, const VarOptions& opt) {
   Estimates est;
-  return parametric_var(mean, cov, w, opt, est);
+  return checked(parametric_var(mean, cov, w, opt, est));
 }
 
 VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOptions& opt) {
   Estimates est;
-  return calculate_var(x, w, opt, est);
+  return checked(calculate_var(x, w, opt, est));
 }
 
 namespace {
@@ -688,16 +710,18 @@ std::vector<VarFigures> historical_var(const HistoricalScenarios& s, std::span<c
   hist.methods = {VarMethod::historical};
   check_history_inputs(x, w, hist);
   std::vector<VarFigures> out;
-  if (opt.age_weighting_lambda || opt.filtered_lambda) {  // the weights or the panel change: the full pass
+  auto full_pass = [&] {
     for (auto& level : calculate_var(x, w, hist).results) out.push_back(std::move(level[0].second));
     return out;
-  }
+  };
+  if (opt.age_weighting_lambda || opt.filtered_lambda) return full_pass();  // the weights or the panel change
   if (std::all_of(w.begin(), w.end(), [](double v) { return v == 0.0; }))
     fail(ErrorCode::invalid_argument, "weights", "the portfolio has zero variance");
 
   // Approximate h-period window sums and the K smallest any level reads (quantile_at reads order
   // statistics first and first + 1 at most; the tail {r ≤ q} lies within them).
   const ScreenedReturns sc = screen(s, w);
+  if (!std::isfinite(sc.bound)) return full_pass();  // weights near the double range
   const std::size_t h = std::size_t(opt.horizon), m = t - h + 1;
   std::vector<double> approx(m, 0.0);
   for (std::size_t i = 0; i < m; ++i)
@@ -754,6 +778,7 @@ std::vector<VarFigures> historical_var(const HistoricalScenarios& s, std::span<c
     out.clear();
     for (auto& level : rep.results) out.push_back(std::move(level[0].second));
   }
+  for (const VarFigures& f : out) check_finite(f);
   return out;
 }
 

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <limits>
 #include <numeric>
 #include <random>
 
@@ -168,6 +170,34 @@ TEST(Scenarios, TradesAndWeightedOptionsMatchTheFullPass) {
   const auto f = historical_var(s, kWeights, plain);
   EXPECT_TRUE(f[0].component_es.empty());
   expect_rel(f[1].var, full_pass(r, kWeights, plain)[1].var, 1e-12, "no decomposition");
+}
+
+TEST(Scenarios, WeightsNearTheDoubleRangeTakeTheFullPass) {
+  // Returns in percent with three ±50 days: with these weights Σ|w_i|·max|r_i| = 1.05 × DBL_MAX
+  // overflows, and no portfolio return or tail sum does.
+  Matrix x(60, 2);
+  std::mt19937_64 rng(4);
+  std::normal_distribution<double> z;
+  for (std::size_t t = 0; t < 60; ++t) x(t, 0) = z(rng), x(t, 1) = z(rng);
+  x(10, 0) = 50, x(20, 1) = -50, x(30, 0) = x(30, 1) = -50;
+  const HistoricalScenarios s = prepare_scenarios(x);
+  const double big = 0.7 * std::numeric_limits<double>::max() / 50;
+  const std::vector<double> w{big, -0.5 * big};
+  EXPECT_EQ(screen(s, w).bound, std::numeric_limits<double>::infinity());
+  VarOptions opt;
+  opt.confidence_levels = {0.9};
+  expect_same(historical_var(s, w, opt), full_pass(x, w, opt), "huge weights");
+  // Where day 30's return overflows, both refuse, naming the weights (not an Inf in the answer).
+  const std::vector<double> w2{big, big};
+  for (auto call : {std::function<void()>([&] { historical_var(s, w2, opt); }), std::function<void()>([&] { full_pass(x, w2, opt); })}) {
+    try {
+      call();
+      ADD_FAILURE() << "no error";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.field(), "weights");
+      EXPECT_EQ(e.code(), ErrorCode::non_finite);
+    }
+  }
 }
 
 TEST(Scenarios, BadInputNamesTheField) {

@@ -36,7 +36,8 @@ struct HistoricalScenarios {
 //! One pass over the panel; returns must outlive the result.
 HistoricalScenarios prepare_scenarios(MatrixView returns);
 
-//! Approximate period portfolio returns of w (T values) and the bound B on each one's error.
+//! Approximate period portfolio returns of w (T values) and the bound B on each one's error (+inf,
+//! and no screen, when Σ|w_i|·max|r_i| overflows).
 struct ScreenedReturns {
   std::vector<double> approx;
   double bound = 0;
