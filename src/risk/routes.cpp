@@ -1,4 +1,5 @@
-// Risk engine HTTP adapter: /calculate-var, /calculate-margin, /backtest-var, /stress-test, /pretrade-check.
+// Risk engine HTTP adapter: /calculate-var, /calculate-margin, /backtest-var, /stress-test, /pretrade-check,
+// and the stored histories of /scenario-sets (scenario_sets.cpp).
 #include "sextant/risk/routes.hpp"
 
 #include <fmt/format.h>
@@ -24,6 +25,7 @@
 #include "sextant/risk/pretrade.hpp"
 #include "sextant/risk/stress.hpp"
 #include "sextant/risk/var.hpp"
+#include "scenario_sets.hpp"
 
 namespace sextant::risk {
 namespace {
@@ -97,7 +99,7 @@ void write_figures(JsonWriter& w, const VarFigures& f, std::optional<double> val
   w.end_object();
 }
 
-net::Response calculate_var_route(const net::Request& req) {
+net::Response calculate_var_route(const net::Request& req, const ScenarioStore& store) {
   Stopwatch sw;
   net::Body body(req);
   Book book;
@@ -110,11 +112,13 @@ net::Response calculate_var_route(const net::Request& req) {
   std::string estimator_field;  // the first of estimator / ewma_lambda / ewma_seed_rows sent
   VarOptions opt;
   opt.covariance.field_prefix = "ewma_";
+  std::shared_ptr<const ScenarioSet> set;  // instead of returns: a stored history
   for (auto kv : body.root()) {
     std::string_view k = kv.unescaped_key();
     value v = kv.value();
     if (read_book_field(k, v, book)) continue;
     if (k == "covariance") covariance = net::read_matrix(v, "covariance");
+    else if (k == "scenario_set") set = store.get(net::read_string(v, "scenario_set"), "scenario_set");
     else if (k == "expected_returns") expected_returns = net::read_vector(v, "expected_returns");
     else if (k == "positions") positions = read_number_map(v, "positions");
     else if (k == "prices") prices = read_number_map(v, "prices");
@@ -143,16 +147,24 @@ net::Response calculate_var_route(const net::Request& req) {
       opt.mc_student_t = d == "student_t";
     } else fail(ErrorCode::invalid_argument, std::string(k), "unknown field '{}' for /calculate-var", k);
   }
-  require_returns_or_covariance(returns, covariance, "the parametric methods", estimator_field);
-  if (returns && !expected_returns.empty())
+  if (set) {
+    if (returns || covariance)
+      fail(ErrorCode::invalid_argument, "scenario_set", "send one of 'returns', 'covariance' and 'scenario_set'");
+    if (!symbols.empty()) fail(ErrorCode::invalid_argument, "symbols", "a scenario set's symbols are those it was stored with");
+    symbols = set->symbols;
+  } else {
+    require_returns_or_covariance(returns, covariance, "the parametric methods", estimator_field);
+  }
+  const MatrixView history = set ? set->returns.view() : returns ? returns->view() : MatrixView{};
+  if (history.data && !expected_returns.empty())
     fail(ErrorCode::invalid_argument, "expected_returns", "'expected_returns' goes with 'covariance'; with 'returns' the means are estimated");
   if (covariance && !methods_given) opt.methods = {VarMethod::gaussian};
-  const std::size_t assets = returns ? returns->cols() : covariance->cols();
+  const std::size_t assets = history.data ? history.cols : covariance->cols();
   if (!positions.empty()) {
     if (!weights.empty()) fail(ErrorCode::invalid_argument, "weights", "send 'weights' or 'positions', not both");
     if (symbols.size() != assets)
       fail(ErrorCode::dimension_mismatch, "symbols", "with 'positions', 'symbols' must name the {} assets of '{}'", assets,
-           returns ? "returns" : "covariance");
+           set ? "scenario_set" : returns ? "returns" : "covariance");
     double value = 0;
     std::vector<double> exposure;
     for (const auto& s : symbols) {
@@ -171,7 +183,9 @@ net::Response calculate_var_route(const net::Request& req) {
   if (weights.empty()) fail(ErrorCode::invalid_argument, "weights", "'weights' (or 'positions' with 'prices') is required");
   opt.checkpoint = [&req] { req.check_deadline(); };
   VarReport rep;
-  if (returns) {
+  if (set) {
+    rep = calculate_var_on(*set, weights, opt);
+  } else if (returns) {
     rep = calculate_var(*returns, weights, opt);
   } else {
     if (expected_returns.empty()) expected_returns.assign(covariance->cols(), 0.0);  // zero mean, as is usual
@@ -193,7 +207,8 @@ net::Response calculate_var_route(const net::Request& req) {
   }
   w.end_object().field("horizon", std::int64_t(opt.horizon));
   const bool uses_sigma = std::any_of(opt.methods.begin(), opt.methods.end(), [](VarMethod m) { return m != VarMethod::historical; });
-  if (returns && uses_sigma) w.field("estimator", analytics::estimator_name(opt.covariance.estimator));
+  if (history.data && uses_sigma) w.field("estimator", analytics::estimator_name(opt.covariance.estimator));
+  if (set) w.field("scenario_set", set->name);
   net::write_stamp(w, sw.elapsed_ms());
   return net::Response::json(w.end_object().take());
 }
@@ -559,7 +574,9 @@ net::Response calculate_margin_route(const net::Request& req, bus::Bus* bus) {
 }  // namespace
 
 void add_routes(net::RouteTable& table, std::shared_ptr<bus::Bus> bus) {
-  table.add("POST", "/calculate-var", calculate_var_route);
+  auto store = std::make_shared<ScenarioStore>();
+  table.add("POST", "/calculate-var", [store](const net::Request& req) { return calculate_var_route(req, *store); });
+  add_scenario_set_routes(table, store);
   table.add("POST", "/calculate-margin", [bus](const net::Request& req) { return calculate_margin_route(req, bus.get()); });
   table.add("POST", "/backtest-var", backtest_var_route);
   table.add("POST", "/stress-test", stress_test_route);

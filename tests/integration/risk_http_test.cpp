@@ -1,6 +1,8 @@
 // The risk endpoints through the real server.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 
@@ -237,6 +239,116 @@ TEST(RiskHttp, StressResultsOverTheMemoryPoolAre413) {
   EXPECT_TRUE(contains(r.body, R"("field":"scenarios")")) << r.body.substr(0, 300);
   r = http(server.port(8200), "POST", "/stress-test", book + one + "]}");
   EXPECT_EQ(r.status, 200) << r.body.substr(0, 300);
+}
+
+// A T×N panel as JSON rows (a fixed LCG: fat enough tails that the 5% tail holds several days).
+std::string panel_json(int t, int n, std::uint64_t seed) {
+  std::string out = "[";
+  for (int r = 0; r < t; ++r) {
+    out += r ? ",[" : "[";
+    for (int i = 0; i < n; ++i) {
+      seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+      const double u = double(seed >> 11) / 9007199254740992.0 - 0.5;
+      out += (i ? "," : "") + std::to_string(0.04 * u * u * u + 0.01 * u);
+    }
+    out += "]";
+  }
+  return out + "]";
+}
+
+// The number after the first `marker` at or after `from` in a response body.
+double number_after(const std::string& body, const std::string& marker, std::size_t from = 0) {
+  const auto at = body.find(marker, from);
+  EXPECT_NE(at, std::string::npos) << marker << " in " << body.substr(0, 400);
+  return at == std::string::npos ? NAN : std::strtod(body.c_str() + at + marker.size(), nullptr);
+}
+
+// A history stored once answers /calculate-var as the same history sent with each request does.
+TEST(RiskHttp, ScenarioSetsServeLaterRequests) {
+  ServerProcess server({"--engines", "risk"});
+  const auto port = server.port(8200);
+  const std::string returns = panel_json(300, 8, 5);
+  const std::string symbols = R"(["S0","S1","S2","S3","S4","S5","S6","S7"])";
+  auto r = http(port, "PUT", "/scenario-sets/book-1", R"({"returns":)" + returns + R"(,"symbols":)" + symbols + "}");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("name":"book-1","rows":300,"cols":8)")) << r.body;
+  EXPECT_EQ(http(port, "PUT", "/scenario-sets/book-1", R"({"returns":)" + returns + R"(,"symbols":)" + symbols + "}").status, 200);
+  EXPECT_TRUE(contains(http(port, "GET", "/scenario-sets").body, R"("name":"book-1")"));
+  EXPECT_EQ(http(port, "GET", "/scenario-sets/book-1").status, 200);
+
+  // historical alone takes the prepared screen: the same figures to rounding.
+  const std::string rest = R"(,"weights":[0.3,0.2,0.1,0.1,0.1,0.1,0.05,0.05],"methods":["historical"],"confidence_levels":[0.95,0.99]})";
+  auto sent = http(port, "POST", "/calculate-var", R"({"returns":)" + returns + rest);
+  auto stored = http(port, "POST", "/calculate-var", R"({"scenario_set":"book-1")" + rest);
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  ASSERT_EQ(stored.status, 200) << stored.body;
+  EXPECT_TRUE(contains(stored.body, R"("scenario_set":"book-1")")) << stored.body;
+  for (const std::string key : {R"("portfolio_volatility":)", R"("portfolio_mean":)"}) {
+    const double a = number_after(sent.body, key), b = number_after(stored.body, key);
+    EXPECT_NEAR(b, a, 1e-12 * std::abs(a)) << key;
+  }
+  for (const std::string level : {R"("0.95":)", R"("0.99":)"})
+    for (const std::string key : {R"("var":)", R"("es":)", R"("component_es":[)", R"("marginal_var":[)"}) {
+      const double a = number_after(sent.body, key, sent.body.find(level));
+      const double b = number_after(stored.body, key, stored.body.find(level));
+      EXPECT_NEAR(b, a, 1e-12 * std::abs(a)) << level << key;
+    }
+  // Other methods run on the stored history itself: the same response, but for the set's name.
+  const std::string all = R"(,"weights":[0.3,0.2,0.1,0.1,0.1,0.1,0.05,0.05],"methods":["gaussian","historical","modified"]})";
+  sent = http(port, "POST", "/calculate-var", R"({"returns":)" + returns + all);
+  stored = http(port, "POST", "/calculate-var", R"({"scenario_set":"book-1")" + all);
+  auto comparable = [](std::string s) {
+    for (const std::string key : {R"(,"calculation_time_ms":)", R"(,"scenario_set":"book-1")"}) {
+      const auto at = s.find(key);
+      if (at != std::string::npos) s.erase(at, s.find_first_of(",}", at + key.size()) - at);
+    }
+    return s;
+  };
+  EXPECT_EQ(comparable(stored.body), comparable(sent.body));
+  // Positions name the set's symbols.
+  r = http(port, "POST", "/calculate-var",
+           R"({"scenario_set":"book-1","positions":{"S0":10,"S3":-2},"prices":{"S0":5,"S3":10},"methods":["historical"]})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("portfolio_value":30)")) << r.body;
+
+  auto expect_error = [&](const std::string& method, const std::string& path, const std::string& body, int status,
+                          const std::string& field) {
+    auto e = http(port, method, path, body);
+    EXPECT_EQ(e.status, status) << path << " " << body.substr(0, 80) << " -> " << e.body;
+    EXPECT_TRUE(contains(e.body, "\"field\":\"" + field + "\"")) << e.body;
+  };
+  expect_error("POST", "/calculate-var", R"({"scenario_set":"book-1","returns":)" + kReturns + rest, 400, "scenario_set");
+  expect_error("POST", "/calculate-var", R"({"scenario_set":"book-1","symbols":["A"],"weights":[1]})", 400, "symbols");
+  expect_error("POST", "/calculate-var", R"({"scenario_set":"nope")" + rest, 404, "scenario_set");
+  expect_error("POST", "/calculate-var", R"({"scenario_set":"book-1","weights":[0.5,0.5]})", 400, "weights");
+  expect_error("PUT", "/scenario-sets/bad!name", R"({"returns":)" + kReturns + "}", 400, "name");
+  expect_error("PUT", "/scenario-sets/x", R"({"returns":[[0.01,null],[0.02,0.01]]})", 400, "returns");
+  expect_error("PUT", "/scenario-sets/x", R"({"symbols":["A"]})", 400, "returns");
+  expect_error("PUT", "/scenario-sets/x", R"({"returns":)" + kReturns + R"(,"symbols":["A"]})", 400, "symbols");
+  expect_error("GET", "/scenario-sets/x", "", 404, "name");
+  EXPECT_EQ(http(port, "DELETE", "/scenario-sets/book-1").status, 200);
+  expect_error("DELETE", "/scenario-sets/book-1", "", 404, "name");
+  expect_error("POST", "/calculate-var", R"({"scenario_set":"book-1")" + rest, 404, "scenario_set");
+  EXPECT_TRUE(contains(http(port, "GET", "/scenario-sets").body, R"("scenario_sets":[],"bytes":0)"));
+}
+
+// The stored sets together stay within SME_MEMORY_POOL_MB; replacing a set counts only the new one.
+TEST(RiskHttp, ScenarioSetsOverTheMemoryPoolAre413) {
+  ::setenv("SME_MEMORY_POOL_MB", "1", 1);
+  ServerProcess server({"--engines", "risk"});
+  ::unsetenv("SME_MEMORY_POOL_MB");
+  const auto port = server.port(8200);
+  // 150 × 200: 240 KB of returns, 30 KB of codes, 320 KB of covariance, ~0.56 MiB a set.
+  const std::string body = R"({"returns":)" + panel_json(150, 200, 9) + "}";
+  EXPECT_EQ(http(port, "PUT", "/scenario-sets/a", body).status, 201);
+  auto r = http(port, "PUT", "/scenario-sets/b", body);
+  EXPECT_EQ(r.status, 413) << r.body.substr(0, 300);
+  EXPECT_TRUE(contains(r.body, R"("field":"returns")")) << r.body.substr(0, 300);
+  EXPECT_EQ(http(port, "PUT", "/scenario-sets/a", body).status, 200);
+  r = http(port, "PUT", "/scenario-sets/big", R"({"returns":)" + panel_json(300, 400, 9) + "}");
+  EXPECT_EQ(r.status, 413) << r.body.substr(0, 300);
+  EXPECT_EQ(http(port, "DELETE", "/scenario-sets/a").status, 200);
+  EXPECT_EQ(http(port, "PUT", "/scenario-sets/b", body).status, 201);
 }
 
 }  // namespace
