@@ -11,6 +11,7 @@
 #include "sextant/core/clock.hpp"
 #include "sextant/core/dot.hpp"
 #include "sextant/core/error.hpp"
+#include "sextant/core/moments.hpp"
 #include "sextant/net/common_routes.hpp"
 #include "sextant/net/json.hpp"
 
@@ -121,10 +122,7 @@ net::Response put_route(const net::Request& req, ScenarioStore& store) {
   set->covariance = accel::covariance(set->returns);
   for (double c : set->covariance.flat())
     if (!std::isfinite(c)) fail(ErrorCode::non_finite, "returns", "the returns' covariance overflows the double range");
-  set->mean.assign(n, 0.0);
-  for (std::size_t r = 0; r < t; ++r)
-    for (std::size_t i = 0; i < n; ++i) set->mean[i] += set->returns(r, i);
-  for (double& m : set->mean) m /= double(t);
+  set->mean = column_means(set->returns);
   set->bytes = std::size_t(bytes);
   req.check_deadline();
   const bool fresh = store.put(set);

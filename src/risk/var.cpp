@@ -506,14 +506,7 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
   auto uses = [&](VarMethod m) { return std::find(opt.methods.begin(), opt.methods.end(), m) != opt.methods.end(); };
   // Asset means: for the parametric methods, Monte Carlo and the filter; μ_p itself is mean(period).
   const bool need_mu = !(opt.methods.size() == 1 && uses(VarMethod::historical) && !opt.filtered_lambda);
-  if (need_mu && est.mu.empty()) {
-    est.mu.assign(n, 0.0);
-    for (std::size_t r = 0; r < t; ++r) {
-      const double* xr = x.row(r);
-      for (std::size_t i = 0; i < n; ++i) est.mu[i] += xr[i];
-    }
-    for (double& m : est.mu) m /= double(t);
-  }
+  if (need_mu && est.mu.empty()) est.mu = column_means(x);
   const std::vector<double> no_mu(need_mu ? 0 : n, 0.0);
   const std::vector<double>& mu = need_mu ? est.mu : no_mu;
   const bool need_cov = uses(VarMethod::gaussian) || uses(VarMethod::modified) || uses(VarMethod::monte_carlo) ||

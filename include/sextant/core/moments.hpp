@@ -3,8 +3,23 @@
 // performance statistics and the rolling skew and kurtosis (which keep central sums over windows).
 #include <cmath>
 #include <span>
+#include <vector>
+
+#include "sextant/core/matrix.hpp"
 
 namespace sextant {
+
+//! Column means of a T×N panel, summed row by row (the accelerator's covariance has its own,
+//! parallel, version).
+inline std::vector<double> column_means(MatrixView x) {
+  std::vector<double> mean(x.cols, 0.0);
+  for (std::size_t r = 0; r < x.rows; ++r) {
+    const double* xr = x.row(r);
+    for (std::size_t i = 0; i < x.cols; ++i) mean[i] += xr[i];
+  }
+  for (double& m : mean) m /= double(x.rows);
+  return mean;
+}
 
 struct Moments {
   double m2 = 0;    //!< Σd²/n, d = x − mean
