@@ -72,12 +72,12 @@ CovarianceResult ledoit_wolf(MatrixView x) {
 
 // S_T = λ^m S_0 + (1-λ) Σ_k λ^(m-1-k) r_k r_kᵀ over the m rows after the seed: the recursion in
 // closed form, so the update is one gemm on rows scaled by sqrt((1-λ) λ^(m-1-k)).
-CovarianceResult ewma(MatrixView x, double lambda, std::size_t seed_rows, std::string_view prefix) {
+CovarianceResult ewma(MatrixView x, double lambda, std::size_t seed_rows) {
   if (!(lambda > 0.0 && lambda < 1.0))
-    fail(ErrorCode::invalid_argument, fmt::format("{}lambda", prefix), "'{}lambda' must be in (0, 1), got {}", prefix, lambda);
+    fail(ErrorCode::invalid_argument, "ewma_lambda", "'ewma_lambda' must be in (0, 1), got {}", lambda);
   if (seed_rows < 2 || seed_rows > x.rows)
-    fail(ErrorCode::invalid_argument, fmt::format("{}seed_rows", prefix),
-         "'{}seed_rows' must be in [2, {}] (the number of rows), got {}", prefix, x.rows, seed_rows);
+    fail(ErrorCode::invalid_argument, "ewma_seed_rows", "'ewma_seed_rows' must be in [2, {}] (the number of rows), got {}",
+         x.rows, seed_rows);
   Matrix s = accel::covariance(MatrixView(x.data, seed_rows, x.cols, x.ld));
   const std::size_t m = x.rows - seed_rows;
   if (m == 0) return {std::move(s), std::nullopt};
@@ -136,7 +136,7 @@ CovarianceResult estimate_covariance(MatrixView x, const CovarianceOptions& opt)
   switch (opt.estimator) {
     case CovarianceEstimator::sample: return {accel::covariance(x), std::nullopt};
     case CovarianceEstimator::ledoit_wolf: return ledoit_wolf(x);
-    case CovarianceEstimator::ewma: return ewma(x, opt.lambda, effective_seed_rows(opt, x.rows), opt.field_prefix);
+    case CovarianceEstimator::ewma: return ewma(x, opt.lambda, effective_seed_rows(opt, x.rows));
     case CovarianceEstimator::semi: return semi(x, opt.benchmark);
   }
   return {};

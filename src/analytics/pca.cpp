@@ -1,5 +1,6 @@
 #include "sextant/analytics/pca.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "sextant/accel/ops.hpp"
@@ -39,6 +40,29 @@ PcaResult pca(MatrixView x, const PcaOptions& opt) {
     r.factor_returns = accel::gemm(z, r.loadings);
   }
   return r;
+}
+
+PcaAttribution pca_attribution(MatrixView r, std::span<const double> weights, MatrixView loadings) {
+  const std::size_t n = r.cols, k = loadings.cols;
+  if (weights.size() != n || loadings.rows != n)
+    fail(ErrorCode::dimension_mismatch, "weights", "'weights' has {} entries, 'returns' has {} columns", weights.size(), n);
+  Matrix wm(n, 1);
+  std::copy(weights.begin(), weights.end(), wm.data());
+  Matrix port = accel::gemm(r, wm);                                  // T×1 portfolio returns
+  Matrix factors = accel::gemm(r, loadings);                         // T×k factor returns (raw)
+  Matrix exposure = accel::gemm(loadings, wm, accel::Trans::yes);    // k×1
+  PcaAttribution a;
+  a.contributions.assign(k, 0.0);
+  for (std::size_t t = 0; t < r.rows; ++t) {
+    a.total += port(t, 0);
+    for (std::size_t j = 0; j < k; ++j) a.contributions[j] += exposure(j, 0) * factors(t, j);
+  }
+  double systematic = 0;
+  for (double v : a.contributions) systematic += v;
+  a.residual = a.total - systematic;
+  a.exposures.assign(exposure.data(), exposure.data() + k);
+  a.portfolio_returns.assign(port.data(), port.data() + r.rows);
+  return a;
 }
 
 }  // namespace sextant::analytics

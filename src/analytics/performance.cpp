@@ -10,18 +10,6 @@
 
 namespace sextant::analytics {
 
-double quantile_linear_sorted(std::span<const double> v, double q) {
-  double pos = q * double(v.size() - 1);
-  std::size_t lo = std::size_t(std::floor(pos)), hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (v[hi] - v[lo]) * (pos - double(lo));
-}
-
-double quantile_linear(std::span<const double> values, double q) {
-  std::vector<double> v(values.begin(), values.end());
-  std::sort(v.begin(), v.end());
-  return quantile_linear_sorted(v, q);
-}
-
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();

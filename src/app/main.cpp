@@ -19,11 +19,12 @@ struct ConfigFlags {
   std::map<std::string, std::string> values;
 
   void add(CLI::App& cmd) {
+    static const std::string engines_help = "all, or a comma list of " + sextant::app::engine_names(sextant::app::engine_table());
     cmd.add_option("--config", file, "TOML config file (default: ./sextant.toml when present)");
     auto opt = [&](const char* flag, const char* key, const char* help) {
       cmd.add_option_function<std::string>(flag, [this, key](const std::string& v) { values[key] = v; }, help);
     };
-    opt("--engines", "engines", "all, or a comma list of analytics,risk,ml,features,stream,portfolio");
+    opt("--engines", "engines", engines_help.c_str());
     opt("--host", "host", "address to bind (default 127.0.0.1)");
     opt("--port-offset", "port_offset", "added to every engine's port (8100 analytics, 8200 risk, ...)");
     opt("--api-key", "api_key", "require 'Authorization: Bearer KEY' on every endpoint but /health");

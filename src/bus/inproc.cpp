@@ -1,17 +1,19 @@
-#include <chrono>
+// The in-process bus: one bounded queue and one delivery thread per subscription (bus/bus.hpp).
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
 
 #include "sextant/bus/bus.hpp"
+#include "sextant/core/clock.hpp"
+#include "sextant/core/error.hpp"
 
 namespace sextant::bus {
 
-std::string_view message_type_name(MessageType t) {
-  static constexpr std::string_view names[] = {"market_data",      "trade_execution", "order_update",  "portfolio_update",
-                                                "analytics_result", "risk_alert",      "system_status", "heartbeat"};
-  return names[std::size_t(t)];
-}
-
 bool topic_matches(std::string_view pattern, std::string_view topic) {
-  if (pattern == "*") return true;
+  if (pattern == patterns::everything) return true;
   if (pattern.size() >= 2 && pattern.substr(pattern.size() - 2) == ".*") {
     auto prefix = pattern.substr(0, pattern.size() - 1);  // keeps the dot
     return topic.size() > prefix.size() && topic.substr(0, prefix.size()) == prefix;
@@ -19,39 +21,169 @@ bool topic_matches(std::string_view pattern, std::string_view topic) {
   return pattern == topic;
 }
 
-std::size_t InProcessBus::publish(Envelope e) {
-  const auto seq = ++sequence_;
-  if (e.id.empty()) e.id = e.source + "-" + std::to_string(seq);
-  if (e.ts_ns == 0)
-    e.ts_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  std::vector<std::shared_ptr<Handler>> targets;
-  {
-    std::lock_guard lock(mu_);
-    for (const auto& s : subs_)
-      if (topic_matches(s.pattern, e.topic)) targets.push_back(s.handler);
-  }
-  ++published_;
-  std::size_t delivered = 0;
-  for (const auto& h : targets) {  // outside the lock: a handler may subscribe or publish
-    try {
-      (*h)(e);
-      ++delivered;
-    } catch (...) {
-      ++handler_errors_;
-    }
-  }
-  return delivered;
+bool is_topic(std::string_view t) {
+  if (t.empty() || t.front() == '.' || t.back() == '.') return false;
+  for (std::size_t i = 0; i < t.size(); ++i)
+    if (t[i] == '*' || (t[i] == '.' && t[i + 1] == '.')) return false;
+  return true;
 }
 
-std::uint64_t InProcessBus::subscribe(std::string pattern, Handler h) {
-  std::lock_guard lock(mu_);
-  subs_.push_back({next_id_, std::move(pattern), std::make_shared<Handler>(std::move(h))});
-  return next_id_++;
+struct InProcessBus::Subscription {
+  std::uint64_t id = 0;
+  std::string pattern;
+  Handler handler;
+  std::size_t capacity = kDefaultQueueCapacity;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::shared_ptr<const Envelope>> queue;
+  bool busy = false, stopping = false;
+  std::uint64_t delivered = 0, dropped = 0, handler_errors = 0;
+  std::thread worker;
+
+  void run() {
+    std::unique_lock lock(mu);
+    for (;;) {
+      cv.wait(lock, [&] { return stopping || !queue.empty(); });
+      if (stopping) return;
+      auto e = std::move(queue.front());
+      queue.pop_front();
+      busy = true;
+      lock.unlock();
+      bool ok = true;
+      try {
+        handler(*e);
+      } catch (...) {
+        ok = false;
+      }
+      lock.lock();
+      busy = false;
+      ok ? ++delivered : ++handler_errors;
+      cv.notify_all();  // drain() waits on idle
+    }
+  }
+  void stop() {
+    {
+      std::lock_guard lock(mu);
+      stopping = true;
+    }
+    cv.notify_all();
+    if (worker.get_id() == std::this_thread::get_id()) worker.detach();  // unsubscribed from its own handler
+    else if (worker.joinable()) worker.join();
+  }
+};
+
+struct InProcessBus::State {
+  mutable std::mutex mu;
+  std::map<std::uint64_t, std::shared_ptr<Subscription>> subs;
+  std::uint64_t next_id = 1;
+  std::atomic<std::uint64_t> sequence{0}, published{0};
+};
+
+InProcessBus::InProcessBus() : state_(std::make_shared<State>()) {}
+
+InProcessBus::~InProcessBus() {
+  std::map<std::uint64_t, std::shared_ptr<Subscription>> subs;
+  {
+    std::lock_guard lock(state_->mu);
+    subs.swap(state_->subs);
+  }
+  for (auto& [id, s] : subs) s->stop();
+}
+
+std::size_t InProcessBus::publish(Envelope e) {
+  if (!is_topic(e.topic)) fail(ErrorCode::invalid_argument, "topic", "'{}' is not a topic (a pattern or empty)", e.topic);
+  const auto seq = ++state_->sequence;
+  if (e.id.empty()) e.id = e.source + "-" + std::to_string(seq);
+  if (e.ts_ns == 0) e.ts_ns = wall_ns();
+  auto shared = std::make_shared<const Envelope>(std::move(e));
+  std::vector<std::shared_ptr<Subscription>> targets;
+  {
+    std::lock_guard lock(state_->mu);
+    for (const auto& [id, s] : state_->subs)
+      if (topic_matches(s->pattern, shared->topic)) targets.push_back(s);
+  }
+  ++state_->published;
+  for (const auto& s : targets) {  // outside the bus lock: a handler may publish or subscribe
+    {
+      std::lock_guard lock(s->mu);
+      if (s->queue.size() >= s->capacity) s->queue.pop_front(), ++s->dropped;
+      s->queue.push_back(shared);
+    }
+    s->cv.notify_all();
+  }
+  return targets.size();
+}
+
+std::uint64_t InProcessBus::subscribe(std::string pattern, Handler h, std::size_t queue_capacity) {
+  if (pattern.empty()) fail(ErrorCode::invalid_argument, "pattern", "a subscription needs a topic or pattern");
+  if (queue_capacity == 0) fail(ErrorCode::invalid_argument, "queue_capacity", "a subscription's queue holds at least 1 message");
+  auto s = std::make_shared<Subscription>();
+  s->pattern = std::move(pattern);
+  s->handler = std::move(h);
+  s->capacity = queue_capacity;
+  s->worker = std::thread([raw = s.get()] { raw->run(); });
+  std::lock_guard lock(state_->mu);
+  s->id = state_->next_id++;
+  state_->subs.emplace(s->id, s);
+  return s->id;
 }
 
 void InProcessBus::unsubscribe(std::uint64_t id) {
-  std::lock_guard lock(mu_);
-  std::erase_if(subs_, [&](const Subscription& s) { return s.id == id; });
+  std::shared_ptr<Subscription> s;
+  {
+    std::lock_guard lock(state_->mu);
+    auto it = state_->subs.find(id);
+    if (it == state_->subs.end()) return;
+    s = std::move(it->second);
+    state_->subs.erase(it);
+  }
+  s->stop();
+}
+
+SubscriptionStats InProcessBus::stats(std::uint64_t id) const {
+  std::shared_ptr<Subscription> s;
+  {
+    std::lock_guard lock(state_->mu);
+    auto it = state_->subs.find(id);
+    if (it == state_->subs.end()) fail(ErrorCode::not_found, "id", "no subscription {}", id);
+    s = it->second;
+  }
+  std::lock_guard lock(s->mu);
+  return {s->delivered, s->dropped, s->handler_errors, s->queue.size()};
+}
+
+void InProcessBus::drain() {
+  std::vector<std::shared_ptr<Subscription>> subs;
+  {
+    std::lock_guard lock(state_->mu);
+    for (const auto& [id, s] : state_->subs) subs.push_back(s);
+  }
+  for (const auto& s : subs) {
+    std::unique_lock lock(s->mu);
+    s->cv.wait(lock, [&] { return s->stopping || (s->queue.empty() && !s->busy); });
+  }
+}
+
+std::uint64_t InProcessBus::published() const { return state_->published.load(); }
+
+std::uint64_t InProcessBus::handler_errors() const {
+  std::lock_guard lock(state_->mu);
+  std::uint64_t n = 0;
+  for (const auto& [id, s] : state_->subs) {
+    std::lock_guard l(s->mu);
+    n += s->handler_errors;
+  }
+  return n;
+}
+
+std::uint64_t InProcessBus::dropped() const {
+  std::lock_guard lock(state_->mu);
+  std::uint64_t n = 0;
+  for (const auto& [id, s] : state_->subs) {
+    std::lock_guard l(s->mu);
+    n += s->dropped;
+  }
+  return n;
 }
 
 }  // namespace sextant::bus

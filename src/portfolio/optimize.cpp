@@ -252,7 +252,7 @@ OptimizeResult optimize(const OptimizeInput& in_) {
         b = {0.0, 0.0};
       }
       r = optimize_once(in);
-      r.status = "heuristic";
+      r.status = OptimizeStatus::heuristic;
     }
   }
   finish(in_, r);

@@ -9,11 +9,11 @@
 
 namespace sextant::portfolio {
 
-std::string urgency_of(double d) {
-  if (d >= 0.20) return "CRITICAL";
-  if (d >= 0.10) return "HIGH";
-  if (d >= 0.05) return "MEDIUM";
-  return "LOW";
+Urgency urgency_of(double d) {
+  if (d >= DriftBands::critical) return Urgency::critical;
+  if (d >= DriftBands::high) return Urgency::high;
+  if (d >= DriftBands::medium) return Urgency::medium;
+  return Urgency::low;
 }
 
 namespace {
@@ -166,7 +166,7 @@ RebalanceResult rebalance(const RebalanceInput& in) {
     if (trade[i] == 0) continue;
     Trade t;
     t.asset = in.assets.empty() ? std::to_string(i) : in.assets[i];
-    t.side = trade[i] > 0 ? "buy" : "sell";
+    t.side = trade[i] > 0 ? Side::buy : Side::sell;
     t.shares = trade[i];
     t.price = in.prices[i];
     t.value = trade[i] * in.prices[i];
@@ -181,6 +181,19 @@ RebalanceResult rebalance(const RebalanceInput& in) {
   r.weights_after.resize(n);
   for (std::size_t i = 0; i < n; ++i) r.weights_after[i] = (shares[i] + trade[i]) * in.prices[i] / v_after;
   return r;
+}
+
+bool publish_rebalance_update(const RebalanceResult& r, bus::Publisher& out) {
+  if (r.urgency < kUpdateUrgency) return false;
+  out.publish(bus::PortfolioUpdate{.kind = "rebalance",
+                                   .urgency = std::string(kUrgencyNames.name(r.urgency)),
+                                   .max_drift = r.max_drift,
+                                   .portfolio_value = r.portfolio_value,
+                                   .turnover = r.turnover,
+                                   .total_cost = r.total_cost,
+                                   .trades = r.trades.size()},
+              r.urgency == Urgency::critical ? bus::Priority::high : bus::Priority::normal);
+  return true;
 }
 
 }  // namespace sextant::portfolio

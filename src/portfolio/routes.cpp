@@ -1,28 +1,30 @@
 // Portfolio engine HTTP adapter: /optimize, /frontier, /rebalance, /attribution.
-#include "sextant/portfolio/routes.hpp"
-
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 #include <optional>
 
-#include "sextant/accel/ops.hpp"
-#include "sextant/analytics/routes.hpp"
+#include "analytics/performance_json.hpp"
 #include "sextant/analytics/covariance.hpp"
-#include "sextant/core/clock.hpp"
+#include "sextant/bus/codec.hpp"
 #include "sextant/core/error.hpp"
-#include "sextant/net/common_routes.hpp"
-#include "sextant/net/json.hpp"
+#include "sextant/core/moments.hpp"
 #include "sextant/portfolio/attribution.hpp"
 #include "sextant/portfolio/optimize.hpp"
 #include "sextant/portfolio/rebalance.hpp"
+#include "sextant/service/engine.hpp"
+#include "sextant/service/fields.hpp"
+#include "sextant/service/route.hpp"
 
 namespace sextant::portfolio {
 namespace {
 
 using net::JsonWriter;
 using net::od::value;
+using service::Fields;
+using service::IntRange;
+using service::Reply;
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // Raw request fields shared by /optimize and /frontier; assets may be named by index or symbol.
@@ -71,92 +73,47 @@ void read_bounds(value v, Constraints& c) {
   else fail(ErrorCode::invalid_argument, "constraints.bounds", "'bounds' must be [lo, hi] or [[lo, hi], ...]");
 }
 
-void read_constraints(value v, OptimizeRequest& r) {
+void declare_constraints(Fields& f, OptimizeRequest& r) {
   auto& c = r.in.constraints;
-  for (auto kv : net::read_object(v, "constraints")) {
-    std::string_view k = kv.unescaped_key();
-    value x = kv.value();
-    std::string field = "constraints." + std::string(k);
-    if (k == "long_only") c.long_only = net::read_bool(x, field);
-    else if (k == "bounds") read_bounds(x, c);
-    else if (k == "budget") c.budget = net::read_number(x, field);
-    else if (k == "leverage") c.leverage = net::read_number(x, field);
-    else if (k == "max_turnover") c.max_turnover = net::read_number(x, field);
-    else if (k == "current_weights") c.current_weights = net::read_vector(x, field);
-    else if (k == "max_assets") c.max_assets = std::size_t(net::read_int(x, field, 1, 1'000'000));
-    else if (k == "groups") {
-      std::size_t g = 0;
-      for (auto e : net::read_array(x, field)) {
-        RawGroup grp;
-        std::string gf = fmt::format("constraints.groups[{}]", g++);
-        for (auto f : net::read_object(e.value(), gf)) {
-          std::string_view fk = f.unescaped_key();
-          if (fk == "name") grp.name = net::read_string(f.value(), gf + ".name");
-          else if (fk == "min") grp.min = net::read_number(f.value(), gf + ".min");
-          else if (fk == "max") grp.max = net::read_number(f.value(), gf + ".max");
-          else if (fk == "assets") {
-            for (auto a : net::read_array(f.value(), gf + ".assets")) {
-              value av = a.value();
-              if (av.type() == simdjson::ondemand::json_type::string) grp.names.push_back(net::read_string(av, gf + ".assets"));
-              else grp.indices.push_back(net::read_int(av, gf + ".assets", 0, INT32_MAX));
-            }
-          } else fail(ErrorCode::invalid_argument, gf + "." + std::string(fk), "unknown group field '{}'", fk);
-        }
-        r.groups.push_back(std::move(grp));
+  f.opt("long_only", c.long_only).add("bounds", [&c](value v, const std::string&) { read_bounds(v, c); });
+  f.opt("budget", c.budget).opt("leverage", c.leverage).opt("max_turnover", c.max_turnover);
+  f.opt("current_weights", c.current_weights).opt("max_assets", c.max_assets, IntRange{1, 1'000'000});
+  f.objects("groups", [&r](Fields& g, std::size_t i) {
+    auto& grp = r.groups.emplace_back();
+    g.opt("name", grp.name).opt("min", grp.min).opt("max", grp.max);
+    g.add("assets", [&grp](value v, const std::string& field) {
+      for (auto a : net::read_array(v, field)) {
+        value av = a.value();
+        if (av.type() == simdjson::ondemand::json_type::string) grp.names.push_back(net::read_string(av, field));
+        else grp.indices.push_back(net::read_int(av, field, 0, INT32_MAX));
       }
-    } else fail(ErrorCode::invalid_argument, field, "unknown constraint '{}'", k);
-  }
+    });
+  });
 }
 
-void read_views(value v, OptimizeRequest& r) {
-  Views views;
-  for (auto kv : net::read_object(v, "views")) {
-    std::string_view k = kv.unescaped_key();
-    std::string field = "views." + std::string(k);
-    if (k == "P") views.P = net::read_matrix(kv.value(), field);
-    else if (k == "Q") views.Q = net::read_vector(kv.value(), field);
-    else if (k == "omega") views.omega = net::read_matrix(kv.value(), field);
-    else if (k == "tau") views.tau = net::read_number(kv.value(), field);
-    else if (k == "market_weights") views.market_weights = net::read_vector(kv.value(), field);
-    else if (k == "delta") views.delta = net::read_number(kv.value(), field);
-    else if (k == "objective") views.objective = parse_objective(net::read_string(kv.value(), field), field);
-    else fail(ErrorCode::invalid_argument, field, "unknown views field '{}'", k);
-  }
-  r.in.views = std::move(views);
+void declare_views(Fields& f, Views& views) {
+  f.opt("P", views.P).opt("Q", views.Q).opt("omega", views.omega).opt("tau", views.tau);
+  f.opt("market_weights", views.market_weights).opt("delta", views.delta).opt("objective", views.objective, parse_objective);
 }
 
 OptimizeRequest read_optimize_request(const net::Request& req, bool frontier) {
-  net::Body body(req);
   OptimizeRequest r;
-  r.cov_opt.field_prefix = "ewma_";  // errors name the request's ewma_lambda / ewma_seed_rows
-  std::optional<std::size_t> ewma_seed_rows;
-  for (auto kv : body.root()) {
-    std::string_view k = kv.unescaped_key();
-    value v = kv.value();
-    if (k == "returns") r.returns = net::read_matrix(v, "returns");
-    else if (k == "expected_returns") r.expected_returns = net::read_vector(v, "expected_returns");
-    else if (k == "covariance") r.covariance = net::read_matrix(v, "covariance");
-    else if (k == "symbols") r.symbols = net::read_strings(v, "symbols");
-    else if (k == "estimator") r.cov_opt.estimator = analytics::parse_covariance_estimator(net::read_string(v, "estimator"));
-    else if (k == "ewma_lambda") r.cov_opt.lambda = net::read_number(v, "ewma_lambda");
-    else if (k == "ewma_seed_rows") ewma_seed_rows = std::size_t(net::read_int(v, "ewma_seed_rows", 2, INT32_MAX));
-    else if (k == "objective") r.in.objective = parse_objective(net::read_string(v, "objective"));
-    else if (k == "risk_free_rate") r.in.risk_free_rate = net::read_number(v, "risk_free_rate");
-    else if (k == "target_return") r.in.target_return = net::read_number(v, "target_return");
-    else if (k == "target_volatility") r.in.target_volatility = net::read_number(v, "target_volatility");
-    else if (k == "risk_aversion") r.in.risk_aversion = net::read_number(v, "risk_aversion");
-    else if (k == "risk_budgets") r.in.risk_budgets = net::read_vector(v, "risk_budgets");
-    else if (k == "cvar_confidence") r.in.cvar_confidence = net::read_number(v, "cvar_confidence");
-    else if (k == "views") read_views(v, r);
-    else if (k == "constraints") read_constraints(v, r);
-    else if (frontier && k == "points") r.points = std::size_t(net::read_int(v, "points", 2, 1000));
-    else if (frontier && k == "range") {
-      std::string s = net::read_string(v, "range");
-      if (s != "efficient" && s != "full")
-        fail(ErrorCode::invalid_argument, "range", "'range' must be \"efficient\" (from min-variance) or \"full\" (from the lowest return)");
-      r.full_range = s == "full";
-    } else fail(ErrorCode::invalid_argument, std::string(k), "unknown field '{}' for {}", k, frontier ? "/frontier" : "/optimize");
-  }
+  std::string range = "efficient";
+  Fields in;
+  in.opt("returns", r.returns).opt("expected_returns", r.expected_returns).opt("covariance", r.covariance).opt("symbols", r.symbols);
+  in.opt("estimator", r.cov_opt.estimator, analytics::parse_covariance_estimator)
+      .opt("ewma_lambda", r.cov_opt.lambda)
+      .opt("ewma_seed_rows", r.cov_opt.seed_rows, IntRange{2, INT32_MAX});
+  in.opt("objective", r.in.objective, parse_objective).opt("risk_free_rate", r.in.risk_free_rate);
+  in.opt("target_return", r.in.target_return).opt("target_volatility", r.in.target_volatility);
+  in.opt("risk_aversion", r.in.risk_aversion).opt("risk_budgets", r.in.risk_budgets).opt("cvar_confidence", r.in.cvar_confidence);
+  in.object("views", [&r](Fields& f) { declare_views(f, r.in.views.emplace()); });
+  in.object("constraints", [&r](Fields& f) { declare_constraints(f, r); });
+  if (frontier) in.opt("points", r.points, IntRange{2, 1000}).opt("range", range);
+  in.read(req, frontier ? "/frontier" : "/optimize");
+  if (range != "efficient" && range != "full")
+    fail(ErrorCode::invalid_argument, "range", "'range' must be \"efficient\" (from min-variance) or \"full\" (from the lowest return)");
+  r.full_range = range == "full";
   // μ and Σ: given, or estimated from returns.
   if (r.covariance) {
     if (r.expected_returns.empty() && !r.returns)
@@ -166,14 +123,9 @@ OptimizeRequest read_optimize_request(const net::Request& req, bool frontier) {
   if (r.returns) {
     const Matrix& x = *r.returns;
     if (x.rows() < 2) fail(ErrorCode::invalid_argument, "returns", "'returns' needs at least 2 rows");
-    if (r.expected_returns.empty()) {
-      r.expected_returns.assign(x.cols(), 0.0);
-      for (std::size_t t = 0; t < x.rows(); ++t)
-        for (std::size_t j = 0; j < x.cols(); ++j) r.expected_returns[j] += x(t, j) / double(x.rows());
-    }
-    r.cov_opt.seed_rows = ewma_seed_rows;  // else the estimator's default, min(20, T)
-    if (ewma_seed_rows && *ewma_seed_rows > x.rows())
-      fail(ErrorCode::invalid_argument, "ewma_seed_rows", "'ewma_seed_rows' is {} but 'returns' has {} rows", *ewma_seed_rows, x.rows());
+    if (r.expected_returns.empty()) r.expected_returns = column_means(x);
+    if (r.cov_opt.seed_rows && *r.cov_opt.seed_rows > x.rows())
+      fail(ErrorCode::invalid_argument, "ewma_seed_rows", "'ewma_seed_rows' is {} but 'returns' has {} rows", *r.cov_opt.seed_rows, x.rows());
     if (r.in.sigma.empty()) r.in.sigma = analytics::estimate_covariance(x, r.cov_opt).covariance;
     r.in.scenarios = *r.returns;
   }
@@ -203,37 +155,32 @@ OptimizeRequest read_optimize_request(const net::Request& req, bool frontier) {
   return r;
 }
 
-net::Response optimize_route(const net::Request& req) {
-  Stopwatch sw;
+void optimize_route(const net::Request& req, Reply& out) {
   auto r = read_optimize_request(req, false);
   r.in.checkpoint = [&req] { req.check_deadline(); };
   auto res = optimize(r.in);
   req.check_deadline();
-  JsonWriter w(1024);
-  w.begin_object().field("objective", objective_name(r.in.objective));
+  JsonWriter& w = out.json;
+  w.field("objective", objective_name(r.in.objective));
   if (!r.symbols.empty()) w.key("symbols").array(r.symbols);
   w.key("weights").array(res.weights);
   w.field("expected_return", res.expected_return).field("volatility", res.volatility).field("sharpe_ratio", res.sharpe_ratio);
   w.key("risk_contributions").array(res.risk_contributions);
-  w.field("status", res.status).field("heuristic", res.status == "heuristic");
+  w.field("status", kOptimizeStatusNames.name(res.status)).field("heuristic", res.status == OptimizeStatus::heuristic);
   w.field("iterations", std::int64_t(res.iterations)).field("regularization", res.regularization);
   if (res.cvar) w.field("cvar", *res.cvar).field("cvar_confidence", r.in.cvar_confidence);
   if (!res.posterior_mu.empty()) {
     w.key("posterior_expected_returns").array(res.posterior_mu);
     w.key("posterior_covariance").matrix(res.posterior_sigma);
   }
-  net::write_stamp(w, sw.elapsed_ms());
-  return net::Response::json(w.end_object().take());
 }
 
-net::Response frontier_route(const net::Request& req) {
-  Stopwatch sw;
+void frontier_route(const net::Request& req, Reply& out) {
   auto r = read_optimize_request(req, true);
   r.in.checkpoint = [&req] { req.check_deadline(); };
   auto pts = efficient_frontier(r.in, r.points, r.full_range);
   req.check_deadline();
-  JsonWriter w(4096);
-  w.begin_object();
+  JsonWriter& w = out.json;
   if (!r.symbols.empty()) w.key("symbols").array(r.symbols);
   w.key("points").begin_array();
   for (const auto& p : pts) {
@@ -243,80 +190,43 @@ net::Response frontier_route(const net::Request& req) {
     w.end_object();
   }
   w.end_array().field("range", r.full_range ? "full" : "efficient");
-  net::write_stamp(w, sw.elapsed_ms());
-  return net::Response::json(w.end_object().take());
 }
 
-net::Response rebalance_route(const net::Request& req, bus::Bus* bus) {
-  Stopwatch sw;
-  net::Body body(req);
+void rebalance_route(const net::Request& req, Reply& out, bus::Publisher& publisher) {
   RebalanceInput in;
-  for (auto kv : body.root()) {
-    std::string_view k = kv.unescaped_key();
-    value v = kv.value();
-    std::string f(k);
-    if (k == "assets") in.assets = net::read_strings(v, f);
-    else if (k == "prices") in.prices = net::read_vector(v, f);
-    else if (k == "current_shares") in.current_shares = net::read_vector(v, f);
-    else if (k == "current_weights") in.current_weights = net::read_vector(v, f);
-    else if (k == "target_weights") in.target_weights = net::read_vector(v, f);
-    else if (k == "portfolio_value") in.portfolio_value = net::read_number(v, f);
-    else if (k == "cash") in.cash = net::read_number(v, f);
-    else if (k == "lot_sizes") in.lot_sizes = net::read_vector(v, f);
-    else if (k == "min_trade_value") in.min_trade_value = net::read_number(v, f);
-    else if (k == "cash_buffer") in.cash_buffer = net::read_number(v, f);
-    else if (k == "cost_bps") in.cost_bps = net::read_number(v, f);
-    else if (k == "fixed_cost") in.fixed_cost = net::read_number(v, f);
-    else if (k == "half_spread_bps") {
-      if (v.type() == simdjson::ondemand::json_type::array) in.half_spreads_bps = net::read_vector(v, f);
-      else in.half_spread_bps = net::read_number(v, f);
-    } else if (k == "no_trade_band") in.no_trade_band = net::read_number(v, f);
-    else fail(ErrorCode::invalid_argument, f, "unknown field '{}' for /rebalance", k);
-  }
+  Fields f;
+  f.opt("assets", in.assets).opt("prices", in.prices).opt("current_shares", in.current_shares);
+  f.opt("current_weights", in.current_weights).opt("target_weights", in.target_weights);
+  f.opt("portfolio_value", in.portfolio_value).opt("cash", in.cash).opt("lot_sizes", in.lot_sizes);
+  f.opt("min_trade_value", in.min_trade_value).opt("cash_buffer", in.cash_buffer).opt("cost_bps", in.cost_bps);
+  f.opt("fixed_cost", in.fixed_cost).opt("no_trade_band", in.no_trade_band);
+  f.add("half_spread_bps", [&in](value v, const std::string& field) {  // one number, or one per asset
+    if (v.type() == simdjson::ondemand::json_type::array) in.half_spreads_bps = net::read_vector(v, field);
+    else in.half_spread_bps = net::read_number(v, field);
+  });
+  f.read(req, "/rebalance");
   if (in.current_shares.empty() && in.current_weights.empty())
     fail(ErrorCode::invalid_argument, "current_shares", "send 'current_shares' (with 'cash') or 'current_weights' (with 'portfolio_value')");
   auto r = rebalance(in);
-  JsonWriter w(1024);
-  w.begin_object().field("portfolio_value", r.portfolio_value).field("cash_before", r.cash_before);
+  JsonWriter& w = out.json;
+  w.field("portfolio_value", r.portfolio_value).field("cash_before", r.cash_before);
   w.field("cash_after", r.cash_after).field("total_cost", r.total_cost).field("turnover", r.turnover);
   w.key("current_weights").array(r.current_weights);
   w.key("drift").array(r.drift);
-  w.field("max_drift", r.max_drift).field("urgency", r.urgency);
+  w.field("max_drift", r.max_drift).field("urgency", kUrgencyNames.name(r.urgency));
   w.key("weights_after").array(r.weights_after);
   w.key("trades").begin_array();
   for (const auto& t : r.trades) {
-    w.begin_object().field("asset", t.asset).field("side", t.side).field("shares", t.shares).field("price", t.price);
+    w.begin_object().field("asset", t.asset).field("side", kSideNames.name(t.side)).field("shares", t.shares).field("price", t.price);
     w.field("value", t.value).field("cost", t.cost).end_object();
   }
   w.end_array();
-  bool published = false;
-  if (bus && (r.urgency == "HIGH" || r.urgency == "CRITICAL")) {  // DESIGN §5: portfolio_update on portfolio.rebalance
-    JsonWriter p(512);
-    p.begin_object().field("kind", "rebalance").field("urgency", r.urgency).field("max_drift", r.max_drift);
-    p.field("portfolio_value", r.portfolio_value).field("trades", std::uint64_t(r.trades.size()));
-    p.field("turnover", r.turnover).field("total_cost", r.total_cost).end_object();
-    bus->publish({.type = bus::MessageType::portfolio_update, .topic = "portfolio.rebalance", .source = "portfolio",
-                  .priority = r.urgency == "CRITICAL" ? 3 : 2, .payload = p.take()});
-    published = true;
-  }
-  w.field("update_published", published);
-  net::write_stamp(w, sw.elapsed_ms());
-  return net::Response::json(w.end_object().take());
+  w.field("update_published", publish_rebalance_update(r, publisher));
 }
 
-BrinsonInput read_brinson(value v, const std::string& prefix) {
-  BrinsonInput in;
-  for (auto kv : net::read_object(v, prefix.substr(0, prefix.size() - 1))) {
-    std::string_view k = kv.unescaped_key();
-    std::string f = prefix + std::string(k);
-    if (k == "sectors") in.sectors = net::read_strings(kv.value(), f);
-    else if (k == "portfolio_weights") in.portfolio_weights = net::read_vector(kv.value(), f);
-    else if (k == "benchmark_weights") in.benchmark_weights = net::read_vector(kv.value(), f);
-    else if (k == "portfolio_returns") in.portfolio_returns = net::read_vector(kv.value(), f);
-    else if (k == "benchmark_returns") in.benchmark_returns = net::read_vector(kv.value(), f);
-    else fail(ErrorCode::invalid_argument, f, "unknown field '{}'", k);
-  }
-  return in;
+void declare_brinson(Fields& f, BrinsonInput& in) {
+  f.opt("sectors", in.sectors).opt("portfolio_weights", in.portfolio_weights).opt("benchmark_weights", in.benchmark_weights);
+  f.opt("portfolio_returns", in.portfolio_returns).opt("benchmark_returns", in.benchmark_returns);
 }
 
 void write_sector(JsonWriter& w, const SectorEffect& s, bool with_weights) {
@@ -337,54 +247,31 @@ void write_brinson(JsonWriter& w, const BrinsonResult& r) {
   w.end_array().end_object();
 }
 
-net::Response attribution_route(const net::Request& req) {
-  Stopwatch sw;
-  net::Body body(req);
+void attribution_route(const net::Request& req, Reply& out) {
   std::optional<BrinsonInput> single;
   std::vector<BrinsonInput> periods;
   std::vector<double> exposures, factor_returns, weights;
   std::optional<Matrix> asset_exposures;
   std::optional<double> portfolio_return;
-  bool factor = false;
   std::optional<std::vector<double>> perf_returns;
   std::vector<double> perf_benchmark;
   analytics::PerformanceOptions perf_opt;
-  for (auto kv : body.root()) {
-    std::string_view k = kv.unescaped_key();
-    value v = kv.value();
-    if (k == "brinson") single = read_brinson(v, "brinson.");
-    else if (k == "periods") {
-      std::size_t p = 0;
-      for (auto e : net::read_array(v, "periods")) periods.push_back(read_brinson(e.value(), fmt::format("periods[{}].", p++)));
-    } else if (k == "factor") {
-      factor = true;
-      for (auto f : net::read_object(v, "factor")) {
-        std::string_view fk = f.unescaped_key();
-        std::string field = "factor." + std::string(fk);
-        if (fk == "exposures") exposures = net::read_vector(f.value(), field);
-        else if (fk == "asset_exposures") asset_exposures = net::read_matrix(f.value(), field);
-        else if (fk == "weights") weights = net::read_vector(f.value(), field);
-        else if (fk == "factor_returns") factor_returns = net::read_vector(f.value(), field);
-        else if (fk == "portfolio_return") portfolio_return = net::read_number(f.value(), field);
-        else fail(ErrorCode::invalid_argument, field, "unknown factor field '{}'", fk);
-      }
-    } else if (k == "performance") {  // the analytics engine's statistics of a return series
-      for (auto f : net::read_object(v, "performance")) {
-        std::string_view fk = f.unescaped_key();
-        std::string field = "performance." + std::string(fk);
-        if (fk == "returns") perf_returns = net::read_vector(f.value(), field);
-        else if (fk == "benchmark") perf_benchmark = net::read_vector(f.value(), field);
-        else if (!analytics::read_performance_option(fk, f.value(), perf_opt))
-          fail(ErrorCode::invalid_argument, field, "unknown performance field '{}'", fk);
-      }
-      if (!perf_returns) fail(ErrorCode::invalid_argument, "performance.returns", "'performance' needs 'returns' (a return series)");
-    } else fail(ErrorCode::invalid_argument, std::string(k), "unknown field '{}' for /attribution (brinson, periods, factor, performance)", k);
-  }
+  Fields in;
+  in.object("brinson", [&](Fields& f) { declare_brinson(f, single.emplace()); });
+  in.objects("periods", [&](Fields& f, std::size_t) { declare_brinson(f, periods.emplace_back()); });
+  in.object("factor", [&](Fields& f) {
+    f.opt("exposures", exposures).opt("asset_exposures", asset_exposures).opt("weights", weights);
+    f.opt("factor_returns", factor_returns).opt("portfolio_return", portfolio_return);
+  });
+  in.object("performance", [&](Fields& f) {  // the analytics engine's statistics of a return series
+    f.req("returns", perf_returns).opt("benchmark", perf_benchmark);
+    analytics::declare_performance_options(f, perf_opt);
+  });
+  in.read(req, "/attribution (brinson, periods, factor, performance)");
+  const bool factor = in.has("factor");
   if (!single && periods.empty() && !factor && !perf_returns)
-    fail(ErrorCode::invalid_argument, "brinson",
-         "send 'brinson' (one period), 'periods' (several, Carino-linked), 'factor' or 'performance'");
-  JsonWriter w(2048);
-  w.begin_object();
+    fail(ErrorCode::invalid_argument, "brinson", "send 'brinson' (one period), 'periods' (several, Carino-linked), 'factor' or 'performance'");
+  JsonWriter& w = out.json;
   if (single) {
     w.key("brinson");
     write_brinson(w, brinson_fachler(*single));
@@ -417,17 +304,18 @@ net::Response attribution_route(const net::Request& req) {
     w.key("performance");
     analytics::write_performance(w, analytics::performance(*perf_returns, perf_benchmark, perf_opt));
   }
-  net::write_stamp(w, sw.elapsed_ms());
-  return net::Response::json(w.end_object().take());
 }
 
 }  // namespace
 
-void add_routes(net::RouteTable& table, std::shared_ptr<bus::Bus> bus) {
-  table.add("POST", "/optimize", optimize_route);
-  table.add("POST", "/frontier", frontier_route);
-  table.add("POST", "/rebalance", [bus](const net::Request& req) { return rebalance_route(req, bus.get()); });
-  table.add("POST", "/attribution", attribution_route);
+void register_engine(service::EngineContext& ctx) {
+  using service::json_route;
+  auto publisher = std::make_shared<bus::BusPublisher>(ctx.bus, std::string(ctx.name));
+  auto& t = ctx.routes;
+  t.add("POST", "/optimize", json_route(optimize_route));
+  t.add("POST", "/frontier", json_route(frontier_route));
+  t.add("POST", "/rebalance", json_route([publisher](const net::Request& req, Reply& out) { rebalance_route(req, out, *publisher); }));
+  t.add("POST", "/attribution", json_route(attribution_route));
 }
 
 }  // namespace sextant::portfolio

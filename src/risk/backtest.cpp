@@ -54,7 +54,10 @@ BacktestResult backtest_var(std::span<const double> r, std::span<const double> v
   b.conditional_coverage_lr = b.kupiec_lr + b.independence_lr;
   b.conditional_coverage_p_value = chi2_sf(b.conditional_coverage_lr, 2);
   b.zone_cumulative_probability = boost::math::cdf(boost::math::binomial(n, p), x);
-  b.zone = b.zone_cumulative_probability < 0.95 ? "green" : b.zone_cumulative_probability < 0.9999 ? "yellow" : "red";
+  const double cp = b.zone_cumulative_probability;
+  b.zone = cp < TrafficLightBands::yellow ? TrafficLightZone::green
+           : cp < TrafficLightBands::red  ? TrafficLightZone::yellow
+                                          : TrafficLightZone::red;
   return b;
 }
 

@@ -42,9 +42,27 @@ MarginResult calculate_margin(const MarginInput& in) {
   r.equity = in.cash ? *in.cash + value : value;
   r.excess_margin = r.equity - r.maintenance_margin;
   r.margin_utilization = r.equity <= 0 ? 1.0 : r.maintenance_margin / r.equity;
-  const double u = r.margin_utilization;
-  r.risk_level = u >= 0.90 ? "CRITICAL" : u >= 0.75 ? "HIGH" : u >= 0.50 ? "MEDIUM" : "LOW";
+  r.risk_level = risk_level_of(r.margin_utilization);
   return r;
+}
+
+bool publish_margin_alert(const MarginResult& r, bus::Publisher& out) {
+  if (r.risk_level < kAlertLevel) return false;
+  out.publish(bus::RiskAlert{.kind = "margin",
+                             .risk_level = std::string(kRiskLevelNames.name(r.risk_level)),
+                             .margin_utilization = r.margin_utilization,
+                             .equity = r.equity,
+                             .maintenance_margin = r.maintenance_margin,
+                             .excess_margin = r.excess_margin},
+              bus::Priority::high);
+  return true;
+}
+
+RiskLevel risk_level_of(double u) {
+  return u >= MarginBands::critical ? RiskLevel::critical
+         : u >= MarginBands::high   ? RiskLevel::high
+         : u >= MarginBands::medium ? RiskLevel::medium
+                                    : RiskLevel::low;
 }
 
 const std::vector<SpanScenario>& span_scenarios() {

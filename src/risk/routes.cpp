@@ -1,85 +1,59 @@
-// Risk engine HTTP adapter: /calculate-var, /calculate-margin, /backtest-var, /stress-test, /pretrade-check,
-// and the stored histories of /scenario-sets (scenario_sets.cpp).
-#include "sextant/risk/routes.hpp"
-
+// Risk engine HTTP adapter: /calculate-var, /calculate-margin, /backtest-var, /stress-test, /pretrade-check
+// and the stored histories of /scenario-sets. Each handler reads its request, calls the library and
+// writes the answer.
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <chrono>
-#include <cmath>
-#include <deque>
-#include <functional>
-#include <map>
-#include <mutex>
 #include <optional>
-#include <unordered_map>
 
-#include "sextant/accel/ops.hpp"
-#include "sextant/bus/bus.hpp"
-#include "sextant/core/clock.hpp"
+#include "sextant/bus/codec.hpp"
 #include "sextant/core/error.hpp"
-#include "sextant/net/common_routes.hpp"
-#include "sextant/net/json.hpp"
 #include "sextant/risk/backtest.hpp"
 #include "sextant/risk/margin.hpp"
 #include "sextant/risk/pretrade.hpp"
+#include "sextant/risk/scenario_sets.hpp"
 #include "sextant/risk/stress.hpp"
 #include "sextant/risk/var.hpp"
-#include "scenario_sets.hpp"
+#include "sextant/service/engine.hpp"
+#include "sextant/service/fields.hpp"
+#include "sextant/service/route.hpp"
 
 namespace sextant::risk {
 namespace {
 
 using net::JsonWriter;
-using net::od::value;
+using service::Fields;
+using service::IntRange;
+using service::Reply;
 
-std::map<std::string, double> read_number_map(value v, const std::string& field) {
-  std::map<std::string, double> out;
-  for (auto kv : net::read_object(v, field)) {
-    std::string k(std::string_view(kv.unescaped_key()));
-    out[k] = net::read_number(kv.value(), field + "." + k);
-  }
-  return out;
-}
+constexpr auto kMcDistributionNames = enum_names<bool>({{false, "normal"}, {true, "student_t"}});
 
-// The book fields /calculate-var and /stress-test share: period returns (T×N), weights, asset names.
+// The book fields /calculate-var and /stress-test share: period returns (T×N), or a covariance (N×N),
+// weights, asset names, and how Σ is estimated from the returns.
 struct Book {
-  std::optional<Matrix> returns;
+  std::optional<Matrix> returns, covariance;
   std::vector<double> weights;
   std::vector<std::string> symbols;
 };
 
-bool read_book_field(std::string_view k, value v, Book& b) {
-  if (k == "returns") b.returns = net::read_matrix(v, "returns");
-  else if (k == "weights") b.weights = net::read_vector(v, "weights");
-  else if (k == "symbols") b.symbols = net::read_strings(v, "symbols");
-  else return false;
-  return true;
-}
-
-// estimator / ewma_lambda / ewma_seed_rows: how Σ is estimated from 'returns' (/calculate-var's
-// parametric methods, /stress-test's shocks). `first` keeps the first of them sent, for errors.
-bool read_estimator_field(std::string_view k, value v, analytics::CovarianceOptions& opt, std::string& first) {
-  if (k != "estimator" && k != "ewma_lambda" && k != "ewma_seed_rows") return false;
-  if (first.empty()) first = k;
-  if (k == "estimator") opt.estimator = analytics::parse_covariance_estimator(net::read_string(v, "estimator"));
-  else if (k == "ewma_lambda") opt.lambda = net::read_number(v, "ewma_lambda");
-  else opt.seed_rows = std::size_t(net::read_int(v, "ewma_seed_rows", 2, INT32_MAX));
-  return true;
+void declare_book(Fields& in, Book& b, analytics::CovarianceOptions& cov) {
+  in.opt("returns", b.returns).opt("covariance", b.covariance).opt("weights", b.weights).opt("symbols", b.symbols);
+  in.opt("estimator", cov.estimator, analytics::parse_covariance_estimator)
+      .opt("ewma_lambda", cov.lambda)
+      .opt("ewma_seed_rows", cov.seed_rows, IntRange{2, INT32_MAX});
 }
 
 // Exactly one of 'returns' and 'covariance' (`covariance_serves`: what a covariance alone is enough
 // for). A given covariance is checked (symmetric PSD), and no estimator field may come with it.
-void require_returns_or_covariance(const std::optional<Matrix>& returns, const std::optional<Matrix>& covariance,
-                                   std::string_view covariance_serves, const std::string& estimator_field) {
-  if (returns && covariance) fail(ErrorCode::invalid_argument, "covariance", "send 'returns' or 'covariance', not both");
-  if (!returns && !covariance)
+void require_returns_or_covariance(const Book& b, const Fields& in, std::string_view covariance_serves) {
+  if (b.returns && b.covariance) fail(ErrorCode::invalid_argument, "covariance", "send 'returns' or 'covariance', not both");
+  if (!b.returns && !b.covariance)
     fail(ErrorCode::invalid_argument, "returns", "'returns' (T×N) is required, or 'covariance' (N×N) for {}", covariance_serves);
-  if (!covariance) return;
-  if (!estimator_field.empty())
-    fail(ErrorCode::invalid_argument, estimator_field, "'{}' says how to estimate Σ from 'returns'; 'covariance' is Σ itself",
-         estimator_field);
-  analytics::check_covariance(*covariance);
+  if (!b.covariance) return;
+  const std::string_view est = in.first_present({"estimator", "ewma_lambda", "ewma_seed_rows"});
+  if (!est.empty())
+    fail(ErrorCode::invalid_argument, std::string(est), "'{}' says how to estimate Σ from 'returns'; 'covariance' is Σ itself", est);
+  analytics::check_covariance(*b.covariance);
 }
 
 void write_figures(JsonWriter& w, const VarFigures& f, std::optional<double> value) {
@@ -99,86 +73,56 @@ void write_figures(JsonWriter& w, const VarFigures& f, std::optional<double> val
   w.end_object();
 }
 
-net::Response calculate_var_route(const net::Request& req, const ScenarioStore& store) {
-  Stopwatch sw;
-  net::Body body(req);
+void calculate_var_route(const net::Request& req, Reply& out, const ScenarioStore& store) {
   Book book;
-  auto& [returns, weights, symbols] = book;
+  VarOptions opt;
   std::map<std::string, double> positions, prices;
   std::optional<double> portfolio_value;
-  std::optional<Matrix> covariance;  // instead of returns: the parametric methods from given moments
-  std::vector<double> expected_returns;
-  bool methods_given = false;
-  std::string estimator_field;  // the first of estimator / ewma_lambda / ewma_seed_rows sent
-  VarOptions opt;
-  opt.covariance.field_prefix = "ewma_";
-  std::shared_ptr<const ScenarioSet> set;  // instead of returns: a stored history
-  for (auto kv : body.root()) {
-    std::string_view k = kv.unescaped_key();
-    value v = kv.value();
-    if (read_book_field(k, v, book)) continue;
-    if (k == "covariance") covariance = net::read_matrix(v, "covariance");
-    else if (k == "scenario_set") set = store.get(net::read_string(v, "scenario_set"), "scenario_set");
-    else if (k == "expected_returns") expected_returns = net::read_vector(v, "expected_returns");
-    else if (k == "positions") positions = read_number_map(v, "positions");
-    else if (k == "prices") prices = read_number_map(v, "prices");
-    else if (k == "confidence_levels") opt.confidence_levels = net::read_vector(v, "confidence_levels");
-    else if (k == "methods") {
-      methods_given = true;
-      opt.methods.clear();
-      for (const auto& m : net::read_strings(v, "methods")) opt.methods.push_back(parse_var_method(m));
-    } else if (k == "quantile_method") opt.quantile_method = parse_quantile_method(net::read_string(v, "quantile_method"));
-    else if (k == "horizon") opt.horizon = int(net::read_int(v, "horizon", 1, 100000));
-    else if (k == "include_mean") opt.include_mean = net::read_bool(v, "include_mean");
-    else if (k == "decompose") opt.decompose = net::read_bool(v, "decompose");
-    else if (k == "simulations") opt.simulations = std::size_t(net::read_int(v, "simulations", 100, 10'000'000));
-    else if (k == "seed") opt.seed = std::uint64_t(net::read_int(v, "seed", 0, INT64_MAX));
-    else if (k == "antithetic") opt.antithetic = net::read_bool(v, "antithetic");
-    else if (k == "portfolio_value") portfolio_value = net::read_number(v, "portfolio_value");
-    else if (k == "nu") opt.nu = net::read_number(v, "nu");
-    else if (k == "trade") opt.trade = net::read_vector(v, "trade");
-    else if (read_estimator_field(k, v, opt.covariance, estimator_field)) continue;
-    else if (k == "age_weighting") opt.age_weighting_lambda = net::read_number(v, "age_weighting");
-    else if (k == "filtered") opt.filtered_lambda = net::read_number(v, "filtered");
-    else if (k == "mc_distribution") {
-      std::string d = net::read_string(v, "mc_distribution");
-      if (d != "normal" && d != "student_t")
-        fail(ErrorCode::invalid_argument, "mc_distribution", "'mc_distribution' must be \"normal\" or \"student_t\", got \"{}\"", d);
-      opt.mc_student_t = d == "student_t";
-    } else fail(ErrorCode::invalid_argument, std::string(k), "unknown field '{}' for /calculate-var", k);
-  }
-  if (set) {
+  std::vector<double> expected_returns;  // with a covariance: the parametric methods from given moments
+  std::optional<std::string> set_name;   // instead of returns: a stored history
+  Fields in;
+  declare_book(in, book, opt.covariance);
+  in.opt("scenario_set", set_name).opt("expected_returns", expected_returns).opt("positions", positions).opt("prices", prices);
+  in.opt("confidence_levels", opt.confidence_levels)
+      .opt("methods", opt.methods, kVarMethodNames)
+      .opt("quantile_method", opt.quantile_method, kQuantileMethodNames)
+      .opt("horizon", opt.horizon, IntRange{1, 100000})
+      .opt("include_mean", opt.include_mean)
+      .opt("decompose", opt.decompose)
+      .opt("simulations", opt.simulations, IntRange{100, 10'000'000})
+      .opt("seed", opt.seed, IntRange{0, INT64_MAX})
+      .opt("antithetic", opt.antithetic)
+      .opt("portfolio_value", portfolio_value)
+      .opt("nu", opt.nu)
+      .opt("trade", opt.trade)
+      .opt("age_weighting", opt.age_weighting_lambda)
+      .opt("filtered", opt.filtered_lambda)
+      .opt("mc_distribution", opt.mc_student_t, kMcDistributionNames);
+  in.read(req, "/calculate-var");
+  auto& [returns, covariance, weights, symbols] = book;
+  std::shared_ptr<const ScenarioSet> set;
+  if (set_name) {
+    set = store.get(*set_name, "scenario_set");
     if (returns || covariance)
       fail(ErrorCode::invalid_argument, "scenario_set", "send one of 'returns', 'covariance' and 'scenario_set'");
     if (!symbols.empty()) fail(ErrorCode::invalid_argument, "symbols", "a scenario set's symbols are those it was stored with");
     symbols = set->symbols;
   } else {
-    require_returns_or_covariance(returns, covariance, "the parametric methods", estimator_field);
+    require_returns_or_covariance(book, in, "the parametric methods");
   }
   const MatrixView history = set ? set->returns.view() : returns ? returns->view() : MatrixView{};
   if (history.data && !expected_returns.empty())
     fail(ErrorCode::invalid_argument, "expected_returns", "'expected_returns' goes with 'covariance'; with 'returns' the means are estimated");
-  if (covariance && !methods_given) opt.methods = {VarMethod::gaussian};
-  const std::size_t assets = history.data ? history.cols : covariance->cols();
+  if (covariance && !in.has("methods")) opt.methods = {VarMethod::gaussian};
   if (!positions.empty()) {
     if (!weights.empty()) fail(ErrorCode::invalid_argument, "weights", "send 'weights' or 'positions', not both");
+    const std::size_t assets = history.data ? history.cols : covariance->cols();
     if (symbols.size() != assets)
       fail(ErrorCode::dimension_mismatch, "symbols", "with 'positions', 'symbols' must name the {} assets of '{}'", assets,
            set ? "scenario_set" : returns ? "returns" : "covariance");
-    double value = 0;
-    std::vector<double> exposure;
-    for (const auto& s : symbols) {
-      double q = positions.count(s) ? positions[s] : 0.0;
-      if (q != 0.0 && !prices.count(s)) fail(ErrorCode::invalid_argument, "prices." + s, "no price for position '{}'", s);
-      exposure.push_back(q == 0.0 ? 0.0 : q * prices[s]);
-      value += exposure.back();
-    }
-    for (const auto& [s, q] : positions)
-      if (std::find(symbols.begin(), symbols.end(), s) == symbols.end())
-        fail(ErrorCode::invalid_argument, "positions." + s, "position '{}' is not among 'symbols'", s);
-    if (!(value != 0.0)) fail(ErrorCode::invalid_argument, "positions", "the positions have zero net value");
-    for (double e : exposure) weights.push_back(e / value);
-    portfolio_value = value;
+    auto pw = weights_from_positions(symbols, positions, prices);
+    weights = std::move(pw.weights);
+    portfolio_value = pw.value;
   }
   if (weights.empty()) fail(ErrorCode::invalid_argument, "weights", "'weights' (or 'positions' with 'prices') is required");
   opt.checkpoint = [&req] { req.check_deadline(); };
@@ -191,9 +135,8 @@ net::Response calculate_var_route(const net::Request& req, const ScenarioStore& 
     if (expected_returns.empty()) expected_returns.assign(covariance->cols(), 0.0);  // zero mean, as is usual
     rep = parametric_var(expected_returns, *covariance, weights, opt);
   }
-  req.check_deadline();
-  JsonWriter w(2048);
-  w.begin_object().field("portfolio_volatility", rep.portfolio_volatility).field("portfolio_mean", rep.portfolio_mean);
+  JsonWriter& w = out.json;
+  w.field("portfolio_volatility", rep.portfolio_volatility).field("portfolio_mean", rep.portfolio_mean);
   if (rep.nu) w.field("nu", *rep.nu);
   if (portfolio_value) w.field("portfolio_value", *portfolio_value);
   w.key("results").begin_object();
@@ -209,139 +152,50 @@ net::Response calculate_var_route(const net::Request& req, const ScenarioStore& 
   const bool uses_sigma = std::any_of(opt.methods.begin(), opt.methods.end(), [](VarMethod m) { return m != VarMethod::historical; });
   if (history.data && uses_sigma) w.field("estimator", analytics::estimator_name(opt.covariance.estimator));
   if (set) w.field("scenario_set", set->name);
-  net::write_stamp(w, sw.elapsed_ms());
-  return net::Response::json(w.end_object().take());
 }
 
-net::Response stress_test_route(const net::Request& req) {
-  Stopwatch sw;
-  net::Body body(req);
+void stress_test_route(const net::Request& req, Reply& out) {
   Book book;
-  auto& [returns, weights, symbols] = book;
-  std::vector<std::string> dates;
-  double value_ = 1.0;
-  struct RawRange {
-    std::string name, start, end;
-    std::optional<std::int64_t> start_row, end_row;
-  };
-  std::vector<RawRange> ranges;
+  StressRequest s;
   std::optional<std::pair<std::int64_t, std::int64_t>> worst;
-  std::vector<std::pair<std::string, std::vector<std::pair<std::string, double>>>> raw_shocks;
-  std::optional<Matrix> covariance;  // for the shocks, instead of estimating it from returns
-  analytics::CovarianceOptions cov_opt;
-  cov_opt.field_prefix = "ewma_";
-  std::string estimator_field;
-  for (auto kv : body.root()) {
-    std::string_view k = kv.unescaped_key();
-    value v = kv.value();
-    if (read_book_field(k, v, book) || read_estimator_field(k, v, cov_opt, estimator_field)) continue;
-    if (k == "covariance") covariance = net::read_matrix(v, "covariance");
-    else if (k == "dates") dates = net::read_strings(v, "dates");
-    else if (k == "portfolio_value") value_ = net::read_number(v, "portfolio_value");
-    else if (k == "scenarios") {
-      for (auto e : net::read_array(v, "scenarios")) {
-        RawRange r;
-        for (auto f : net::read_object(e.value(), "scenarios")) {
-          std::string_view fk = f.unescaped_key();
-          if (fk == "name") r.name = net::read_string(f.value(), "scenarios.name");
-          else if (fk == "start") r.start = net::read_string(f.value(), "scenarios.start");
-          else if (fk == "end") r.end = net::read_string(f.value(), "scenarios.end");
-          else if (fk == "start_row") r.start_row = net::read_int(f.value(), "scenarios.start_row", 0, INT32_MAX);
-          else if (fk == "end_row") r.end_row = net::read_int(f.value(), "scenarios.end_row", 0, INT32_MAX);
-          else fail(ErrorCode::invalid_argument, "scenarios." + std::string(fk), "unknown scenario field '{}'", fk);
-        }
-        ranges.push_back(r);
-      }
-    } else if (k == "worst_windows") {
-      std::int64_t count = 3, length = 5;
-      for (auto f : net::read_object(v, "worst_windows")) {
-        std::string_view fk = f.unescaped_key();
-        if (fk == "count") count = net::read_int(f.value(), "worst_windows.count", 1, 1000);
-        else if (fk == "length") length = net::read_int(f.value(), "worst_windows.length", 1, INT32_MAX);
-        else fail(ErrorCode::invalid_argument, "worst_windows." + std::string(fk), "unknown field '{}'", fk);
-      }
-      worst = {count, length};
-    } else if (k == "shocks") {
-      for (auto e : net::read_array(v, "shocks")) {
-        std::string name = "shock";
-        std::vector<std::pair<std::string, double>> moves;
-        for (auto f : net::read_object(e.value(), "shocks")) {
-          std::string_view fk = f.unescaped_key();
-          if (fk == "name") name = net::read_string(f.value(), "shocks.name");
-          else if (fk == "shocks")
-            for (auto m : net::read_object(f.value(), "shocks.shocks")) {
-              std::string asset(std::string_view(m.unescaped_key()));
-              moves.emplace_back(asset, net::read_number(m.value(), "shocks." + asset));
-            }
-          else fail(ErrorCode::invalid_argument, "shocks." + std::string(fk), "unknown field '{}'", fk);
-        }
-        raw_shocks.emplace_back(name, moves);
-      }
-    } else fail(ErrorCode::invalid_argument, std::string(k), "unknown field '{}' for /stress-test", k);
-  }
-  require_returns_or_covariance(returns, covariance, "shocks alone", estimator_field);
-  if (covariance) {
-    if (!ranges.empty()) fail(ErrorCode::invalid_argument, "scenarios", "historical scenarios need 'returns'");
-    if (worst) fail(ErrorCode::invalid_argument, "worst_windows", "the worst windows need 'returns'");
-    if (!dates.empty()) fail(ErrorCode::invalid_argument, "dates", "'dates' label the rows of 'returns'");
-  }
-  const std::size_t n = returns ? returns->cols() : covariance->cols();
-  if (weights.size() != n)
-    fail(ErrorCode::dimension_mismatch, "weights", "'weights' has {} entries for {} assets", weights.size(), n);
-  if (returns && !dates.empty() && dates.size() != returns->rows())
-    fail(ErrorCode::dimension_mismatch, "dates", "'dates' has {} entries, 'returns' has {} rows", dates.size(), returns->rows());
-  // Each scenario is N P&L values and N asset returns out of a few bytes in: refuse what the memory
-  // pool cannot hold before computing any of it.
-  const double scenario_count = double(ranges.size() + raw_shocks.size()) + (worst ? double(worst->first) : 0.0);
-  accel::require_memory_pool(2.0 * 32.0 * scenario_count * double(n), "scenarios", "the scenario results");
-  std::unordered_map<std::string_view, std::size_t> date_row;  // the first row of each date, as a scan finds it
-  for (std::size_t r = dates.size(); r-- > 0;) date_row[dates[r]] = r;
-  auto row_of = [&](const std::string& d, const std::string& field) {
-    auto it = date_row.find(d);
-    if (it == date_row.end()) fail(ErrorCode::invalid_argument, field, "date '{}' is not in 'dates'", d);
-    return it->second;
-  };
-  std::vector<RangeScenario> rs;
-  for (const auto& r : ranges) {
-    RangeScenario s{r.name, 0, 0};
-    if (r.start_row && r.end_row) s.start_row = std::size_t(*r.start_row), s.end_row = std::size_t(*r.end_row);
-    else if (!r.start.empty() && !r.end.empty()) s.start_row = row_of(r.start, "scenarios.start"), s.end_row = row_of(r.end, "scenarios.end");
-    else fail(ErrorCode::invalid_argument, "scenarios", "scenario '{}' needs start/end dates (with 'dates') or start_row/end_row", r.name);
-    rs.push_back(s);
-  }
-  std::vector<ShockScenario> ss;
-  for (const auto& [name, moves] : raw_shocks) {
-    ShockScenario s{name, {}};
-    for (const auto& [asset, move] : moves) {
-      auto it = std::find(symbols.begin(), symbols.end(), asset);
-      std::size_t idx;
-      if (it != symbols.end()) idx = std::size_t(it - symbols.begin());
-      else {
-        char* end = nullptr;
-        long v = std::strtol(asset.c_str(), &end, 10);
-        if (*end != '\0' || v < 0 || std::size_t(v) >= n)
-          fail(ErrorCode::invalid_argument, "shocks." + asset, "'{}' is neither a symbol nor a column index below {}", asset, n);
-        idx = std::size_t(v);
-      }
-      s.shocks.emplace_back(idx, move);
-    }
-    ss.push_back(s);
-  }
-  const std::function<void()> checkpoint = [&req] { req.check_deadline(); };
-  std::vector<ScenarioResult> results;
-  if (returns) results = historical_ranges(*returns, weights, value_, rs, checkpoint);
-  if (worst) {
-    auto wr = worst_windows(*returns, weights, value_, std::size_t(worst->first), std::size_t(worst->second));
-    results.insert(results.end(), wr.begin(), wr.end());
-  }
-  if (!ss.empty()) {
-    const Matrix sigma = covariance ? std::move(*covariance) : analytics::estimate_covariance(*returns, cov_opt).covariance;
-    auto hr = hypothetical_shocks(sigma, weights, value_, ss, checkpoint);
-    results.insert(results.end(), hr.begin(), hr.end());
-  }
-  JsonWriter w(1024);
-  w.begin_object();
-  if (returns && !ss.empty()) w.field("estimator", analytics::estimator_name(cov_opt.estimator));
+  Fields in;
+  declare_book(in, book, s.covariance_options);
+  in.opt("dates", s.dates).opt("portfolio_value", s.value);
+  in.objects(
+      "scenarios",
+      [&](Fields& f, std::size_t) {
+        auto& r = s.ranges.emplace_back();
+        f.opt("name", r.name).opt("start", r.start).opt("end", r.end);
+        f.opt("start_row", r.start_row, IntRange{0, INT32_MAX}).opt("end_row", r.end_row, IntRange{0, INT32_MAX});
+      },
+      false);
+  in.object("worst_windows", [&](Fields& f) {
+    auto& w = worst.emplace(3, 5);
+    f.opt("count", w.first, IntRange{1, 1000}).opt("length", w.second, IntRange{1, INT32_MAX});
+  });
+  in.objects(
+      "shocks",
+      [&](Fields& f, std::size_t) {
+        auto& sh = s.shocks.emplace_back();
+        f.opt("name", sh.name).add("shocks", [&sh](net::od::value v, const std::string& field) {
+          for (auto m : net::read_object(v, field)) {
+            std::string asset(std::string_view(m.unescaped_key()));
+            sh.moves.emplace_back(asset, net::read_number(m.value(), "shocks." + asset));
+          }
+        });
+      },
+      false);
+  in.read(req, "/stress-test");
+  require_returns_or_covariance(book, in, "shocks alone");
+  s.returns = std::move(book.returns), s.covariance = std::move(book.covariance);
+  s.weights = std::move(book.weights), s.symbols = std::move(book.symbols);
+  if (worst) s.worst = std::pair{std::size_t(worst->first), std::size_t(worst->second)};
+  const bool estimated = s.returns && !s.shocks.empty();
+  const auto estimator = s.covariance_options.estimator;
+  const double value = s.value;
+  auto results = stress_test(std::move(s), [&req] { req.check_deadline(); });
+  JsonWriter& w = out.json;
+  if (estimated) w.field("estimator", analytics::estimator_name(estimator));
   w.key("scenarios").begin_array();
   for (const auto& r : results) {
     w.begin_object().field("name", std::string_view(r.name)).field("total_pnl", r.total);
@@ -349,134 +203,43 @@ net::Response stress_test_route(const net::Request& req) {
     if (r.end_row > 0 || r.start_row > 0) w.field("start_row", std::uint64_t(r.start_row)).field("end_row", std::uint64_t(r.end_row));
     w.end_object();
   }
-  w.end_array().field("portfolio_value", value_);
-  net::write_stamp(w, sw.elapsed_ms());
-  return net::Response::json(w.end_object().take());
+  w.end_array().field("portfolio_value", value);
 }
 
-// Order-rate windows per account: the one piece of pre-trade state kept between requests.
-struct RateWindows {
-  std::mutex mu;
-  std::unordered_map<std::string, std::deque<std::int64_t>> recent;
-};
-RateWindows& rate_windows() {
-  static RateWindows w;
-  return w;
+void pretrade_route(const net::Request& req, Reply& out, OrderRateWindows& windows) {
+  PretradeRequest p;
+  Fields in;
+  in.opt("symbols", p.symbols).opt("positions", p.positions).opt("prices", p.prices);
+  in.opt("covariance", p.covariance).opt("returns", p.returns).opt("account", p.account);
+  in.opt("trading_state", p.state, kTradingStateNames);
+  in.object("limits", [&](Fields& f) {
+    auto& l = p.limits;
+    f.opt("max_order_notional", l.max_order_notional).opt("max_position", l.max_position);
+    f.opt("max_gross_exposure", l.max_gross_exposure).opt("max_net_exposure", l.max_net_exposure).opt("max_var", l.max_var);
+    f.opt("max_orders_per_second", l.max_orders_per_second, IntRange{1, 1'000'000'000}).opt("var_confidence", l.var_confidence);
+  });
+  in.object(
+      "order",
+      [&](Fields& f) {
+        f.req("instrument", p.instrument).req("side", p.side, kSideNames).req("quantity", p.quantity).req("price", p.price);
+        f.opt("type", p.type, kOrderTypeNames);
+      },
+      true);
+  in.read(req, "/pretrade-check");
+  const auto a = check_order(std::move(p), windows);
+  out.json.field("decision", a.decision.accepted ? "accept" : "reject").field("reason", kPretradeReasonNames.name(a.decision.reason));
+  out.json.field("var_before", a.var_before).field("var_after", a.decision.var_after);
 }
 
-net::Response pretrade_route(const net::Request& req) {
-  Stopwatch sw;
-  net::Body body(req);
-  std::vector<std::string> symbols;
-  std::map<std::string, double> positions, prices;
-  std::optional<Matrix> cov, returns;
-  PretradeLimits limits;
-  TradingState state = TradingState::active;
-  std::string account = "default", instrument, side, type = "new";
-  double quantity = 0, price = 0;
-  bool have_order = false;
-  for (auto kv : body.root()) {
-    std::string_view k = kv.unescaped_key();
-    value v = kv.value();
-    if (k == "symbols") symbols = net::read_strings(v, "symbols");
-    else if (k == "positions") positions = read_number_map(v, "positions");
-    else if (k == "prices") prices = read_number_map(v, "prices");
-    else if (k == "covariance") cov = net::read_matrix(v, "covariance");
-    else if (k == "returns") returns = net::read_matrix(v, "returns");
-    else if (k == "trading_state") state = parse_trading_state(net::read_string(v, "trading_state"));
-    else if (k == "account") account = net::read_string(v, "account");
-    else if (k == "limits") {
-      for (auto f : net::read_object(v, "limits")) {
-        std::string_view fk = f.unescaped_key();
-        std::string field = "limits." + std::string(fk);
-        if (fk == "max_order_notional") limits.max_order_notional = net::read_number(f.value(), field);
-        else if (fk == "max_position") limits.max_position = net::read_number(f.value(), field);
-        else if (fk == "max_gross_exposure") limits.max_gross_exposure = net::read_number(f.value(), field);
-        else if (fk == "max_net_exposure") limits.max_net_exposure = net::read_number(f.value(), field);
-        else if (fk == "max_var") limits.max_var = net::read_number(f.value(), field);
-        else if (fk == "max_orders_per_second") limits.max_orders_per_second = std::uint32_t(net::read_int(f.value(), field, 1, 1'000'000'000));
-        else if (fk == "var_confidence") limits.var_confidence = net::read_number(f.value(), field);
-        else fail(ErrorCode::invalid_argument, field, "unknown limit '{}'", fk);
-      }
-    } else if (k == "order") {
-      have_order = true;
-      for (auto f : net::read_object(v, "order")) {
-        std::string_view fk = f.unescaped_key();
-        std::string field = "order." + std::string(fk);
-        if (fk == "instrument") instrument = net::read_string(f.value(), field);
-        else if (fk == "side") side = net::read_string(f.value(), field);
-        else if (fk == "quantity") quantity = net::read_number(f.value(), field);
-        else if (fk == "price") price = net::read_number(f.value(), field);
-        else if (fk == "type") type = net::read_string(f.value(), field);
-        else fail(ErrorCode::invalid_argument, field, "unknown order field '{}'", fk);
-      }
-    } else fail(ErrorCode::invalid_argument, std::string(k), "unknown field '{}' for /pretrade-check", k);
-  }
-  if (!have_order) fail(ErrorCode::invalid_argument, "order", "'order' is required");
-  if (symbols.empty()) fail(ErrorCode::invalid_argument, "symbols", "'symbols' (the portfolio's instruments) is required");
-  auto it = std::find(symbols.begin(), symbols.end(), instrument);
-  if (it == symbols.end()) fail(ErrorCode::invalid_argument, "order.instrument", "'{}' is not among 'symbols'", instrument);
-  if (side != "buy" && side != "sell") fail(ErrorCode::invalid_argument, "order.side", "'side' must be \"buy\" or \"sell\"");
-  if (type != "new" && type != "cancel") fail(ErrorCode::invalid_argument, "order.type", "'type' must be \"new\" or \"cancel\"");
-  if (!(quantity > 0)) fail(ErrorCode::invalid_argument, "order.quantity", "'quantity' must be positive");
-  if (!(price > 0)) fail(ErrorCode::invalid_argument, "order.price", "'price' must be positive");
-  const std::size_t n = symbols.size();
-  std::vector<double> pos(n, 0.0), px(n, 0.0);
-  for (std::size_t i = 0; i < n; ++i) {
-    pos[i] = positions.count(symbols[i]) ? positions[symbols[i]] : 0.0;
-    if (!prices.count(symbols[i])) fail(ErrorCode::invalid_argument, "prices." + symbols[i], "no price for '{}'", symbols[i]);
-    px[i] = prices[symbols[i]];
-  }
-  Matrix sigma;
-  if (cov) {
-    analytics::check_covariance(*cov);  // a non-PSD Σ could make eᵀΣe negative, and VaR limits pass
-    sigma = std::move(*cov);
-  } else if (returns) sigma = accel::covariance(*returns);
-  else if (limits.max_var) fail(ErrorCode::invalid_argument, "covariance", "'max_var' needs 'covariance' or 'returns'");
-  else sigma = Matrix(n, n);
-  // The rate limit is checked against the account's window; the rest by a checker built for this request.
-  auto rate = limits.max_orders_per_second;
-  limits.max_orders_per_second.reset();
-  PretradeChecker checker(std::move(sigma), pos, px, limits);
-  checker.set_state(state);
-  Order o{std::size_t(it - symbols.begin()), side == "buy" ? quantity : -quantity, price, type == "cancel"};
-  auto d = checker.check(o, 0);
-  if (d.accepted && !o.cancel && rate) {
-    const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                 std::chrono::steady_clock::now().time_since_epoch()).count();
-    auto& w = rate_windows();
-    std::lock_guard lock(w.mu);
-    auto& q = w.recent[account];
-    while (!q.empty() && q.front() <= now - 1'000'000'000) q.pop_front();
-    if (q.size() >= *rate) d.accepted = false, d.reason = "ORDER_RATE";
-    else q.push_back(now);
-  }
-  JsonWriter w(256);
-  w.begin_object().field("decision", d.accepted ? "accept" : "reject").field("reason", std::string_view(d.reason));
-  w.field("var_before", checker.var()).field("var_after", d.var_after);
-  net::write_stamp(w, sw.elapsed_ms());
-  return net::Response::json(w.end_object().take());
-}
-
-net::Response backtest_var_route(const net::Request& req) {
-  Stopwatch sw;
-  net::Body body(req);
+void backtest_var_route(const net::Request& req, Reply& out) {
   std::vector<double> returns, var;
   double confidence = 0.99;
-  bool have_r = false, have_v = false;
-  for (auto kv : body.root()) {
-    std::string_view k = kv.unescaped_key();
-    value v = kv.value();
-    if (k == "returns") returns = net::read_vector(v, "returns"), have_r = true;
-    else if (k == "var") var = net::read_vector(v, "var"), have_v = true;
-    else if (k == "confidence") confidence = net::read_number(v, "confidence");
-    else fail(ErrorCode::invalid_argument, std::string(k), "unknown field '{}' for /backtest-var", k);
-  }
-  if (!have_r) fail(ErrorCode::invalid_argument, "returns", "'returns' (realised portfolio returns) is required");
-  if (!have_v) fail(ErrorCode::invalid_argument, "var", "'var' (the VaR series, positive losses) is required");
+  Fields in;
+  in.req("returns", returns).req("var", var).opt("confidence", confidence);
+  in.read(req, "/backtest-var");
   auto b = backtest_var(returns, var, confidence);
-  JsonWriter w(512 + 8 * b.exception_rows.size());
-  w.begin_object().field("observations", std::uint64_t(b.observations)).field("exceptions", std::uint64_t(b.exceptions));
+  JsonWriter& w = out.json;
+  w.field("observations", std::uint64_t(b.observations)).field("exceptions", std::uint64_t(b.exceptions));
   w.field("expected_exceptions", b.expected_exceptions).field("exception_rate", b.exception_rate);
   w.key("exception_rows").begin_array();
   for (auto r : b.exception_rows) w.value(std::uint64_t(r));
@@ -487,54 +250,35 @@ net::Response backtest_var_route(const net::Request& req) {
   w.field("p_value_conditional_coverage", b.conditional_coverage_p_value);
   w.key("transitions").begin_object().field("n00", std::uint64_t(b.n00)).field("n01", std::uint64_t(b.n01));
   w.field("n10", std::uint64_t(b.n10)).field("n11", std::uint64_t(b.n11)).end_object().end_object();
-  w.field("zone", std::string_view(b.zone)).field("zone_cumulative_probability", b.zone_cumulative_probability);
-  net::write_stamp(w, sw.elapsed_ms());
-  return net::Response::json(w.end_object().take());
+  w.field("zone", kZoneNames.name(b.zone)).field("zone_cumulative_probability", b.zone_cumulative_probability);
 }
 
-net::Response calculate_margin_route(const net::Request& req, bus::Bus* bus) {
-  Stopwatch sw;
-  net::Body body(req);
+void calculate_margin_route(const net::Request& req, Reply& out, bus::Publisher& publisher) {
   MarginInput in;
-  bool have_positions = false;
   std::optional<ScenarioMarginInput> scen;
-  for (auto kv : body.root()) {
-    std::string_view k = kv.unescaped_key();
-    value v = kv.value();
-    if (k == "positions") in.positions = read_number_map(v, "positions"), have_positions = true;
-    else if (k == "prices") in.prices = read_number_map(v, "prices");
-    else if (k == "margin_rates") in.margin_rates = read_number_map(v, "margin_rates");
-    else if (k == "default_margin_rate") in.default_margin_rate = net::read_number(v, "default_margin_rate");
-    else if (k == "maintenance_ratio") in.maintenance_ratio = net::read_number(v, "maintenance_ratio");
-    else if (k == "cash") in.cash = net::read_number(v, "cash");
-    else if (k == "portfolio_margin") {
-      scen.emplace();
-      for (auto f : net::read_object(v, "portfolio_margin")) {
-        std::string_view fk = f.unescaped_key();
-        std::string field = "portfolio_margin." + std::string(fk);
-        if (fk == "instruments") scen->instruments = net::read_strings(f.value(), field);
-        else if (fk == "price_scan_ranges") scen->price_scan_ranges = read_number_map(f.value(), field);
-        else if (fk == "vol_scan_ranges") scen->vol_scan_ranges = read_number_map(f.value(), field);
-        else if (fk == "vegas") scen->vegas = read_number_map(f.value(), field);
-        else if (fk == "default_price_scan") scen->default_price_scan = net::read_number(f.value(), field);
-        else if (fk == "correlation") {
-          Matrix c = net::read_matrix(f.value(), field);
-          for (std::size_t i = 0; i < c.rows(); ++i) scen->correlation.emplace_back(c.row(i), c.row(i) + c.cols());
-        } else fail(ErrorCode::invalid_argument, field, "unknown portfolio_margin field '{}'", fk);
-      }
-    } else fail(ErrorCode::invalid_argument, std::string(k), "unknown field '{}' for /calculate-margin", k);
-  }
-  if (!have_positions) fail(ErrorCode::invalid_argument, "positions", "'positions' is required");
+  Fields f;
+  f.req("positions", in.positions).opt("prices", in.prices).opt("margin_rates", in.margin_rates);
+  f.opt("default_margin_rate", in.default_margin_rate).opt("maintenance_ratio", in.maintenance_ratio).opt("cash", in.cash);
+  f.object("portfolio_margin", [&](Fields& p) {
+    auto& s = scen.emplace();
+    p.opt("instruments", s.instruments).opt("price_scan_ranges", s.price_scan_ranges).opt("vol_scan_ranges", s.vol_scan_ranges);
+    p.opt("vegas", s.vegas).opt("default_price_scan", s.default_price_scan);
+    p.add("correlation", [&s](net::od::value v, const std::string& field) {
+      Matrix c = net::read_matrix(v, field);
+      for (std::size_t i = 0; i < c.rows(); ++i) s.correlation.emplace_back(c.row(i), c.row(i) + c.cols());
+    });
+  });
+  f.read(req, "/calculate-margin");
   auto r = calculate_margin(in);
   std::optional<ScenarioMarginResult> sm;
   if (scen) {
     scen->positions = in.positions, scen->prices = in.prices;
     sm = scenario_margin(*scen);
   }
-  JsonWriter w(512);
-  w.begin_object().field("total_margin", r.initial_margin).field("initial_margin", r.initial_margin);
+  JsonWriter& w = out.json;
+  w.field("total_margin", r.initial_margin).field("initial_margin", r.initial_margin);
   w.field("maintenance_margin", r.maintenance_margin).field("equity", r.equity).field("excess_margin", r.excess_margin);
-  w.field("margin_utilization", r.margin_utilization).field("risk_level", std::string_view(r.risk_level));
+  w.field("margin_utilization", r.margin_utilization).field("risk_level", kRiskLevelNames.name(r.risk_level));
   w.key("positions").begin_array();
   for (const auto& p : r.positions)
     w.begin_object()
@@ -557,30 +301,68 @@ net::Response calculate_margin_route(const net::Request& req, bus::Bus* bus) {
     }
     w.end_array().end_object();
   }
-  bool published = false;
-  if (bus && (r.risk_level == "HIGH" || r.risk_level == "CRITICAL")) {  // DESIGN §5: risk_alert on risk.alerts
-    JsonWriter p(256);
-    p.begin_object().field("kind", "margin").field("risk_level", std::string_view(r.risk_level));
-    p.field("margin_utilization", r.margin_utilization).field("equity", r.equity);
-    p.field("maintenance_margin", r.maintenance_margin).field("excess_margin", r.excess_margin).end_object();
-    bus->publish({.type = bus::MessageType::risk_alert, .topic = "risk.alerts", .source = "risk", .priority = 3, .payload = p.take()});
-    published = true;
-  }
-  w.field("alert_published", published);
-  net::write_stamp(w, sw.elapsed_ms());
-  return net::Response::json(w.end_object().take());
+  w.field("alert_published", publish_margin_alert(r, publisher));
+}
+
+void write_set_summary(JsonWriter& w, const ScenarioSet& s) {
+  w.field("name", s.name).field("rows", std::int64_t(s.returns.rows())).field("cols", std::int64_t(s.returns.cols()));
+  if (!s.symbols.empty()) w.key("symbols").array(s.symbols);
+  w.field("bytes", std::int64_t(s.bytes));
+}
+
+void put_set_route(const net::Request& req, Reply& out, ScenarioStore& store) {
+  std::string name = checked_set_name(req.param("name"));
+  Matrix returns;
+  std::vector<std::string> symbols;
+  Fields in;
+  in.req("returns", returns).opt("symbols", symbols);
+  in.read(req, "PUT /scenario-sets/{name}");
+  auto set = make_scenario_set(std::move(name), std::move(returns), std::move(symbols), [&req] { req.check_deadline(); });
+  out.status = store.put(set) ? 201 : 200;
+  out.json.key("scenario_set").begin_object();
+  write_set_summary(out.json, *set);
+  out.json.end_object();
+}
+
+void add_scenario_set_routes(net::RouteTable& table, std::shared_ptr<ScenarioStore> store) {
+  using service::json_route;
+  using service::Stamp;
+  table.add("PUT", "/scenario-sets/{name}", json_route([store](const net::Request& req, Reply& out) { put_set_route(req, out, *store); }));
+  table.add("GET", "/scenario-sets/{name}", json_route([store](const net::Request& req, Reply& out) {
+    write_set_summary(out.json, *store->get(checked_set_name(req.param("name")), "name"));
+  }, Stamp::no));
+  table.add("DELETE", "/scenario-sets/{name}", json_route([store](const net::Request& req, Reply& out) {
+    const std::string name = checked_set_name(req.param("name"));
+    if (!store->erase(name)) store->get(name, "name");  // the 404
+    out.json.field("deleted", name);
+  }, Stamp::no));
+  table.add("GET", "/scenario-sets", json_route([store](const net::Request&, Reply& out) {
+    out.json.key("scenario_sets").begin_array();
+    for (const auto& set : store->list()) {
+      out.json.begin_object();
+      write_set_summary(out.json, *set);
+      out.json.end_object();
+    }
+    out.json.end_array().field("bytes", std::int64_t(store->bytes()));
+    out.json.field("limit_bytes", std::int64_t(ScenarioStore::limit_bytes()));
+  }, Stamp::no));
 }
 
 }  // namespace
 
-void add_routes(net::RouteTable& table, std::shared_ptr<bus::Bus> bus) {
+void register_engine(service::EngineContext& ctx) {
+  using service::json_route;
   auto store = std::make_shared<ScenarioStore>();
-  table.add("POST", "/calculate-var", [store](const net::Request& req) { return calculate_var_route(req, *store); });
-  add_scenario_set_routes(table, store);
-  table.add("POST", "/calculate-margin", [bus](const net::Request& req) { return calculate_margin_route(req, bus.get()); });
-  table.add("POST", "/backtest-var", backtest_var_route);
-  table.add("POST", "/stress-test", stress_test_route);
-  table.add("POST", "/pretrade-check", pretrade_route);
+  auto windows = std::make_shared<OrderRateWindows>(ctx.clock);
+  auto publisher = std::make_shared<bus::BusPublisher>(ctx.bus, std::string(ctx.name));
+  auto& t = ctx.routes;
+  t.add("POST", "/calculate-var", json_route([store](const net::Request& req, Reply& out) { calculate_var_route(req, out, *store); }));
+  add_scenario_set_routes(t, store);
+  t.add("POST", "/calculate-margin",
+        json_route([publisher](const net::Request& req, Reply& out) { calculate_margin_route(req, out, *publisher); }));
+  t.add("POST", "/backtest-var", json_route(backtest_var_route));
+  t.add("POST", "/stress-test", json_route(stress_test_route));
+  t.add("POST", "/pretrade-check", json_route([windows](const net::Request& req, Reply& out) { pretrade_route(req, out, *windows); }));
 }
 
 }  // namespace sextant::risk

@@ -1,5 +1,4 @@
-// Stored return histories for the risk service (src/risk/scenario_sets.hpp).
-#include "scenario_sets.hpp"
+#include "sextant/risk/scenario_sets.hpp"
 
 #include <cctype>
 
@@ -8,12 +7,9 @@
 
 #include "sextant/accel/ops.hpp"
 #include "sextant/accel/router.hpp"
-#include "sextant/core/clock.hpp"
 #include "sextant/core/dot.hpp"
 #include "sextant/core/error.hpp"
 #include "sextant/core/moments.hpp"
-#include "sextant/net/common_routes.hpp"
-#include "sextant/net/json.hpp"
 
 namespace sextant::risk {
 
@@ -29,8 +25,10 @@ std::shared_ptr<const ScenarioSet> ScenarioStore::get(const std::string& name, c
   return set;
 }
 
+std::size_t ScenarioStore::limit_bytes() { return accel::Router::instance().settings().memory_pool_mb * std::size_t(1024 * 1024); }
+
 bool ScenarioStore::put(std::shared_ptr<const ScenarioSet> set) {
-  const std::size_t pool = accel::Router::instance().settings().memory_pool_mb * std::size_t(1024 * 1024);
+  const std::size_t pool = limit_bytes();
   std::lock_guard lock(mu_);
   auto it = sets_.find(set->name);
   const std::size_t replaced = it == sets_.end() ? 0 : it->second->bytes;
@@ -81,10 +79,7 @@ VarReport calculate_var_on(const ScenarioSet& set, std::span<const double> w, co
   return rep;
 }
 
-namespace {
-
-// Names are path segments: letters, digits, '-', '_' and '.', at most 64.
-std::string checked_name(std::string_view name) {
+std::string checked_set_name(std::string_view name) {
   const bool ok = !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
   });
@@ -92,25 +87,12 @@ std::string checked_name(std::string_view name) {
   return std::string(name);
 }
 
-void write_summary(net::JsonWriter& w, const ScenarioSet& s) {
-  w.begin_object().field("name", s.name).field("rows", std::int64_t(s.returns.rows())).field("cols", std::int64_t(s.returns.cols()));
-  if (!s.symbols.empty()) w.key("symbols").array(s.symbols);
-  w.field("bytes", std::int64_t(s.bytes)).end_object();
-}
-
-net::Response put_route(const net::Request& req, ScenarioStore& store) {
-  Stopwatch sw;
+std::shared_ptr<const ScenarioSet> make_scenario_set(std::string name, Matrix returns, std::vector<std::string> symbols,
+                                                     const std::function<void()>& checkpoint) {
   auto set = std::make_shared<ScenarioSet>();
-  set->name = checked_name(req.param("name"));
-  net::Body body(req);
-  bool have_returns = false;
-  for (auto kv : body.root()) {
-    std::string_view k = kv.unescaped_key();
-    if (k == "returns") set->returns = net::read_matrix(kv.value(), "returns"), have_returns = true;
-    else if (k == "symbols") set->symbols = net::read_strings(kv.value(), "symbols");
-    else fail(ErrorCode::invalid_argument, std::string(k), "unknown field '{}' for PUT /scenario-sets/{{name}}", k);
-  }
-  if (!have_returns) fail(ErrorCode::invalid_argument, "returns", "'returns' (T×N) is required");
+  set->name = checked_set_name(name);
+  set->returns = std::move(returns);
+  set->symbols = std::move(symbols);
   const std::size_t t = set->returns.rows(), n = set->returns.cols();
   if (!set->symbols.empty() && set->symbols.size() != n)
     fail(ErrorCode::dimension_mismatch, "symbols", "'symbols' has {} names, 'returns' has {} columns", set->symbols.size(), n);
@@ -118,45 +100,14 @@ net::Response put_route(const net::Request& req, ScenarioStore& store) {
   const double bytes = 8.0 * double(t) * double(n) + double(t) * double((n + 15) / 16 * 16) + 8.0 * double(n) * double(n);
   accel::require_memory_pool(bytes, "returns", "the scenario set");
   set->prepared = prepare_scenarios(set->returns);  // checks the shape and that every value is finite
-  req.check_deadline();
+  if (checkpoint) checkpoint();
   set->covariance = accel::covariance(set->returns);
   for (double c : set->covariance.flat())
     if (!std::isfinite(c)) fail(ErrorCode::non_finite, "returns", "the returns' covariance overflows the double range");
   set->mean = column_means(set->returns);
   set->bytes = std::size_t(bytes);
-  req.check_deadline();
-  const bool fresh = store.put(set);
-  net::JsonWriter w(256);
-  w.begin_object().key("scenario_set");
-  write_summary(w, *set);
-  net::write_stamp(w, sw.elapsed_ms());
-  return net::Response::json(w.end_object().take(), fresh ? 201 : 200);
-}
-
-}  // namespace
-
-void add_scenario_set_routes(net::RouteTable& table, std::shared_ptr<ScenarioStore> store) {
-  table.add("PUT", "/scenario-sets/{name}", [store](const net::Request& req) { return put_route(req, *store); });
-  table.add("GET", "/scenario-sets/{name}", [store](const net::Request& req) {
-    auto set = store->get(checked_name(req.param("name")), "name");
-    net::JsonWriter w(256);
-    write_summary(w, *set);
-    return net::Response::json(w.take());
-  });
-  table.add("DELETE", "/scenario-sets/{name}", [store](const net::Request& req) {
-    const std::string name = checked_name(req.param("name"));
-    if (!store->erase(name)) store->get(name, "name");  // the 404
-    net::JsonWriter w(64);
-    return net::Response::json(w.begin_object().field("deleted", name).end_object().take());
-  });
-  table.add("GET", "/scenario-sets", [store](const net::Request&) {
-    net::JsonWriter w(1024);
-    w.begin_object().key("scenario_sets").begin_array();
-    for (const auto& set : store->list()) write_summary(w, *set);
-    w.end_array().field("bytes", std::int64_t(store->bytes()));
-    w.field("limit_bytes", std::int64_t(accel::Router::instance().settings().memory_pool_mb * 1024 * 1024));
-    return net::Response::json(w.end_object().take());
-  });
+  if (checkpoint) checkpoint();
+  return set;
 }
 
 }  // namespace sextant::risk

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <string_view>
+#include <unordered_map>
 
 #include "sextant/accel/ops.hpp"
 #include "sextant/core/error.hpp"
@@ -118,6 +121,70 @@ std::vector<ScenarioResult> hypothetical_shocks(MatrixView cov, std::span<const 
     out.push_back(finish(sc.name, std::move(asset), w, value));
   }
   return out;
+}
+
+std::vector<ScenarioResult> stress_test(StressRequest req, const std::function<void()>& checkpoint) {
+  const auto& returns = req.returns;
+  const auto& dates = req.dates;
+  if (req.covariance) {
+    if (!req.ranges.empty()) fail(ErrorCode::invalid_argument, "scenarios", "historical scenarios need 'returns'");
+    if (req.worst) fail(ErrorCode::invalid_argument, "worst_windows", "the worst windows need 'returns'");
+    if (!dates.empty()) fail(ErrorCode::invalid_argument, "dates", "'dates' label the rows of 'returns'");
+  }
+  const std::size_t n = returns ? returns->cols() : req.covariance->cols();
+  if (req.weights.size() != n)
+    fail(ErrorCode::dimension_mismatch, "weights", "'weights' has {} entries for {} assets", req.weights.size(), n);
+  if (returns && !dates.empty() && dates.size() != returns->rows())
+    fail(ErrorCode::dimension_mismatch, "dates", "'dates' has {} entries, 'returns' has {} rows", dates.size(), returns->rows());
+  // Each scenario is N P&L values and N asset returns out of a few bytes in: refuse what the memory
+  // pool cannot hold before computing any of it.
+  const double scenario_count = double(req.ranges.size() + req.shocks.size()) + (req.worst ? double(req.worst->first) : 0.0);
+  accel::require_memory_pool(2.0 * 32.0 * scenario_count * double(n), "scenarios", "the scenario results");
+  std::unordered_map<std::string_view, std::size_t> date_row;  // the first row of each date, as a scan finds it
+  for (std::size_t r = dates.size(); r-- > 0;) date_row[dates[r]] = r;
+  auto row_of = [&](const std::string& d, const std::string& field) {
+    auto it = date_row.find(d);
+    if (it == date_row.end()) fail(ErrorCode::invalid_argument, field, "date '{}' is not in 'dates'", d);
+    return it->second;
+  };
+  std::vector<RangeScenario> rs;
+  for (const auto& r : req.ranges) {
+    RangeScenario s{r.name, 0, 0};
+    if (r.start_row && r.end_row) s.start_row = std::size_t(*r.start_row), s.end_row = std::size_t(*r.end_row);
+    else if (!r.start.empty() && !r.end.empty()) s.start_row = row_of(r.start, "scenarios.start"), s.end_row = row_of(r.end, "scenarios.end");
+    else fail(ErrorCode::invalid_argument, "scenarios", "scenario '{}' needs start/end dates (with 'dates') or start_row/end_row", r.name);
+    rs.push_back(s);
+  }
+  std::vector<ShockScenario> ss;
+  for (const auto& [name, moves] : req.shocks) {
+    ShockScenario s{name, {}};
+    for (const auto& [asset, move] : moves) {
+      auto it = std::find(req.symbols.begin(), req.symbols.end(), asset);
+      std::size_t idx;
+      if (it != req.symbols.end()) idx = std::size_t(it - req.symbols.begin());
+      else {
+        char* end = nullptr;
+        long v = std::strtol(asset.c_str(), &end, 10);
+        if (*end != '\0' || v < 0 || std::size_t(v) >= n)
+          fail(ErrorCode::invalid_argument, "shocks." + asset, "'{}' is neither a symbol nor a column index below {}", asset, n);
+        idx = std::size_t(v);
+      }
+      s.shocks.emplace_back(idx, move);
+    }
+    ss.push_back(s);
+  }
+  std::vector<ScenarioResult> results;
+  if (returns) results = historical_ranges(*returns, req.weights, req.value, rs, checkpoint);
+  if (req.worst) {
+    auto wr = worst_windows(*returns, req.weights, req.value, req.worst->first, req.worst->second);
+    results.insert(results.end(), wr.begin(), wr.end());
+  }
+  if (!ss.empty()) {
+    const Matrix sigma = req.covariance ? std::move(*req.covariance) : analytics::estimate_covariance(*returns, req.covariance_options).covariance;
+    auto hr = hypothetical_shocks(sigma, req.weights, req.value, ss, checkpoint);
+    results.insert(results.end(), hr.begin(), hr.end());
+  }
+  return results;
 }
 
 }  // namespace sextant::risk

@@ -19,94 +19,6 @@
 
 namespace sextant::risk {
 
-VarMethod parse_var_method(std::string_view s, std::string_view field) {
-  if (s == "gaussian") return VarMethod::gaussian;
-  if (s == "historical") return VarMethod::historical;
-  if (s == "modified") return VarMethod::modified;
-  if (s == "monte_carlo") return VarMethod::monte_carlo;
-  if (s == "student_t") return VarMethod::student_t;
-  fail(ErrorCode::invalid_argument, std::string(field),
-       "unknown method \"{}\" (expected gaussian, historical, modified, monte_carlo, student_t)", s);
-}
-
-std::string_view var_method_name(VarMethod m) {
-  switch (m) {
-    case VarMethod::gaussian: return "gaussian";
-    case VarMethod::historical: return "historical";
-    case VarMethod::modified: return "modified";
-    case VarMethod::monte_carlo: return "monte_carlo";
-    case VarMethod::student_t: return "student_t";
-  }
-  return "?";
-}
-
-QuantileMethod parse_quantile_method(std::string_view s, std::string_view field) {
-  static constexpr std::pair<std::string_view, QuantileMethod> names[] = {
-      {"linear", QuantileMethod::linear}, {"inverted_cdf", QuantileMethod::inverted_cdf},
-      {"lower", QuantileMethod::lower},   {"higher", QuantileMethod::higher},
-      {"midpoint", QuantileMethod::midpoint}, {"nearest", QuantileMethod::nearest}};
-  for (auto [n, m] : names)
-    if (n == s) return m;
-  fail(ErrorCode::invalid_argument, std::string(field),
-       "'{}' must be linear, inverted_cdf, lower, higher, midpoint or nearest; got \"{}\"", field, s);
-}
-
-namespace {
-
-// numpy's quantile methods, given the order statistics through at(k) (k-th smallest, from 0).
-// Every method reads at most two of them: k and k + 1 for k = the first index it needs.
-std::size_t first_order_index(std::size_t n, double p, QuantileMethod m) {
-  if (m == QuantileMethod::inverted_cdf)  // the smallest value whose empirical CDF reaches p
-    return std::size_t(std::clamp(std::ceil(double(n) * p) - 1.0, 0.0, double(n - 1)));
-  return std::size_t(std::floor(double(n - 1) * p));
-}
-
-template <class At>
-double quantile_at(std::size_t n, double p, QuantileMethod m, At&& at) {
-  const std::size_t first = first_order_index(n, p, m);
-  if (m == QuantileMethod::inverted_cdf) return at(first);
-  const double h = double(n - 1) * p;
-  const std::size_t lo = first, hi = std::min(lo + 1, n - 1);
-  switch (m) {
-    case QuantileMethod::linear: return at(lo) + (h - double(lo)) * (at(hi) - at(lo));
-    case QuantileMethod::lower: return at(lo);
-    case QuantileMethod::higher: return at(std::size_t(std::ceil(h)));
-    case QuantileMethod::midpoint: return (at(lo) + at(std::size_t(std::ceil(h)))) / 2.0;
-    case QuantileMethod::nearest: return at(std::size_t(std::nearbyint(h)));  // round half to even, as numpy
-    case QuantileMethod::inverted_cdf: break;
-  }
-  return at(lo);
-}
-
-}  // namespace
-
-double quantile_sorted(std::span<const double> x, double p, QuantileMethod m) {
-  return quantile_at(x.size(), p, m, [&](std::size_t k) { return x[k]; });
-}
-
-// Fast path: VaR's quantiles sit in a tail (k = first + 2 of n order statistics needed, k ≪ n). There a
-// heap selection (std::partial_sort) mostly costs one well-predicted comparison per value, against
-// nth_element's partitioning passes and their mispredicted branches: at the 1% tail, 2,520 values take
-// 1.3 µs instead of 2.9, and 100,000 take 0.28 ms instead of 0.70 (BM_QuantileSelect, copy included).
-// Both give the same order statistics.
-double quantile_select(std::span<double> x, double p, QuantileMethod m) {
-  const std::size_t n = x.size(), first = first_order_index(n, p, m);
-  const std::size_t last = std::min(first + 1, n - 1);  // the two order statistics any method reads
-  double at_first, next;
-  if (last + 1 <= n / 16) {  // lower tail: the last + 1 smallest, ascending
-    std::partial_sort(x.begin(), x.begin() + std::ptrdiff_t(last + 1), x.end());
-    at_first = x[first], next = x[last];
-  } else if (n - first <= n / 16) {  // upper tail: the n - first largest, descending
-    std::partial_sort(x.begin(), x.begin() + std::ptrdiff_t(n - first), x.end(), std::greater<>());
-    at_first = x[n - 1 - first], next = x[n - 1 - last];
-  } else {
-    std::nth_element(x.begin(), x.begin() + std::ptrdiff_t(first), x.end());
-    at_first = x[first];
-    next = last > first ? *std::min_element(x.begin() + std::ptrdiff_t(first) + 1, x.end()) : at_first;
-  }
-  return quantile_at(n, p, m, [&](std::size_t k) { return k == first ? at_first : next; });
-}
-
 namespace {
 
 // Tail statistics of scenario (or historical) portfolio returns. `contribution(s, out)` adds the
@@ -711,7 +623,7 @@ std::vector<VarFigures> historical_var(const HistoricalScenarios& s, std::span<c
   if (std::all_of(w.begin(), w.end(), [](double v) { return v == 0.0; }))
     fail(ErrorCode::invalid_argument, "weights", "the portfolio has zero variance");
 
-  // Approximate h-period window sums and the K smallest any level reads (quantile_at reads order
+  // Approximate h-period window sums and the K smallest any level reads (quantile_from reads order
   // statistics first and first + 1 at most; the tail {r ≤ q} lies within them).
   const ScreenedReturns sc = screen(s, w);
   if (!std::isfinite(sc.bound)) return full_pass();  // weights near the double range
@@ -722,7 +634,7 @@ std::vector<VarFigures> historical_var(const HistoricalScenarios& s, std::span<c
   const double bound = double(h) * sc.bound * (1.0 + 1e-12);
   std::size_t need = 1;
   for (double c : opt.confidence_levels)
-    need = std::max(need, std::min(first_order_index(m, 1.0 - c, opt.quantile_method) + 1, m - 1) + 1);
+    need = std::max(need, std::min(quantile_first_index(m, 1.0 - c, opt.quantile_method) + 1, m - 1) + 1);
   std::vector<double> sorted(approx);
   std::nth_element(sorted.begin(), sorted.begin() + std::ptrdiff_t(need - 1), sorted.end());
   const double cut = sorted[need - 1] + 2.0 * bound;
@@ -745,7 +657,7 @@ std::vector<VarFigures> historical_var(const HistoricalScenarios& s, std::span<c
   std::partial_sort(sorted.begin(), sorted.begin() + std::ptrdiff_t(need), sorted.end());
 
   for (double c : opt.confidence_levels) {
-    const double q = quantile_at(m, 1.0 - c, opt.quantile_method, [&](std::size_t k) { return sorted[k]; });
+    const double q = quantile_from(m, 1.0 - c, opt.quantile_method, [&](std::size_t k) { return sorted[k]; });
     VarFigures f;
     f.var = -q;
     std::size_t tail = 0;
@@ -772,6 +684,26 @@ std::vector<VarFigures> historical_var(const HistoricalScenarios& s, std::span<c
     for (auto& level : rep.results) out.push_back(std::move(level[0].second));
   }
   for (const VarFigures& f : out) check_finite(f);
+  return out;
+}
+
+PositionWeights weights_from_positions(const std::vector<std::string>& symbols, const std::map<std::string, double>& positions,
+                                       const std::map<std::string, double>& prices) {
+  PositionWeights out;
+  std::vector<double> exposure;
+  for (const auto& s : symbols) {
+    auto q = positions.find(s);
+    const double qty = q == positions.end() ? 0.0 : q->second;
+    auto p = prices.find(s);
+    if (qty != 0.0 && p == prices.end()) fail(ErrorCode::invalid_argument, "prices." + s, "no price for position '{}'", s);
+    exposure.push_back(qty == 0.0 ? 0.0 : qty * p->second);
+    out.value += exposure.back();
+  }
+  for (const auto& [s, q] : positions)
+    if (std::find(symbols.begin(), symbols.end(), s) == symbols.end())
+      fail(ErrorCode::invalid_argument, "positions." + s, "position '{}' is not among 'symbols'", s);
+  if (!(out.value != 0.0)) fail(ErrorCode::invalid_argument, "positions", "the positions have zero net value");
+  for (double e : exposure) out.weights.push_back(e / out.value);
   return out;
 }
 

@@ -241,7 +241,7 @@ TEST(Covariance, BadParametersNameTheirField) {
     estimate_covariance(x, opt);
     FAIL();
   } catch (const Error& e) {
-    EXPECT_EQ(e.field(), "lambda");
+    EXPECT_EQ(e.field(), "ewma_lambda");
   }
   opt.lambda = 0.9;
   opt.seed_rows = 31;
@@ -249,7 +249,7 @@ TEST(Covariance, BadParametersNameTheirField) {
     estimate_covariance(x, opt);
     FAIL();
   } catch (const Error& e) {
-    EXPECT_EQ(e.field(), "seed_rows");
+    EXPECT_EQ(e.field(), "ewma_seed_rows");
   }
   PcaOptions p;
   p.n_factors = 4;

@@ -1,10 +1,17 @@
-// The in-process bus, and the engines' publications through their route handlers.
+// The in-process bus (asynchronous, bounded per-subscriber queues), the payload codec, and the engines'
+// publications through their registered routes.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "sextant/app/serve.hpp"
 #include "sextant/bus/bus.hpp"
+#include "sextant/bus/codec.hpp"
+#include "sextant/core/error.hpp"
 #include "sextant/net/route_table.hpp"
-#include "sextant/portfolio/routes.hpp"
-#include "sextant/risk/routes.hpp"
 
 namespace sextant::bus {
 namespace {
@@ -16,23 +23,96 @@ TEST(Bus, TopicPatterns) {
   EXPECT_FALSE(topic_matches("marketdata.bars.*", "marketdata.bars"));
   EXPECT_FALSE(topic_matches("marketdata.bars.*", "marketdata.quotes.AAPL"));
   EXPECT_TRUE(topic_matches("*", "anything.at.all"));
+  EXPECT_TRUE(topic_matches(patterns::all_bars, topics::marketdata_bars("AAPL")));
+  EXPECT_TRUE(is_topic(topics::risk_alerts));
+  EXPECT_FALSE(is_topic("marketdata.bars.*"));
+  EXPECT_FALSE(is_topic("a..b"));
+  EXPECT_FALSE(is_topic(""));
 }
 
 TEST(Bus, DeliversToMatchingSubscribersAndSurvivesBadHandlers) {
   InProcessBus bus;
+  std::mutex mu;
   std::vector<Envelope> got;
-  auto id = bus.subscribe("risk.*", [&](const Envelope& e) { got.push_back(e); });
-  bus.subscribe("risk.alerts", [](const Envelope&) { throw std::runtime_error("bad subscriber"); });
-  EXPECT_EQ(bus.publish({.type = MessageType::risk_alert, .topic = "risk.alerts", .source = "risk", .payload = "{}"}), 1u);
+  auto id = bus.subscribe("risk.*", [&](const Envelope& e) {
+    std::lock_guard lock(mu);
+    got.push_back(e);
+  });
+  auto bad = bus.subscribe("risk.alerts", [](const Envelope&) { throw std::runtime_error("bad subscriber"); });
+  EXPECT_EQ(bus.publish({.type = MessageType::risk_alert, .topic = "risk.alerts", .source = "risk", .payload = "{}"}), 2u);
   EXPECT_EQ(bus.publish({.type = MessageType::heartbeat, .topic = "system.status", .source = "app"}), 0u);
+  bus.drain();
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].id, "risk-1");
   EXPECT_GT(got[0].ts_ns, 0);
   EXPECT_EQ(message_type_name(got[0].type), "risk_alert");
   EXPECT_EQ(bus.handler_errors(), 1u);
+  EXPECT_EQ(bus.stats(bad).handler_errors, 1u);
+  EXPECT_EQ(bus.stats(id).delivered, 1u);
   bus.unsubscribe(id);
   bus.publish({.type = MessageType::risk_alert, .topic = "risk.alerts", .source = "risk"});
+  bus.drain();
   EXPECT_EQ(got.size(), 1u);
+}
+
+TEST(Bus, PublishingToAPatternIsAnError) {
+  InProcessBus bus;
+  try {
+    bus.publish({.topic = "marketdata.bars.*"});
+    FAIL() << "a pattern was published to";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.field(), "topic");
+  }
+}
+
+// A subscriber that blocks never blocks the publisher: its queue fills, the oldest messages are dropped
+// and counted, and a fast subscriber beside it still gets everything.
+TEST(Bus, ASlowSubscriberDropsItsOldestAndNeverBlocksThePublisher) {
+  InProcessBus bus;
+  std::atomic<bool> release{false};
+  std::atomic<int> slow_seen{0}, fast_seen{0};
+  auto slow = bus.subscribe(
+      "marketdata.bars.*",
+      [&](const Envelope&) {
+        while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        ++slow_seen;
+      },
+      8);
+  auto fast = bus.subscribe("marketdata.bars.*", [&](const Envelope&) { ++fast_seen; });
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 1000; ++i) bus.publish(envelope(MarketBar{.symbol = "AAPL", .close = double(i)}, Priority::low, "test"));
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_LT(ms, 5000.0) << "publish waited on the blocked subscriber";
+  release = true;
+  bus.drain();
+  EXPECT_EQ(fast_seen.load(), 1000);
+  const auto s = bus.stats(slow);
+  EXPECT_EQ(s.delivered + s.dropped, 1000u);
+  EXPECT_GE(s.dropped, 1000u - 9u) << "at most the queue (8) and the one in hand are delivered";
+  EXPECT_EQ(bus.stats(fast).dropped, 0u);
+  EXPECT_EQ(bus.dropped(), s.dropped);
+}
+
+TEST(Bus, CodecRoundTripsEveryPayload) {
+  const Message messages[] = {
+      RiskAlert{.kind = "margin", .risk_level = "HIGH", .margin_utilization = 0.8, .equity = 750, .maintenance_margin = 600, .excess_margin = 150},
+      PortfolioUpdate{.kind = "rebalance", .urgency = "CRITICAL", .max_drift = 0.2, .portfolio_value = 1000, .turnover = 0.4,
+                      .total_cost = 1.5, .trades = 2},
+      MarketBar{.symbol = "AAPL", .ts_ns = 1700000000000000000, .open = 1.5, .high = 2.25, .low = 1, .close = 0.1 + 0.2, .volume = 1e6}};
+  for (const auto& m : messages) {
+    const Envelope e = envelope(m, Priority::high, "test");
+    const Message back = decode(e.type, e.payload);
+    EXPECT_EQ(back.index(), m.index());
+    EXPECT_EQ(encode(back), e.payload);
+    EXPECT_EQ(e.topic, topic_of(m));
+  }
+  EXPECT_EQ(topic_of(messages[2]), "marketdata.bars.AAPL");
+  try {
+    decode(MessageType::risk_alert, R"({"kind":"margin","bogus":1})");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.field(), "payload.bogus");
+  }
 }
 
 net::Response call(const net::RouteTable& t, const std::string& path, std::string body) {
@@ -46,39 +126,59 @@ net::Response call(const net::RouteTable& t, const std::string& path, std::strin
   return m.route->handler(req);
 }
 
+// The routes of one engine of the table, registered on `bus`.
+struct EngineRoutes {
+  net::RouteTable table;
+  Config config;
+  service::SharedStores stores{std::make_shared<net::EngineRegistry>()};
+  EngineRoutes(std::string_view engine, std::shared_ptr<Bus> bus) {
+    for (const auto& row : app::engine_table())
+      if (row.name == engine) {
+        service::EngineContext ctx{row.name, table, std::move(bus), config, stores, steady_clock()};
+        row.register_routes(ctx);
+      }
+  }
+};
+
 TEST(Bus, MarginAtHighRiskPublishesARiskAlert) {
   auto bus = std::make_shared<InProcessBus>();
   std::vector<Envelope> got;
-  bus->subscribe("risk.alerts", [&](const Envelope& e) { got.push_back(e); });
-  net::RouteTable t;
-  risk::add_routes(t, bus);
+  bus->subscribe(std::string(topics::risk_alerts), [&](const Envelope& e) { got.push_back(e); });
+  EngineRoutes t("risk", bus);
   // The worked example is LOW: nothing is published.
-  auto r = call(t, "/calculate-margin", R"({"positions":{"A":10,"B":-5},"prices":{"A":100,"B":50},"margin_rates":{"A":0.2}})");
+  auto r = call(t.table, "/calculate-margin", R"({"positions":{"A":10,"B":-5},"prices":{"A":100,"B":50},"margin_rates":{"A":0.2}})");
   EXPECT_EQ(r.status, 200);
   EXPECT_NE(r.body.find(R"("alert_published":false)"), std::string::npos) << r.body;
+  bus->drain();
   EXPECT_TRUE(got.empty());
   // Equity 750 against maintenance 0.75·0.64·(1000 + 250) = 600: utilisation 0.8, HIGH.
-  r = call(t, "/calculate-margin", R"({"positions":{"A":10,"B":-5},"prices":{"A":100,"B":50},"default_margin_rate":0.64})");
+  r = call(t.table, "/calculate-margin", R"({"positions":{"A":10,"B":-5},"prices":{"A":100,"B":50},"default_margin_rate":0.64})");
   EXPECT_NE(r.body.find(R"("risk_level":"HIGH")"), std::string::npos) << r.body;
+  bus->drain();
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].type, MessageType::risk_alert);
-  EXPECT_EQ(got[0].priority, 3);
+  EXPECT_EQ(got[0].priority, Priority::high);
+  EXPECT_EQ(got[0].source, "risk");
   EXPECT_NE(got[0].payload.find(R"("risk_level":"HIGH")"), std::string::npos) << got[0].payload;
+  const auto alert = std::get<RiskAlert>(decode(got[0].type, got[0].payload));
+  EXPECT_DOUBLE_EQ(alert.margin_utilization, 0.8);
 }
 
 TEST(Bus, UrgentRebalancePublishesAPortfolioUpdate) {
   auto bus = std::make_shared<InProcessBus>();
   std::vector<Envelope> got;
-  bus->subscribe("portfolio.rebalance", [&](const Envelope& e) { got.push_back(e); });
-  net::RouteTable t;
-  portfolio::add_routes(t, bus);
-  auto r = call(t, "/rebalance", R"({"prices":[10,20],"current_weights":[0.5,0.5],"target_weights":[0.52,0.48],"portfolio_value":1000})");
+  bus->subscribe(std::string(topics::portfolio_rebalance), [&](const Envelope& e) { got.push_back(e); });
+  EngineRoutes t("portfolio", bus);
+  auto r = call(t.table, "/rebalance", R"({"prices":[10,20],"current_weights":[0.5,0.5],"target_weights":[0.52,0.48],"portfolio_value":1000})");
   EXPECT_NE(r.body.find(R"("urgency":"LOW")"), std::string::npos) << r.body;
+  bus->drain();
   EXPECT_TRUE(got.empty());
-  r = call(t, "/rebalance", R"({"prices":[10,20],"current_weights":[0.7,0.3],"target_weights":[0.5,0.5],"portfolio_value":1000})");
+  r = call(t.table, "/rebalance", R"({"prices":[10,20],"current_weights":[0.7,0.3],"target_weights":[0.5,0.5],"portfolio_value":1000})");
   EXPECT_NE(r.body.find(R"("update_published":true)"), std::string::npos) << r.body;
+  bus->drain();
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].type, MessageType::portfolio_update);
+  EXPECT_EQ(got[0].priority, Priority::high);
   EXPECT_NE(got[0].payload.find(R"("urgency":"CRITICAL")"), std::string::npos) << got[0].payload;
 }
 

@@ -102,6 +102,20 @@ TEST_F(AnalyticsHttp, MatricesComeBackAsBase64WhenAsked) {
   EXPECT_TRUE(contains(bad.body, R"("field":"matrix_format")")) << bad.body;
 }
 
+// The EWMA fields are ewma_lambda / ewma_seed_rows in every engine; analytics still reads the names of its
+// first OpenAPI file, lambda / seed_rows, as aliases, and answers with the new names.
+TEST_F(AnalyticsHttp, EwmaFieldsKeepTheirOldNamesAsAliases) {
+  const std::string base = R"({"returns":)" + kReturns + R"(,"estimator":"ewma",)";
+  auto now = post("/covariance", base + R"("ewma_lambda":0.9,"ewma_seed_rows":2})");
+  auto old = post("/covariance", base + R"("lambda":0.9,"seed_rows":2})");
+  ASSERT_EQ(now.status, 200) << now.body;
+  ASSERT_EQ(old.status, 200) << old.body;
+  auto strip = [](std::string b) { return b.substr(0, b.find("\"calculation_time_ms\"")); };
+  EXPECT_EQ(strip(old.body), strip(now.body));
+  EXPECT_TRUE(contains(now.body, R"("ewma_lambda":0.9,"ewma_seed_rows":2)")) << now.body;
+  expect_400("/covariance", base + R"("lambda":1.2})", "ewma_lambda");
+}
+
 TEST_F(AnalyticsHttp, BadInputIs400NamingTheField) {
   expect_400("/correlation", R"({"returns":[[0.01,0.02],[0.03]]})", "returns[1]");              // ragged
   expect_400("/correlation", R"({"returns":[[0.01,null],[0.02,0.01],[0.0,0.0]]})", "returns");  // NaN not allowed
@@ -111,7 +125,7 @@ TEST_F(AnalyticsHttp, BadInputIs400NamingTheField) {
   expect_400("/correlation", R"({"returns":)" + kReturns + R"(,"window":9})", "window");        // window > T
   expect_400("/correlation", R"({"returns":)" + kReturns + R"(,"precision":"fp16"})", "precision");
   expect_400("/covariance", R"({"returns":)" + kReturns + R"(,"estimator":"magic"})", "estimator");
-  expect_400("/covariance", R"({"returns":)" + kReturns + R"(,"estimator":"ewma","lambda":1.2})", "lambda");
+  expect_400("/covariance", R"({"returns":)" + kReturns + R"(,"estimator":"ewma","ewma_lambda":1.2})", "ewma_lambda");
   expect_400("/factor-loading", R"({"returns":)" + kReturns + R"(,"n_factors":4})", "n_factors");
   expect_400("/factor-loading", R"({"returns":)" + kReturns + R"(,"n_facters":2})", "n_facters");
   expect_400("/correlation", R"({"prices":[[100,-1],[101,2]]})", "prices");

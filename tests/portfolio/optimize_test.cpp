@@ -40,7 +40,7 @@ double sum(const std::vector<double>& v) { return std::accumulate(v.begin(), v.e
 TEST(PortfolioOracle, MinVarianceLongOnly) {
   auto r = optimize(lpp_input(Objective::min_variance));
   expect_weights(r.weights, golden("min_variance_long_only"), 1e-6, "min_variance");
-  EXPECT_EQ(r.status, "optimal");
+  EXPECT_EQ(kOptimizeStatusNames.name(r.status), "optimal");
   EXPECT_NEAR(sum(r.weights), 1.0, 1e-14);
 }
 
@@ -215,7 +215,7 @@ TEST(PortfolioConstraints, MaxAssetsIsALabelledHeuristic) {
   auto in = lpp_input(Objective::min_variance);
   in.constraints.max_assets = 3;
   auto r = optimize(in);
-  EXPECT_EQ(r.status, "heuristic");
+  EXPECT_EQ(kOptimizeStatusNames.name(r.status), "heuristic");
   int held = 0;
   for (double w : r.weights) held += std::abs(w) > 1e-12;
   EXPECT_LE(held, 3);

@@ -29,16 +29,16 @@ TEST(Rebalance, LotsCostsAndTheCashFloor) {
   auto r = rebalance(three_assets());
   EXPECT_DOUBLE_EQ(r.portfolio_value, 20000);
   EXPECT_NEAR(r.max_drift, 0.3, 1e-15);
-  EXPECT_EQ(r.urgency, "CRITICAL");
+  EXPECT_EQ(kUrgencyNames.name(r.urgency), "CRITICAL");
   // Wanted: B +120 (12 lots), C -300 (3 lots). Costs 6,000·15bp + 1 = 10 each leave cash at -20 < 0,
   // so B is cut by one lot to 110: cost 5,500·15bp + 1 = 9.25, cash 6,000 - 5,500 - 19.25 = 480.75.
   ASSERT_EQ(r.trades.size(), 2u);
   EXPECT_EQ(r.trades[0].asset, "B");
-  EXPECT_EQ(r.trades[0].side, "buy");
+  EXPECT_EQ(kSideNames.name(r.trades[0].side), "buy");
   EXPECT_DOUBLE_EQ(r.trades[0].shares, 110);
   EXPECT_DOUBLE_EQ(r.trades[0].cost, 9.25);
   EXPECT_EQ(r.trades[1].asset, "C");
-  EXPECT_EQ(r.trades[1].side, "sell");
+  EXPECT_EQ(kSideNames.name(r.trades[1].side), "sell");
   EXPECT_DOUBLE_EQ(r.trades[1].shares, -300);
   EXPECT_DOUBLE_EQ(r.trades[1].cost, 10);
   EXPECT_DOUBLE_EQ(r.total_cost, 19.25);
@@ -73,7 +73,7 @@ TEST(Rebalance, BandMinimumTradeBufferAndFullExit) {
   w.portfolio_value = 1000;
   r = rebalance(w);
   EXPECT_NEAR(r.cash_before, 100, 1e-12);
-  EXPECT_EQ(r.urgency, "CRITICAL");  // drifts 0.1 and -0.2
+  EXPECT_EQ(kUrgencyNames.name(r.urgency), "CRITICAL");  // drifts 0.1 and -0.2
 }
 
 // docs/conventions.md's rule taken literally: desired trades in lots, then one lot at a time off the

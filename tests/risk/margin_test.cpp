@@ -19,7 +19,7 @@ TEST(Margin, TheWorkedExampleHolds) {
   EXPECT_DOUBLE_EQ(r.equity, 750.0);
   EXPECT_DOUBLE_EQ(r.excess_margin, 581.25);
   EXPECT_DOUBLE_EQ(r.margin_utilization, 0.225);
-  EXPECT_EQ(r.risk_level, "LOW");
+  EXPECT_EQ(kRiskLevelNames.name(r.risk_level), "LOW");
 }
 
 TEST(Margin, RiskLevelsAndCash) {
@@ -30,7 +30,7 @@ TEST(Margin, RiskLevelsAndCash) {
   for (auto [cash, level] : std::vector<std::pair<double, const char*>>{
            {-200, "CRITICAL"}, {-100, "HIGH"}, {-1, "HIGH"}, {400, "MEDIUM"}, {1000, "LOW"}, {-2000, "CRITICAL"}}) {
     in.cash = cash;
-    EXPECT_EQ(calculate_margin(in).risk_level, level) << "cash " << cash;
+    EXPECT_EQ(kRiskLevelNames.name(calculate_margin(in).risk_level), level) << "cash " << cash;
   }
   in.cash = -2000;
   EXPECT_EQ(calculate_margin(in).margin_utilization, 1.0) << "equity <= 0";

@@ -21,28 +21,28 @@ TEST(Pretrade, AcceptsAWithinLimitOrder) {
   auto c = checker({});
   auto d = c.check({0, 10, 10}, 0);
   EXPECT_TRUE(d.accepted);
-  EXPECT_EQ(d.reason, "OK");
+  EXPECT_EQ(kPretradeReasonNames.name(d.reason), "OK");
 }
 
 TEST(Pretrade, EachLimitRejectsWithItsCode) {
   PretradeLimits l;
   l.max_order_notional = 500;
-  EXPECT_EQ(checker(l).check({0, 60, 10}, 0).reason, "MAX_ORDER_NOTIONAL");  // 600
+  EXPECT_EQ(kPretradeReasonNames.name(checker(l).check({0, 60, 10}, 0).reason), "MAX_ORDER_NOTIONAL");  // 600
   l = {};
   l.max_position = 120;
-  EXPECT_EQ(checker(l).check({0, 30, 10}, 0).reason, "MAX_POSITION");        // 130
+  EXPECT_EQ(kPretradeReasonNames.name(checker(l).check({0, 30, 10}, 0).reason), "MAX_POSITION");        // 130
   EXPECT_TRUE(checker(l).check({0, 20, 10}, 0).accepted);
   l = {};
   l.max_gross_exposure = 2100;  // now 1000 + 1000
-  EXPECT_EQ(checker(l).check({0, 20, 10}, 0).reason, "MAX_GROSS_EXPOSURE");
+  EXPECT_EQ(kPretradeReasonNames.name(checker(l).check({0, 20, 10}, 0).reason), "MAX_GROSS_EXPOSURE");
   EXPECT_TRUE(checker(l).check({1, 10, 20}, 0).accepted) << "buying back the short lowers gross";
   l = {};
   l.max_net_exposure = 50;  // now 0
-  EXPECT_EQ(checker(l).check({0, 10, 10}, 0).reason, "MAX_NET_EXPOSURE");
+  EXPECT_EQ(kPretradeReasonNames.name(checker(l).check({0, 10, 10}, 0).reason), "MAX_NET_EXPOSURE");
   l = {};
   auto base = checker(l);
   l.max_var = base.var() * 1.01;
-  EXPECT_EQ(checker(l).check({0, 100, 10}, 0).reason, "MAX_VAR");
+  EXPECT_EQ(kPretradeReasonNames.name(checker(l).check({0, 100, 10}, 0).reason), "MAX_VAR");
 }
 
 TEST(Pretrade, VarAfterEqualsAFullRecomputation) {
@@ -58,13 +58,13 @@ TEST(Pretrade, VarAfterEqualsAFullRecomputation) {
 TEST(Pretrade, TradingStates) {
   auto c = checker({});
   c.set_state(TradingState::halted);
-  EXPECT_EQ(c.check({0, 1, 10}, 0).reason, "TRADING_HALTED");
+  EXPECT_EQ(kPretradeReasonNames.name(c.check({0, 1, 10}, 0).reason), "TRADING_HALTED");
   Order cancel{0, 1, 10, true};
   EXPECT_TRUE(c.check(cancel, 0).accepted);
   c.set_state(TradingState::reducing);
-  EXPECT_EQ(c.check({0, 1, 10}, 0).reason, "REDUCE_ONLY");
+  EXPECT_EQ(kPretradeReasonNames.name(c.check({0, 1, 10}, 0).reason), "REDUCE_ONLY");
   EXPECT_TRUE(c.check({0, -40, 10}, 0).accepted);
-  EXPECT_EQ(c.check({0, -150, 10}, 0).reason, "REDUCE_ONLY") << "flipping through zero is not reducing";
+  EXPECT_EQ(kPretradeReasonNames.name(c.check({0, -150, 10}, 0).reason), "REDUCE_ONLY") << "flipping through zero is not reducing";
   EXPECT_TRUE(c.check({1, 20, 20}, 0).accepted) << "buying back a short reduces it";
   c.set_state(TradingState::active);
   EXPECT_TRUE(c.check({0, 1, 10}, 0).accepted);
@@ -77,9 +77,9 @@ TEST(Pretrade, OrderRateLimitIsASlidingSecond) {
   EXPECT_TRUE(c.check({0, 1, 10}, 0).accepted);
   EXPECT_TRUE(c.check({0, 1, 10}, 100'000'000).accepted);
   EXPECT_TRUE(c.check({0, 1, 10}, 200'000'000).accepted);
-  EXPECT_EQ(c.check({0, 1, 10}, 300'000'000).reason, "ORDER_RATE");
+  EXPECT_EQ(kPretradeReasonNames.name(c.check({0, 1, 10}, 300'000'000).reason), "ORDER_RATE");
   EXPECT_TRUE(c.check({0, 1, 10}, 1'000'000'001).accepted) << "the first order left the window";
-  EXPECT_EQ(c.check({5, 1, 10}, 0).reason, "INVALID_ORDER");
+  EXPECT_EQ(kPretradeReasonNames.name(c.check({5, 1, 10}, 0).reason), "INVALID_ORDER");
   EXPECT_THROW(parse_trading_state("OPEN"), Error);
 }
 

@@ -297,7 +297,6 @@ TEST(Var, BadInputNamesTheField) {
   VarOptions lambda;
   lambda.covariance.estimator = analytics::CovarianceEstimator::ewma;
   lambda.covariance.lambda = 1.5;
-  lambda.covariance.field_prefix = "ewma_";
   EXPECT_EQ(field_of([&] { calculate_var(r, kWeights, lambda); }), "ewma_lambda");
   VarOptions trade;
   trade.trade = {0.1, -0.1};

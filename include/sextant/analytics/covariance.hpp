@@ -22,8 +22,6 @@ struct CovarianceOptions {
   double lambda = 0.94;       //!< ewma decay, in (0, 1)
   std::optional<std::size_t> seed_rows;  //!< ewma: rows of the seeding sample covariance, in [2, T]; default min(20, T)
   double benchmark = 0.0;     //!< semi: the threshold return
-  //! Prefixed to "lambda" / "seed_rows" in errors: "ewma_" where a request names them ewma_lambda.
-  std::string_view field_prefix;
 };
 
 struct CovarianceResult {

@@ -14,6 +14,8 @@
 #include <optional>
 #include <span>
 
+#include "sextant/core/quantile.hpp"
+
 namespace sextant::analytics {
 
 struct PerformanceOptions {
@@ -36,9 +38,8 @@ struct PerformanceStats {
 //! or options out of range (naming the field).
 PerformanceStats performance(std::span<const double> r, std::span<const double> benchmark, const PerformanceOptions& opt);
 
-//! numpy's default ('linear') quantile of unsorted values.
-double quantile_linear(std::span<const double> values, double q);
-//! The same of values already in ascending order (not empty).
-double quantile_linear_sorted(std::span<const double> sorted, double q);
+// numpy's linear quantile: the one in core/quantile.hpp.
+using sextant::quantile_linear;
+using sextant::quantile_linear_sorted;
 
 }  // namespace sextant::analytics

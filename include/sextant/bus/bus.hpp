@@ -1,74 +1,77 @@
 #pragma once
-// The message bus (DESIGN §5): typed envelopes on dotted topics. Engines publish through `Bus`; the
-// in-process bus is the default. The Redis bus arrives with its own issue.
-#include <atomic>
+// The message bus (DESIGN §5): envelopes on dotted topics (bus/topics.hpp), delivered to the
+// subscribers whose pattern matches. The in-process bus is the default; the Redis bus implements the
+// same interface.
+//
+// Flow: publish() stamps the envelope (id, ts_ns) and appends one shared copy to the bounded queue of
+// every matching subscription, then returns; it never waits for a subscriber. Each subscription
+// delivers its queue in order on its own thread. A full queue drops its oldest message and counts the
+// drop (the newest market data matters most; a subscriber that cannot keep up sees gaps, not stalls).
+// A handler that throws is counted and skipped.
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
-#include <vector>
+
+#include "sextant/bus/topics.hpp"
 
 namespace sextant::bus {
 
-enum class MessageType {
-  market_data,
-  trade_execution,
-  order_update,
-  portfolio_update,
-  analytics_result,
-  risk_alert,
-  system_status,
-  heartbeat,
-};
-std::string_view message_type_name(MessageType t);
-
-//! {id, type, source, target, priority (1 low .. 3 high), ts_ns, payload} plus the topic it travels on.
+//! {id, type, source, target, priority, ts_ns, payload} plus the topic it travels on.
 struct Envelope {
   std::string id{};  //!< filled by publish when empty: "<source>-<sequence>"
   MessageType type = MessageType::system_status;
   std::string topic{};
   std::string source{}, target{};
-  int priority = 2;
+  Priority priority = Priority::normal;
   std::int64_t ts_ns = 0;  //!< filled by publish when 0 (system clock)
-  std::string payload{};   //!< a JSON value
+  std::string payload{};   //!< a JSON value (bus/codec.hpp)
 };
 
-//! "risk.alerts" matches itself; "marketdata.bars.*" matches every topic under the prefix; "*" all.
-bool topic_matches(std::string_view pattern, std::string_view topic);
-
 using Handler = std::function<void(const Envelope&)>;
+
+//! Messages a subscription may hold undelivered before it drops its oldest.
+inline constexpr std::size_t kDefaultQueueCapacity = 4096;
+
+struct SubscriptionStats {
+  std::uint64_t delivered = 0, dropped = 0, handler_errors = 0;
+  std::size_t queued = 0;
+};
 
 class Bus {
  public:
   virtual ~Bus() = default;
-  //! Delivers to every matching subscriber; returns how many received it.
+  //! Queues the envelope for every matching subscriber and returns how many; never blocks on them.
+  //! Error(invalid_argument) naming "topic" when the topic is a pattern or empty.
   virtual std::size_t publish(Envelope e) = 0;
-  virtual std::uint64_t subscribe(std::string pattern, Handler h) = 0;
+  virtual std::uint64_t subscribe(std::string pattern, Handler h, std::size_t queue_capacity = kDefaultQueueCapacity) = 0;
+  //! Stops delivery; messages still queued for it are discarded.
   virtual void unsubscribe(std::uint64_t id) = 0;
+  virtual SubscriptionStats stats(std::uint64_t id) const = 0;
+  //! Waits until every queued message has been delivered (tests, orderly shutdown).
+  virtual void drain() = 0;
 };
 
-//! Synchronous in-process delivery on the publisher's thread. A handler that throws is counted and
-//! skipped; it never reaches the publisher (a bad subscriber cannot fail a request).
 class InProcessBus final : public Bus {
  public:
+  InProcessBus();
+  ~InProcessBus() override;
   std::size_t publish(Envelope e) override;
-  std::uint64_t subscribe(std::string pattern, Handler h) override;
+  std::uint64_t subscribe(std::string pattern, Handler h, std::size_t queue_capacity = kDefaultQueueCapacity) override;
   void unsubscribe(std::uint64_t id) override;
-  std::uint64_t published() const { return published_.load(); }
-  std::uint64_t handler_errors() const { return handler_errors_.load(); }
+  SubscriptionStats stats(std::uint64_t id) const override;
+  void drain() override;
+  std::uint64_t published() const;
+  //! Summed over the live subscriptions.
+  std::uint64_t handler_errors() const;
+  std::uint64_t dropped() const;
+
+  struct Subscription;
 
  private:
-  struct Subscription {
-    std::uint64_t id;
-    std::string pattern;
-    std::shared_ptr<Handler> handler;
-  };
-  std::mutex mu_;
-  std::vector<Subscription> subs_;
-  std::uint64_t next_id_ = 1;
-  std::atomic<std::uint64_t> sequence_{0}, published_{0}, handler_errors_{0};
+  struct State;
+  std::shared_ptr<State> state_;
 };
 
 }  // namespace sextant::bus

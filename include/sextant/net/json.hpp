@@ -60,6 +60,8 @@ class JsonWriter {
  public:
   explicit JsonWriter(std::size_t reserve = 256) { out_.reserve(reserve); }
   JsonWriter(std::size_t reserve, MatrixFormat format) : matrix_format_(format) { out_.reserve(reserve); }
+  void set_matrix_format(MatrixFormat f) { matrix_format_ = f; }
+  void reserve(std::size_t bytes) { out_.reserve(bytes); }
 
   JsonWriter& begin_object();
   JsonWriter& end_object();

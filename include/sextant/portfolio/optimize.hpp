@@ -29,6 +29,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sextant/core/names.hpp"
 #include "sextant/core/matrix.hpp"
 
 namespace sextant::portfolio {
@@ -95,11 +96,15 @@ struct OptimizeInput {
   std::function<void()> checkpoint;
 };
 
+enum class OptimizeStatus { optimal, heuristic };
+inline constexpr auto kOptimizeStatusNames =
+    enum_names<OptimizeStatus>({{OptimizeStatus::optimal, "optimal"}, {OptimizeStatus::heuristic, "heuristic"}});
+
 struct OptimizeResult {
   std::vector<double> weights;
   double expected_return = 0, volatility = 0, sharpe_ratio = 0;
   std::vector<double> risk_contributions;  //!< w_i (Σw)_i / wᵀΣw: fractions of variance, sum 1
-  std::string status = "optimal";          //!< "optimal", or "heuristic" (max_assets)
+  OptimizeStatus status = OptimizeStatus::optimal;  //!< heuristic: the max_assets selection
   int iterations = 0;
   double regularization = 0;
   std::optional<double> cvar;              //!< min_cvar: the LP objective

@@ -15,7 +15,20 @@
 #include <string>
 #include <vector>
 
+#include "sextant/bus/publisher.hpp"
+#include "sextant/core/names.hpp"
+#include "sextant/core/side.hpp"
+
 namespace sextant::portfolio {
+
+enum class Urgency { low, medium, high, critical };
+inline constexpr auto kUrgencyNames = enum_names<Urgency>(
+    {{Urgency::low, "LOW"}, {Urgency::medium, "MEDIUM"}, {Urgency::high, "HIGH"}, {Urgency::critical, "CRITICAL"}});
+
+//! The specification's drift bands: the lowest max |weight drift| of each urgency.
+struct DriftBands {
+  static constexpr double medium = 0.05, high = 0.10, critical = 0.20;
+};
 
 struct RebalanceInput {
   std::vector<std::string> assets;
@@ -35,7 +48,7 @@ struct RebalanceInput {
 
 struct Trade {
   std::string asset;
-  std::string side;  //!< "buy" or "sell"
+  Side side = Side::buy;
   double shares = 0, price = 0, value = 0, cost = 0;
 };
 
@@ -43,13 +56,19 @@ struct RebalanceResult {
   double portfolio_value = 0, cash_before = 0, cash_after = 0, total_cost = 0, turnover = 0;
   std::vector<double> current_weights, drift, weights_after;
   double max_drift = 0;
-  std::string urgency;
+  Urgency urgency = Urgency::low;
   std::vector<Trade> trades;
 };
 
-std::string urgency_of(double max_abs_drift);
+Urgency urgency_of(double max_abs_drift);
 
 //! Throws Error naming the field for mismatched lengths, non-positive prices or lots, negative costs.
 RebalanceResult rebalance(const RebalanceInput& in);
+
+//! The lowest urgency that publishes a portfolio_update.
+inline constexpr Urgency kUpdateUrgency = Urgency::high;
+//! Publishes a PortfolioUpdate on portfolio.rebalance when r is at kUpdateUrgency or above (high priority
+//! when CRITICAL); true when it did.
+bool publish_rebalance_update(const RebalanceResult& r, bus::Publisher& out);
 
 }  // namespace sextant::portfolio

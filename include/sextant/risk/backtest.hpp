@@ -9,7 +9,19 @@
 #include <string>
 #include <vector>
 
+#include "sextant/core/names.hpp"
+
 namespace sextant::risk {
+
+enum class TrafficLightZone { green, yellow, red };
+inline constexpr auto kZoneNames = enum_names<TrafficLightZone>(
+    {{TrafficLightZone::green, "green"}, {TrafficLightZone::yellow, "yellow"}, {TrafficLightZone::red, "red"}});
+
+//! The Basel Committee's traffic light (1996 backtesting framework): the cumulative binomial
+//! probability at which the yellow and the red zone begin.
+struct TrafficLightBands {
+  static constexpr double yellow = 0.95, red = 0.9999;
+};
 
 struct BacktestResult {
   std::size_t observations = 0, exceptions = 0;
@@ -19,7 +31,7 @@ struct BacktestResult {
   std::size_t n00 = 0, n01 = 0, n10 = 0, n11 = 0;
   double independence_lr = 0, independence_p_value = 0;
   double conditional_coverage_lr = 0, conditional_coverage_p_value = 0;
-  std::string zone;  //!< "green", "yellow", "red"
+  TrafficLightZone zone = TrafficLightZone::green;
   double zone_cumulative_probability = 0;
 };
 

@@ -9,12 +9,25 @@
 #include <string>
 #include <vector>
 
+#include "sextant/bus/publisher.hpp"
+#include "sextant/core/names.hpp"
+
 namespace sextant::risk {
 
 struct MarginPosition {
   std::string instrument;
   double quantity = 0, price = 0, rate = 0, market_value = 0, requirement = 0;
 };
+
+enum class RiskLevel { low, medium, high, critical };
+inline constexpr auto kRiskLevelNames = enum_names<RiskLevel>(
+    {{RiskLevel::low, "LOW"}, {RiskLevel::medium, "MEDIUM"}, {RiskLevel::high, "HIGH"}, {RiskLevel::critical, "CRITICAL"}});
+
+//! The specification's margin bands: the lowest utilisation (maintenance / equity) of each level.
+struct MarginBands {
+  static constexpr double medium = 0.50, high = 0.75, critical = 0.90;
+};
+RiskLevel risk_level_of(double margin_utilization);
 
 struct MarginInput {
   std::map<std::string, double> positions, prices, margin_rates;
@@ -25,12 +38,17 @@ struct MarginInput {
 
 struct MarginResult {
   double initial_margin = 0, maintenance_margin = 0, equity = 0, excess_margin = 0, margin_utilization = 0;
-  std::string risk_level;
+  RiskLevel risk_level = RiskLevel::low;
   std::vector<MarginPosition> positions;
 };
 
 //! Throws Error naming the field for a position without a price, a negative rate, or non-finite values.
 MarginResult calculate_margin(const MarginInput& in);
+
+//! The lowest risk level that raises a risk_alert.
+inline constexpr RiskLevel kAlertLevel = RiskLevel::high;
+//! Publishes a high-priority RiskAlert on risk.alerts when r is at kAlertLevel or above; true when it did.
+bool publish_margin_alert(const MarginResult& r, bus::Publisher& out);
 
 // Scenario-based portfolio margin (SPAN-like).
 //   Per instrument i: value V_i = qty·price, price scan range s_i (a fraction of price, default 0.10),

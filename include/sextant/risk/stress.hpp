@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "sextant/analytics/covariance.hpp"
 #include "sextant/core/matrix.hpp"
 
 namespace sextant::risk {
@@ -43,5 +44,28 @@ std::vector<ScenarioResult> worst_windows(MatrixView returns, std::span<const do
 std::vector<ScenarioResult> hypothetical_shocks(MatrixView covariance, std::span<const double> w, double value,
                                                 const std::vector<ShockScenario>& shocks,
                                                 const std::function<void()>& checkpoint = {});
+
+// A stress request as a service receives it: ranges by date or by row, shocks by symbol or column index.
+struct NamedRange {
+  std::string name, start, end;                       //!< start/end: dates, looked up in `dates`
+  std::optional<std::int64_t> start_row, end_row;     //!< or rows
+};
+struct NamedShocks {
+  std::string name = "shock";
+  std::vector<std::pair<std::string, double>> moves;  //!< (symbol or column index as text, return)
+};
+struct StressRequest {
+  std::optional<Matrix> returns;     //!< T×N; or
+  std::optional<Matrix> covariance;  //!< N×N, for shocks alone
+  std::vector<double> weights;
+  std::vector<std::string> symbols, dates;
+  double value = 1.0;
+  std::vector<NamedRange> ranges;
+  std::optional<std::pair<std::size_t, std::size_t>> worst;  //!< (count, length)
+  std::vector<NamedShocks> shocks;
+  analytics::CovarianceOptions covariance_options;  //!< Σ from `returns` for the shocks
+};
+//! Historical ranges, then the worst windows, then the shocks. Errors name the request's fields.
+std::vector<ScenarioResult> stress_test(StressRequest req, const std::function<void()>& checkpoint = {});
 
 }  // namespace sextant::risk

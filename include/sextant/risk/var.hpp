@@ -40,20 +40,26 @@
 
 #include "sextant/analytics/covariance.hpp"
 #include "sextant/core/matrix.hpp"
+#include "sextant/core/quantile.hpp"
 
 namespace sextant::risk {
 
 enum class VarMethod { gaussian, historical, modified, monte_carlo, student_t };
-VarMethod parse_var_method(std::string_view s, std::string_view field = "methods");
-std::string_view var_method_name(VarMethod m);
+inline constexpr auto kVarMethodNames = enum_names<VarMethod>({{VarMethod::gaussian, "gaussian"},
+                                                              {VarMethod::historical, "historical"},
+                                                              {VarMethod::modified, "modified"},
+                                                              {VarMethod::monte_carlo, "monte_carlo"},
+                                                              {VarMethod::student_t, "student_t"}});
+inline VarMethod parse_var_method(std::string_view s, std::string_view field = "methods") {
+  return kVarMethodNames.parse(s, field);
+}
+inline std::string_view var_method_name(VarMethod m) { return kVarMethodNames.name(m); }
 
-enum class QuantileMethod { linear, inverted_cdf, lower, higher, midpoint, nearest };
-QuantileMethod parse_quantile_method(std::string_view s, std::string_view field = "quantile_method");
-//! numpy.quantile of sorted values at probability p, by method.
-double quantile_sorted(std::span<const double> sorted, double p, QuantileMethod method);
-//! The same of unsorted values, by selection rather than a full sort (heap selection of the few
-//! order statistics needed in a tail, nth_element elsewhere); reorders `values`.
-double quantile_select(std::span<double> values, double p, QuantileMethod method);
+// numpy's quantile methods live in core (one implementation for every engine).
+using sextant::QuantileMethod;
+using sextant::parse_quantile_method;
+using sextant::quantile_select;
+using sextant::quantile_sorted;
 
 struct VarOptions {
   std::vector<double> confidence_levels{0.95, 0.99};
@@ -100,6 +106,17 @@ struct VarReport {
   //! results[level index][method] in the order of the options.
   std::vector<std::vector<std::pair<VarMethod, VarFigures>>> results;
 };
+
+//! A book given as quantities and prices, as portfolio weights: w_i = q_i·p_i / Σ_j q_j·p_j over `symbols`
+//! (the N assets of the returns, in column order). Positions absent from the map are 0; a position in a
+//! symbol not among `symbols`, a non-zero position without a price, or zero net value is an Error
+//! naming the field ("positions.X", "prices.X").
+struct PositionWeights {
+  std::vector<double> weights;
+  double value = 0;  //!< Σ q·p: the portfolio value the currency figures use
+};
+PositionWeights weights_from_positions(const std::vector<std::string>& symbols, const std::map<std::string, double>& positions,
+                                       const std::map<std::string, double>& prices);
 
 //! returns: T×N per-period returns; weights: N. Throws Error naming the field on bad input.
 VarReport calculate_var(MatrixView returns, std::span<const double> weights, const VarOptions& opt);

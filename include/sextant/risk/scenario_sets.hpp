@@ -1,8 +1,9 @@
 #pragma once
-// Stored return histories ("scenario sets") of the risk service: a history sent once with
-// PUT /scenario-sets/{name}, kept in memory (not across restarts), and named by later /calculate-var
-// requests through "scenario_set" instead of "returns". Each set is prepared for the historical
-// screen (include/sextant/risk/scenarios.hpp) when stored.
+// Stored return histories ("scenario sets"): a history stored once (the risk service's
+// PUT /scenario-sets/{name}), kept in memory (not across restarts), and named by later VaR requests
+// instead of their returns. Each set is prepared for the historical screen (risk/scenarios.hpp) when
+// built, and all sets together stay within SME_MEMORY_POOL_MB.
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -10,8 +11,8 @@
 #include <vector>
 
 #include "sextant/core/matrix.hpp"
-#include "sextant/net/route_table.hpp"
 #include "sextant/risk/scenarios.hpp"
+#include "sextant/risk/var.hpp"
 
 namespace sextant::risk {
 
@@ -38,6 +39,8 @@ class ScenarioStore {
   bool erase(const std::string& name);
   std::vector<std::shared_ptr<const ScenarioSet>> list() const;
   std::size_t bytes() const;
+  //! What all sets together may hold: SME_MEMORY_POOL_MB.
+  static std::size_t limit_bytes();
 
  private:
   mutable std::mutex mu_;
@@ -45,10 +48,17 @@ class ScenarioStore {
   std::size_t bytes_ = 0;
 };
 
-//! PUT/GET/DELETE /scenario-sets/{name} and GET /scenario-sets.
-void add_scenario_set_routes(net::RouteTable& table, std::shared_ptr<ScenarioStore> store);
+//! A set name is a path segment: 1-64 letters, digits, '-', '_' or '.'; Error(invalid_argument) naming
+//! "name" otherwise.
+std::string checked_set_name(std::string_view name);
 
-//! /calculate-var's answer from a stored set: the historical screen when historical is the only method
+//! Builds a set from a T×N history (finite) and optional symbols: prepares the screen, the sample
+//! covariance and the means. Checks the set's size against the memory pool before it allocates;
+//! `checkpoint` (may be empty) is called between the steps.
+std::shared_ptr<const ScenarioSet> make_scenario_set(std::string name, Matrix returns, std::vector<std::string> symbols,
+                                                     const std::function<void()>& checkpoint);
+
+//! calculate_var's answer from a stored set: the historical screen when historical is the only method
 //! and neither age weighting nor filtering is asked for, calculate_var on the stored history otherwise.
 VarReport calculate_var_on(const ScenarioSet& set, std::span<const double> weights, const VarOptions& opt);
 

@@ -1,0 +1,25 @@
+#pragma once
+// The one route helper: a handler reads its request, calls the library and writes its answer's fields;
+// json_route times it, stamps calculation_time_ms and backend (DESIGN §4), closes the object and
+// answers JSON. Errors thrown by the handler become JSON errors in net (the only place codes meet HTTP).
+#include <functional>
+
+#include "sextant/net/http.hpp"
+#include "sextant/net/json.hpp"
+
+namespace sextant::service {
+
+struct Reply {
+  net::JsonWriter json;  //!< the answer's root object, already open
+  int status = 200;
+};
+
+using JsonHandler = std::function<void(const net::Request&, Reply&)>;
+
+enum class Stamp { yes, no };
+
+//! Runs `h` with an open root object; checks the request's deadline after it, and with Stamp::yes adds
+//! calculation_time_ms and backend.
+net::Handler json_route(JsonHandler h, Stamp stamp = Stamp::yes);
+
+}  // namespace sextant::service
