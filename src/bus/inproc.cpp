@@ -166,24 +166,21 @@ void InProcessBus::drain() {
 
 std::uint64_t InProcessBus::published() const { return state_->published.load(); }
 
-std::uint64_t InProcessBus::handler_errors() const {
-  std::lock_guard lock(state_->mu);
+namespace {
+// A counter summed over the live subscriptions.
+template <class Subs>
+std::uint64_t total(std::mutex& mu, const Subs& subs, std::uint64_t InProcessBus::Subscription::*counter) {
+  std::lock_guard lock(mu);
   std::uint64_t n = 0;
-  for (const auto& [id, s] : state_->subs) {
+  for (const auto& [id, s] : subs) {
     std::lock_guard l(s->mu);
-    n += s->handler_errors;
+    n += (*s).*counter;
   }
   return n;
 }
+}  // namespace
 
-std::uint64_t InProcessBus::dropped() const {
-  std::lock_guard lock(state_->mu);
-  std::uint64_t n = 0;
-  for (const auto& [id, s] : state_->subs) {
-    std::lock_guard l(s->mu);
-    n += s->dropped;
-  }
-  return n;
-}
+std::uint64_t InProcessBus::handler_errors() const { return total(state_->mu, state_->subs, &Subscription::handler_errors); }
+std::uint64_t InProcessBus::dropped() const { return total(state_->mu, state_->subs, &Subscription::dropped); }
 
 }  // namespace sextant::bus
