@@ -33,7 +33,13 @@ struct ParamDef {
 };
 
 struct FunctionDef;
+class Stream;  // ta_stream.hpp
 using LookbackFn = int (*)(const double* params);
+//! This function's O(1)-per-bar stream for these parameters, or null (then make_stream's generic one).
+using StreamFactory = std::unique_ptr<Stream> (*)(const FunctionDef& f, std::span<const double> params, std::size_t instruments);
+//! Whether a row's value depends only on the bars of a window covering the lookback (so the generic
+//! stream may recompute over a bounded window); null: recursive, the whole history counts.
+using FiniteMemoryFn = bool (*)(const FunctionDef& f, std::span<const double> params);
 using ComputeFn = void (*)(const Inputs& in, const double* params, double* const* out);
 
 struct FunctionDef {
@@ -45,7 +51,17 @@ struct FunctionDef {
   bool integer_output = false;            //!< outInteger (index and pattern functions)
   LookbackFn lookback;
   ComputeFn compute;  //!< writes rows >= lookback of each output; the caller fills NaN before
+  StreamFactory stream = nullptr;
+  FiniteMemoryFn finite_memory = nullptr;
 };
+
+//! Error(invalid_argument) naming the parameter when params do not fit f (count, range, integrality).
+void check_params(const FunctionDef& f, std::span<const double> params);
+
+//! Finite memory when every MA-type parameter is 0 (SMA): other averages are recursive.
+bool finite_memory(const FunctionDef& f, std::span<const double> params);
+//! Finite memory for period <= 1 only (raw directional movement; smoothed is recursive).
+bool finite_memory_unsmoothed(const FunctionDef& f, std::span<const double> params);
 
 //! Every function this build implements, in TA-Lib's group order.
 const std::vector<FunctionDef>& functions();

@@ -6,6 +6,8 @@
 // update is a few short loops over the instruments (bench/analytics/stream_bench.cpp measures it).
 // Each state machine performs the batch kernel's arithmetic in the same order, so its outputs equal
 // the batch outputs row by row (tests/analytics/ta_stream_test.cpp checks every row of the S&P 500).
+// The registry answers both modes: a FunctionDef's `stream` builds its state machine (src/analytics/ta/
+// stream_<group>.cpp) and its `finite_memory` says whether the generic stream may use a bounded window.
 #include <memory>
 #include <span>
 #include <vector>

@@ -12,6 +12,7 @@
 
 #include "kernels.hpp"
 #include "table.hpp"
+#include "stream_kit.hpp"
 
 namespace sextant::analytics::ta {
 namespace {
@@ -583,7 +584,7 @@ void register_all(std::vector<FunctionDef>& fs, std::index_sequence<I...>) {
         std::vector<ParamDef> params;
         if (d.penetration) params.push_back({"optInPenetration", "penetration", d.default_penetration, 0, 3e37, false});
         fs.push_back({d.name, "Pattern Recognition", {"open", "high", "low", "close"}, params, {"outInteger"}, true,
-                      [](const double*) { return table_of_patterns()[I].lookback; }, pattern_fn<I>});
+                      [](const double*) { return table_of_patterns()[I].lookback; }, pattern_fn<I>, nullptr, finite_memory});
       }(),
       ...);
 }
@@ -595,9 +596,9 @@ void register_candles(std::vector<FunctionDef>& fs) {
   if (table_of_patterns().size() != kPatterns) throw std::logic_error("candle pattern table size changed");
   register_all(fs, std::make_index_sequence<kPatterns>{});
   fs.push_back({"CDLHIKKAKE", "Pattern Recognition", {"open", "high", "low", "close"}, {}, {"outInteger"}, true,
-                [](const double*) { return 5; }, hikkake_fn<false>});
+                [](const double*) { return 5; }, hikkake_fn<false>, nullptr, finite_memory});
   fs.push_back({"CDLHIKKAKEMOD", "Pattern Recognition", {"open", "high", "low", "close"}, {}, {"outInteger"}, true,
-                [](const double*) { return std::max(1, Near.avg) + 5; }, hikkake_fn<true>});
+                [](const double*) { return std::max(1, Near.avg) + 5; }, hikkake_fn<true>, nullptr, finite_memory});
 }
 
 }  // namespace sextant::analytics::ta

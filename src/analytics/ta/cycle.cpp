@@ -7,6 +7,7 @@
 #include "cycle.hpp"
 #include "kernels.hpp"
 #include "table.hpp"
+#include "stream_kit.hpp"
 
 namespace sextant::analytics::ta {
 namespace {
@@ -31,17 +32,17 @@ void register_cycle(std::vector<FunctionDef>& fs) {
   using Sine = PhaseFamily<PhaseKind::sine>;
   using TrendMode = PhaseFamily<PhaseKind::trend_mode>;
   const char* g = "Cycle Indicators";
-  fs.push_back({"HT_DCPERIOD", g, {"real"}, {}, {"outReal"}, false, lookback<DcPeriod>, batch<DcPeriod>});
-  fs.push_back({"HT_DCPHASE", g, {"real"}, {}, {"outReal"}, false, lookback<DcPhase>, batch<DcPhase>});
-  fs.push_back({"HT_PHASOR", g, {"real"}, {}, {"outInPhase", "outQuadrature"}, false, lookback<Phasor>, batch<Phasor>});
-  fs.push_back({"HT_SINE", g, {"real"}, {}, {"outSine", "outLeadSine"}, false, lookback<Sine>, batch<Sine>});
-  fs.push_back({"HT_TRENDMODE", g, {"real"}, {}, {"outInteger"}, true, lookback<TrendMode>, batch<TrendMode>});
+  fs.push_back({"HT_DCPERIOD", g, {"real"}, {}, {"outReal"}, false, lookback<DcPeriod>, batch<DcPeriod>, streams::ht_dcperiod});
+  fs.push_back({"HT_DCPHASE", g, {"real"}, {}, {"outReal"}, false, lookback<DcPhase>, batch<DcPhase>, streams::ht_dcphase});
+  fs.push_back({"HT_PHASOR", g, {"real"}, {}, {"outInPhase", "outQuadrature"}, false, lookback<Phasor>, batch<Phasor>, streams::ht_phasor});
+  fs.push_back({"HT_SINE", g, {"real"}, {}, {"outSine", "outLeadSine"}, false, lookback<Sine>, batch<Sine>, streams::ht_sine});
+  fs.push_back({"HT_TRENDMODE", g, {"real"}, {}, {"outInteger"}, true, lookback<TrendMode>, batch<TrendMode>, streams::ht_trendmode});
   const char* o = "Overlap Studies";
-  fs.push_back({"HT_TRENDLINE", o, {"real"}, {}, {"outReal"}, false, lookback<Trendline>, batch<Trendline>});
+  fs.push_back({"HT_TRENDLINE", o, {"real"}, {}, {"outReal"}, false, lookback<Trendline>, batch<Trendline>, streams::ht_trendline});
   fs.push_back({"MAMA", o, {"real"},
                 {{"optInFastLimit", "fastlimit", 0.5, 0.01, 0.99, false},
                  {"optInSlowLimit", "slowlimit", 0.05, 0.01, 0.99, false}},
-                {"outMAMA", "outFAMA"}, false, lookback<Mama>, batch<Mama>});
+                {"outMAMA", "outFAMA"}, false, lookback<Mama>, batch<Mama>, streams::mama});
   fs.push_back({"SAREXT", o, {"high", "low"},
                 {{"optInStartValue", "startvalue", 0, -3e37, 3e37, false},
                  {"optInOffsetOnReverse", "offsetonreverse", 0, 0, 3e37, false},
@@ -55,7 +56,7 @@ void register_cycle(std::vector<FunctionDef>& fs) {
                 [](const Inputs& in, const double* p, double* const* out) {
                   k::parabolic_sar(in.high.data(), in.low.data(), in.size(), p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7],
                                    true, out[0]);
-                }});
+                }, streams::sarext});
 }
 
 }  // namespace sextant::analytics::ta

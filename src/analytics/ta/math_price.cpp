@@ -5,6 +5,7 @@
 
 #include "kernels.hpp"
 #include "table.hpp"
+#include "stream_kit.hpp"
 
 namespace sextant::analytics::ta {
 namespace {
@@ -101,37 +102,37 @@ void register_math_price(std::vector<FunctionDef>& fs) {
   const char* ops = "Math Operators";
   const char* tr = "Math Transform";
   const ParamDef p30{"optInTimePeriod", "timeperiod", 30, 2, 100000, true};
-  fs.push_back({"ADD", ops, {"real", "real1"}, {}, {"outReal"}, false, lb_zero, add_fn});
-  fs.push_back({"DIV", ops, {"real", "real1"}, {}, {"outReal"}, false, lb_zero, div_fn});
-  fs.push_back({"MAX", ops, {"real"}, {p30}, {"outReal"}, false, lb_period_minus_1, max_fn});
-  fs.push_back({"MAXINDEX", ops, {"real"}, {p30}, {"outInteger"}, true, lb_period_minus_1, maxindex_fn});
-  fs.push_back({"MIN", ops, {"real"}, {p30}, {"outReal"}, false, lb_period_minus_1, min_fn});
-  fs.push_back({"MININDEX", ops, {"real"}, {p30}, {"outInteger"}, true, lb_period_minus_1, minindex_fn});
-  fs.push_back({"MINMAX", ops, {"real"}, {p30}, {"outMin", "outMax"}, false, lb_period_minus_1, minmax_fn});
-  fs.push_back({"MINMAXINDEX", ops, {"real"}, {p30}, {"outMinIdx", "outMaxIdx"}, true, lb_period_minus_1, minmaxindex_fn});
-  fs.push_back({"MULT", ops, {"real", "real1"}, {}, {"outReal"}, false, lb_zero, mult_fn});
-  fs.push_back({"SUB", ops, {"real", "real1"}, {}, {"outReal"}, false, lb_zero, sub_fn});
-  fs.push_back({"SUM", ops, {"real"}, {p30}, {"outReal"}, false, lb_period_minus_1, sum_fn});
-  fs.push_back({"ACOS", tr, {"real"}, {}, {"outReal"}, false, lb_zero, unary<acos_>});
-  fs.push_back({"ASIN", tr, {"real"}, {}, {"outReal"}, false, lb_zero, unary<asin_>});
-  fs.push_back({"ATAN", tr, {"real"}, {}, {"outReal"}, false, lb_zero, unary<atan_>});
-  fs.push_back({"CEIL", tr, {"real"}, {}, {"outReal"}, false, lb_zero, unary<ceil_>});
-  fs.push_back({"COS", tr, {"real"}, {}, {"outReal"}, false, lb_zero, unary<cos_>});
-  fs.push_back({"COSH", tr, {"real"}, {}, {"outReal"}, false, lb_zero, unary<cosh_>});
-  fs.push_back({"EXP", tr, {"real"}, {}, {"outReal"}, false, lb_zero, unary<exp_>});
-  fs.push_back({"FLOOR", tr, {"real"}, {}, {"outReal"}, false, lb_zero, unary<floor_>});
-  fs.push_back({"LN", tr, {"real"}, {}, {"outReal"}, false, lb_zero, unary<ln_>});
-  fs.push_back({"LOG10", tr, {"real"}, {}, {"outReal"}, false, lb_zero, unary<log10_>});
-  fs.push_back({"SIN", tr, {"real"}, {}, {"outReal"}, false, lb_zero, unary<sin_>});
-  fs.push_back({"SINH", tr, {"real"}, {}, {"outReal"}, false, lb_zero, unary<sinh_>});
-  fs.push_back({"SQRT", tr, {"real"}, {}, {"outReal"}, false, lb_zero, unary<sqrt_>});
-  fs.push_back({"TAN", tr, {"real"}, {}, {"outReal"}, false, lb_zero, unary<tan_>});
-  fs.push_back({"TANH", tr, {"real"}, {}, {"outReal"}, false, lb_zero, unary<tanh_>});
+  fs.push_back({"ADD", ops, {"real", "real1"}, {}, {"outReal"}, false, lb_zero, add_fn, nullptr, finite_memory});
+  fs.push_back({"DIV", ops, {"real", "real1"}, {}, {"outReal"}, false, lb_zero, div_fn, nullptr, finite_memory});
+  fs.push_back({"MAX", ops, {"real"}, {p30}, {"outReal"}, false, lb_period_minus_1, max_fn, nullptr, finite_memory});
+  fs.push_back({"MAXINDEX", ops, {"real"}, {p30}, {"outInteger"}, true, lb_period_minus_1, maxindex_fn, nullptr, finite_memory});
+  fs.push_back({"MIN", ops, {"real"}, {p30}, {"outReal"}, false, lb_period_minus_1, min_fn, nullptr, finite_memory});
+  fs.push_back({"MININDEX", ops, {"real"}, {p30}, {"outInteger"}, true, lb_period_minus_1, minindex_fn, nullptr, finite_memory});
+  fs.push_back({"MINMAX", ops, {"real"}, {p30}, {"outMin", "outMax"}, false, lb_period_minus_1, minmax_fn, nullptr, finite_memory});
+  fs.push_back({"MINMAXINDEX", ops, {"real"}, {p30}, {"outMinIdx", "outMaxIdx"}, true, lb_period_minus_1, minmaxindex_fn, nullptr, finite_memory});
+  fs.push_back({"MULT", ops, {"real", "real1"}, {}, {"outReal"}, false, lb_zero, mult_fn, nullptr, finite_memory});
+  fs.push_back({"SUB", ops, {"real", "real1"}, {}, {"outReal"}, false, lb_zero, sub_fn, nullptr, finite_memory});
+  fs.push_back({"SUM", ops, {"real"}, {p30}, {"outReal"}, false, lb_period_minus_1, sum_fn, nullptr, finite_memory});
+  fs.push_back({"ACOS", tr, {"real"}, {}, {"outReal"}, false, lb_zero, unary<acos_>, nullptr, finite_memory});
+  fs.push_back({"ASIN", tr, {"real"}, {}, {"outReal"}, false, lb_zero, unary<asin_>, nullptr, finite_memory});
+  fs.push_back({"ATAN", tr, {"real"}, {}, {"outReal"}, false, lb_zero, unary<atan_>, nullptr, finite_memory});
+  fs.push_back({"CEIL", tr, {"real"}, {}, {"outReal"}, false, lb_zero, unary<ceil_>, nullptr, finite_memory});
+  fs.push_back({"COS", tr, {"real"}, {}, {"outReal"}, false, lb_zero, unary<cos_>, nullptr, finite_memory});
+  fs.push_back({"COSH", tr, {"real"}, {}, {"outReal"}, false, lb_zero, unary<cosh_>, nullptr, finite_memory});
+  fs.push_back({"EXP", tr, {"real"}, {}, {"outReal"}, false, lb_zero, unary<exp_>, nullptr, finite_memory});
+  fs.push_back({"FLOOR", tr, {"real"}, {}, {"outReal"}, false, lb_zero, unary<floor_>, nullptr, finite_memory});
+  fs.push_back({"LN", tr, {"real"}, {}, {"outReal"}, false, lb_zero, unary<ln_>, nullptr, finite_memory});
+  fs.push_back({"LOG10", tr, {"real"}, {}, {"outReal"}, false, lb_zero, unary<log10_>, nullptr, finite_memory});
+  fs.push_back({"SIN", tr, {"real"}, {}, {"outReal"}, false, lb_zero, unary<sin_>, nullptr, finite_memory});
+  fs.push_back({"SINH", tr, {"real"}, {}, {"outReal"}, false, lb_zero, unary<sinh_>, nullptr, finite_memory});
+  fs.push_back({"SQRT", tr, {"real"}, {}, {"outReal"}, false, lb_zero, unary<sqrt_>, nullptr, finite_memory});
+  fs.push_back({"TAN", tr, {"real"}, {}, {"outReal"}, false, lb_zero, unary<tan_>, nullptr, finite_memory});
+  fs.push_back({"TANH", tr, {"real"}, {}, {"outReal"}, false, lb_zero, unary<tanh_>, nullptr, finite_memory});
   const char* pr = "Price Transform";
-  fs.push_back({"AVGPRICE", pr, {"open", "high", "low", "close"}, {}, {"outReal"}, false, lb_zero, avgprice_fn});
-  fs.push_back({"MEDPRICE", pr, {"high", "low"}, {}, {"outReal"}, false, lb_zero, medprice_fn});
-  fs.push_back({"TYPPRICE", pr, {"high", "low", "close"}, {}, {"outReal"}, false, lb_zero, typprice_fn});
-  fs.push_back({"WCLPRICE", pr, {"high", "low", "close"}, {}, {"outReal"}, false, lb_zero, wclprice_fn});
+  fs.push_back({"AVGPRICE", pr, {"open", "high", "low", "close"}, {}, {"outReal"}, false, lb_zero, avgprice_fn, nullptr, finite_memory});
+  fs.push_back({"MEDPRICE", pr, {"high", "low"}, {}, {"outReal"}, false, lb_zero, medprice_fn, nullptr, finite_memory});
+  fs.push_back({"TYPPRICE", pr, {"high", "low", "close"}, {}, {"outReal"}, false, lb_zero, typprice_fn, nullptr, finite_memory});
+  fs.push_back({"WCLPRICE", pr, {"high", "low", "close"}, {}, {"outReal"}, false, lb_zero, wclprice_fn, nullptr, finite_memory});
 }
 
 }  // namespace sextant::analytics::ta

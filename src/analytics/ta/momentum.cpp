@@ -5,6 +5,7 @@
 
 #include "kernels.hpp"
 #include "table.hpp"
+#include "stream_kit.hpp"
 
 namespace sextant::analytics::ta {
 namespace {
@@ -439,63 +440,63 @@ const ParamDef kMaType{"optInMAType", "matype", 0, 0, 8, true};
 void register_momentum(std::vector<FunctionDef>& fs) {
   const char* g = "Momentum Indicators";
   const ParamDef p10_1 = period(10, 1), p14 = period(14), p14_1 = period(14, 1);
-  fs.push_back({"MOM", g, {"real"}, {p10_1}, {"outReal"}, false, lb_period, roc_family<0>});
-  fs.push_back({"ROC", g, {"real"}, {p10_1}, {"outReal"}, false, lb_period, roc_family<1>});
-  fs.push_back({"ROCP", g, {"real"}, {p10_1}, {"outReal"}, false, lb_period, roc_family<2>});
-  fs.push_back({"ROCR", g, {"real"}, {p10_1}, {"outReal"}, false, lb_period, roc_family<3>});
-  fs.push_back({"ROCR100", g, {"real"}, {p10_1}, {"outReal"}, false, lb_period, roc_family<4>});
-  fs.push_back({"RSI", g, {"real"}, {p14}, {"outReal"}, false, lb_period, rsi_fn});
-  fs.push_back({"CMO", g, {"real"}, {p14}, {"outReal"}, false, lb_period, cmo_fn});
+  fs.push_back({"MOM", g, {"real"}, {p10_1}, {"outReal"}, false, lb_period, roc_family<0>, streams::mom});
+  fs.push_back({"ROC", g, {"real"}, {p10_1}, {"outReal"}, false, lb_period, roc_family<1>, streams::roc});
+  fs.push_back({"ROCP", g, {"real"}, {p10_1}, {"outReal"}, false, lb_period, roc_family<2>, nullptr, finite_memory});
+  fs.push_back({"ROCR", g, {"real"}, {p10_1}, {"outReal"}, false, lb_period, roc_family<3>, nullptr, finite_memory});
+  fs.push_back({"ROCR100", g, {"real"}, {p10_1}, {"outReal"}, false, lb_period, roc_family<4>, nullptr, finite_memory});
+  fs.push_back({"RSI", g, {"real"}, {p14}, {"outReal"}, false, lb_period, rsi_fn, streams::rsi});
+  fs.push_back({"CMO", g, {"real"}, {p14}, {"outReal"}, false, lb_period, cmo_fn, streams::cmo});
   fs.push_back({"MACD", g, {"real"},
                 {{"optInFastPeriod", "fastperiod", 12, 2, kBig, true},
                  {"optInSlowPeriod", "slowperiod", 26, 2, kBig, true},
                  {"optInSignalPeriod", "signalperiod", 9, 1, kBig, true}},
-                {"outMACD", "outMACDSignal", "outMACDHist"}, false, lb_macd, macd_fn});
+                {"outMACD", "outMACDSignal", "outMACDHist"}, false, lb_macd, macd_fn, streams::macd});
   fs.push_back({"MACDEXT", g, {"real"},
                 {{"optInFastPeriod", "fastperiod", 12, 2, kBig, true}, {"optInFastMAType", "fastmatype", 0, 0, 8, true},
                  {"optInSlowPeriod", "slowperiod", 26, 2, kBig, true}, {"optInSlowMAType", "slowmatype", 0, 0, 8, true},
                  {"optInSignalPeriod", "signalperiod", 9, 1, kBig, true}, {"optInSignalMAType", "signalmatype", 0, 0, 8, true}},
-                {"outMACD", "outMACDSignal", "outMACDHist"}, false, lb_macdext, macdext_fn});
+                {"outMACD", "outMACDSignal", "outMACDHist"}, false, lb_macdext, macdext_fn, streams::macdext});
   fs.push_back({"MACDFIX", g, {"real"}, {{"optInSignalPeriod", "signalperiod", 9, 1, kBig, true}},
-                {"outMACD", "outMACDSignal", "outMACDHist"}, false, lb_macdfix, macdfix_fn});
+                {"outMACD", "outMACDSignal", "outMACDHist"}, false, lb_macdfix, macdfix_fn, streams::macdfix});
   const std::vector<ParamDef> po{{"optInFastPeriod", "fastperiod", 12, 2, kBig, true},
                                  {"optInSlowPeriod", "slowperiod", 26, 2, kBig, true}, kMaType};
-  fs.push_back({"APO", g, {"real"}, po, {"outReal"}, false, lb_po, po_fn<false>});
-  fs.push_back({"PPO", g, {"real"}, po, {"outReal"}, false, lb_po, po_fn<true>});
-  fs.push_back({"TRIX", g, {"real"}, {period(30, 1)}, {"outReal"}, false, lb_trix, trix_fn});
-  fs.push_back({"BOP", g, {"open", "high", "low", "close"}, {}, {"outReal"}, false, [](const double*) { return 0; }, bop_fn});
-  fs.push_back({"CCI", g, {"high", "low", "close"}, {p14}, {"outReal"}, false, lb_period_minus_1, cci_fn});
-  fs.push_back({"WILLR", g, {"high", "low", "close"}, {p14}, {"outReal"}, false, lb_period_minus_1, willr_fn});
-  fs.push_back({"AROON", g, {"high", "low"}, {p14}, {"outAroonDown", "outAroonUp"}, false, lb_period, aroon_fn});
-  fs.push_back({"AROONOSC", g, {"high", "low"}, {p14}, {"outReal"}, false, lb_period, aroonosc_fn});
+  fs.push_back({"APO", g, {"real"}, po, {"outReal"}, false, lb_po, po_fn<false>, streams::apo, finite_memory});
+  fs.push_back({"PPO", g, {"real"}, po, {"outReal"}, false, lb_po, po_fn<true>, streams::ppo, finite_memory});
+  fs.push_back({"TRIX", g, {"real"}, {period(30, 1)}, {"outReal"}, false, lb_trix, trix_fn, streams::trix});
+  fs.push_back({"BOP", g, {"open", "high", "low", "close"}, {}, {"outReal"}, false, [](const double*) { return 0; }, bop_fn, nullptr, finite_memory});
+  fs.push_back({"CCI", g, {"high", "low", "close"}, {p14}, {"outReal"}, false, lb_period_minus_1, cci_fn, streams::cci});
+  fs.push_back({"WILLR", g, {"high", "low", "close"}, {p14}, {"outReal"}, false, lb_period_minus_1, willr_fn, streams::willr});
+  fs.push_back({"AROON", g, {"high", "low"}, {p14}, {"outAroonDown", "outAroonUp"}, false, lb_period, aroon_fn, streams::aroon});
+  fs.push_back({"AROONOSC", g, {"high", "low"}, {p14}, {"outReal"}, false, lb_period, aroonosc_fn, nullptr, finite_memory});
   fs.push_back({"STOCH", g, {"high", "low", "close"},
                 {{"optInFastK_Period", "fastk_period", 5, 1, kBig, true},
                  {"optInSlowK_Period", "slowk_period", 3, 1, kBig, true},
                  {"optInSlowK_MAType", "slowk_matype", 0, 0, 8, true},
                  {"optInSlowD_Period", "slowd_period", 3, 1, kBig, true},
                  {"optInSlowD_MAType", "slowd_matype", 0, 0, 8, true}},
-                {"outSlowK", "outSlowD"}, false, lb_stoch, stoch_fn});
+                {"outSlowK", "outSlowD"}, false, lb_stoch, stoch_fn, streams::stoch});
   const std::vector<ParamDef> stochf_params{{"optInFastK_Period", "fastk_period", 5, 1, kBig, true},
                                             {"optInFastD_Period", "fastd_period", 3, 1, kBig, true},
                                             {"optInFastD_MAType", "fastd_matype", 0, 0, 8, true}};
-  fs.push_back({"STOCHF", g, {"high", "low", "close"}, stochf_params, {"outFastK", "outFastD"}, false, lb_stochf, stochf_fn});
+  fs.push_back({"STOCHF", g, {"high", "low", "close"}, stochf_params, {"outFastK", "outFastD"}, false, lb_stochf, stochf_fn, streams::stochf, finite_memory});
   std::vector<ParamDef> stochrsi_params{p14};
   stochrsi_params.insert(stochrsi_params.end(), stochf_params.begin(), stochf_params.end());
-  fs.push_back({"STOCHRSI", g, {"real"}, stochrsi_params, {"outFastK", "outFastD"}, false, lb_stochrsi, stochrsi_fn});
-  fs.push_back({"MFI", g, {"high", "low", "close", "volume"}, {p14}, {"outReal"}, false, lb_period, mfi_fn});
-  fs.push_back({"IMI", g, {"open", "close"}, {p14}, {"outReal"}, false, lb_period_minus_1, imi_fn});
-  fs.push_back({"PLUS_DM", g, {"high", "low"}, {p14_1}, {"outReal"}, false, lb_dm, dm_fn<true>});
-  fs.push_back({"MINUS_DM", g, {"high", "low"}, {p14_1}, {"outReal"}, false, lb_dm, dm_fn<false>});
-  fs.push_back({"PLUS_DI", g, {"high", "low", "close"}, {p14_1}, {"outReal"}, false, lb_period, di_fn<true>});
-  fs.push_back({"MINUS_DI", g, {"high", "low", "close"}, {p14_1}, {"outReal"}, false, lb_period, di_fn<false>});
-  fs.push_back({"DX", g, {"high", "low", "close"}, {p14}, {"outReal"}, false, lb_period, dx_fn});
-  fs.push_back({"ADX", g, {"high", "low", "close"}, {p14}, {"outReal"}, false, lb_adx, adx_fn});
-  fs.push_back({"ADXR", g, {"high", "low", "close"}, {p14}, {"outReal"}, false, lb_adxr, adxr_fn});
+  fs.push_back({"STOCHRSI", g, {"real"}, stochrsi_params, {"outFastK", "outFastD"}, false, lb_stochrsi, stochrsi_fn, streams::stochrsi});
+  fs.push_back({"MFI", g, {"high", "low", "close", "volume"}, {p14}, {"outReal"}, false, lb_period, mfi_fn, streams::mfi});
+  fs.push_back({"IMI", g, {"open", "close"}, {p14}, {"outReal"}, false, lb_period_minus_1, imi_fn, nullptr, finite_memory});
+  fs.push_back({"PLUS_DM", g, {"high", "low"}, {p14_1}, {"outReal"}, false, lb_dm, dm_fn<true>, streams::plus_dm, finite_memory_unsmoothed});
+  fs.push_back({"MINUS_DM", g, {"high", "low"}, {p14_1}, {"outReal"}, false, lb_dm, dm_fn<false>, streams::minus_dm, finite_memory_unsmoothed});
+  fs.push_back({"PLUS_DI", g, {"high", "low", "close"}, {p14_1}, {"outReal"}, false, lb_period, di_fn<true>, streams::plus_di});
+  fs.push_back({"MINUS_DI", g, {"high", "low", "close"}, {p14_1}, {"outReal"}, false, lb_period, di_fn<false>, streams::minus_di});
+  fs.push_back({"DX", g, {"high", "low", "close"}, {p14}, {"outReal"}, false, lb_period, dx_fn, streams::dx});
+  fs.push_back({"ADX", g, {"high", "low", "close"}, {p14}, {"outReal"}, false, lb_adx, adx_fn, streams::adx});
+  fs.push_back({"ADXR", g, {"high", "low", "close"}, {p14}, {"outReal"}, false, lb_adxr, adxr_fn, streams::adxr});
   fs.push_back({"ULTOSC", g, {"high", "low", "close"},
                 {{"optInTimePeriod1", "timeperiod1", 7, 1, kBig, true},
                  {"optInTimePeriod2", "timeperiod2", 14, 1, kBig, true},
                  {"optInTimePeriod3", "timeperiod3", 28, 1, kBig, true}},
-                {"outReal"}, false, lb_ultosc, ultosc_fn});
+                {"outReal"}, false, lb_ultosc, ultosc_fn, nullptr, finite_memory});
 }
 
 }  // namespace sextant::analytics::ta

@@ -6,6 +6,7 @@
 #include "kernels.hpp"
 #include "sextant/core/error.hpp"
 #include "table.hpp"
+#include "stream_kit.hpp"
 
 namespace sextant::analytics::ta {
 
@@ -304,33 +305,33 @@ const ParamDef kMaType{"optInMAType", "matype", 0, 0, 8, true};
 
 void register_overlap(std::vector<FunctionDef>& fs) {
   const char* g = "Overlap Studies";
-  fs.push_back({"SMA", g, {"real"}, {kPeriod30}, {"outReal"}, false, lb_period_minus_1, sma_fn});
-  fs.push_back({"EMA", g, {"real"}, {kPeriod30}, {"outReal"}, false, lb_period_minus_1, ema_fn});
-  fs.push_back({"WMA", g, {"real"}, {kPeriod30}, {"outReal"}, false, lb_period_minus_1, wma_fn});
-  fs.push_back({"DEMA", g, {"real"}, {kPeriod30}, {"outReal"}, false, lb_dema, dema_fn});
-  fs.push_back({"TEMA", g, {"real"}, {kPeriod30}, {"outReal"}, false, lb_tema, tema_fn});
-  fs.push_back({"TRIMA", g, {"real"}, {kPeriod30}, {"outReal"}, false, lb_period_minus_1, trima_fn});
+  fs.push_back({"SMA", g, {"real"}, {kPeriod30}, {"outReal"}, false, lb_period_minus_1, sma_fn, streams::sma});
+  fs.push_back({"EMA", g, {"real"}, {kPeriod30}, {"outReal"}, false, lb_period_minus_1, ema_fn, streams::ema});
+  fs.push_back({"WMA", g, {"real"}, {kPeriod30}, {"outReal"}, false, lb_period_minus_1, wma_fn, streams::wma});
+  fs.push_back({"DEMA", g, {"real"}, {kPeriod30}, {"outReal"}, false, lb_dema, dema_fn, streams::dema});
+  fs.push_back({"TEMA", g, {"real"}, {kPeriod30}, {"outReal"}, false, lb_tema, tema_fn, streams::tema});
+  fs.push_back({"TRIMA", g, {"real"}, {kPeriod30}, {"outReal"}, false, lb_period_minus_1, trima_fn, nullptr, finite_memory});
   fs.push_back({"MA", g, {"real"}, {{"optInTimePeriod", "timeperiod", 30, 1, kBig, true}, kMaType}, {"outReal"}, false,
-                lb_ma, ma_fn});
+                lb_ma, ma_fn, streams::ma, finite_memory});
   fs.push_back({"BBANDS", g, {"real"},
                 {{"optInTimePeriod", "timeperiod", 5, 2, kBig, true},
                  {"optInNbDevUp", "nbdevup", 2, -3e37, 3e37, false},
                  {"optInNbDevDn", "nbdevdn", 2, -3e37, 3e37, false},
                  kMaType},
-                {"outRealUpperBand", "outRealMiddleBand", "outRealLowerBand"}, false, lb_bbands, bbands_fn});
+                {"outRealUpperBand", "outRealMiddleBand", "outRealLowerBand"}, false, lb_bbands, bbands_fn, streams::bbands});
   fs.push_back({"MIDPOINT", g, {"real"}, {{"optInTimePeriod", "timeperiod", 14, 2, kBig, true}}, {"outReal"}, false,
-                lb_period_minus_1, midpoint_fn});
+                lb_period_minus_1, midpoint_fn, nullptr, finite_memory});
   fs.push_back({"MIDPRICE", g, {"high", "low"}, {{"optInTimePeriod", "timeperiod", 14, 2, kBig, true}}, {"outReal"},
-                false, lb_period_minus_1, midprice_fn});
-  fs.push_back({"KAMA", g, {"real"}, {kPeriod30}, {"outReal"}, false, [](const double* p) { return int(p[0]); }, kama_fn});
+                false, lb_period_minus_1, midprice_fn, nullptr, finite_memory});
+  fs.push_back({"KAMA", g, {"real"}, {kPeriod30}, {"outReal"}, false, [](const double* p) { return int(p[0]); }, kama_fn, streams::kama});
   fs.push_back({"T3", g, {"real"},
                 {{"optInTimePeriod", "timeperiod", 5, 2, kBig, true}, {"optInVFactor", "vfactor", 0.7, 0, 1, false}},
-                {"outReal"}, false, lb_t3, t3_fn});
+                {"outReal"}, false, lb_t3, t3_fn, streams::t3});
   fs.push_back({"SAR", g, {"high", "low"},
                 {{"optInAcceleration", "acceleration", 0.02, 0, 3e37, false}, {"optInMaximum", "maximum", 0.2, 0, 3e37, false}},
-                {"outReal"}, false, [](const double*) { return 1; }, sar_fn});
+                {"outReal"}, false, [](const double*) { return 1; }, sar_fn, streams::sar});
   fs.push_back({"ACCBANDS", g, {"high", "low", "close"}, {{"optInTimePeriod", "timeperiod", 20, 2, kBig, true}},
-                {"outRealUpperBand", "outRealMiddleBand", "outRealLowerBand"}, false, lb_period_minus_1, accbands_fn});
+                {"outRealUpperBand", "outRealMiddleBand", "outRealLowerBand"}, false, lb_period_minus_1, accbands_fn, nullptr, finite_memory});
 }
 
 }  // namespace sextant::analytics::ta

@@ -38,7 +38,7 @@ const FunctionDef* find(std::string_view name) {
   return nullptr;
 }
 
-Result run(const FunctionDef& f, const Inputs& in, std::span<const double> params) {
+void check_params(const FunctionDef& f, std::span<const double> params) {
   if (params.size() != f.params.size())
     fail(ErrorCode::invalid_argument, "params", "{} takes {} parameters, got {}", f.name, f.params.size(), params.size());
   for (std::size_t i = 0; i < params.size(); ++i) {
@@ -48,6 +48,10 @@ Result run(const FunctionDef& f, const Inputs& in, std::span<const double> param
       fail(ErrorCode::invalid_argument, std::string(d.name), "{}: {} must be {} in [{}, {}], got {}", f.name, d.name,
            d.integer ? "an integer" : "a number", d.min, d.max, v);
   }
+}
+
+Result run(const FunctionDef& f, const Inputs& in, std::span<const double> params) {
+  check_params(f, params);
   const std::size_t n = in.size();
   Result r;
   r.beg_index = f.lookback(params.data());

@@ -4,6 +4,7 @@
 
 #include "kernels.hpp"
 #include "table.hpp"
+#include "stream_kit.hpp"
 
 namespace sextant::analytics::ta {
 namespace {
@@ -104,19 +105,19 @@ void register_statistic(std::vector<FunctionDef>& fs) {
   const ParamDef p5{"optInTimePeriod", "timeperiod", 5, 2, kBig, true};
   const ParamDef p14{"optInTimePeriod", "timeperiod", 14, 2, kBig, true};
   const ParamDef nbdev{"optInNbDev", "nbdev", 1, -3e37, 3e37, false};
-  fs.push_back({"STDDEV", g, {"real"}, {p5, nbdev}, {"outReal"}, false, lb_period_minus_1, stddev_fn});
+  fs.push_back({"STDDEV", g, {"real"}, {p5, nbdev}, {"outReal"}, false, lb_period_minus_1, stddev_fn, streams::stddev});
   fs.push_back({"VAR", g, {"real"}, {{"optInTimePeriod", "timeperiod", 5, 1, kBig, true}, nbdev}, {"outReal"}, false,
-                lb_period_minus_1, var_fn});
-  fs.push_back({"AVGDEV", g, {"real"}, {p14}, {"outReal"}, false, lb_period_minus_1, avgdev_fn});
-  fs.push_back({"LINEARREG", g, {"real"}, {p14}, {"outReal"}, false, lb_period_minus_1, linreg_fn<Reg::value>});
-  fs.push_back({"LINEARREG_ANGLE", g, {"real"}, {p14}, {"outReal"}, false, lb_period_minus_1, linreg_fn<Reg::angle>});
-  fs.push_back({"LINEARREG_INTERCEPT", g, {"real"}, {p14}, {"outReal"}, false, lb_period_minus_1, linreg_fn<Reg::intercept>});
-  fs.push_back({"LINEARREG_SLOPE", g, {"real"}, {p14}, {"outReal"}, false, lb_period_minus_1, linreg_fn<Reg::slope>});
-  fs.push_back({"TSF", g, {"real"}, {p14}, {"outReal"}, false, lb_period_minus_1, linreg_fn<Reg::forecast>});
+                lb_period_minus_1, var_fn, streams::var});
+  fs.push_back({"AVGDEV", g, {"real"}, {p14}, {"outReal"}, false, lb_period_minus_1, avgdev_fn, nullptr, finite_memory});
+  fs.push_back({"LINEARREG", g, {"real"}, {p14}, {"outReal"}, false, lb_period_minus_1, linreg_fn<Reg::value>, nullptr, finite_memory});
+  fs.push_back({"LINEARREG_ANGLE", g, {"real"}, {p14}, {"outReal"}, false, lb_period_minus_1, linreg_fn<Reg::angle>, nullptr, finite_memory});
+  fs.push_back({"LINEARREG_INTERCEPT", g, {"real"}, {p14}, {"outReal"}, false, lb_period_minus_1, linreg_fn<Reg::intercept>, nullptr, finite_memory});
+  fs.push_back({"LINEARREG_SLOPE", g, {"real"}, {p14}, {"outReal"}, false, lb_period_minus_1, linreg_fn<Reg::slope>, nullptr, finite_memory});
+  fs.push_back({"TSF", g, {"real"}, {p14}, {"outReal"}, false, lb_period_minus_1, linreg_fn<Reg::forecast>, nullptr, finite_memory});
   fs.push_back({"BETA", g, {"real", "real1"}, {{"optInTimePeriod", "timeperiod", 5, 1, kBig, true}}, {"outReal"}, false,
-                lb_beta, beta_fn});
+                lb_beta, beta_fn, nullptr, finite_memory});
   fs.push_back({"CORREL", g, {"real", "real1"}, {{"optInTimePeriod", "timeperiod", 30, 1, kBig, true}}, {"outReal"},
-                false, lb_period_minus_1, correl_fn});
+                false, lb_period_minus_1, correl_fn, nullptr, finite_memory});
 }
 
 }  // namespace sextant::analytics::ta

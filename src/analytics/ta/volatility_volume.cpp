@@ -4,6 +4,7 @@
 
 #include "kernels.hpp"
 #include "table.hpp"
+#include "stream_kit.hpp"
 
 namespace sextant::analytics::ta {
 namespace {
@@ -82,14 +83,14 @@ int lb_one(const double*) { return 1; }
 
 void register_volatility_volume(std::vector<FunctionDef>& fs) {
   const ParamDef p14{"optInTimePeriod", "timeperiod", 14, 1, 100000, true};
-  fs.push_back({"TRANGE", "Volatility Indicators", {"high", "low", "close"}, {}, {"outReal"}, false, lb_one, trange_fn});
-  fs.push_back({"ATR", "Volatility Indicators", {"high", "low", "close"}, {p14}, {"outReal"}, false, lb_atr, atr_fn});
-  fs.push_back({"NATR", "Volatility Indicators", {"high", "low", "close"}, {p14}, {"outReal"}, false, lb_atr, natr_fn});
-  fs.push_back({"AD", "Volume Indicators", {"high", "low", "close", "volume"}, {}, {"outReal"}, false, lb_zero, ad_fn});
+  fs.push_back({"TRANGE", "Volatility Indicators", {"high", "low", "close"}, {}, {"outReal"}, false, lb_one, trange_fn, streams::trange});
+  fs.push_back({"ATR", "Volatility Indicators", {"high", "low", "close"}, {p14}, {"outReal"}, false, lb_atr, atr_fn, streams::atr});
+  fs.push_back({"NATR", "Volatility Indicators", {"high", "low", "close"}, {p14}, {"outReal"}, false, lb_atr, natr_fn, streams::natr});
+  fs.push_back({"AD", "Volume Indicators", {"high", "low", "close", "volume"}, {}, {"outReal"}, false, lb_zero, ad_fn, streams::ad});
   fs.push_back({"ADOSC", "Volume Indicators", {"high", "low", "close", "volume"},
                 {{"optInFastPeriod", "fastperiod", 3, 2, 100000, true}, {"optInSlowPeriod", "slowperiod", 10, 2, 100000, true}},
-                {"outReal"}, false, lb_adosc, adosc_fn});
-  fs.push_back({"OBV", "Volume Indicators", {"real", "volume"}, {}, {"outReal"}, false, lb_zero, obv_fn});
+                {"outReal"}, false, lb_adosc, adosc_fn, streams::adosc});
+  fs.push_back({"OBV", "Volume Indicators", {"real", "volume"}, {}, {"outReal"}, false, lb_zero, obv_fn, streams::obv});
 }
 
 }  // namespace sextant::analytics::ta
