@@ -83,5 +83,47 @@ TEST(Pretrade, OrderRateLimitIsASlidingSecond) {
   EXPECT_THROW(parse_trading_state("OPEN"), Error);
 }
 
+// The service's per-account windows, on an injected clock: accounts are independent, and the window
+// slides with the clock, not with the requests.
+TEST(Pretrade, AccountRateWindowsFollowTheInjectedClock) {
+  ManualClock clock;
+  OrderRateWindows windows(clock);
+  EXPECT_TRUE(windows.admit("a", 2));
+  clock.advance(400'000'000);
+  EXPECT_TRUE(windows.admit("a", 2));
+  EXPECT_FALSE(windows.admit("a", 2)) << "two in the last second";
+  EXPECT_TRUE(windows.admit("b", 2)) << "another account has its own window";
+  clock.advance(600'000'000);  // the first order is now exactly one window old
+  EXPECT_TRUE(windows.admit("a", 2));
+  EXPECT_FALSE(windows.admit("a", 2));
+}
+
+// check_order: symbols to positions, Σ from the request, the account's window.
+TEST(Pretrade, CheckOrderResolvesSymbolsAndCountsTheAccountsOrders) {
+  ManualClock clock;
+  OrderRateWindows windows(clock);
+  PretradeRequest r;
+  r.symbols = {"A", "B"};
+  r.positions = {{"A", 100}};
+  r.prices = {{"A", 10}, {"B", 20}};
+  r.covariance = Matrix(2, 2);
+  (*r.covariance)(0, 0) = 0.0004, (*r.covariance)(1, 1) = 0.0009;
+  r.instrument = "B", r.side = Side::sell, r.quantity = 5, r.price = 20;
+  r.limits.max_orders_per_second = 1;
+  auto a = check_order(r, windows);
+  EXPECT_TRUE(a.decision.accepted);
+  EXPECT_NEAR(a.var_before, 2.326347874040841 * 0.02 * 1000, 1e-9);  // z·σ·|e| of A alone
+  EXPECT_EQ(check_order(r, windows).decision.reason, PretradeReason::order_rate);
+  r.type = OrderType::cancel;
+  EXPECT_TRUE(check_order(r, windows).decision.accepted) << "cancels are never rate-limited";
+  r.instrument = "C";
+  try {
+    check_order(r, windows);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.field(), "order.instrument");
+  }
+}
+
 }  // namespace
 }  // namespace sextant::risk
