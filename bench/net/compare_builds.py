@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Two builds of sextant side by side, alternating in one run: wrk on GET /health, and POST /correlation
-with 2,520 x 1,000 returns sent as data_base64 (end to end). Prints each round and the medians of
-before/after; a ratio above 1 means the second build is faster.
+with 2,520 x 1,000 returns sent as data_base64 (end to end, the median of 3 requests per round). Prints
+each round and the medians of before/after; a ratio above 1 means the second build is faster.
 
     /usr/bin/python3 bench/net/compare_builds.py BEFORE/sextant AFTER/sextant [rounds]
 """
@@ -59,7 +59,8 @@ try:
         for name in (["before", "after"] if r % 2 == 0 else ["after", "before"]):
             off = servers[name][1]
             rps[name].append(wrk(8600 + off))
-            ms[name].append(correlation(8100 + off))
+            time.sleep(0.5)  # wrk's connections wind down first
+            ms[name].append(statistics.median(correlation(8100 + off) for _ in range(3)))
         print(f"round {r}: /health req/s before {rps['before'][-1]:.0f} after {rps['after'][-1]:.0f}; "
               f"/correlation ms before {ms['before'][-1]:.0f} after {ms['after'][-1]:.0f}", flush=True)
 finally:

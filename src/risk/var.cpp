@@ -103,17 +103,17 @@ std::vector<double> portfolio_returns(MatrixView x, std::span<const double> w) {
   fail(ErrorCode::non_finite, "weights", "the portfolio returns overflow the double range: scale 'weights' down");
 }
 
-// Sample standard deviation (ddof 1) of the period returns around mu_p.
-double sample_sd(std::span<const double> period, double mu_p) {
-  return std::sqrt(lane_sum(period.size(), [&](std::size_t r) { return (period[r] - mu_p) * (period[r] - mu_p); }) /
-                   double(period.size() - 1));
+// Sample variance (ddof 1) of the period returns around mu_p.
+double sample_variance(std::span<const double> period, double mu_p) {
+  return lane_sum(period.size(), [&](std::size_t r) { return (period[r] - mu_p) * (period[r] - mu_p); }) /
+         double(period.size() - 1);
 }
 
 // ν for the Student-t methods: given, or fitted to the period returns standardised by the sample σ_p,
 // whatever Σ's estimator (ν describes the shape of the history).
 double student_t_nu(std::span<const double> period, double mu_p, double sigma, const VarOptions& opt) {
   if (opt.nu) return *opt.nu;
-  const double s = opt.covariance.estimator == analytics::CovarianceEstimator::sample ? sigma : sample_sd(period, mu_p);
+  const double s = opt.covariance.estimator == analytics::CovarianceEstimator::sample ? sigma : std::sqrt(sample_variance(period, mu_p));
   std::vector<double> z(period.size());
   for (std::size_t r = 0; r < period.size(); ++r) z[r] = (period[r] - mu_p) / s;
   return fit_nu(z);
@@ -149,8 +149,7 @@ VarReport calculate_var(MatrixView x, std::span<const double> w, const VarOption
     sw = accel::symv(est.cov, w);  // one pass over half of Σ; σ_p² = wᵀ(Σw)
     var_p = dot(w.data(), sw.data(), n);
   } else {
-    const double sd = sample_sd(period, mu_p);
-    var_p = sd * sd;
+    var_p = sample_variance(period, mu_p);
   }
   if (!(var_p > 0.0)) fail(ErrorCode::invalid_argument, "weights", "the portfolio has zero variance");
   const double sigma = std::sqrt(var_p);
