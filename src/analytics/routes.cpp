@@ -327,18 +327,7 @@ void indicators_route(const Request& req, Reply& out) {
   in.objects("indicators", [&](Fields& f, std::size_t) {
     auto& c = raw.emplace_back();  // each element is read before the next is declared
     f.req("name", c.name);
-    f.add("params", [&c](net::od::value v, const std::string& field) {
-      for (auto p : net::read_object(v, field)) {
-        std::string k(std::string_view(p.unescaped_key()));
-        c.params.emplace_back(k, net::read_number(p.value(), field + "." + k));
-      }
-    });
-    f.add("inputs", [&c](net::od::value v, const std::string& field) {
-      for (auto p : net::read_object(v, field)) {
-        std::string k(std::string_view(p.unescaped_key()));
-        c.inputs.emplace_back(k, net::read_string(p.value(), field + "." + k));
-      }
-    });
+    f.opt("params", c.params).opt("inputs", c.inputs);
   });
   in.read(req, "/indicators");
   const bool have_top = in.first_present({"open", "high", "low", "close", "volume"}).size() > 0;

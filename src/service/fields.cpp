@@ -21,6 +21,22 @@ void read_value(od::value v, const std::string& field, std::map<std::string, dou
   }
 }
 
+void read_value(od::value v, const std::string& field, std::vector<std::pair<std::string, double>>& out) {
+  out.clear();
+  for (auto kv : net::read_object(v, field)) {
+    std::string k(std::string_view(kv.unescaped_key()));
+    out.emplace_back(k, net::read_number(kv.value(), field + "." + k));
+  }
+}
+
+void read_value(od::value v, const std::string& field, std::vector<std::pair<std::string, std::string>>& out) {
+  out.clear();
+  for (auto kv : net::read_object(v, field)) {
+    std::string k(std::string_view(kv.unescaped_key()));
+    out.emplace_back(k, net::read_string(kv.value(), field + "." + k));
+  }
+}
+
 Fields& Fields::add(std::string_view name, ReadFn fn, bool required) {
   specs_.push_back({std::string(name), std::move(fn), required, 0, {}});
   return *this;

@@ -44,6 +44,9 @@ void read_value(od::value v, const std::string& field, std::vector<std::string>&
 void read_value(od::value v, const std::string& field, Matrix& out);
 //! {"key": number, ...}; a value's field is "<field>.<key>".
 void read_value(od::value v, const std::string& field, std::map<std::string, double>& out);
+//! The same as ordered pairs, keys as sent (duplicates kept, in document order).
+void read_value(od::value v, const std::string& field, std::vector<std::pair<std::string, double>>& out);
+void read_value(od::value v, const std::string& field, std::vector<std::pair<std::string, std::string>>& out);
 template <class T>
 void read_value(od::value v, const std::string& field, std::optional<T>& out) {
   read_value(v, field, out.emplace());
