@@ -301,16 +301,22 @@ CorrelationSummary summarize(MatrixView corr) {
   return s;
 }
 
-RollingCorrelation rolling_correlation(MatrixView x, std::size_t window, std::size_t step, CorrelationMethod method) {
+std::size_t rolling_windows(std::size_t rows, std::size_t window, std::size_t step) {
+  return window < 2 || window > rows || step == 0 ? 0 : (rows - window) / step + 1;
+}
+
+RollingCorrelation rolling_correlation(MatrixView x, std::size_t window, std::size_t step, CorrelationMethod method,
+                                       const std::function<void()>& checkpoint) {
   if (window < 2 || window > x.rows)
     fail(ErrorCode::invalid_argument, "window", "'window' must be in [2, {}] (the number of rows), got {}", x.rows,
          window);
   if (step == 0) fail(ErrorCode::invalid_argument, "step", "'step' must be at least 1");
-  const double windows = double((x.rows - window) / step + 1);
+  const double windows = double(rolling_windows(x.rows, window, step));
   accel::require_memory_pool(8.0 * windows * double(x.cols) * double(x.cols), "window",
                              "the rolling correlation matrices");
   RollingCorrelation out;
   for (std::size_t end = window - 1; end < x.rows; end += step) {
+    if (checkpoint) checkpoint();
     MatrixView w(x.row(end + 1 - window), window, x.cols, x.ld);
     out.end_rows.push_back(end);
     out.matrices.push_back(correlation(w, method));

@@ -65,7 +65,17 @@ void write_summary(JsonWriter& w, const CorrelationSummary& s) {
   w.field("average_correlation", s.average_correlation);
 }
 
-void correlation_route(const Request& req, Reply& out) {
+// A response's size before it is computed: `values` numbers at ~22 bytes as text, 8 in base64. A small
+// request can ask for a huge answer (rolling correlation: windows × N²); past the response limit (the
+// body limit) it is a 413 naming `field`.
+void require_response_size(double values, net::MatrixFormat format, std::uint64_t limit, const char* field, const char* what) {
+  const double bytes = values * (format == net::MatrixFormat::base64 ? 8.0 : 22.0);
+  if (bytes > double(limit))
+    fail(ErrorCode::payload_too_large, field, "{} would take about {:.0f} MiB, over the response limit of {} MiB", what,
+         bytes / double(1 << 20), limit >> 20);
+}
+
+void correlation_route(const Request& req, Reply& out, std::uint64_t response_limit) {
   PanelFields p;
   std::string method = "pearson", precision_name = "fp64";
   Missing missing = Missing::reject;
@@ -81,6 +91,10 @@ void correlation_route(const Request& req, Reply& out) {
   Matrix x = panel(p, missing == Missing::pairwise);
   if (window && std::size_t(*window) > x.rows())
     fail(ErrorCode::invalid_argument, "window", "'window' ({}) is longer than the {} return rows", *window, x.rows());
+  if (window)
+    require_response_size(double(rolling_windows(x.rows(), std::size_t(*window), std::size_t(step))) * double(x.cols()) *
+                              double(x.cols()),
+                          p.matrix_format, response_limit, "window", "the rolling correlation matrices");
   Matrix c = correlation(x, m, missing, precision, [&req] { req.check_deadline(); });
   auto summary = summarize(c);
   req.check_deadline();
@@ -92,7 +106,7 @@ void correlation_route(const Request& req, Reply& out) {
   if (window) {
     if (missing == Missing::pairwise)
       fail(ErrorCode::invalid_argument, "window", "rolling correlation needs complete data ('missing' \"reject\")");
-    auto rolling = rolling_correlation(x, std::size_t(*window), std::size_t(step), m);
+    auto rolling = rolling_correlation(x, std::size_t(*window), std::size_t(step), m, [&req] { req.check_deadline(); });
     w.key("rolling").begin_array();
     for (std::size_t i = 0; i < rolling.end_rows.size(); ++i) {
       w.begin_object().field("end_row", std::uint64_t(rolling.end_rows[i]));
@@ -363,7 +377,9 @@ void indicators_route(const Request& req, Reply& out) {
 void register_engine(service::EngineContext& ctx) {
   using service::json_route;
   auto& t = ctx.routes;
-  t.add("POST", "/correlation", json_route(correlation_route));
+  const std::uint64_t response_limit = ctx.config.body_limit_mb << 20;
+  t.add("POST", "/correlation",
+        json_route([response_limit](const Request& req, Reply& out) { correlation_route(req, out, response_limit); }));
   t.add("POST", "/covariance", json_route(covariance_route));
   t.add("POST", "/factor-loading", json_route(factor_loading_route));
   t.add("POST", "/indicators", json_route(indicators_route));

@@ -1,6 +1,7 @@
 #include "sextant/app/serve.hpp"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
 
 #include "sextant/accel/router.hpp"
 #include "sextant/bus/bus.hpp"
@@ -48,8 +49,28 @@ struct Platform::Impl {
   std::vector<std::pair<std::string, std::unique_ptr<net::Server>>> servers;
 };
 
+std::uint32_t connection_limit(std::uint32_t wanted, std::size_t engines) {
+  // Each connection is a descriptor: raise the soft limit to the hard one, then fit the engines'
+  // connections beneath it, leaving room for files, the bus and the listeners.
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return wanted;
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit raised = lim;
+    raised.rlim_cur = lim.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
+  }
+  constexpr rlim_t kReserve = 64;
+  const rlim_t per_engine = lim.rlim_cur > kReserve ? (lim.rlim_cur - kReserve) / std::max<rlim_t>(1, engines) : 1;
+  if (wanted <= per_engine) return wanted;
+  const auto clamped = std::uint32_t(std::max<rlim_t>(1, per_engine));
+  fmt::print(stderr, "sextant: warning: --max-connections {} is more than {} open files allow for {} engines; using {}\n", wanted,
+             std::uint64_t(lim.rlim_cur), engines, clamped);
+  return clamped;
+}
+
 Platform::Platform(const Config& cfg, std::span<const service::EngineRow> table) : impl_(std::make_unique<Impl>(cfg)) {
   auto engines = select_engines(cfg.engines, table);
+  const std::uint32_t max_connections = connection_limit(cfg.max_connections, engines.size());
   if (cfg.bus != "inproc")
     fail(ErrorCode::config, "bus", "bus '{}' is not available in this build yet; use --bus inproc", cfg.bus);
   for (const auto& row : engines) {
@@ -68,8 +89,10 @@ Platform::Platform(const Config& cfg, std::span<const service::EngineRow> table)
     opt.port = std::uint16_t(port);
     opt.body_limit_bytes = cfg.body_limit_mb << 20;
     opt.request_timeout_ms = cfg.request_timeout_ms;
-    opt.max_connections = cfg.max_connections;
+    opt.max_connections = max_connections;
     opt.api_key = cfg.api_key;
+    opt.queue_limit = cfg.queue_limit;
+    opt.body_budget_bytes = cfg.body_budget_mb << 20;
     auto server = std::make_unique<net::Server>(impl_->pool, opt, table_);
     server->start();
     impl_->stores.engines->add({name, std::uint16_t(port), table_});

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "sextant/core/error.hpp"
@@ -28,7 +29,8 @@ Int parse_int(const std::string& key, const std::string& v, Int lo, Int hi) {
 const std::vector<std::string>& Config::keys() {
   static const std::vector<std::string> k{"host",          "port_offset",        "threads",
                                           "api_key",       "engines",            "body_limit_mb",
-                                          "request_timeout_ms", "max_connections", "bus"};
+                                          "request_timeout_ms", "max_connections", "bus",
+                                          "api_key_file",  "queue_limit",        "body_budget_mb"};
   return k;
 }
 
@@ -42,6 +44,19 @@ void Config::set(const std::string& key, const std::string& value, const std::st
     threads = parse_int<int>(key, value, 0, 1024);
   } else if (key == "api_key") {
     api_key = value;
+  } else if (key == "api_key_file") {
+    // The key from a file (first line, trailing whitespace dropped), so it never shows in `ps`.
+    std::ifstream f(value);
+    std::string line;
+    if (!f || !std::getline(f, line)) fail(ErrorCode::config, key, "cannot read an API key from '{}'", value);
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+    if (line.empty()) fail(ErrorCode::config, key, "the API key file '{}' is empty", value);
+    api_key = line;
+    source["api_key"] = from + " (file)";
+  } else if (key == "queue_limit") {
+    queue_limit = parse_int<std::uint32_t>(key, value, 0, 100000);
+  } else if (key == "body_budget_mb") {
+    body_budget_mb = parse_int<std::uint64_t>(key, value, 1, 1 << 20);
   } else if (key == "engines") {
     engines = value;
   } else if (key == "body_limit_mb") {

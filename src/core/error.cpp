@@ -17,6 +17,7 @@ std::string_view code_name(ErrorCode code) noexcept {
     case ErrorCode::memory_limit: return "SME_MEMORY_LIMIT_EXCEEDED";
     case ErrorCode::timeout: return "SME_TIMEOUT_ERROR";
     case ErrorCode::backend_unavailable: return "SME_BACKEND_UNAVAILABLE";
+    case ErrorCode::overloaded: return "SME_SERVICE_OVERLOADED";
     case ErrorCode::config: return "SME_CONFIG_ERROR";
     case ErrorCode::io: return "SME_IO_ERROR";
     case ErrorCode::internal: return "SME_INTERNAL_ERROR";

@@ -200,19 +200,19 @@ void add_common_routes(RouteTable& table, const std::string& engine, std::shared
     w.begin_object().field("status", "ok").field("engine", std::string_view(engine));
     w.field("uptime_s", reg()->uptime_s()).end_object();
     return Response::json(w.take());
-  });
+  }, Lane::io);
   table.add("GET", "/metrics", [engine, reg](const Request&) {
     return Response::text(prometheus(engine, *reg()), "text/plain; version=0.0.4; charset=utf-8");
-  });
-  table.add("GET", "/api/v1/sme/status", [](const Request&) { return Response::json(status_json()); });
-  table.add("GET", "/api/v1/sme/metrics", [reg](const Request&) { return Response::json(sme_metrics_json(*reg())); });
+  }, Lane::io);
+  table.add("GET", "/api/v1/sme/status", [](const Request&) { return Response::json(status_json()); }, Lane::io);
+  table.add("GET", "/api/v1/sme/metrics", [reg](const Request&) { return Response::json(sme_metrics_json(*reg())); }, Lane::io);
   table.add("GET", "/api/v1/sme/engines/{name}/performance", [reg](const Request& req) {
     std::string name(req.param("name"));
     auto r = reg();
     auto e = r->find(name);
     if (!e) fail(ErrorCode::not_found, "name", "engine '{}' is not running in this process", name);
     return Response::json(performance_json(*e, *r));
-  });
+  }, Lane::io);
 }
 
 }  // namespace sextant::net

@@ -298,10 +298,35 @@ JsonWriter& JsonWriter::null() {
   out_.append("null");
   return *this;
 }
+namespace {
+
+// The length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no overlongs, no surrogates, at most
+// U+10FFFF), or 0 when the bytes there are not one.
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  const auto b = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
+  const unsigned c = b(0);
+  const auto cont = [&](std::size_t k) { return (b(k) & 0xC0) == 0x80; };
+  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    const unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+    return b(1) >= lo && b(1) <= hi && cont(2) ? 3 : 0;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    const unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    return b(1) >= lo && b(1) <= hi && cont(2) && cont(3) ? 4 : 0;
+  }
+  return 0;
+}
+
+}  // namespace
+
+// Strings are written as valid UTF-8 whatever they hold: a byte that does not start a well-formed
+// sequence (a raw request path, say) becomes U+FFFD, so every answer is valid JSON text.
 JsonWriter& JsonWriter::value(std::string_view s) {
   comma();
   out_.push_back('"');
-  for (char c : s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
     switch (c) {
       case '"': out_.append("\\\""); break;
       case '\\': out_.append("\\\\"); break;
@@ -309,8 +334,16 @@ JsonWriter& JsonWriter::value(std::string_view s) {
       case '\r': out_.append("\\r"); break;
       case '\t': out_.append("\\t"); break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) fmt::format_to(std::back_inserter(out_), "\\u{:04x}", int(c));
-        else out_.push_back(c);
+        if (static_cast<unsigned char>(c) < 0x20) {
+          fmt::format_to(std::back_inserter(out_), "\\u{:04x}", int(c));
+        } else if (static_cast<unsigned char>(c) < 0x80) {
+          out_.push_back(c);
+        } else if (const std::size_t n = utf8_sequence(s, i)) {
+          out_.append(s.substr(i, n));
+          i += n - 1;
+        } else {
+          out_.append("\\ufffd");
+        }
     }
   }
   out_.push_back('"');
@@ -368,10 +401,21 @@ JsonWriter& JsonWriter::raw(std::string_view json) {
   return *this;
 }
 
+std::string_view clip(std::string_view s, std::size_t max_bytes) {
+  if (s.size() <= max_bytes) return s;
+  std::size_t n = max_bytes;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;  // not inside a character
+  return s.substr(0, n);
+}
+
 std::string error_body(std::string_view code, std::string_view message, std::string_view field) {
-  JsonWriter w(128 + message.size());
-  w.begin_object().key("error").begin_object().field("code", code).field("message", message);
-  if (!field.empty()) w.field("field", field);
+  // Messages and fields quote the request; a 5 MB key must not come back as a 10 MB error.
+  constexpr std::size_t kMaxMessage = 600, kMaxField = 200;
+  JsonWriter w(128 + std::min(message.size(), kMaxMessage) + std::min(field.size(), kMaxField));
+  w.begin_object().key("error").begin_object().field("code", code);
+  const std::string_view m = clip(message, kMaxMessage), f = clip(field, kMaxField);
+  w.field("message", m.size() < message.size() ? std::string(m) + "… (cut)" : std::string(m));
+  if (!field.empty()) w.field("field", f.size() < field.size() ? std::string(f) + "…" : std::string(f));
   w.end_object().end_object();
   return w.take();
 }

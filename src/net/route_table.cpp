@@ -39,9 +39,9 @@ bool is_placeholder(std::string_view s) { return s.size() > 2 && s.front() == '{
 
 }  // namespace
 
-void RouteTable::add(std::string method, std::string pattern, Handler handler) {
+void RouteTable::add(std::string method, std::string pattern, Handler handler, Lane lane) {
   auto r = std::make_unique<Route>(Route{std::move(method), std::move(pattern), std::move(handler),
-                                         std::make_shared<RouteStats>()});
+                                         std::make_shared<RouteStats>(), lane});
   const Route* p = r.get();
   if (pattern_has_placeholder(p->pattern)) patterns_.push_back(p);
   else exact_[p->pattern].push_back(p);

@@ -7,8 +7,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <simdjson.h>
@@ -18,6 +21,7 @@
 
 #include "sextant/accel/ops.hpp"
 #include "sextant/core/error.hpp"
+#include "sextant/net/auth.hpp"
 #include "sextant/net/json.hpp"
 
 namespace sextant::net {
@@ -43,7 +47,8 @@ int http_status(int error_code) {
     case ErrorCode::payload_too_large:
     case ErrorCode::memory_limit: return 413;
     case ErrorCode::infeasible: return 422;
-    case ErrorCode::backend_unavailable: return 503;
+    case ErrorCode::backend_unavailable:
+    case ErrorCode::overloaded: return 503;
     case ErrorCode::timeout: return 504;
     case ErrorCode::io:
     case ErrorCode::internal: return 500;
@@ -107,17 +112,38 @@ void IoPool::handle_signals(std::function<void(int)> on_signal) {
 
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   Impl(IoPool::Impl& p, ServerOptions o, std::shared_ptr<const RouteTable> r)
-      : pool(p), opt(std::move(o)), routes(std::move(r)), acceptor(asio::make_strand(p.ioc)) {}
+      : pool(p),
+        opt(std::move(o)),
+        routes(std::move(r)),
+        acceptor(asio::make_strand(p.ioc)),
+        retry_timer(acceptor.get_executor()),
+        compute_threads(opt.compute_threads ? opt.compute_threads : std::max(1u, std::thread::hardware_concurrency())),
+        compute(compute_threads) {
+    if (!opt.api_key.empty()) key_digest = bearer_digest(opt.api_key);
+  }
 
   void do_accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
+  //! A compute slot (running or queued) for one request; false when the engine is full.
+  bool admit() {
+    const std::uint64_t limit = compute_threads + opt.queue_limit;
+    std::uint64_t n = inflight.load(std::memory_order_relaxed);
+    while (n < limit)
+      if (inflight.compare_exchange_weak(n, n + 1, std::memory_order_relaxed)) return true;
+    return false;
+  }
+  void release() { inflight.fetch_sub(1, std::memory_order_relaxed); }
 
   IoPool::Impl& pool;
   ServerOptions opt;
   std::shared_ptr<const RouteTable> routes;
   tcp::acceptor acceptor;
-  std::atomic<std::uint64_t> active{0};
+  asio::steady_timer retry_timer;  //!< accept back-off when the process is out of file descriptors
+  std::atomic<std::uint64_t> active{0}, inflight{0};
   RouteStats unrouted;
+  Digest key_digest{};  //!< of "Bearer <api_key>": the key itself is not consulted per request
+  unsigned compute_threads;
+  asio::thread_pool compute;  //!< this engine's handlers (Lane::compute); last member: joined first
 };
 
 namespace {
@@ -130,14 +156,15 @@ void fail(beast::error_code ec, const char* what) {
 
 std::string_view as_std(beast::string_view s) { return {s.data(), s.size()}; }
 
-bool constant_time_equal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
+// Bytes declared by the bodies of all requests in flight in this process (Content-Length, counted
+// from the header until the response is written).
+std::atomic<std::uint64_t> g_body_bytes{0};
 
+// A body of this size or more with a Content-Length is read straight into place (read_direct).
 constexpr std::uint64_t kDirectBodyBytes = 256 * 1024;
+// The first direct read; each later one at most doubles the body, so memory follows the bytes that
+// arrived, never the length a client declared.
+constexpr std::size_t kFirstBodyRead = 64 * 1024;
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
@@ -145,7 +172,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       : stream_(std::move(socket)), server_(std::move(server)) {
     server_->active.fetch_add(1, std::memory_order_relaxed);
   }
-  ~HttpSession() { server_->active.fetch_sub(1, std::memory_order_relaxed); }
+  ~HttpSession() {
+    release_budget();
+    server_->active.fetch_sub(1, std::memory_order_relaxed);
+  }
 
   void run() { asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&HttpSession::do_read, shared_from_this())); }
 
@@ -158,12 +188,33 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                             beast::bind_front_handler(&HttpSession::on_header, shared_from_this()));
   }
 
-  // A client that sent `Expect: 100-continue` (curl does for bodies over 1 MB) waits for the interim
-  // response before it sends the body; without one it stalls for its own timeout (1 s in curl).
+  // The header decides before any body byte is read: the API key, and the body's share of the
+  // process's body budget. Only then does a client that sent `Expect: 100-continue` (curl does for
+  // bodies over 1 MB) get its interim response; without one it would stall for its own timeout.
   void on_header(beast::error_code ec, std::size_t) {
     if (ec) return on_read(ec, 0);
-    if (beast::iequals(parser_->get()[http::field::expect], "100-continue") && !parser_->is_done()) {
-      continue_ = std::make_shared<http::response<http::empty_body>>(http::status::continue_, parser_->get().version());
+    const auto& h = parser_->get();
+    const auto target = as_std(h.target());
+    const auto path = target.substr(0, target.find('?'));
+    const auto& opt = server_->opt;
+    if (!opt.api_key.empty() && path != "/health" && !api_key_matches(as_std(h[http::field::authorization]), server_->key_digest)) {
+      Response res = Response::json(error_body(code_name(ErrorCode::unauthorized),
+                                               "missing or wrong API key: send 'Authorization: Bearer <key>'", "Authorization"),
+                                    401);
+      res.headers.emplace_back("WWW-Authenticate", "Bearer");
+      server_->unrouted.record(401, 0.0);
+      return write(std::move(res), h.version(), false);  // the unread body goes with the connection
+    }
+    if (const auto len = parser_->content_length(); len && *len > 0) {
+      if (g_body_bytes.fetch_add(*len, std::memory_order_relaxed) + *len > opt.body_budget_bytes) {
+        g_body_bytes.fetch_sub(*len, std::memory_order_relaxed);
+        return send_error(ErrorCode::overloaded,
+                          "the request bodies in flight would pass the server's body budget; retry later", "1");
+      }
+      budget_ = *len;
+    }
+    if (beast::iequals(h[http::field::expect], "100-continue") && !parser_->is_done()) {
+      continue_ = std::make_shared<http::response<http::empty_body>>(http::status::continue_, h.version());
       return http::async_write(stream_, *continue_, [self = shared_from_this()](beast::error_code wec, std::size_t) {
         if (wec) return fail(wec, "write 100-continue");
         self->read_body();
@@ -173,28 +224,36 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   // Beast's body reader completes every 64 KB, which costs a 57 MB upload ~0.4 s of completions and
-  // thread switches. A large body with a Content-Length is read straight into place instead, in as
-  // few reads as the socket allows (the header parser has already checked it against the limit).
+  // thread switches. A large body with a Content-Length is read straight into place instead, in
+  // reads that grow with what has arrived (the header parser has already checked the length).
   void read_body() {
     if (parser_->is_done()) return on_read({}, 0);  // no body (GET): no second read operation
     const auto len = parser_->content_length();
-    if (!parser_->is_done() && !parser_->chunked() && len && *len >= kDirectBodyBytes) {
+    if (!parser_->chunked() && len && *len >= kDirectBodyBytes) {
       const std::size_t total = static_cast<std::size_t>(*len);
       const std::size_t have = std::min(buffer_.size(), total);
-      body_.clear();
-      body_.reserve(total + simdjson::SIMDJSON_PADDING);
-      body_.append(static_cast<const char*>(buffer_.data().data()), have);
+      body_.assign(static_cast<const char*>(buffer_.data().data()), have);
       buffer_.consume(have);
-      body_.resize(total);
-      return asio::async_read(stream_, asio::buffer(body_.data() + have, total - have),
-                              [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                                if (ec) return self->on_read(ec == asio::error::eof ? http::error::partial_message : ec, 0);
-                                auto msg = self->parser_->release();
-                                msg.body() = std::move(self->body_);
-                                self->handle(std::move(msg));
-                              });
+      return read_direct(total);
     }
     http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+  }
+
+  void read_direct(std::size_t total) {
+    const std::size_t have = body_.size();
+    if (have == total) {
+      auto msg = parser_->release();
+      msg.body() = std::move(body_);
+      return handle(std::move(msg));
+    }
+    const std::size_t step = std::min(total - have, std::max(kFirstBodyRead, have));
+    body_.resize(have + step);
+    stream_.async_read_some(asio::buffer(body_.data() + have, step),
+                            [self = shared_from_this(), have, total](beast::error_code ec, std::size_t n) {
+                              self->body_.resize(have + n);
+                              if (ec) return self->on_read(ec == asio::error::eof ? http::error::partial_message : ec, 0);
+                              self->read_direct(total);
+                            });
   }
 
   void on_read(beast::error_code ec, std::size_t) {
@@ -209,59 +268,83 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     handle(parser_->release());
   }
 
-  void handle(http::request<http::string_body> msg) {
-    auto start = Clock::now();
-    Request req;
-    req.method = std::string(msg.method_string());
-    auto raw_target = msg.target();
-    std::string_view target(raw_target.data(), raw_target.size());
-    auto q = target.find('?');
-    req.path = std::string(target.substr(0, q));
-    if (q != std::string_view::npos) req.query = std::string(target.substr(q + 1));
-    req.body = std::move(msg.body());
-    req.body.reserve(req.body.size() + simdjson::SIMDJSON_PADDING);
-    req.deadline = start + std::chrono::milliseconds(server_->opt.request_timeout_ms);
-
-    Response res;
-    RouteStats* stats = &server_->unrouted;
-    const auto& opt = server_->opt;
-    if (!opt.api_key.empty() && req.path != "/health" &&
-        !constant_time_equal(as_std(msg[http::field::authorization]), "Bearer " + opt.api_key)) {
-      res = Response::json(error_body(code_name(ErrorCode::unauthorized),
-                                      "missing or wrong API key: send 'Authorization: Bearer <key>'", "Authorization"),
-                           401);
-      res.headers.emplace_back("WWW-Authenticate", "Bearer");
-    } else {
-      Match m = server_->routes->match(req.method, req.path, req.params);
-      if (!m.route) {
-        bool not_found = m.status == 404;
-        res = Response::json(
-            error_body(code_name(not_found ? ErrorCode::not_found : ErrorCode::method_not_allowed),
-                       not_found ? fmt::format("no endpoint {} on the {} engine", req.path, opt.engine)
-                                 : fmt::format("{} does not accept {}; allowed: {}", req.path, req.method, m.allow),
-                       ""),
-            m.status);
-        if (!not_found) res.headers.emplace_back("Allow", m.allow);
-      } else {
-        stats = m.route->stats.get();
-        try {
-          accel::reset_request_backends();
-          res = m.route->handler(req);
-        } catch (...) {
-          res = error_response(std::current_exception());
-        }
-      }
+  static Response run_handler(const Route& route, const Request& req) {
+    try {
+      accel::reset_request_backends();
+      return route.handler(req);
+    } catch (...) {
+      return error_response(std::current_exception());
     }
-    stats->record(res.status, std::chrono::duration<double>(Clock::now() - start).count());
-    write(std::move(res), msg.version(), msg.keep_alive());
   }
 
-  void send_error(ErrorCode code, std::string message) {
+  void handle(http::request<http::string_body> msg) {
+    const auto start = Clock::now();
+    auto req = std::make_shared<Request>();
+    req->method = std::string(msg.method_string());
+    const auto target = as_std(msg.target());
+    const auto q = target.find('?');
+    req->path = std::string(target.substr(0, q));
+    if (q != std::string_view::npos) req->query = std::string(target.substr(q + 1));
+    req->body = std::move(msg.body());
+    req->body.reserve(req->body.size() + simdjson::SIMDJSON_PADDING);
+    req->deadline = start + std::chrono::milliseconds(server_->opt.request_timeout_ms);
+    const unsigned version = msg.version();
+    const bool keep_alive = msg.keep_alive();
+    const auto& opt = server_->opt;
+
+    Match m = server_->routes->match(req->method, req->path, req->params);
+    if (!m.route) {
+      const bool not_found = m.status == 404;
+      Response res = Response::json(
+          error_body(code_name(not_found ? ErrorCode::not_found : ErrorCode::method_not_allowed),
+                     not_found ? fmt::format("no endpoint {} on the {} engine", req->path, opt.engine)
+                               : fmt::format("{} does not accept {}; allowed: {}", req->path, req->method, m.allow),
+                     ""),
+          m.status);
+      if (!not_found) res.headers.emplace_back("Allow", m.allow);
+      return finish(&server_->unrouted, start, std::move(res), version, keep_alive);
+    }
+    const Route* route = m.route;
+    if (route->lane == Lane::io) return finish(route->stats.get(), start, run_handler(*route, *req), version, keep_alive);
+    if (!server_->admit()) {
+      Response res = Response::json(error_body(code_name(ErrorCode::overloaded),
+                                               fmt::format("the {} engine is at its limit of {} running and {} queued requests; "
+                                                           "retry later",
+                                                           opt.engine, server_->compute_threads, opt.queue_limit),
+                                               ""),
+                                    503);
+      res.headers.emplace_back("Retry-After", "1");
+      return finish(route->stats.get(), start, std::move(res), version, keep_alive);
+    }
+    // The handler runs on the engine's compute pool; its answer is written from the session's strand.
+    asio::post(server_->compute, [self = shared_from_this(), route, req, start, version, keep_alive] {
+      Response res = run_handler(*route, *req);
+      self->server_->release();
+      asio::post(self->stream_.get_executor(), [self, route, start, res = std::move(res), version, keep_alive]() mutable {
+        self->finish(route->stats.get(), start, std::move(res), version, keep_alive);
+      });
+    });
+  }
+
+  void finish(RouteStats* stats, Clock::time_point start, Response res, unsigned version, bool keep_alive) {
+    stats->record(res.status, std::chrono::duration<double>(Clock::now() - start).count());
+    write(std::move(res), version, keep_alive);
+  }
+
+  void send_error(ErrorCode code, std::string message, std::string retry_after = {}) {
     server_->unrouted.record(http_status(int(code)), 0.0);
-    write(Response::json(error_body(code_name(code), message, ""), http_status(int(code))), 11, false);
+    Response res = Response::json(error_body(code_name(code), message, ""), http_status(int(code)));
+    if (!retry_after.empty()) res.headers.emplace_back("Retry-After", std::move(retry_after));
+    write(std::move(res), 11, false);
+  }
+
+  void release_budget() {
+    if (budget_) g_body_bytes.fetch_sub(budget_, std::memory_order_relaxed);
+    budget_ = 0;
   }
 
   void write(Response&& r, unsigned version, bool keep_alive) {
+    release_budget();  // the body has been used (or refused)
     res_ = {};
     res_.version(version);
     res_.result(static_cast<http::status>(r.status));
@@ -291,7 +374,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<http::response<http::empty_body>> continue_;
-  std::string body_;  //!< a large body read directly (read_body)
+  std::string body_;  //!< a large body read directly (read_direct)
+  std::uint64_t budget_ = 0;  //!< this request's share of g_body_bytes
   http::response<http::string_body> res_;
   bool close_after_ = false;
   std::shared_ptr<Server::Impl> server_;
@@ -305,6 +389,15 @@ void Server::Impl::do_accept() {
 
 void Server::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
   if (ec == asio::error::operation_aborted) return;
+  if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space) {
+    // Out of file descriptors: accepting again at once would spin on the same error. Wait for
+    // connections to close, then try again.
+    retry_timer.expires_after(std::chrono::milliseconds(100));
+    retry_timer.async_wait([self = shared_from_this()](beast::error_code wec) {
+      if (!wec) self->do_accept();
+    });
+    return;
+  }
   if (!ec) {
     // Connection cap: past it a new connection is closed at once, so existing ones keep their service.
     if (active.load(std::memory_order_relaxed) >= opt.max_connections) {
@@ -323,6 +416,11 @@ Server::Server(IoPool& pool, ServerOptions options, std::shared_ptr<const RouteT
 Server::~Server() {
   beast::error_code ec;
   impl_->acceptor.close(ec);
+  impl_->retry_timer.cancel();
+  // Joined here, on the owner's thread: a compute thread must never be the one that drops the last
+  // reference to the pool it runs on.
+  impl_->compute.stop();
+  impl_->compute.join();
 }
 
 void Server::start() {

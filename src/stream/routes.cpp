@@ -12,7 +12,7 @@ namespace sextant::stream {
 void register_engine(service::EngineContext& ctx) {
   ctx.routes.add("GET", "/", [](const net::Request&) {
     return net::Response::text(std::string(kDashboardHtml), "text/html; charset=utf-8");
-  });
+  }, net::Lane::io);
   std::weak_ptr<net::EngineRegistry> weak = ctx.stores.engines;
   ctx.routes.add("GET", "/api/v1/engines", service::json_route([weak, host = ctx.config.host](const net::Request&, service::Reply& out) {
     auto registry = weak.lock();
@@ -26,7 +26,7 @@ void register_engine(service::EngineContext& ctx) {
       w.field("url", fmt::format("http://{}:{}", host, e->port)).field("requests", n).end_object();
     }
     w.end_array().field("uptime_s", registry->uptime_s());
-  }, service::Stamp::no));
+  }, service::Stamp::no), net::Lane::io);
 }
 
 }  // namespace sextant::stream

@@ -17,7 +17,6 @@
 #include <thread>
 
 namespace sextant::test {
-namespace {
 
 int connect_loopback(std::uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -90,6 +89,7 @@ HttpResult read_response(int fd, std::string& buffer) {
   buffer.erase(0, std::min(length, buffer.size()));
   return r;
 }
+namespace {
 
 std::string request_text(const std::string& method, const std::string& path, const std::string& body,
                          const std::map<std::string, std::string>& headers, bool keep_alive) {

@@ -16,6 +16,12 @@ struct HttpResult {
   std::string body;
 };
 
+//! A TCP connection to 127.0.0.1:port (a file descriptor), or -1.
+int connect_loopback(std::uint16_t port);
+void send_all(int fd, const std::string& s);
+//! Reads one response from fd; `buffer` keeps bytes read past it.
+HttpResult read_response(int fd, std::string& buffer);
+
 //! One request on a fresh connection (Connection: close).
 HttpResult http(std::uint16_t port, const std::string& method, const std::string& path, const std::string& body = "",
                 const std::map<std::string, std::string>& headers = {});
@@ -33,6 +39,7 @@ class ServerProcess {
   ~ServerProcess();
   std::uint16_t port(std::uint16_t base) const { return std::uint16_t(base + offset_); }
   int offset() const { return offset_; }
+  pid_t pid() const { return pid_; }
   //! Sends SIGTERM and returns the exit status (-1 when it had to be killed).
   int stop();
 

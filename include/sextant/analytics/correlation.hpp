@@ -58,6 +58,10 @@ struct RollingCorrelation {
   std::vector<std::size_t> end_rows;
   std::vector<Matrix> matrices;
 };
-RollingCorrelation rolling_correlation(MatrixView x, std::size_t window, std::size_t step, CorrelationMethod method);
+//! The number of matrices rolling_correlation makes: (T - window) / step + 1.
+std::size_t rolling_windows(std::size_t rows, std::size_t window, std::size_t step);
+//! `checkpoint` runs before each window (the service passes its request deadline check).
+RollingCorrelation rolling_correlation(MatrixView x, std::size_t window, std::size_t step, CorrelationMethod method,
+                                       const std::function<void()>& checkpoint = {});
 
 }  // namespace sextant::analytics

@@ -21,6 +21,8 @@ struct Config {
   std::uint64_t request_timeout_ms = 30000;  //!< per-request deadline
   std::uint32_t max_connections = 10000;  //!< per engine port
   std::string bus = "inproc";             //!< "inproc" or redis://host:port
+  std::uint32_t queue_limit = 64;         //!< per engine: requests waiting for a compute thread before 503
+  std::uint64_t body_budget_mb = 1024;    //!< all request bodies in flight in the process together
 
   //! Where each key's value came from ("default", "file", "env", "cli"), for `sextant config`.
   std::map<std::string, std::string> source;

@@ -24,6 +24,7 @@ enum class ErrorCode {
   memory_limit,        //!< workspace would exceed SME_MEMORY_POOL_MB (SME_MEMORY_LIMIT_EXCEEDED)
   timeout,             //!< the per-request deadline passed (SME_TIMEOUT_ERROR)
   backend_unavailable, //!< an accelerator backend was asked for but is compiled out or has no device
+  overloaded,          //!< an engine's queue or the request-body budget is full: retry later (503)
   config,              //!< bad configuration (file, env or CLI)
   io,                  //!< file or socket trouble (port in use, unreadable file)
   internal,            //!< a bug: an invariant broke

@@ -100,7 +100,9 @@ class JsonWriter {
   MatrixFormat matrix_format_ = MatrixFormat::rows;
 };
 
-//! {"error":{"code":..,"message":..,"field":..}}
+//! s cut to at most max_bytes, on a UTF-8 character boundary.
+std::string_view clip(std::string_view s, std::size_t max_bytes);
+//! {"error":{"code":..,"message":..,"field":..}}, the message cut at 600 bytes and the field at 200.
 std::string error_body(std::string_view code, std::string_view message, std::string_view field);
 
 }  // namespace sextant::net

@@ -11,11 +11,16 @@
 
 namespace sextant::net {
 
+//! Where a route's handler runs. `io`: on the I/O thread that read the request (status routes that
+//! answer in microseconds, whatever the load); `compute`: on its engine's compute pool (everything else).
+enum class Lane { compute, io };
+
 struct Route {
   std::string method;
   std::string pattern;
   Handler handler;
   std::shared_ptr<RouteStats> stats;  //!< latency and status counts of this route
+  Lane lane = Lane::compute;
 };
 
 struct Match {
@@ -26,7 +31,7 @@ struct Match {
 
 class RouteTable {
  public:
-  void add(std::string method, std::string pattern, Handler handler);
+  void add(std::string method, std::string pattern, Handler handler, Lane lane = Lane::compute);
   //! Fills req.params for a pattern match.
   Match match(std::string_view method, std::string_view path, std::vector<std::pair<std::string, std::string>>& params) const;
   const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }

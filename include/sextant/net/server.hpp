@@ -4,7 +4,15 @@
 //
 // Roles (after the Beast examples): IoPool owns the io_context and its threads; Server is one
 // listening port (the Listener) and spawns one HttpSession per connection, which reads, routes,
-// calls the handler, and writes. Handlers run on the I/O threads.
+// calls the handler, and writes.
+//
+// Threads: the I/O threads read, authenticate (on the header, before any body byte), route and
+// write; `Lane::io` routes (/health, /metrics, status) run there too. Every other handler runs on its
+// engine's own compute pool, so one engine's heavy requests never hold an I/O thread or another
+// engine's workers. Admission: an engine runs at most `compute_threads` requests and queues at most
+// `queue_limit` more; past that the answer is 503 with Retry-After. Memory: a body grows as its bytes
+// arrive (never reserved from Content-Length), and the bodies declared by all requests in flight in the
+// process together stay within `body_budget_bytes` (503 past it).
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -38,6 +46,9 @@ struct ServerOptions {
   std::uint64_t request_timeout_ms = 30000;
   std::uint32_t max_connections = 10000;
   std::string api_key;  //!< empty: no auth. Otherwise every path but /health needs "Bearer <key>"
+  std::uint32_t compute_threads = 0;  //!< this engine's compute pool; 0: one per core
+  std::uint32_t queue_limit = 64;     //!< requests waiting for a compute thread before 503
+  std::uint64_t body_budget_bytes = 1024ull << 20;  //!< all bodies in flight in the process (shared)
 };
 
 class Server {

@@ -1,0 +1,224 @@
+// Issue 6's table, row by row: each test failed against the server before the change. All are bounded
+// in count and time; the time bounds are loose (seconds where the failures took tens of seconds).
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <future>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "integration/http_client.hpp"
+#include "sextant/net/base64.hpp"
+
+namespace sextant::test {
+namespace {
+
+using Ms = std::chrono::duration<double, std::milli>;
+
+bool contains(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
+
+// Resident memory of a process, MiB.
+double rss_mib(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  return -1;
+}
+
+// CPU seconds a process has used (user + system).
+double cpu_seconds(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string s((std::istreambuf_iterator<char>(f)), {});
+  std::istringstream in(s.substr(s.rfind(')') + 2));
+  std::string field;
+  double utime = 0, stime = 0;
+  for (int i = 3; in >> field; ++i) {
+    if (i == 14) utime = std::stod(field);
+    if (i == 15) {
+      stime = std::stod(field);
+      break;
+    }
+  }
+  return (utime + stime) / double(sysconf(_SC_CLK_TCK));
+}
+
+// T×N standard-normal returns as a base64 matrix field.
+std::string base64_returns(std::size_t t, std::size_t n) {
+  std::mt19937_64 rng(7);
+  std::normal_distribution<double> z;
+  std::vector<double> v(t * n);
+  for (double& x : v) x = 0.01 * z(rng);
+  std::string b64;
+  net::base64_append(b64, reinterpret_cast<const unsigned char*>(v.data()), v.size() * sizeof(double));
+  return R"({"rows":)" + std::to_string(t) + R"(,"cols":)" + std::to_string(n) + R"(,"data_base64":")" + b64 + "\"}";
+}
+
+// Row 1: heavy handlers ran on the I/O threads, so two of them froze /health on every engine.
+TEST(Hardening, HealthAnswersEveryPortWhileOneEngineComputes) {
+  ServerProcess server({"--request-timeout-ms", "6000"});
+  const std::string kendall = R"({"method":"kendall","returns":)" + base64_returns(1500, 400) + "}";
+  std::vector<std::future<HttpResult>> heavy;
+  for (int i = 0; i < 2; ++i)
+    heavy.push_back(std::async(std::launch::async, [&] { return http(server.port(8100), "POST", "/correlation", kendall); }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // both are computing now
+  std::vector<double> ms;
+  for (int round = 0; round < 5; ++round)
+    for (std::uint16_t base : {8100, 8200, 8400, 8500, 8600, 8900}) {
+      const auto t0 = std::chrono::steady_clock::now();
+      EXPECT_EQ(http(server.port(base), "GET", "/health").status, 200) << base;
+      ms.push_back(Ms(std::chrono::steady_clock::now() - t0).count());
+    }
+  bool still_running = false;
+  for (auto& h : heavy) still_running |= h.wait_for(std::chrono::seconds(0)) != std::future_status::ready;
+  for (auto& h : heavy) {
+    const int status = h.get().status;
+    EXPECT_TRUE(status == 200 || status == 504) << status;
+  }
+  std::sort(ms.begin(), ms.end());
+  EXPECT_TRUE(still_running) << "the heavy requests ended before /health was asked: make them heavier";
+  EXPECT_LT(ms.back(), 1000.0) << "slowest /health while the analytics engine computed";
+}
+
+// Row 1 (admission): past its compute threads and queue an engine answers 503 with Retry-After, and the
+// other engines do not notice.
+TEST(Hardening, AFullEngineAnswers503AndTheOthersCarryOn) {
+  ServerProcess server({"--request-timeout-ms", "4000", "--queue-limit", "0"});
+  const std::string kendall = R"({"method":"kendall","returns":)" + base64_returns(1500, 400) + "}";
+  std::vector<std::future<HttpResult>> heavy;
+  for (int i = 0; i < 6; ++i)
+    heavy.push_back(std::async(std::launch::async, [&] { return http(server.port(8100), "POST", "/correlation", kendall); }));
+  int overloaded = 0, retry_after = 0;
+  for (auto& h : heavy) {
+    auto r = h.get();
+    if (r.status != 503) continue;
+    ++overloaded;
+    retry_after += r.headers.count("retry-after") ? 1 : 0;
+    EXPECT_TRUE(contains(r.body, "SME_SERVICE_OVERLOADED")) << r.body;
+  }
+  EXPECT_GE(overloaded, 1) << "six heavy requests on an engine with one slot per core and no queue";
+  EXPECT_EQ(retry_after, overloaded);
+  EXPECT_EQ(http(server.port(8200), "POST", "/backtest-var", R"({"returns":[0.01,-0.03],"var":[0.02,0.02]})").status, 200);
+}
+
+// Row 4: the declared body was allocated before it arrived: 40 connections that each declared 65 MB
+// took RSS from 0.3 to 2.9 GB.
+TEST(Hardening, DeclaredBodiesCostNothingUntilTheyArrive) {
+  ServerProcess server;
+  const double before = rss_mib(server.pid());
+  ASSERT_GT(before, 0);
+  std::vector<int> fds;
+  for (int i = 0; i < 20; ++i) {
+    int fd = connect_loopback(server.port(8100));
+    ASSERT_GE(fd, 0);
+    send_all(fd, "POST /correlation HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 62914560\r\n\r\n{");
+    fds.push_back(fd);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const double after = rss_mib(server.pid());
+  for (int fd : fds) ::close(fd);
+  EXPECT_LT(after - before, 50.0) << "RSS " << before << " -> " << after << " MiB";
+  EXPECT_EQ(http(server.port(8100), "GET", "/health").status, 200);
+}
+
+// Row 4 (budget): past the process's body budget a request is refused with 503 at its header.
+TEST(Hardening, BodiesPastTheBudgetAre503) {
+  ServerProcess server({"--body-budget-mb", "100"});
+  std::vector<int> fds;
+  std::vector<std::string> first_lines;
+  for (int i = 0; i < 3; ++i) {  // 3 × 60 MiB declared against 100 MiB
+    int fd = connect_loopback(server.port(8100));
+    ASSERT_GE(fd, 0);
+    send_all(fd, "POST /correlation HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 62914560\r\n\r\n{");
+    fds.push_back(fd);
+  }
+  std::string buffer;
+  auto r = read_response(fds[2], buffer);  // the first two fit; the third is refused at once
+  EXPECT_EQ(r.status, 503);
+  EXPECT_TRUE(contains(r.body, "SME_SERVICE_OVERLOADED")) << r.body;
+  for (int fd : fds) ::close(fd);
+}
+
+// Row 5: with --api-key, `Expect: 100-continue` got 100 Continue and the body was read before the 401.
+TEST(Hardening, WithoutTheKeyTheAnswerIs401BeforeAnyBodyByte) {
+  const std::string key_file = "/tmp/sextant-hardening-key-" + std::to_string(::getpid());
+  {
+    std::ofstream(key_file) << "s3cret-key\n";
+  }
+  ServerProcess server({"--api-key-file", key_file});
+  int fd = connect_loopback(server.port(8100));
+  ASSERT_GE(fd, 0);
+  send_all(fd, "POST /correlation HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 62914560\r\n"
+               "Expect: 100-continue\r\n\r\n");
+  std::string buffer;
+  auto r = read_response(fd, buffer);
+  ::close(fd);
+  EXPECT_EQ(r.status, 401) << "no 100 Continue, no body read";
+  EXPECT_FALSE(r.headers.count("x-interim-status")) << r.headers["x-interim-status"];
+  EXPECT_EQ(http(server.port(8100), "GET", "/metrics", "", {{"Authorization", "Bearer s3cret-key"}}).status, 200)
+      << "the key from --api-key-file";
+  EXPECT_EQ(http(server.port(8100), "GET", "/metrics", "", {{"Authorization", "Bearer s3cret-key-and-more"}}).status, 401);
+  EXPECT_EQ(http(server.port(8100), "GET", "/metrics", "", {{"Authorization", "Bearer s3cret"}}).status, 401);
+  std::remove(key_file.c_str());
+}
+
+// Row 6: out of file descriptors, the accept loop spun: 25 CPU-seconds in 14 s.
+TEST(Hardening, OutOfDescriptorsTheAcceptorWaits) {
+  ServerProcess server;
+  rlimit low{200, 200};
+  ASSERT_EQ(::prlimit(server.pid(), RLIMIT_NOFILE, &low, nullptr), 0);
+  std::vector<int> fds;
+  for (int i = 0; i < 260; ++i) {  // past the 200 the server may hold
+    int fd = connect_loopback(server.port(8100));
+    if (fd >= 0) fds.push_back(fd);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const double cpu0 = cpu_seconds(server.pid());
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const double cpu = cpu_seconds(server.pid()) - cpu0;
+  for (int fd : fds) ::close(fd);
+  EXPECT_LT(cpu, 0.3) << "CPU seconds in 1 s with the descriptors exhausted";
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(http(server.port(8100), "GET", "/health").status, 200) << "serves again once connections close";
+}
+
+// Row 7: /correlation of 6,000 × 100 with "window":2 answered 622 MB after 3.9 s; the size is known first.
+TEST(Hardening, AnAnswerPastTheResponseLimitIs413BeforeTheWork) {
+  ServerProcess server;
+  auto r = http(server.port(8100), "POST", "/correlation", R"({"window":2,"returns":)" + base64_returns(6000, 100) + "}");
+  EXPECT_EQ(r.status, 413) << r.body.substr(0, 300);
+  EXPECT_TRUE(contains(r.body, R"("field":"window")")) << r.body;
+  r = http(server.port(8100), "POST", "/correlation", R"({"window":5900,"step":50,"returns":)" + base64_returns(6000, 100) + "}");
+  EXPECT_EQ(r.status, 200) << "3 windows fit";
+}
+
+// Row 8: error bodies echoed raw bytes of the path, which is not valid UTF-8 JSON.
+TEST(Hardening, ErrorBodiesAreValidUtf8) {
+  ServerProcess server;
+  for (auto [base, method, path] : {std::tuple{8100, "GET", std::string("/\xff\xfe")},
+                                    std::tuple{8200, "PUT", std::string("/scenario-sets/\xff\xfe")}}) {
+    auto r = http(server.port(std::uint16_t(base)), method, path, R"({"returns":[[0.01],[0.02]]})");
+    EXPECT_GE(r.status, 400);
+    EXPECT_LT(r.status, 500);
+    for (unsigned char c : r.body) EXPECT_LT(c, 0x80) << "only ASCII (and \\u escapes) in " << r.body;
+  }
+}
+
+// Row 10 (part): a 5 MB unknown key came back in a 10 MB 400.
+TEST(Hardening, ErrorsQuoteAtMost200BytesOfTheInput) {
+  ServerProcess server;
+  const std::string key(5'000'000, 'k');
+  auto r = http(server.port(8100), "POST", "/correlation", "{\"" + key + "\":1}");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_LT(r.body.size(), 2000u);
+  EXPECT_TRUE(contains(r.body, R"("field":"kkkk)")) << r.body.substr(0, 300);
+}
+
+}  // namespace
+}  // namespace sextant::test
