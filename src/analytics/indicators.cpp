@@ -34,7 +34,7 @@ std::optional<std::size_t> input_slot(const ta::FunctionDef& def, std::string_vi
   return std::nullopt;
 }
 
-ta::Result compute(const IndicatorCall& ind, const SeriesSet& s, const std::string& where) {
+ta::Result compute(const IndicatorCall& ind, const SeriesSet& s, const std::string& where, const std::function<void()>& checkpoint) {
   ta::Inputs in;
   for (std::size_t i = 0; i < ind.def->inputs.size(); ++i) {
     auto it = s.find(ind.input_columns[i]);
@@ -52,7 +52,7 @@ ta::Result compute(const IndicatorCall& ind, const SeriesSet& s, const std::stri
     else in.volume = col;
   }
   try {
-    return ta::run(*ind.def, in, ind.params);
+    return ta::run(*ind.def, in, ind.params, checkpoint);
   } catch (const Error& e) {  // name the indicator in the field
     throw Error(e.code(), e.what(), ind.label + ".params." + e.field());
   }
@@ -126,7 +126,7 @@ std::vector<std::vector<ta::Result>> compute_indicators(const std::vector<Instru
       const std::string where = instruments[i].symbol.empty() ? "" : "instruments." + instruments[i].symbol;
       for (const auto& c : calls) {
         if (checkpoint) checkpoint();
-        results[i].push_back(compute(c, instruments[i].series, where));
+        results[i].push_back(compute(c, instruments[i].series, where, checkpoint));
       }
     } catch (...) {
       errors[i] = std::current_exception();

@@ -1,5 +1,7 @@
 #include "analytics/performance_json.hpp"
 
+#include <cmath>
+
 namespace sextant::analytics {
 
 void declare_performance_options(service::Fields& in, PerformanceOptions& opt) {
@@ -26,6 +28,21 @@ void write_performance(net::JsonWriter& w, const PerformanceStats& s) {
   opt("up_capture", s.up_capture);
   opt("down_capture", s.down_capture);
   w.end_object();
+}
+
+void warn_undefined_statistics(const PerformanceStats& s, service::Reply& out) {
+  std::vector<std::string> fields;
+  auto check = [&](const char* name, double v) {
+    if (std::isnan(v)) fields.emplace_back(name);
+  };
+  check("sharpe_ratio", s.sharpe), check("sortino_ratio", s.sortino), check("calmar_ratio", s.calmar);
+  check("omega_ratio", s.omega), check("tail_ratio", s.tail_ratio), check("skew", s.skew), check("kurtosis", s.kurtosis);
+  check("profit_factor", s.profit_factor);
+  if (fields.empty()) return;
+  std::string why = s.volatility == 0.0 ? "the returns have zero volatility (every period the same)"
+                                        : "the returns have no losses, no drawdown or too few distinct values for these ratios";
+  out.warnings.push_back({s.volatility == 0.0 ? "zero_volatility" : "undefined_statistics",
+                          why + ": the named statistics are null", {}, std::move(fields)});
 }
 
 }  // namespace sextant::analytics

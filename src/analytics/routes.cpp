@@ -75,6 +75,30 @@ void require_response_size(double values, net::MatrixFormat format, std::uint64_
          bytes / double(1 << 20), limit >> 20);
 }
 
+// Columns whose correlations are undefined (a constant column, or too few pairwise observations): their
+// entries are null, and so are the eigenvalues and the condition number of the matrix.
+void warn_undefined_correlations(const Matrix& c, Reply& out) {
+  // A column whose every correlation is undefined is constant (or shares no observations with the
+  // others); where none is, the columns holding an undefined pair are named.
+  std::vector<std::size_t> every, some;
+  for (std::size_t i = 0; i < c.rows(); ++i) {
+    std::size_t undefined = 0;
+    for (std::size_t j = 0; j < c.cols(); ++j) undefined += j != i && std::isnan(c(i, j));
+    if (undefined > 0) some.push_back(i);
+    if (undefined > 0 && undefined == c.cols() - 1) every.push_back(i);
+  }
+  if (some.empty()) return;
+  const bool constant = !every.empty();
+  out.warnings.push_back({"undefined_correlations",
+                          constant ? "these columns have zero variance (constant), or no observations in common with the "
+                                     "others: their correlations are null, and so are the eigenvalues, the condition "
+                                     "number and the average"
+                                   : "these columns have too few observations in common with another column: those "
+                                     "correlations are null, and so are the eigenvalues, the condition number and the average",
+                          constant ? std::move(every) : std::move(some),
+                          {"correlation_matrix", "eigenvalues", "condition_number", "average_correlation"}});
+}
+
 void correlation_route(const Request& req, Reply& out, std::uint64_t response_limit) {
   PanelFields p;
   std::string method = "pearson", precision_name = "fp64";
@@ -120,6 +144,7 @@ void correlation_route(const Request& req, Reply& out, std::uint64_t response_li
     w.field("fp32_max_abs_deviation", d.max_abs_deviation).field("fp32_deviation_sample_columns", std::uint64_t(d.sample_columns));
   }
   w.field("n_assets", std::uint64_t(c.rows())).field("n_observations", std::uint64_t(x.rows()));
+  warn_undefined_correlations(c, out);
 }
 
 void covariance_route(const Request& req, Reply& out) {
@@ -222,6 +247,7 @@ void performance_route(const Request& req, Reply& out) {
   auto s = performance(r, b, opt);
   out.json.key("statistics");
   write_performance(out.json, s);
+  warn_undefined_statistics(s, out);
   out.json.field("periods_per_year", opt.periods_per_year).field("risk_free_rate", opt.risk_free_rate);
 }
 

@@ -27,9 +27,11 @@ auto guarded(std::string_view field, std::string_view want, F&& f) {
   try {
     return f();
   } catch (const simdjson::simdjson_error& e) {
-    if (e.error() == simdjson::INCORRECT_TYPE || e.error() == simdjson::NUMBER_ERROR ||
-        e.error() == simdjson::NUMBER_OUT_OF_RANGE)
-      bad_type(field, want);
+    // simdjson reports 1e400 as a number error: say so, not that the field has the wrong shape.
+    if (e.error() == simdjson::NUMBER_ERROR || e.error() == simdjson::NUMBER_OUT_OF_RANGE)
+      fail(ErrorCode::non_finite, std::string(field),
+           "'{}' holds a number out of the double range (beyond ±1.8e308) or not a valid JSON number", field);
+    if (e.error() == simdjson::INCORRECT_TYPE) bad_type(field, want);
     fail(ErrorCode::invalid_json, std::string(field), "malformed JSON at '{}': {}", field, e.what());
   }
 }

@@ -78,12 +78,14 @@ LpResult solve_lp(const LpProblem& problem) {
   // Primal simplex: on min-CVaR's LP (T + n + 1 columns, T rows) it took 153 ms against the dual's
   // 909 at n = 50, T = 2,520, and 842 against 2,382 at n = 200 (BM_MinCvar); Clp's barrier and its
   // presolve were slower still. The frontier's small LPs take either in microseconds.
+  if (p.max_seconds > 0) model.setMaximumSeconds(p.max_seconds);
   model.primal();
   LpResult res;
   res.iterations = model.numberIterations();
   if (model.isProvenOptimal()) res.status = LpStatus::optimal;
   else if (model.isProvenPrimalInfeasible()) res.status = LpStatus::infeasible;
   else if (model.isProvenDualInfeasible()) res.status = LpStatus::unbounded;
+  else if (p.max_seconds > 0 && model.status() == 3) res.status = LpStatus::time_limit;  // stopped on a limit
   else res.status = LpStatus::failed;
   if (res.status == LpStatus::optimal) {
     const double* x = model.getColSolution();

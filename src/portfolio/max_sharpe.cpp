@@ -10,6 +10,11 @@ namespace sextant::portfolio::detail {
 std::vector<double> max_sharpe_cc(const Model& m, const OptimizeInput& in, int& iterations, double& reg) {
   const double B = in.constraints.budget;
   if (!(std::abs(B) > 0)) fail(ErrorCode::invalid_argument, "constraints.budget", "max_sharpe needs a non-zero budget");
+  // A zero covariance leaves every portfolio riskless: the Sharpe ratio is undefined, not 0.
+  bool any_risk = false;
+  for (double v : in.sigma.flat()) any_risk |= v != 0.0;
+  if (!any_risk)
+    fail(ErrorCode::infeasible, "covariance", "max_sharpe: the covariance is zero, so no portfolio has risk and the Sharpe ratio is undefined");
   Model h;
   h.n = m.n, h.nv = m.nv, h.checkpoint = m.checkpoint;
   h.lower.assign(m.nv, -kInf), h.upper.assign(m.nv, kInf);

@@ -33,7 +33,12 @@ std::vector<double> min_cvar(const OptimizeInput& in, const Model& m, double& cv
     r.lower = *in.target_return;
     lp.rows.push_back(std::move(r));
   }
+  if (in.deadline != std::chrono::steady_clock::time_point::max())
+    lp.max_seconds = std::max(1e-3, std::chrono::duration<double>(in.deadline - std::chrono::steady_clock::now()).count());
+  if (in.checkpoint) in.checkpoint();
   auto res = solve_lp(lp);
+  if (res.status == LpStatus::time_limit)
+    fail(ErrorCode::timeout, "", "min_cvar: the LP passed the request's deadline (request_timeout_ms) and was abandoned");
   if (res.status == LpStatus::infeasible) fail(ErrorCode::infeasible, "constraints", "min_cvar: the constraints have no feasible point");
   if (res.status != LpStatus::optimal) fail(ErrorCode::internal, "", "min_cvar: the LP solver failed");
   cvar = res.objective;

@@ -20,6 +20,12 @@ namespace {
 void check_nonneg(double v, const char* field) {
   if (!(v >= 0) || !std::isfinite(v)) fail(ErrorCode::invalid_argument, field, "'{}' must be a finite number >= 0", field);
 }
+// Costs in basis points of the traded value: 10,000 bps is the whole value, past which a trade would
+// cost more than it moves (and the cash after it goes negative).
+void check_bps(double v, const std::string& field) {
+  if (!(v >= 0 && v <= kMaxCostBps))
+    fail(ErrorCode::invalid_argument, field, "'{}' must be in [0, {}] basis points, got {}", field, kMaxCostBps, v);
+}
 }  // namespace
 
 RebalanceResult rebalance(const RebalanceInput& in) {
@@ -35,14 +41,26 @@ RebalanceResult rebalance(const RebalanceInput& in) {
   detail::check_vector(lots, n, "lot_sizes");
   for (std::size_t i = 0; i < n; ++i)
     if (!(lots[i] > 0)) fail(ErrorCode::invalid_argument, fmt::format("lot_sizes[{}]", i), "lot sizes must be positive");
+  // A weight past a thousand times the portfolio is a unit mistake, not a target (its trade would
+  // also overflow the lot arithmetic below).
+  for (std::size_t i = 0; i < n; ++i)
+    if (std::abs(in.target_weights[i]) > kMaxTargetWeight)
+      fail(ErrorCode::invalid_argument, fmt::format("target_weights[{}]", i), "target weights are fractions of the portfolio, at most {} in size; got {}",
+           kMaxTargetWeight, in.target_weights[i]);
+  double total = 0;
+  for (double w : in.target_weights) total += w;
+  if (!(std::abs(total - 1.0) <= kWeightSumTolerance))
+    fail(ErrorCode::invalid_argument, "target_weights",
+         "'target_weights' must sum to 1 (the whole portfolio; 'cash_buffer' sets the cash kept), got {}", total);
   check_nonneg(in.min_trade_value, "min_trade_value");
-  check_nonneg(in.cost_bps, "cost_bps");
+  check_bps(in.cost_bps, "cost_bps");
   check_nonneg(in.fixed_cost, "fixed_cost");
-  check_nonneg(in.half_spread_bps, "half_spread_bps");
+  check_bps(in.half_spread_bps, "half_spread_bps");
   if (!(in.cash_buffer >= 0 && in.cash_buffer < 1)) fail(ErrorCode::invalid_argument, "cash_buffer", "'cash_buffer' must be in [0, 1)");
   if (in.no_trade_band) check_nonneg(*in.no_trade_band, "no_trade_band");
   std::vector<double> spread = in.half_spreads_bps.empty() ? std::vector<double>(n, in.half_spread_bps) : in.half_spreads_bps;
   detail::check_vector(spread, n, "half_spreads_bps");
+  for (std::size_t i = 0; i < n; ++i) check_bps(spread[i], fmt::format("half_spread_bps[{}]", i));
 
   RebalanceResult r;
   std::vector<double> shares(n);

@@ -158,6 +158,7 @@ OptimizeRequest read_optimize_request(const net::Request& req, bool frontier) {
 void optimize_route(const net::Request& req, Reply& out) {
   auto r = read_optimize_request(req, false);
   r.in.checkpoint = [&req] { req.check_deadline(); };
+  r.in.deadline = req.deadline;
   auto res = optimize(r.in);
   req.check_deadline();
   JsonWriter& w = out.json;
@@ -178,6 +179,7 @@ void optimize_route(const net::Request& req, Reply& out) {
 void frontier_route(const net::Request& req, Reply& out) {
   auto r = read_optimize_request(req, true);
   r.in.checkpoint = [&req] { req.check_deadline(); };
+  r.in.deadline = req.deadline;
   auto pts = efficient_frontier(r.in, r.points, r.full_range);
   req.check_deadline();
   JsonWriter& w = out.json;

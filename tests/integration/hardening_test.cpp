@@ -107,6 +107,34 @@ TEST(Hardening, AFullEngineAnswers503AndTheOthersCarryOn) {
   EXPECT_EQ(http(server.port(8200), "POST", "/backtest-var", R"({"returns":[0.01,-0.03],"var":[0.02,0.02]})").status, 200);
 }
 
+// A request that must end in a 504 near the deadline: its status and how long it took, ms.
+std::pair<int, double> timed(std::uint16_t port, const std::string& path, const std::string& body) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const int status = http(port, "POST", path, body).status;
+  return {status, Ms(std::chrono::steady_clock::now() - t0).count()};
+}
+
+// Row 2: min-CVaR's LP had no deadline: 504 after 110 s against a 30 s limit.
+TEST(Hardening, MinCvarStopsAtTheDeadline) {
+  ServerProcess server({"--request-timeout-ms", "1500"});
+  auto [status, ms] = timed(server.port(8900), "/optimize", R"({"objective":"min_cvar","returns":)" + base64_returns(2000, 800) + "}");
+  EXPECT_EQ(status, 504);
+  EXPECT_LT(ms, 1500 + 1000.0) << "the answer came long after the deadline";
+}
+
+// Row 3: /indicators checked its deadline only after all the work: 504 after 57 s.
+TEST(Hardening, IndicatorsStopAtTheDeadline) {
+  ServerProcess server({"--request-timeout-ms", "1500"});
+  std::string close = "[";
+  for (int i = 0; i < 500000; ++i) close += (i ? "," : "") + std::to_string(100 + (i % 97) * 0.01);
+  close += "]";
+  const std::string call = R"({"name":"LINEARREG","params":{"optInTimePeriod":100000}})";
+  auto [status, ms] = timed(server.port(8100), "/indicators",
+                            R"({"close":)" + close + R"(,"last_only":true,"indicators":[)" + call + "," + call + "]}");
+  EXPECT_EQ(status, 504);
+  EXPECT_LT(ms, 1500 + 1000.0);
+}
+
 // Row 4: the declared body was allocated before it arrived: 40 connections that each declared 65 MB
 // took RSS from 0.3 to 2.9 GB.
 TEST(Hardening, DeclaredBodiesCostNothingUntilTheyArrive) {
@@ -218,6 +246,41 @@ TEST(Hardening, ErrorsQuoteAtMost200BytesOfTheInput) {
   EXPECT_EQ(r.status, 400);
   EXPECT_LT(r.body.size(), 2000u);
   EXPECT_TRUE(contains(r.body, R"("field":"kkkk)")) << r.body.substr(0, 300);
+}
+
+// Row 10: nonsense that was accepted.
+TEST(Hardening, NonsenseIsRefusedNamingTheField) {
+  ServerProcess server;
+  auto expect = [&](std::uint16_t base, const char* path, const std::string& body, int status, const std::string& field,
+                    const std::string& words = {}) {
+    auto r = http(server.port(base), "POST", path, body);
+    EXPECT_EQ(r.status, status) << path << " " << r.body;
+    EXPECT_TRUE(contains(r.body, "\"field\":\"" + field + "\"")) << r.body;
+    if (!words.empty()) {
+      EXPECT_TRUE(contains(r.body, words)) << r.body;
+    }
+  };
+  const std::string book = R"("prices":[10,20,30],"current_weights":[0.4,0.3,0.3],"portfolio_value":1000)";
+  expect(8900, "/rebalance", "{" + book + R"(,"target_weights":[1,0.5,0.5]})", 400, "target_weights", "sum to 1");
+  expect(8900, "/rebalance", "{" + book + R"(,"target_weights":[0.5,0.3,0.2],"cost_bps":1e6})", 400, "cost_bps");
+  EXPECT_EQ(http(server.port(8900), "POST", "/rebalance", "{" + book + R"(,"target_weights":[0.5,0.3,0.2],"cost_bps":10})").status, 200);
+  expect(8900, "/optimize", R"({"objective":"max_sharpe","expected_returns":[0.1,0.2],"covariance":[[0,0],[0,0]]})", 422, "covariance");
+  expect(8100, "/correlation", R"({"returns":[[0.01,1e400],[0.02,0.01],[0.03,0.02]]})", 400, "returns", "out of the double range");
+}
+
+// Row 11: undefined values were null with no word why.
+TEST(Hardening, NullValuesComeWithAWarningNamingTheCause) {
+  ServerProcess server;
+  auto r = http(server.port(8100), "POST", "/correlation", R"({"returns":[[0.01,0.5,0.02],[0.02,0.5,0.01],[-0.01,0.5,0.03]]})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("warnings":[{"code":"undefined_correlations")")) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("columns":[1])")) << r.body;
+  r = http(server.port(8100), "POST", "/performance", R"({"returns":[0,0,0,0]})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("code":"zero_volatility")")) << r.body;
+  EXPECT_TRUE(contains(r.body, R"("sharpe_ratio")")) << r.body;
+  r = http(server.port(8100), "POST", "/correlation", R"({"returns":[[0.01,0.02],[0.02,0.01],[-0.01,0.03]]})");
+  EXPECT_FALSE(contains(r.body, "warnings")) << "no warning when every value is defined";
 }
 
 }  // namespace

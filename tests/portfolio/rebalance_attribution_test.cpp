@@ -126,7 +126,8 @@ TEST(Rebalance, CuttingBuysMatchesTheLiteralRule) {
       in.target_weights.push_back(u(rng) < 0.2 ? 0.0 : u(rng));
       wsum += in.target_weights.back();
     }
-    for (double& w : in.target_weights) w /= std::max(wsum, 1e-9);
+    if (wsum == 0) in.target_weights[0] = wsum = 1;  // targets are a whole portfolio (they sum to 1)
+    for (double& w : in.target_weights) w /= wsum;
     in.cash = std::floor(1000 * u(rng));
     in.cash_buffer = 0.3 * u(rng);
     in.cost_bps = 20 * u(rng), in.half_spread_bps = 10 * u(rng), in.fixed_cost = 5 * u(rng);

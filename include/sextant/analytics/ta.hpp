@@ -9,6 +9,7 @@
 //  - Wilder smoothing (RSI, ATR, ADX, +DM/-DM): first value a sum or mean of the first window, then
 //    x_t = x_{t-1} - x_{t-1}/n + v_t (sums) or (x_{t-1}(n-1) + v_t)/n (means).
 //  - Standard deviations are population (divide by n).
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -95,6 +96,12 @@ struct Result {
 
 //! Runs a function over whole series. `params` holds one value per ParamDef, in order; it is
 //! checked against each ParamDef's range (Error naming the parameter). Inputs must share one length.
-Result run(const FunctionDef& f, const Inputs& in, std::span<const double> params);
+//! With a checkpoint, a finite-memory function whose work (rows × lookback) is large runs in chunks of
+//! rows, each on its own window of the inputs, with the checkpoint between them (a LINEARREG of
+//! period 100,000 over 500,000 rows would otherwise run for tens of seconds past a request's deadline).
+//! A row depends only on its window, so chunks give the same values (to rounding where the kernel keeps
+//! running sums).
+Result run(const FunctionDef& f, const Inputs& in, std::span<const double> params,
+           const std::function<void()>& checkpoint = {});
 
 }  // namespace sextant::analytics::ta

@@ -17,9 +17,10 @@ struct LpRow {
 struct LpProblem {
   std::vector<double> cost, col_lower, col_upper;  //!< one per column
   std::vector<LpRow> rows;
+  double max_seconds = 0;  //!< Clp's time limit; 0: none
 };
 
-enum class LpStatus { optimal, infeasible, unbounded, failed };
+enum class LpStatus { optimal, infeasible, unbounded, time_limit, failed };
 
 struct LpResult {
   LpStatus status = LpStatus::failed;

@@ -22,6 +22,7 @@
 //    Ω defaults to diag(P τΣ Pᵀ); posterior μ = [(τΣ)⁻¹ + PᵀΩ⁻¹P]⁻¹[(τΣ)⁻¹π + PᵀΩ⁻¹Q],
 //    Σ_post = Σ + [(τΣ)⁻¹ + PᵀΩ⁻¹P]⁻¹; then views.objective runs on (μ, Σ_post).
 //  - max_assets (cardinality) is a heuristic, labelled as such: solve, keep the K largest |w|, re-solve.
+#include <chrono>
 #include <functional>
 #include <limits>
 #include <optional>
@@ -94,6 +95,9 @@ struct OptimizeInput {
   //! Called between solver steps, frontier points and search iterations; it may throw to abandon the
   //! work (the HTTP adapter checks the request deadline here).
   std::function<void()> checkpoint;
+  //! When the work must stop: the LPs (min-CVaR) get the time left as Clp's time limit, since a
+  //! simplex run has no checkpoint of its own.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
 
 enum class OptimizeStatus { optimal, heuristic };

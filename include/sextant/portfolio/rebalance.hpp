@@ -30,6 +30,11 @@ struct DriftBands {
   static constexpr double medium = 0.05, high = 0.10, critical = 0.20;
 };
 
+//! Target weights sum to 1 within this; each is at most kMaxTargetWeight in size.
+inline constexpr double kWeightSumTolerance = 1e-9, kMaxTargetWeight = 1000.0;
+//! cost_bps and each half spread are in [0, 10,000] basis points.
+inline constexpr double kMaxCostBps = 10000.0;
+
 struct RebalanceInput {
   std::vector<std::string> assets;
   std::vector<double> prices;

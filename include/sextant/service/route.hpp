@@ -3,15 +3,26 @@
 // json_route times it, stamps calculation_time_ms and backend (DESIGN §4), closes the object and
 // answers JSON. Errors thrown by the handler become JSON errors in net (the only place codes meet HTTP).
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "sextant/net/http.hpp"
 #include "sextant/net/json.hpp"
 
 namespace sextant::service {
 
+//! Why values of an answer are null: {"code","message","columns"?,"fields"?} in its "warnings" list.
+struct Warning {
+  std::string code;     //!< "constant_columns", "zero_volatility", ...
+  std::string message;
+  std::vector<std::size_t> columns;  //!< the input columns concerned, when there are any
+  std::vector<std::string> fields;   //!< the answer's fields that are null because of it
+};
+
 struct Reply {
   net::JsonWriter json;  //!< the answer's root object, already open
   int status = 200;
+  std::vector<Warning> warnings;  //!< written as "warnings" when not empty
 };
 
 using JsonHandler = std::function<void(const net::Request&, Reply&)>;

@@ -50,7 +50,19 @@ void check_params(const FunctionDef& f, std::span<const double> params) {
   }
 }
 
-Result run(const FunctionDef& f, const Inputs& in, std::span<const double> params) {
+namespace {
+
+// Rows × window work between two checkpoints: ~0.1 s of a window loop.
+constexpr double kChunkWork = 1e8;
+
+Inputs window_of(const Inputs& in, std::size_t from, std::size_t to) {
+  auto cut = [&](std::span<const double> s) { return s.empty() ? s : s.subspan(from, to - from); };
+  return {cut(in.open), cut(in.high), cut(in.low), cut(in.close), cut(in.volume), cut(in.real), cut(in.real1)};
+}
+
+}  // namespace
+
+Result run(const FunctionDef& f, const Inputs& in, std::span<const double> params, const std::function<void()>& checkpoint) {
   check_params(f, params);
   const std::size_t n = in.size();
   Result r;
@@ -61,10 +73,19 @@ Result run(const FunctionDef& f, const Inputs& in, std::span<const double> param
     o.resize(n);  // uninitialised: the kernel writes rows >= begIndex
     std::fill(o.begin(), o.begin() + filled, std::numeric_limits<double>::quiet_NaN());
   }
-  if (std::size_t(r.beg_index) < n) {
-    std::vector<double*> out;
-    for (auto& o : r.outputs) out.push_back(o.data());
-    f.compute(in, params.data(), out.data());
+  if (std::size_t(r.beg_index) >= n) return r;
+  const std::size_t lb = std::size_t(std::max(r.beg_index, 0));
+  // Index outputs count from their input's first row, so they are not chunked.
+  const bool chunked = checkpoint && f.finite_memory && f.finite_memory(f, params) && !f.integer_output &&
+                       double(n - lb) * double(lb + 1) > kChunkWork;
+  const std::size_t rows = chunked ? std::max<std::size_t>(1, std::size_t(kChunkWork / double(lb + 1))) : n - lb;
+  std::vector<double*> out(r.outputs.size());
+  for (std::size_t first = lb; first < n; first += rows) {  // output rows [first, last)
+    if (checkpoint) checkpoint();
+    const std::size_t last = std::min(n, first + rows), from = first - lb;
+    for (std::size_t k = 0; k < out.size(); ++k) out[k] = r.outputs[k].data() + from;
+    f.compute(chunked ? window_of(in, from, last) : in, params.data(), out.data());
+    if (!chunked) break;
   }
   return r;
 }
