@@ -45,7 +45,7 @@ Digest sha256(std::string_view data) {
   for (; n >= 64; p += 64, n -= 64) compress(h, p);
   // Padding: 0x80, zeros, the bit length big-endian, in one or two blocks.
   std::uint8_t tail[128] = {};
-  std::memcpy(tail, p, n);
+  if (n) std::memcpy(tail, p, n);  // an empty view may have a null data()
   tail[n] = 0x80;
   const std::size_t blocks = n + 9 <= 64 ? 1 : 2;
   const std::uint64_t bits = std::uint64_t(data.size()) * 8;
