@@ -2,8 +2,6 @@
 // on the header, the body budget, direct body reads, routing, a Fields handler on the compute pool).
 // Each input is one connection: write the bytes, close the write side, read until the server closes.
 // A crash, a sanitizer report or a hang (libFuzzer's -timeout) is a finding.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -12,6 +10,7 @@
 #include <memory>
 #include <thread>
 
+#include "integration/http_client.hpp"
 #include "sextant/net/common_routes.hpp"
 #include "sextant/net/server.hpp"
 #include "sextant/service/fields.hpp"
@@ -64,16 +63,8 @@ Harness& harness() {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const std::uint16_t port = harness().port;
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return 0;
-  }
+  const int fd = sextant::test::connect_loopback(harness().port);
+  if (fd < 0) return 0;
   timeval tv{3, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   std::size_t sent = 0;
