@@ -122,6 +122,19 @@ TEST(Hardening, MinCvarStopsAtTheDeadline) {
   EXPECT_LT(ms, 1500 + 1000.0) << "the answer came long after the deadline";
 }
 
+// Deadlines on the risk engine: Monte Carlo stops between blocks of scenarios.
+TEST(Hardening, MonteCarloStopsAtTheDeadline) {
+  ServerProcess server({"--request-timeout-ms", "1500"});
+  std::string weights = "[";
+  for (int i = 0; i < 200; ++i) weights += (i ? "," : "") + std::string("0.005");
+  weights += "]";
+  auto [status, ms] = timed(server.port(8200), "/calculate-var",
+                            R"({"methods":["monte_carlo"],"simulations":10000000,"weights":)" + weights +
+                                R"(,"returns":)" + base64_returns(600, 200) + "}");
+  EXPECT_EQ(status, 504);
+  EXPECT_LT(ms, 1500 + 1500.0) << "a block of 2^18 scenarios is the unit of work between checks";
+}
+
 // Row 3: /indicators checked its deadline only after all the work: 504 after 57 s.
 TEST(Hardening, IndicatorsStopAtTheDeadline) {
   ServerProcess server({"--request-timeout-ms", "1500"});
