@@ -63,8 +63,8 @@ std::uint32_t connection_limit(std::uint32_t wanted, std::size_t engines) {
   const rlim_t per_engine = lim.rlim_cur > kReserve ? (lim.rlim_cur - kReserve) / std::max<rlim_t>(1, engines) : 1;
   if (wanted <= per_engine) return wanted;
   const auto clamped = std::uint32_t(std::max<rlim_t>(1, per_engine));
-  fmt::print(stderr, "sextant: warning: --max-connections {} is more than {} open files allow for {} engines; using {}\n", wanted,
-             std::uint64_t(lim.rlim_cur), engines, clamped);
+  fmt::print(stderr, "sextant: warning: {} engines × --max-connections {} need more descriptors than RLIMIT_NOFILE ({}) allows; "
+             "using {} per engine\n", engines, wanted, std::uint64_t(lim.rlim_cur), clamped);
   return clamped;
 }
 
