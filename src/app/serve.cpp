@@ -49,6 +49,16 @@ struct Platform::Impl {
   std::vector<std::pair<std::string, std::unique_ptr<net::Server>>> servers;
 };
 
+namespace {
+
+// The engines a configuration serves; Error(config) for an unknown engine or bus.
+std::vector<service::EngineRow> checked_engines(const Config& cfg, std::span<const service::EngineRow> table) {
+  auto engines = select_engines(cfg.engines, table);
+  if (cfg.bus != "inproc")
+    fail(ErrorCode::config, "bus", "bus '{}' is not available in this build yet; use --bus inproc", cfg.bus);
+  return engines;
+}
+
 std::uint32_t connection_limit(std::uint32_t wanted, std::size_t engines) {
   // Each connection is a descriptor: raise the soft limit to the hard one, then fit the engines'
   // connections beneath it, leaving room for files, the bus and the listeners.
@@ -68,11 +78,11 @@ std::uint32_t connection_limit(std::uint32_t wanted, std::size_t engines) {
   return clamped;
 }
 
+}  // namespace
+
 Platform::Platform(const Config& cfg, std::span<const service::EngineRow> table) : impl_(std::make_unique<Impl>(cfg)) {
-  auto engines = select_engines(cfg.engines, table);
+  const auto engines = checked_engines(cfg, table);
   const std::uint32_t max_connections = connection_limit(cfg.max_connections, engines.size());
-  if (cfg.bus != "inproc")
-    fail(ErrorCode::config, "bus", "bus '{}' is not available in this build yet; use --bus inproc", cfg.bus);
   for (const auto& row : engines) {
     const int port = int(row.base_port) + cfg.port_offset;
     if (port < 1 || port > 65535)
@@ -119,9 +129,7 @@ std::uint16_t Platform::port(std::string_view engine) const {
 }
 
 int serve(const Config& cfg) {
-  select_engines(cfg.engines, engine_table());  // a bad list fails before calibration
-  if (cfg.bus != "inproc")
-    fail(ErrorCode::config, "bus", "bus '{}' is not available in this build yet; use --bus inproc", cfg.bus);
+  const auto engines = checked_engines(cfg, engine_table());  // a bad configuration fails before calibration
   // Calibrate before listening, so routing is fixed for the life of the process (and so
   // deterministic). From the cache this takes microseconds; measured, well under a second.
   auto& router = accel::Router::instance();
@@ -133,7 +141,7 @@ int serve(const Config& cfg) {
   fmt::print("\n");
 
   Platform platform(cfg, engine_table());
-  for (const auto& row : select_engines(cfg.engines, engine_table()))
+  for (const auto& row : engines)
     fmt::print("  {:<10} http://{}:{}\n", row.name, cfg.host, platform.port(row.name));
   if (auto port = platform.port("stream")) fmt::print("dashboard: http://{}:{}/\n", cfg.host, port);
   fmt::print("ready ({} I/O threads{}); Ctrl-C stops\n", cfg.resolved_threads(), cfg.api_key.empty() ? "" : ", API key required");

@@ -121,7 +121,9 @@ std::uint64_t InProcessBus::subscribe(std::string pattern, Handler h, std::size_
   s->pattern = std::move(pattern);
   s->handler = std::move(h);
   s->capacity = queue_capacity;
-  s->worker = std::thread([raw = s.get()] { raw->run(); });
+  // The thread holds its subscription: one that unsubscribes from its own handler (stop() detaches
+  // then) is freed only when its loop has returned.
+  s->worker = std::thread([s] { s->run(); });
   std::lock_guard lock(state_->mu);
   s->id = state_->next_id++;
   state_->subs.emplace(s->id, s);

@@ -160,7 +160,6 @@ void optimize_route(const net::Request& req, Reply& out) {
   r.in.checkpoint = [&req] { req.check_deadline(); };
   r.in.deadline = req.deadline;
   auto res = optimize(r.in);
-  req.check_deadline();
   JsonWriter& w = out.json;
   w.field("objective", objective_name(r.in.objective));
   if (!r.symbols.empty()) w.key("symbols").array(r.symbols);
@@ -181,7 +180,6 @@ void frontier_route(const net::Request& req, Reply& out) {
   r.in.checkpoint = [&req] { req.check_deadline(); };
   r.in.deadline = req.deadline;
   auto pts = efficient_frontier(r.in, r.points, r.full_range);
-  req.check_deadline();
   JsonWriter& w = out.json;
   if (!r.symbols.empty()) w.key("symbols").array(r.symbols);
   w.key("points").begin_array();

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -53,6 +54,24 @@ TEST(Bus, DeliversToMatchingSubscribersAndSurvivesBadHandlers) {
   bus.publish({.type = MessageType::risk_alert, .topic = "risk.alerts", .source = "risk"});
   bus.drain();
   EXPECT_EQ(got.size(), 1u);
+}
+
+// A subscription that unsubscribes from its own handler is freed only once its thread has left it.
+TEST(Bus, ASubscriberMayUnsubscribeFromItsOwnHandler) {
+  InProcessBus bus;
+  std::atomic<int> calls{0};
+  std::uint64_t id = 0;
+  std::promise<void> done;
+  id = bus.subscribe("system.status", [&](const Envelope&) {
+    if (calls++ == 0) {
+      bus.unsubscribe(id);
+      done.set_value();
+    }
+  });
+  bus.publish({.topic = "system.status", .source = "app"});
+  done.get_future().wait();
+  EXPECT_EQ(bus.publish({.topic = "system.status", .source = "app"}), 0u) << "gone after unsubscribing";
+  EXPECT_EQ(calls.load(), 1);
 }
 
 TEST(Bus, PublishingToAPatternIsAnError) {
