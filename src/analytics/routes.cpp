@@ -65,16 +65,6 @@ void write_summary(JsonWriter& w, const CorrelationSummary& s) {
   w.field("average_correlation", s.average_correlation);
 }
 
-// A response's size before it is computed: `values` numbers at ~22 bytes as text, 8 in base64. A small
-// request can ask for a huge answer (rolling correlation: windows × N²); past the response limit (the
-// body limit) it is a 413 naming `field`.
-void require_response_size(double values, net::MatrixFormat format, std::uint64_t limit, const char* field, const char* what) {
-  const double bytes = values * (format == net::MatrixFormat::base64 ? 8.0 : 22.0);
-  if (bytes > double(limit))
-    fail(ErrorCode::payload_too_large, field, "{} would take about {:.0f} MiB, over the response limit of {} MiB", what,
-         bytes / double(1 << 20), limit >> 20);
-}
-
 // Columns whose correlations are undefined (a constant column, or too few pairwise observations): their
 // entries are null, and so are the eigenvalues and the condition number of the matrix.
 void warn_undefined_correlations(const Matrix& c, Reply& out) {
@@ -116,7 +106,7 @@ void correlation_route(const Request& req, Reply& out, std::uint64_t response_li
   if (window && std::size_t(*window) > x.rows())
     fail(ErrorCode::invalid_argument, "window", "'window' ({}) is longer than the {} return rows", *window, x.rows());
   if (window)
-    require_response_size(double(rolling_windows(x.rows(), std::size_t(*window), std::size_t(step))) * double(x.cols()) *
+    service::require_response_size(double(rolling_windows(x.rows(), std::size_t(*window), std::size_t(step))) * double(x.cols()) *
                               double(x.cols()),
                           p.matrix_format, response_limit, "window", "the rolling correlation matrices");
   Matrix c = correlation(x, m, missing, precision, [&req] { req.check_deadline(); });

@@ -12,6 +12,49 @@ std::string_view Request::param(std::string_view name) const {
   return {};
 }
 
+namespace {
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] != '%') {
+      out += s[i];
+    } else {
+      const int hi = i + 2 < s.size() ? hex_digit(s[i + 1]) : -1;
+      const int lo = i + 2 < s.size() ? hex_digit(s[i + 2]) : -1;
+      if (hi < 0 || lo < 0) fail(ErrorCode::invalid_argument, "query", "a '%' escape must be followed by two hex digits");
+      out += char(hi * 16 + lo);
+      i += 2;
+    }
+  }
+  return out;
+}
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> Request::query_params() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::string_view q = query;
+  while (!q.empty()) {
+    const std::size_t amp = q.find('&');
+    const std::string_view part = q.substr(0, amp);
+    if (!part.empty()) {
+      const std::size_t eq = part.find('=');
+      out.emplace_back(percent_decode(part.substr(0, eq)), eq == part.npos ? std::string() : percent_decode(part.substr(eq + 1)));
+    }
+    if (amp == q.npos) break;
+    q.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
 void Request::check_deadline() const {
   if (Clock::now() > deadline)
     fail(ErrorCode::timeout, "", "the request passed its deadline (request_timeout_ms) and was abandoned");

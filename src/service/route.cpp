@@ -1,9 +1,17 @@
 #include "sextant/service/route.hpp"
 
 #include "sextant/core/clock.hpp"
+#include "sextant/core/error.hpp"
 #include "sextant/net/common_routes.hpp"
 
 namespace sextant::service {
+
+void require_response_size(double values, net::MatrixFormat format, std::uint64_t limit, const char* field, const char* what) {
+  const double bytes = values * (format == net::MatrixFormat::base64 ? 8.0 : 22.0);
+  if (bytes > double(limit))
+    fail(ErrorCode::payload_too_large, field, "{} would take about {:.0f} MiB, over the response limit of {} MiB", what,
+         bytes / double(1 << 20), limit >> 20);
+}
 
 net::Handler json_route(JsonHandler h, Stamp stamp) {
   return [h = std::move(h), stamp](const net::Request& req) {

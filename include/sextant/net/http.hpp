@@ -20,6 +20,9 @@ struct Request {
   Clock::time_point deadline = Clock::time_point::max();
 
   std::string_view param(std::string_view name) const;
+  //! The query string's name=value pairs, percent-decoded ('+' is a space), in order. Throws
+  //! Error(invalid_argument, "query") on a malformed escape.
+  std::vector<std::pair<std::string, std::string>> query_params() const;
   //! Throws Error(timeout) once the per-request deadline has passed; long computations call it.
   void check_deadline() const;
 };

@@ -29,6 +29,11 @@ using JsonHandler = std::function<void(const net::Request&, Reply&)>;
 
 enum class Stamp { yes, no };
 
+//! A response's size before it is computed: `values` numbers at ~22 bytes as text, 8 in base64. A small
+//! request can ask for a huge answer (rolling correlation: windows × N²; every factor of the catalogue
+//! at every row); past `limit` (the body limit) it is Error(payload_too_large) naming `field`.
+void require_response_size(double values, net::MatrixFormat format, std::uint64_t limit, const char* field, const char* what);
+
 //! Runs `h` with an open root object; checks the request's deadline after it, and with Stamp::yes adds
 //! calculation_time_ms and backend.
 net::Handler json_route(JsonHandler h, Stamp stamp = Stamp::yes);

@@ -1,0 +1,47 @@
+#pragma once
+// The factor catalogue: every definition is a real expression of the language (no placeholders),
+// with an id "<family>.<NAME>", its family and a one-line description.
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "sextant/features/compiler.hpp"
+
+namespace sextant::features {
+
+struct Factor {
+  std::string id;           //!< "alpha158.KMID"
+  std::string family;       //!< "alpha158"
+  std::string expression;   //!< "($close-$open)/$open"
+  std::string description;  //!< one line
+};
+
+//! Every catalogued factor, families in a fixed order, each family in its published order.
+std::span<const Factor> catalogue();
+//! By id (exact); null when unknown.
+const Factor* find_factor(std::string_view id);
+//! (family, count) in catalogue order.
+std::vector<std::pair<std::string, std::size_t>> family_counts();
+
+//! Requested factors compiled into one program: outputs[i] is the node of factors[i].
+struct CompiledFactors {
+  Program program;
+  std::vector<NodeId> outputs;
+};
+//! Each factor is a catalogue id ("alpha158.KMID") or an expression. Errors are
+//! Error(invalid_argument) naming "<field>[i]": an unknown id, or the expression's error and position.
+CompiledFactors compile_factors(std::span<const std::string> factors, FieldDefaults defaults, std::string_view field = "factors");
+
+//! Qlib's Alpha158 (qlib/contrib/data/loader.py, Alpha158DL with its default config): 9 k-bar
+//! factors, 4 price ratios and 29 rolling groups over windows 5, 10, 20, 30, 60.
+std::vector<Factor> alpha158();
+//! Qlib's Alpha360 (Alpha360DL): 60 days of close, open, high, low, vwap over today's close and of
+//! volume over today's volume.
+std::vector<Factor> alpha360();
+//! All 101 alphas of "101 Formulaic Alphas" (Kakushadze 2016). Those that neutralise by industry read
+//! the group fields $sector, $industry or $subindustry; #56 reads $cap.
+std::vector<Factor> wq101();
+
+}  // namespace sextant::features

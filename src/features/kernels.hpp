@@ -1,0 +1,36 @@
+#pragma once
+// Kernels of the batch evaluator. Every buffer is T×N row-major (stride N). A kernel fills the columns
+// [c0, c1) of its output for every row (cross-sectional ones: the rows [r0, r1) for every column), so
+// the evaluator can split a node across threads without locks.
+#include <cstddef>
+#include <span>
+
+#include "sextant/features/compiler.hpp"
+
+namespace sextant::features::kernels {
+
+//! An input of a kernel: a T×N buffer, or one value broadcast to every cell (a constant).
+struct Arg {
+  const double* p = nullptr;
+  bool scalar = false;
+};
+
+//! A kernel reads `rows` input rows (row-major, stride N) and fills the columns [c0, c1) of output rows
+//! first..rows-1, written from the output's row 0: the rows before `first` only feed the windows (the
+//! last-row evaluator computes each node over just the rows its readers need).
+struct Block {
+  std::size_t rows, stride, c0, c1;
+  std::size_t first = 0;
+};
+
+//! Elementwise operators (b.first is 0: a row reads only its own row).
+void elementwise(const Node& n, std::span<const Arg> in, double* out, const Block& b);
+//! Rolling operators (Qlib's and the paper's); inputs are buffers, never scalars.
+void rolling(const Node& n, std::span<const double* const> in, double* out, const Block& b);
+//! A TA-Lib function per instrument (first output).
+void ta_function(const Node& n, std::span<const double* const> in, double* out, const Block& b);
+//! Cross-sectional operators over rows [r0, r1).
+void cross_section(const Node& n, std::span<const double* const> in, double* out, std::size_t rows, std::size_t cols,
+                   std::size_t r0, std::size_t r1);
+
+}  // namespace sextant::features::kernels

@@ -1,0 +1,304 @@
+// Rolling kernels. Conventions (docs/features.md): a window holds the rows (t-w, t]; NaNs in it are
+// skipped; Qlib's operators answer once one value is present (min_periods = 1), the paper's once the
+// window holds w values. Recurrences (sum, mean, var, EMA) keep one state per instrument
+// and step row by row across instruments: sum, mean and var with pandas' update formulas (Kahan-
+// compensated sums, Welford variance), so they agree with pandas to rounding. The rest, Corr and Cov
+// included (see pair()), compute each window on its own.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "kernels.hpp"
+#include "rolling_state.hpp"
+
+namespace sextant::features::kernels {
+namespace {
+
+std::size_t window_of(const Node& n) { return std::size_t(n.params[0]); }
+long min_periods(const Node& n) { return op_def(n.op).strict ? long(window_of(n)) : 1; }
+
+// Steps a per-instrument state through the rows: remove the row leaving the window, add the new one,
+// write f(state). `State` is one of the structs above (or a pair for two-series operators).
+template <class State, class Step, class Emit>
+void recurrence(const Block& b, std::size_t w, Step step, Emit emit, double* out) {
+  std::vector<State> st(b.c1 - b.c0);
+  for (std::size_t t = 0; t < b.rows; ++t) {
+    for (std::size_t c = b.c0; c < b.c1; ++c) {
+      State& s = st[c - b.c0];
+      step(s, t, c, t >= w);
+      if (t >= b.first) out[(t - b.first) * b.stride + c] = emit(s);
+    }
+  }
+}
+
+void mean_or_sum(const Node& n, const double* x, double* out, const Block& b, bool mean) {
+  const std::size_t w = window_of(n);
+  const long minp = min_periods(n);
+  recurrence<MeanState>(
+      b, w,
+      [&](MeanState& s, std::size_t t, std::size_t c, bool full) {
+        if (full) s.remove(x[(t - w) * b.stride + c]);
+        s.add(x[t * b.stride + c]);
+      },
+      [&](const MeanState& s) { return mean ? s.mean(minp) : s.total(minp); }, out);
+}
+
+void variance(const Node& n, const double* x, double* out, const Block& b, bool sd) {
+  const std::size_t w = window_of(n);
+  const long minp = min_periods(n);
+  recurrence<VarState>(
+      b, w,
+      [&](VarState& s, std::size_t t, std::size_t c, bool full) {
+        if (full) s.remove(x[(t - w) * b.stride + c]);
+        s.add(x[t * b.stride + c]);
+      },
+      [&](const VarState& s) {
+        const double v = s.var(minp);
+        return sd ? std::sqrt(v) : v;
+      },
+      out);
+}
+
+// Corr and Cov from each window's centred sums (two passes over its pairs where both are present).
+// pandas computes mean(xy) - mean(x)·mean(y) from running sums instead, which cancels when the
+// correlation is small against the means: at |ρ| ~ 1e-3 between prices and log volumes it keeps 8
+// digits. Two passes keep the error at the scale of the deviations, and a window's value depends on
+// that window alone, so the last-row and streaming evaluators reproduce it exactly. The inner loops
+// run across instruments.
+void pair(const Node& n, const double* x, const double* y, double* out, const Block& b, bool corr) {
+  const std::size_t w = window_of(n), m = b.c1 - b.c0;
+  const long minp = std::max(2L, min_periods(n));
+  const bool qlib = !op_def(n.op).strict;
+  std::vector<double> cnt(m), mx(m), my(m), sxx(m), syy(m), sxy(m);
+  for (std::size_t t = b.first; t < b.rows; ++t) {
+    const std::size_t start = t + 1 >= w ? t + 1 - w : 0;
+    std::fill(cnt.begin(), cnt.end(), 0.0);
+    std::fill(mx.begin(), mx.end(), 0.0);
+    std::fill(my.begin(), my.end(), 0.0);
+    for (std::size_t r = start; r <= t; ++r) {
+      const double* xr = x + r * b.stride + b.c0;
+      const double* yr = y + r * b.stride + b.c0;
+      for (std::size_t j = 0; j < m; ++j) {
+        const bool ok = xr[j] == xr[j] && yr[j] == yr[j];
+        cnt[j] += ok ? 1.0 : 0.0;
+        mx[j] += ok ? xr[j] : 0.0;
+        my[j] += ok ? yr[j] : 0.0;
+      }
+    }
+    for (std::size_t j = 0; j < m; ++j) mx[j] /= cnt[j], my[j] /= cnt[j];
+    std::fill(sxx.begin(), sxx.end(), 0.0);
+    std::fill(syy.begin(), syy.end(), 0.0);
+    std::fill(sxy.begin(), sxy.end(), 0.0);
+    for (std::size_t r = start; r <= t; ++r) {
+      const double* xr = x + r * b.stride + b.c0;
+      const double* yr = y + r * b.stride + b.c0;
+      for (std::size_t j = 0; j < m; ++j) {
+        const bool ok = xr[j] == xr[j] && yr[j] == yr[j];
+        const double dx = ok ? xr[j] - mx[j] : 0.0, dy = ok ? yr[j] - my[j] : 0.0;
+        sxx[j] += dx * dx;
+        syy[j] += dy * dy;
+        sxy[j] += dx * dy;
+      }
+    }
+    double* o = out + (t - b.first) * b.stride + b.c0;
+    for (std::size_t j = 0; j < m; ++j) {
+      const double k = cnt[j];
+      if (k < double(minp)) {
+        o[j] = kNaN;
+      } else if (!corr) {
+        o[j] = sxy[j] / (k - 1);
+      } else if (qlib && (std::sqrt(sxx[j] / (k - 1)) <= 2e-5 || std::sqrt(syy[j] / (k - 1)) <= 2e-5)) {
+        o[j] = kNaN;  // Qlib: NaN where either side's rolling std is within 2e-5 of 0 (numpy.isclose, atol 2e-5)
+      } else {
+        // The paper's correlation of a constant window is 0 (as pandas implementations of the alphas
+        // fill it): a NaN there would void every strict window downstream of it.
+        const double den = std::sqrt(sxx[j] * syy[j]);
+        o[j] = den > 0 ? sxy[j] / den : qlib ? kNaN : 0.0;
+      }
+    }
+  }
+}
+
+void ema(const Node& n, const double* x, double* out, const Block& b) {
+  const double alpha = ema_alpha(n.params[0]);
+  std::vector<EmaState> st(b.c1 - b.c0);
+  for (std::size_t t = 0; t < b.rows; ++t)
+    for (std::size_t c = b.c0; c < b.c1; ++c) {
+      const double v = st[c - b.c0].step(x[t * b.stride + c], alpha);
+      if (t >= b.first) out[(t - b.first) * b.stride + c] = v;
+    }
+}
+
+// ---- window scans: one instrument at a time over a contiguous copy of its column ----
+
+struct Window {
+  const double* v;  // the window's rows, oldest first
+  std::size_t len;  // rows in the window (fewer than w at the start)
+};
+
+double scan(Op op, const Node& n, Window win, std::vector<double>& buf) {
+  const std::size_t w = window_of(n);
+  const bool strict = op_def(op).strict;
+  buf.clear();
+  for (std::size_t i = 0; i < win.len; ++i)
+    if (win.v[i] == win.v[i]) buf.push_back(win.v[i]);
+  const std::size_t cnt = buf.size();
+  if (op == Op::count) return double(cnt);
+  if (cnt == 0 || (strict && cnt < w)) return kNaN;
+  const double last = win.v[win.len - 1];
+  switch (op) {
+    case Op::max:
+    case Op::ts_max: return *std::max_element(buf.begin(), buf.end());
+    case Op::min:
+    case Op::ts_min: return *std::min_element(buf.begin(), buf.end());
+    case Op::idxmax:
+    case Op::idxmin:
+    case Op::ts_argmax:
+    case Op::ts_argmin: {
+      const bool want_max = op == Op::idxmax || op == Op::ts_argmax;
+      std::size_t best = win.len;
+      for (std::size_t i = 0; i < win.len; ++i) {
+        const double v = win.v[i];
+        if (v != v) continue;
+        if (best == win.len || (want_max ? v > win.v[best] : v < win.v[best])) best = i;
+      }
+      return double(best + 1);
+    }
+    case Op::quantile:
+    case Op::med: {
+      // pandas: idx = q·(n-1); low + (high - low)·(idx - floor(idx)). The median is the mean of the
+      // middle two for even counts.
+      std::sort(buf.begin(), buf.end());
+      if (op == Op::med) return cnt % 2 ? buf[cnt / 2] : (buf[cnt / 2 - 1] + buf[cnt / 2]) / 2.0;
+      const double idx = n.params[1] * double(cnt - 1);
+      const double lo = std::floor(idx);
+      const double vlow = buf[std::size_t(lo)];
+      if (idx == lo) return vlow;
+      const double vhigh = buf[std::size_t(lo) + 1];
+      return vlow + (vhigh - vlow) * (idx - lo);
+    }
+    case Op::mad: {
+      double s = 0;
+      for (double v : buf) s += v;
+      const double m = s / double(cnt);
+      double a = 0;
+      for (double v : buf) a += std::fabs(v - m);
+      return a / double(cnt);
+    }
+    case Op::rank:
+    case Op::ts_rank: {
+      if (last != last) return kNaN;
+      double less = 0, equal = 0;
+      for (double v : buf) less += v < last, equal += v == last;
+      const double r = less + (equal + 1.0) / 2.0;  // average rank of the ties, 1-based
+      return op == Op::rank ? r / double(cnt) : r;
+    }
+    case Op::skew:
+    case Op::kurt: {
+      const double N = double(cnt);
+      if (cnt < (op == Op::skew ? 3u : 4u)) return kNaN;
+      double s = 0;
+      for (double v : buf) s += v;
+      const double m = s / N;
+      double m2 = 0, m3 = 0, m4 = 0;
+      for (double v : buf) {
+        const double d = v - m, d2 = d * d;
+        m2 += d2, m3 += d2 * d, m4 += d2 * d2;
+      }
+      m2 /= N, m3 /= N, m4 /= N;
+      if (m2 <= 1e-14 * std::max(1.0, m * m)) return kNaN;  // a constant window (pandas: NaN)
+      if (op == Op::skew) return std::sqrt(N * (N - 1)) / (N - 2) * m3 / std::pow(m2, 1.5);
+      return (N - 1) / ((N - 2) * (N - 3)) * ((N + 1) * (m4 / (m2 * m2) - 3.0) + 6.0);
+    }
+    case Op::slope:
+    case Op::rsquare:
+    case Op::resi: {
+      // OLS of the window's values on their positions 1..len (rows with NaN skipped).
+      if (cnt < 2) return kNaN;
+      double sx = 0, sy = 0;
+      for (std::size_t i = 0; i < win.len; ++i)
+        if (win.v[i] == win.v[i]) sx += double(i + 1), sy += win.v[i];
+      const double mx = sx / double(cnt), my = sy / double(cnt);
+      double sxx = 0, sxy = 0, syy = 0;
+      for (std::size_t i = 0; i < win.len; ++i) {
+        if (win.v[i] != win.v[i]) continue;
+        const double dx = double(i + 1) - mx, dy = win.v[i] - my;
+        sxx += dx * dx, sxy += dx * dy, syy += dy * dy;
+      }
+      const double slope = sxy / sxx;
+      if (op == Op::slope) return slope;
+      if (op == Op::rsquare) return syy > 0 ? sxy * sxy / (sxx * syy) : kNaN;
+      if (last != last) return kNaN;
+      return last - (my + slope * (double(win.len) - mx));
+    }
+    case Op::wma: {
+      // Qlib: w = 1..len normalised to sum 1, then numpy.nanmean(w·x) (the mean over the non-NaN
+      // products, so the result is the weighted mean divided by their count, as Qlib computes it).
+      const double total = double(win.len) * double(win.len + 1) / 2.0;
+      double s = 0;
+      for (std::size_t i = 0; i < win.len; ++i)
+        if (win.v[i] == win.v[i]) s += (double(i + 1) / total) * win.v[i];
+      return s / double(cnt);
+    }
+    case Op::ts_product: {
+      double p = 1;
+      for (double v : buf) p *= v;
+      return p;
+    }
+    case Op::decay_linear: {
+      const double total = double(w) * double(w + 1) / 2.0;
+      double s = 0;
+      for (std::size_t i = 0; i < win.len; ++i) s += (double(i + 1) / total) * win.v[i];
+      return s;
+    }
+    default: return kNaN;
+  }
+}
+
+void window_scan(const Node& n, const double* x, double* out, const Block& b) {
+  const std::size_t w = window_of(n);
+  std::vector<double> col(b.rows), buf;
+  buf.reserve(std::min(w, b.rows));
+  for (std::size_t c = b.c0; c < b.c1; ++c) {
+    const std::size_t from = b.first + 1 >= w ? b.first + 1 - w : 0;  // the first window's oldest row
+    for (std::size_t t = from; t < b.rows; ++t) col[t] = x[t * b.stride + c];
+    for (std::size_t t = b.first; t < b.rows; ++t) {
+      const std::size_t start = t + 1 >= w ? t + 1 - w : 0;
+      out[(t - b.first) * b.stride + c] = scan(n.op, n, {col.data() + start, t + 1 - start}, buf);
+    }
+  }
+}
+
+}  // namespace
+
+void rolling(const Node& n, std::span<const double* const> in, double* out, const Block& b) {
+  const double* x = in[0];
+  switch (n.op) {
+    case Op::ref:
+    case Op::delta: {
+      const std::size_t lag = window_of(n);
+      for (std::size_t t = b.first; t < b.rows; ++t)
+        for (std::size_t c = b.c0; c < b.c1; ++c) {
+          const double back = t >= lag ? x[(t - lag) * b.stride + c] : kNaN;
+          out[(t - b.first) * b.stride + c] = n.op == Op::ref ? back : x[t * b.stride + c] - back;
+        }
+      return;
+    }
+    case Op::mean:
+    case Op::ts_mean: return mean_or_sum(n, x, out, b, true);
+    case Op::sum:
+    case Op::ts_sum: return mean_or_sum(n, x, out, b, false);
+    case Op::std:
+    case Op::ts_std: return variance(n, x, out, b, true);
+    case Op::var: return variance(n, x, out, b, false);
+    case Op::corr:
+    case Op::ts_corr: return pair(n, x, in[1], out, b, true);
+    case Op::cov:
+    case Op::ts_cov: return pair(n, x, in[1], out, b, false);
+    case Op::ema: return ema(n, x, out, b);
+    default: return window_scan(n, x, out, b);
+  }
+}
+
+}  // namespace sextant::features::kernels

@@ -1,0 +1,194 @@
+// The expression language: parse errors with their positions, canonicalisation (two spellings, one
+// node), argument checks, and the evaluator on small hand-checked panels.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "sextant/analytics/ta.hpp"
+#include "sextant/features/compiler.hpp"
+#include "sextant/features/evaluate.hpp"
+
+namespace sextant::features {
+namespace {
+
+std::size_t error_position(const std::string& expr) {
+  try {
+    Program p;
+    p.add(expr);
+  } catch (const ExpressionError& e) {
+    return e.position();
+  }
+  ADD_FAILURE() << expr << " compiled";
+  return std::string::npos;
+}
+
+std::string error_message(const std::string& expr) {
+  try {
+    Program p;
+    p.add(expr);
+  } catch (const ExpressionError& e) {
+    EXPECT_EQ(e.field(), "expression");
+    return e.what();
+  }
+  ADD_FAILURE() << expr << " compiled";
+  return {};
+}
+
+TEST(Expression, ParseErrorsNameTheirPosition) {
+  EXPECT_EQ(error_position("Mean($close, 5"), 14u);     // missing ')'
+  EXPECT_EQ(error_position("$close + * 2"), 9u);        // operand expected
+  EXPECT_EQ(error_position("($close"), 7u);
+  EXPECT_EQ(error_position("$close $open"), 7u);        // trailing input
+  EXPECT_EQ(error_position("Mean($close 5)"), 12u);     // ',' expected
+  EXPECT_EQ(error_position("close + 1"), 0u);           // a field without '$'
+  EXPECT_EQ(error_position("$ close"), 1u);
+  EXPECT_EQ(error_position(""), 0u);
+  EXPECT_EQ(error_position("1 + 2e400"), 4u);
+  EXPECT_NE(error_message("1 + 2e400").find("out of the double range"), std::string::npos);
+  EXPECT_NE(error_message("Mean($close, 5").find("at position 14"), std::string::npos);
+}
+
+TEST(Expression, ResolutionErrorsNameTheFunctionAndPosition) {
+  EXPECT_EQ(error_position("$close / Foo($open)"), 9u);
+  EXPECT_NE(error_message("$close / Foo($open)").find("unknown function 'Foo'"), std::string::npos);
+  EXPECT_EQ(error_position("Mean($close, 0)"), 13u);
+  EXPECT_NE(error_message("Mean($close, 0)").find("must be >= 1"), std::string::npos);
+  EXPECT_NE(error_message("Mean($close, -3)").find("must be >= 1"), std::string::npos);
+  EXPECT_NE(error_message("Mean($close, 2.5)").find("must be an integer"), std::string::npos);
+  EXPECT_NE(error_message("Mean($close, $open)").find("must be a number"), std::string::npos);
+  EXPECT_NE(error_message("Mean($close)").find("takes 2 arguments, not 1"), std::string::npos);
+  EXPECT_NE(error_message("Ref($close, -1)").find("no look-ahead"), std::string::npos);
+  EXPECT_NE(error_message("Quantile($close, 5, 1.5)").find("[0, 1]"), std::string::npos);
+  EXPECT_NE(error_message("RSI($close, 1)").find("optInTimePeriod"), std::string::npos);
+  std::string deep(300, '(');
+  EXPECT_NE(error_message(deep + "1" + std::string(300, ')')).find("deeper than 256"), std::string::npos);
+}
+
+TEST(Expression, TwoSpellingsAreOneNode) {
+  Program p;
+  const NodeId a = p.add("Mean($close, 5) / $close");
+  const NodeId b = p.add("( Mean( $close,5 ) )/$close");
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(p.add("$close + $open"), p.add("$open+$close"));
+  EXPECT_EQ(p.add("$close < $open"), p.add("Gt($open, $close)"));
+  EXPECT_EQ(p.add("$close <= $open"), p.add("$open >= $close"));
+  EXPECT_EQ(p.add("-$close"), p.add("$close * -1"));
+  EXPECT_EQ(p.add("delay($close, 3)"), p.add("Ref($close, 3)"));
+  EXPECT_EQ(p.add("Ref($close, 0)"), p.add("$close"));
+  EXPECT_EQ(p.add("ts_min($low, 5.7)"), p.add("min($low, 5)"));  // the paper's windows are floored
+  EXPECT_EQ(p.add("max($low, $high)"), p.add("Greater($high, $low)"));
+  EXPECT_EQ(p.add("$close * (2 * 3)"), p.add("6 * $close"));  // constants fold
+  EXPECT_EQ(p.add("Corr($close, $volume, 10)"), p.add("Corr($volume, $close, 10)"));
+  EXPECT_EQ(p.add("$close > 0 ? $open : $high"), p.add("If(Gt($close, 0), $open, $high)"));
+  EXPECT_NE(p.add("Mean($close, 5)"), p.add("ts_mean($close, 5)"));  // min_periods 1 vs strict
+  EXPECT_NE(p.add("$close - $open"), p.add("$open - $close"));
+  EXPECT_EQ(p.canonical(a), "Div(Mean($close, 5), $close)");
+  // The canonical form parses back to the same node.
+  EXPECT_EQ(p.add(p.canonical(p.add("rank(delta(log($volume), 2)) * -1"))), p.add("-1 * rank(Delta(Log($volume), 2))"));
+  EXPECT_EQ(p.add(p.canonical(p.add("EMA($close, 10) - TA_EMA($close, 10)"))), p.add("EMA($close, 10) - TA_EMA($close, 10)"));
+}
+
+TEST(Expression, SharedSubexpressionsAreComputedOnce) {
+  Program p;
+  p.add("Mean($close, 20) / $close");
+  const std::size_t before = p.nodes().size();
+  p.add("Mean($close, 20) - $open");
+  EXPECT_EQ(p.nodes().size(), before + 2);  // $open and the Sub: the mean is shared
+}
+
+TEST(Expression, WarmupFollowsTheLongestPath) {
+  Program p;
+  EXPECT_EQ(p.node(p.add("Mean(Ref($close, 3), 5)")).warmup, 7u);
+  EXPECT_EQ(p.node(p.add("Corr($close, Ref($volume, 1), 10)")).warmup, 10u);
+  EXPECT_TRUE(p.node(p.add("EMA($close, 10)")).unbounded);
+  EXPECT_FALSE(p.node(p.add("Std($close, 10)")).unbounded);
+}
+
+// A 6-row, 2-instrument panel with hand-checked values.
+FieldPanel small_panel() {
+  FieldPanel f;
+  f.rows = 6;
+  f.instruments = {"A", "B"};
+  f.fields["close"] = {1, 10, 2, 9, 4, 8, 3, 7, 5, 6, 6, 5};
+  f.fields["open"] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+  return f;
+}
+
+std::vector<double> eval(const std::string& expr, const FieldPanel& f, bool last_only = false) {
+  Program p;
+  const NodeId id = p.add(expr);
+  EvalOptions o;
+  o.last_only = last_only;
+  return evaluate(p, std::span<const NodeId>(&id, 1), f, o)[0];
+}
+
+void expect_values(const std::vector<double>& got, const std::vector<double>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    if (std::isnan(want[i])) EXPECT_TRUE(std::isnan(got[i])) << "cell " << i << ": " << got[i];
+    else EXPECT_NEAR(got[i], want[i], 1e-12) << "cell " << i;
+  }
+}
+
+TEST(Evaluate, QlibWindowsStartAtOneValueThePapersWhenFull) {
+  const auto f = small_panel();
+  const double n = NAN;
+  // A: 1 2 4 3 5 6; B: 10 9 8 7 6 5
+  expect_values(eval("Mean($close, 3)", f), {1, 10, 1.5, 9.5, 7.0 / 3, 9, 3, 8, 4, 7, 14.0 / 3, 6});
+  expect_values(eval("ts_mean($close, 3)", f), {n, n, n, n, 7.0 / 3, 9, 3, 8, 4, 7, 14.0 / 3, 6});
+  expect_values(eval("Max($close, 2)", f), {1, 10, 2, 10, 4, 9, 4, 8, 5, 7, 6, 6});
+  expect_values(eval("IdxMax($close, 3)", f), {1, 1, 2, 1, 3, 1, 2, 1, 3, 1, 3, 1});
+  expect_values(eval("Ref($close, 2)", f), {n, n, n, n, 1, 10, 2, 9, 4, 8, 3, 7});
+  expect_values(eval("Std($close, 2)", f), {n, n, std::sqrt(0.5), std::sqrt(0.5), std::sqrt(2), std::sqrt(0.5),
+                                             std::sqrt(0.5), std::sqrt(0.5), std::sqrt(2), std::sqrt(0.5),
+                                             std::sqrt(0.5), std::sqrt(0.5)});
+  expect_values(eval("Rank($close, 3)", f), {1, 1, 1, 0.5, 1, 1.0 / 3, 2.0 / 3, 1.0 / 3, 1, 1.0 / 3, 1, 1.0 / 3});
+  expect_values(eval("Mean($close, 3)", f, true), {14.0 / 3, 6});
+}
+
+TEST(Evaluate, CrossSectionalOperatorsRankAcrossInstruments) {
+  const auto f = small_panel();
+  expect_values(eval("cs_rank($close)", f), {0.5, 1, 0.5, 1, 0.5, 1, 0.5, 1, 0.5, 1, 1, 0.5});
+  expect_values(eval("cs_demean($close)", f), {-4.5, 4.5, -3.5, 3.5, -2, 2, -2, 2, -0.5, 0.5, 0.5, -0.5});
+  FieldPanel one;
+  one.rows = 2;
+  one.instruments = {"A"};
+  one.fields["close"] = {1, 2};
+  try {
+    eval("cs_rank($close)", one);
+    FAIL() << "a cross-sectional operator on one instrument";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.field(), "factors[0]");
+    EXPECT_NE(std::string(e.what()).find("at least 2 instruments"), std::string::npos);
+  }
+}
+
+TEST(Evaluate, UnknownFieldsAreNamed) {
+  try {
+    eval("$close / $cap", small_panel());
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown field $cap"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Evaluate, TaLibFunctionsMatchTheAnalyticsEngine) {
+  FieldPanel f;
+  f.rows = 40;
+  f.instruments = {"A"};
+  for (int t = 0; t < 40; ++t) f.fields["close"].push_back(100 + std::sin(t * 0.7) * 5 + t * 0.1);
+  const auto rsi = eval("RSI($close, 14)", f);
+  const auto* def = analytics::ta::find("RSI");
+  analytics::ta::Inputs in;
+  in.real = f.fields["close"];
+  in.close = f.fields["close"];
+  const double period = 14;
+  const auto want = analytics::ta::run(*def, in, std::span<const double>(&period, 1));
+  for (std::size_t t = 0; t < 40; ++t) {
+    if (std::isnan(want.outputs[0][t])) EXPECT_TRUE(std::isnan(rsi[t]));
+    else EXPECT_DOUBLE_EQ(rsi[t], want.outputs[0][t]);
+  }
+}
+
+}  // namespace
+}  // namespace sextant::features
