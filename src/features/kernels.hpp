@@ -25,6 +25,16 @@ struct Block {
 
 //! Elementwise operators (b.first is 0: a row reads only its own row).
 void elementwise(const Node& n, std::span<const Arg> in, double* out, const Block& b);
+
+//! A rolling node's window (or lag), and the values its window needs before it answers: 1 for Qlib's
+//! operators (min_periods = 1), the whole window for the paper's.
+inline std::size_t window_of(const Node& n) { return std::size_t(n.params[0]); }
+inline long min_periods(const Node& n) { return op_def(n.op).strict ? long(window_of(n)) : 1; }
+//! Rolling operators computed by a running state (rolling_state.hpp) rather than a scan of the window.
+inline bool is_recurrence(Op op) {
+  return op == Op::mean || op == Op::ts_mean || op == Op::sum || op == Op::ts_sum || op == Op::std || op == Op::ts_std ||
+         op == Op::var || op == Op::ema;
+}
 //! Rolling operators (Qlib's and the paper's); inputs are buffers, never scalars.
 void rolling(const Node& n, std::span<const double* const> in, double* out, const Block& b);
 //! A TA-Lib function per instrument (first output).

@@ -15,49 +15,26 @@
 namespace sextant::features::kernels {
 namespace {
 
-std::size_t window_of(const Node& n) { return std::size_t(n.params[0]); }
-long min_periods(const Node& n) { return op_def(n.op).strict ? long(window_of(n)) : 1; }
-
-// Steps a per-instrument state through the rows: remove the row leaving the window, add the new one,
-// write f(state). `State` is one of the structs above (or a pair for two-series operators).
-template <class State, class Step, class Emit>
-void recurrence(const Block& b, std::size_t w, Step step, Emit emit, double* out) {
-  std::vector<State> st(b.c1 - b.c0);
-  for (std::size_t t = 0; t < b.rows; ++t) {
-    for (std::size_t c = b.c0; c < b.c1; ++c) {
-      State& s = st[c - b.c0];
-      step(s, t, c, t >= w);
-      if (t >= b.first) out[(t - b.first) * b.stride + c] = emit(s);
-    }
-  }
-}
-
 void mean_or_sum(const Node& n, const double* x, double* out, const Block& b, bool mean) {
   const std::size_t w = window_of(n);
   const long minp = min_periods(n);
-  recurrence<MeanState>(
-      b, w,
-      [&](MeanState& s, std::size_t t, std::size_t c, bool full) {
-        if (full) s.remove(x[(t - w) * b.stride + c]);
-        s.add(x[t * b.stride + c]);
-      },
-      [&](const MeanState& s) { return mean ? s.mean(minp) : s.total(minp); }, out);
+  std::vector<MeanState> st(b.c1 - b.c0);
+  for (std::size_t t = 0; t < b.rows; ++t)
+    for (std::size_t c = b.c0; c < b.c1; ++c) {
+      const double v = mean_step(st[c - b.c0], t >= w, t >= w ? x[(t - w) * b.stride + c] : 0.0, x[t * b.stride + c], minp, mean);
+      if (t >= b.first) out[(t - b.first) * b.stride + c] = v;
+    }
 }
 
 void variance(const Node& n, const double* x, double* out, const Block& b, bool sd) {
   const std::size_t w = window_of(n);
   const long minp = min_periods(n);
-  recurrence<VarState>(
-      b, w,
-      [&](VarState& s, std::size_t t, std::size_t c, bool full) {
-        if (full) s.remove(x[(t - w) * b.stride + c]);
-        s.add(x[t * b.stride + c]);
-      },
-      [&](const VarState& s) {
-        const double v = s.var(minp);
-        return sd ? std::sqrt(v) : v;
-      },
-      out);
+  std::vector<VarState> st(b.c1 - b.c0);
+  for (std::size_t t = 0; t < b.rows; ++t)
+    for (std::size_t c = b.c0; c < b.c1; ++c) {
+      const double v = var_step(st[c - b.c0], t >= w, t >= w ? x[(t - w) * b.stride + c] : 0.0, x[t * b.stride + c], minp, sd);
+      if (t >= b.first) out[(t - b.first) * b.stride + c] = v;
+    }
 }
 
 // Corr and Cov from each window's centred sums (two passes over its pairs where both are present).

@@ -89,6 +89,20 @@ struct VarState {
   }
 };
 
+// One step of a windowed recurrence for one instrument: the value leaving the window (when the window
+// is full) is removed, the new one added. The batch kernels and the stream both call these.
+inline double mean_step(MeanState& s, bool full, double leaving, double entering, long minp, bool mean) {
+  if (full) s.remove(leaving);
+  s.add(entering);
+  return mean ? s.mean(minp) : s.total(minp);
+}
+inline double var_step(VarState& s, bool full, double leaving, double entering, long minp, bool sd) {
+  if (full) s.remove(leaving);
+  s.add(entering);
+  const double v = s.var(minp);
+  return sd ? std::sqrt(v) : v;
+}
+
 // pandas ewm(span=N or alpha=N, adjust=True, ignore_na=False, min_periods=1).mean(), one value at a time.
 inline double ema_alpha(double n) { return n < 1 ? n : 2.0 / (n + 1.0); }
 

@@ -1,0 +1,227 @@
+// The streaming evaluator (stream.hpp): per node, its current row, a history of its last rows when a
+// windowed reader needs them, and the running state of recurrences and TA-Lib streams.
+#include "sextant/features/stream.hpp"
+
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "kernels.hpp"
+#include "rolling_state.hpp"
+#include "sextant/analytics/ta.hpp"
+#include "sextant/analytics/ta_stream.hpp"
+#include "sextant/core/error.hpp"
+
+namespace sextant::features {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// The last H rows of a node, contiguous: each row is written twice, at p and p + H, so rows
+// (p, p + H] of the 2H-row buffer are the window, oldest first.
+struct History {
+  std::size_t H = 0, N = 0, p = 0;
+  std::vector<double> buf;
+  void init(std::size_t rows, std::size_t n) {
+    H = rows, N = n, p = 0;
+    buf.assign(2 * H * N, kNaN);
+  }
+  void push(const double* row) {
+    p = (p + 1) % H;
+    std::copy(row, row + N, buf.data() + p * N);
+    std::copy(row, row + N, buf.data() + (p + H) * N);
+  }
+  //! The last k rows (k <= H), oldest first.
+  const double* last(std::size_t k) const { return buf.data() + (p + H + 1 - k) * N; }
+};
+
+struct NodeState {
+  std::vector<double> cur;  // this bar's row
+  History hist;             // when a reader looks back
+  std::vector<kernels::MeanState> mean;
+  std::vector<kernels::VarState> var;
+  std::vector<kernels::EmaState> ema;
+  std::unique_ptr<analytics::ta::Stream> ta;
+};
+
+}  // namespace
+
+struct FactorStream::State {
+  std::vector<Node> nodes;
+  std::vector<NodeId> outputs;
+  std::vector<char> needed;
+  std::vector<std::vector<NodeId>> levels;  // needed non-leaf nodes by depth
+  std::vector<NodeState> st;
+  std::vector<std::string> fields;
+  std::size_t N = 0, seen = 0;
+
+  // The row of node `id` as an elementwise argument.
+  kernels::Arg arg(NodeId id) const {
+    if (nodes[id].op == Op::constant) return {&nodes[id].params[0], true};
+    return {st[id].cur.data(), false};
+  }
+  // The last `k` rows of node `id` (its history), for a window that ends at this bar.
+  const double* rows(NodeId id, std::size_t k) { return st[id].hist.last(k); }
+
+  void step(NodeId id) {
+    const Node& n = nodes[id];
+    NodeState& s = st[id];
+    double* out = s.cur.data();
+    const std::size_t t = seen;  // this bar's row index
+    switch (op_def(n.op).cls) {
+      case OpClass::elementwise: {
+        std::vector<kernels::Arg> args;
+        for (NodeId in : n.inputs) args.push_back(arg(in));
+        kernels::elementwise(n, args, out, {1, N, 0, N});
+        break;
+      }
+      case OpClass::cross_section: {
+        std::vector<const double*> args;
+        for (NodeId in : n.inputs) args.push_back(st[in].cur.data());
+        kernels::cross_section(n, args, out, 1, N, 0, 1);
+        break;
+      }
+      case OpClass::ta: {
+        analytics::ta::PanelBar bar;
+        for (std::size_t k = 0; k < n.inputs.size(); ++k) {
+          const std::span<const double> v(st[n.inputs[k]].cur);
+          const std::string_view name = n.ta->inputs[k];
+          if (name == "open") bar.open = v;
+          else if (name == "high") bar.high = v;
+          else if (name == "low") bar.low = v;
+          else if (name == "volume") bar.volume = v;
+          else if (name == "real1") bar.real1 = v;
+          else bar.close = v;  // close, and the single input of one-series functions
+        }
+        s.ta->update(bar);
+        std::copy(s.ta->output(0).begin(), s.ta->output(0).end(), out);
+        break;
+      }
+      case OpClass::rolling: {
+        const double* x = st[n.inputs[0]].cur.data();
+        if (kernels::is_recurrence(n.op)) {
+          const std::size_t w = kernels::window_of(n);
+          const long minp = kernels::min_periods(n);
+          const bool full = n.op != Op::ema && t >= w;
+          const double* leaving = full ? rows(n.inputs[0], w + 1) : nullptr;  // the row w bars back
+          for (std::size_t c = 0; c < N; ++c) {
+            const double old = full ? leaving[c] : 0.0;
+            switch (n.op) {
+              case Op::mean:
+              case Op::ts_mean: out[c] = kernels::mean_step(s.mean[c], full, old, x[c], minp, true); break;
+              case Op::sum:
+              case Op::ts_sum: out[c] = kernels::mean_step(s.mean[c], full, old, x[c], minp, false); break;
+              case Op::std:
+              case Op::ts_std: out[c] = kernels::var_step(s.var[c], full, old, x[c], minp, true); break;
+              case Op::var: out[c] = kernels::var_step(s.var[c], full, old, x[c], minp, false); break;
+              default: out[c] = s.ema[c].step(x[c], kernels::ema_alpha(n.params[0])); break;
+            }
+          }
+        } else {
+          // The batch kernel over the rows this bar's window holds, emitting only its last row.
+          const auto sig = op_def(n.op).signature;
+          const std::size_t reach = sig.find('L') != sig.npos ? kernels::window_of(n) + 1 : kernels::window_of(n);
+          const std::size_t k = std::min(reach, t + 1);
+          std::vector<const double*> args;
+          for (NodeId in : n.inputs) args.push_back(rows(in, k));
+          kernels::rolling(n, args, out, {k, N, 0, N, k - 1});
+        }
+        break;
+      }
+      default: break;
+    }
+  }
+};
+
+FactorStream::FactorStream(const Program& program, std::vector<NodeId> outputs, std::size_t instruments)
+    : s_(std::make_unique<State>()) {
+  State& s = *s_;
+  s.nodes = program.nodes();
+  s.outputs = std::move(outputs);
+  s.N = instruments;
+  const auto& nodes = s.nodes;
+  s.needed.assign(nodes.size(), 0);
+  for (NodeId o : s.outputs) s.needed[o] = 1;
+  std::vector<std::size_t> history(nodes.size(), 0), depth(nodes.size(), 0);  // 0: no reader looks back
+  for (std::size_t i = nodes.size(); i-- > 0;) {
+    if (!s.needed[i]) continue;
+    const Node& n = nodes[i];
+    if (op_def(n.op).cls == OpClass::cross_section && instruments < 2)
+      fail(ErrorCode::invalid_argument, "factors", "the cross-sectional operator {} needs at least 2 instruments; the universe has {}",
+           op_def(n.op).name, instruments);
+    // Rows of each input this node looks at: its window (w + 1 for a recurrence, which removes the row
+    // leaving it; lag + 1 for Ref and Delta).
+    std::size_t look = 0;
+    if (op_def(n.op).cls == OpClass::rolling && n.op != Op::ema) {
+      const auto sig = op_def(n.op).signature;
+      look = kernels::window_of(n) + (kernels::is_recurrence(n.op) || sig.find('L') != sig.npos ? 1 : 0);
+    }
+    for (NodeId in : n.inputs) s.needed[in] = 1, history[in] = std::max(history[in], look);
+  }
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    if (!s.needed[i]) continue;
+    for (NodeId in : nodes[i].inputs) depth[i] = std::max(depth[i], depth[in] + 1);
+  }
+  s.st.resize(nodes.size());
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    if (!s.needed[i]) continue;
+    const Node& n = nodes[i];
+    NodeState& ns = s.st[i];
+    ns.cur.assign(instruments, n.op == Op::constant ? n.params[0] : kNaN);  // a constant is a row that never changes
+    if (history[i] > 0) ns.hist.init(history[i], instruments);
+    if (n.op == Op::constant) continue;
+    if (n.op == Op::field) {
+      s.fields.push_back(n.field);
+      continue;
+    }
+    if (n.op == Op::mean || n.op == Op::ts_mean || n.op == Op::sum || n.op == Op::ts_sum) ns.mean.resize(instruments);
+    if (n.op == Op::std || n.op == Op::ts_std || n.op == Op::var) ns.var.resize(instruments);
+    if (n.op == Op::ema) ns.ema.resize(instruments);
+    if (n.op == Op::ta) ns.ta = analytics::ta::make_stream(*n.ta, n.params, instruments);
+    if (s.levels.size() <= depth[i]) s.levels.resize(depth[i] + 1);
+    s.levels[depth[i]].push_back(NodeId(i));
+  }
+  std::sort(s.fields.begin(), s.fields.end());
+  s.fields.erase(std::unique(s.fields.begin(), s.fields.end()), s.fields.end());
+}
+
+FactorStream::~FactorStream() = default;
+FactorStream::FactorStream(FactorStream&&) noexcept = default;
+FactorStream& FactorStream::operator=(FactorStream&&) noexcept = default;
+
+void FactorStream::update(const BarFields& bar) {
+  State& s = *s_;
+  for (const auto& f : s.fields) {
+    auto it = bar.find(f);
+    if (it == bar.end()) fail(ErrorCode::invalid_argument, f, "the bar has no field ${}", f);
+    if (it->second.size() != s.N) fail(ErrorCode::dimension_mismatch, f, "${} holds {} values, one per instrument ({}) expected", f, it->second.size(), s.N);
+  }
+  for (std::size_t i = 0; i < s.nodes.size(); ++i)
+    if (s.needed[i] && s.nodes[i].op == Op::field) s.st[i].cur = bar.find(s.nodes[i].field)->second;
+  // A node's history gets this bar's row before its readers run (a window ends at this bar).
+  auto record = [&](NodeId i) {
+    if (s.st[i].hist.H) s.st[i].hist.push(s.st[i].cur.data());
+  };
+  for (std::size_t i = 0; i < s.nodes.size(); ++i)
+    if (s.needed[i] && (s.nodes[i].op == Op::field || s.nodes[i].op == Op::constant)) record(NodeId(i));
+  for (const auto& level : s.levels) {
+    tbb::parallel_for(std::size_t(0), level.size(), [&](std::size_t k) {
+      s.step(level[k]);
+      record(level[k]);
+    });
+  }
+  ++s.seen;
+}
+
+std::span<const double> FactorStream::value(std::size_t k) const {
+  const NodeId o = s_->outputs[k];
+  return s_->st[o].cur;
+}
+
+std::size_t FactorStream::outputs() const { return s_->outputs.size(); }
+std::size_t FactorStream::instruments() const { return s_->N; }
+std::size_t FactorStream::bars() const { return s_->seen; }
+const std::vector<std::string>& FactorStream::fields() const { return s_->fields; }
+
+}  // namespace sextant::features

@@ -1,0 +1,97 @@
+// Streaming equals batch: every factor of Alpha158, Alpha360 and WorldQuant 101, fed bar by bar, equals
+// the batch evaluator's row at every bar, bit for bit (NaN where batch is NaN), on real data.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "sextant/data/csv.hpp"
+#include "sextant/features/catalogue.hpp"
+#include "sextant/features/evaluate.hpp"
+#include "sextant/features/stream.hpp"
+#include "support/test_support.hpp"
+
+namespace sextant::test {
+namespace {
+
+using features::FieldPanel;
+
+// The S&P 500 file's OHLCV cut into `n` consecutive periods of `rows` days, one instrument each (real
+// prices for a cross-section), with group fields and a cap for the alphas that read them.
+FieldPanel sp500_periods(std::size_t n, std::size_t rows) {
+  Panel p = data::read_csv_panel(data_path("sp500_2000_2020_ohlcv.csv"));
+  FieldPanel out;
+  out.rows = rows;
+  for (std::size_t j = 0; j < n; ++j) out.instruments.push_back("P" + std::to_string(j));
+  for (std::size_t f = 0; f < p.symbols.size(); ++f) {
+    auto& v = out.fields[p.symbols[f]];
+    v.resize(rows * n);
+    for (std::size_t t = 0; t < rows; ++t)
+      for (std::size_t j = 0; j < n; ++j) v[t * n + j] = p.values(j * rows + t, f);
+  }
+  for (const char* g : {"sector", "industry", "subindustry"}) {
+    auto& v = out.fields[g];
+    v.resize(rows * n);
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = double((i % n) % (g[0] == 's' && g[1] == 'e' ? 2 : 3));
+  }
+  auto& cap = out.fields["cap"];
+  cap = out.fields["close"];
+  for (double& c : cap) c *= 1e6;
+  return out;
+}
+
+bool same(double a, double b) { return (std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, sizeof a) == 0; }
+
+TEST(FeatureStream, EqualsBatchOnEveryRowForEveryCataloguedFactor) {
+  const FieldPanel panel = sp500_periods(5, 1000);
+  const std::size_t N = panel.cols(), T = panel.rows;
+  std::vector<std::string> ids;
+  for (const auto& f : features::catalogue())
+    if (f.family == "alpha158" || f.family == "alpha360" || f.family == "wq101") ids.push_back(f.id);
+  ASSERT_EQ(ids.size(), 158u + 360u + 101u);
+  features::FieldDefaults supplied;
+  supplied.supplied.clear();
+  for (const auto& [name, v] : panel.fields) supplied.supplied.push_back(name);
+  const auto compiled = features::compile_factors(ids, supplied);
+  const auto batch = features::evaluate(compiled.program, compiled.outputs, panel);
+
+  features::FactorStream stream(compiled.program, compiled.outputs, N);
+  std::size_t mismatches = 0, finite = 0;
+  features::BarFields bar;
+  for (std::size_t t = 0; t < T; ++t) {
+    for (const auto& [name, v] : panel.fields) bar[name].assign(v.begin() + t * N, v.begin() + (t + 1) * N);
+    stream.update(bar);
+    for (std::size_t k = 0; k < ids.size(); ++k) {
+      const auto got = stream.value(k);
+      for (std::size_t j = 0; j < N; ++j) {
+        const double want = batch[k][t * N + j];
+        finite += std::isfinite(want);
+        if (!same(got[j], want) && ++mismatches <= 10)
+          ADD_FAILURE() << ids[k] << " row " << t << " instrument " << j << ": stream " << got[j] << ", batch " << want;
+      }
+    }
+  }
+  EXPECT_EQ(mismatches, 0u);
+  EXPECT_GT(finite, ids.size() * T * N / 2) << "most values are defined";
+}
+
+TEST(FeatureStream, MissingFieldsAreNamed) {
+  features::Program p;
+  const features::NodeId id = p.add("Mean($close, 3) / $open");
+  features::FactorStream stream(p, {id}, 2);
+  features::BarFields bar{{"close", {1, 2}}};
+  try {
+    stream.update(bar);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.field(), "open");
+  }
+  bar["open"] = {1};
+  EXPECT_THROW(stream.update(bar), Error);
+  bar["open"] = {1, 1};
+  stream.update(bar);
+  EXPECT_EQ(stream.value(0)[1], 2.0);
+}
+
+}  // namespace
+}  // namespace sextant::test
