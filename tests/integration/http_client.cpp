@@ -1,5 +1,7 @@
 #include "integration/http_client.hpp"
 
+#include <cstdlib>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -137,6 +139,12 @@ std::vector<HttpResult> http_keep_alive(std::uint16_t port, const std::vector<st
   }
   ::close(fd);
   return out;
+}
+
+double time_scale() {
+  const char* s = std::getenv("SEXTANT_TEST_TIME_SCALE");
+  const double v = s ? std::atof(s) : 1.0;
+  return v >= 1.0 ? v : 1.0;
 }
 
 int free_port_offset() {

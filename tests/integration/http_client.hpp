@@ -32,6 +32,10 @@ std::vector<HttpResult> http_keep_alive(std::uint16_t port, const std::vector<st
 //! A port offset K such that 8100+K ... 8900+K are all free on 127.0.0.1 right now.
 int free_port_offset();
 
+//! How much slower than a release build this one runs: $SEXTANT_TEST_TIME_SCALE (scripts/test sets it for
+//! the sanitizer builds), else 1. Loose time bounds of the integration tests scale with it.
+double time_scale();
+
 class ServerProcess {
  public:
   //! offset < 0: a free offset, and a fresh one if the start loses a port race.

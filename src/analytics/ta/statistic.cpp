@@ -36,7 +36,8 @@ enum class Reg { value, angle, intercept, slope, forecast };
 template <Reg What>
 void linreg_fn(const Inputs& in, const double* p, double* const* out) {
   const int n = int(p[0]);
-  const double sum_x = n * (n - 1) * 0.5, sum_x2 = n * (n - 1) * (2.0 * n - 1) / 6.0;
+  const double nd = n;  // in double: n·(n-1) overflows int past n = 46,341 (TA-Lib C has the same overflow)
+  const double sum_x = nd * (nd - 1) * 0.5, sum_x2 = nd * (nd - 1) * (2.0 * nd - 1) / 6.0;
   const double divisor = sum_x * sum_x - n * sum_x2;
   const double* y = in.real.data();
   for (std::size_t t = n - 1; t < in.size(); ++t) {
