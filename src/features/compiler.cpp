@@ -24,38 +24,65 @@ std::string number_text(double v) {
   return std::string(buf, end);
 }
 
-std::string key_of(const Node& n) {
-  std::string k;
-  k.reserve(16 + 12 * (n.inputs.size() + n.params.size()));
-  k += std::to_string(int(n.op));
-  if (n.ta) (k += ':') += n.ta->name;
-  if (n.op == Op::field) (k += ':') += n.field;
-  for (NodeId i : n.inputs) (k += ',') += std::to_string(i);
-  for (double p : n.params) {
-    std::uint64_t bits;
-    std::memcpy(&bits, &p, sizeof bits);
-    (k += ';') += std::to_string(bits);
-  }
-  return k;
-}
-
 bool supplies(const FieldDefaults& d, std::string_view name) {
   return std::find(d.supplied.begin(), d.supplied.end(), name) != d.supplied.end();
 }
 
 }  // namespace
 
-Program::Program(FieldDefaults defaults) : defaults_(std::move(defaults)) {}
+std::size_t Program::NodeHash::operator()(const Node& n) const {
+  std::size_t h = std::size_t(n.op) * 0x9e3779b97f4a7c15ull;
+  auto mix = [&h](std::uint64_t v) { h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2); };
+  for (NodeId i : n.inputs) mix(i);
+  for (double p : n.params) {
+    std::uint64_t bits;
+    std::memcpy(&bits, &p, sizeof bits);
+    mix(bits);
+  }
+  if (n.ta) mix(std::hash<const void*>{}(n.ta));
+  if (!n.field.empty()) mix(std::hash<std::string>{}(n.field));
+  return h;
+}
+
+bool Program::NodeEq::operator()(const Node& a, const Node& b) const {
+  if (a.op != b.op || a.ta != b.ta || a.inputs != b.inputs || a.field != b.field || a.params.size() != b.params.size()) return false;
+  // Parameters compare by bits: -0 and 0 are different constants, and a NaN constant equals itself.
+  return a.params.empty() || std::memcmp(a.params.data(), b.params.data(), a.params.size() * sizeof(double)) == 0;
+}
+
+Program::Program(FieldDefaults defaults)
+    : defaults_(std::move(defaults)), index_(16, NodeHash{&nodes_}, NodeEq{&nodes_}) {}
+
+// The table's functors point at this object's node list: a copy or move rebuilds them.
+Program::Program(const Program& o) : defaults_(o.defaults_), nodes_(o.nodes_), index_(16, NodeHash{&nodes_}, NodeEq{&nodes_}) {
+  index_.reserve(nodes_.size());
+  for (NodeId i = 0; i < nodes_.size(); ++i) index_.insert(i);
+}
+Program& Program::operator=(const Program& o) {
+  if (this != &o) *this = Program(o);
+  return *this;
+}
+Program::Program(Program&& o) noexcept
+    : defaults_(std::move(o.defaults_)), nodes_(std::move(o.nodes_)), index_(16, NodeHash{&nodes_}, NodeEq{&nodes_}) {
+  index_.reserve(nodes_.size());
+  for (NodeId i = 0; i < nodes_.size(); ++i) index_.insert(i);
+}
+Program& Program::operator=(Program&& o) noexcept {
+  defaults_ = std::move(o.defaults_);
+  nodes_ = std::move(o.nodes_);
+  index_ = std::unordered_set<NodeId, NodeHash, NodeEq>(16, NodeHash{&nodes_}, NodeEq{&nodes_});
+  index_.reserve(nodes_.size());
+  for (NodeId i = 0; i < nodes_.size(); ++i) index_.insert(i);
+  return *this;
+}
 
 NodeId Program::add(std::string_view expression) { return lower(*parse(expression)); }
 
 NodeId Program::intern(Node n) {
-  std::string k = key_of(n);
-  auto it = index_.find(k);
-  if (it != index_.end()) return it->second;
+  if (auto it = index_.find(n); it != index_.end()) return *it;
   const NodeId id = NodeId(nodes_.size());
   nodes_.push_back(std::move(n));
-  index_.emplace(std::move(k), id);
+  index_.insert(id);
   return id;
 }
 

@@ -4,11 +4,18 @@
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/task_arena.h>
+
+#include <sys/mman.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <new>
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <unordered_map>
 
 #include "kernels.hpp"
 #include "sextant/accel/ops.hpp"
@@ -44,25 +51,145 @@ std::size_t reach_back(const Node& n, std::size_t T) {
   }
 }
 
+// What one evaluation needs: the nodes the outputs reach, how many read each, the rows each must get
+// right, and the order to run them in.
+struct Plan {
+  const std::vector<Node>* nodes;
+  std::vector<char> needed;
+  std::vector<std::size_t> readers, need, span;
+  std::vector<std::vector<NodeId>> steps;  // run in order; the nodes of a step in parallel
+  bool cross_sectional = false;
+};
+
+bool owns(const Node& n) { return n.op != Op::field && n.op != Op::constant; }
+
+// Runs the plan over `width` instruments whose fields are at `field_data[id]` (row-major, stride
+// `width`, need[id] rows each), and hands each output's rows (need[o] × width, stride width) to `emit`.
+// Buffers by size, reused: one evaluation's nodes (and, by block, the blocks a thread runs) draw from it.
+struct Pool {
+  std::vector<std::unique_ptr<double[]>> storage;
+  std::unordered_map<std::size_t, std::vector<double*>> free;
+  double* get(std::size_t cells) {
+    auto& f = free[cells];
+    if (!f.empty()) {
+      double* p = f.back();
+      f.pop_back();
+      return p;
+    }
+    storage.emplace_back(new double[std::max<std::size_t>(cells, 1)]);
+    return storage.back().get();
+  }
+  void put(std::size_t cells, double* p) { free[cells].push_back(p); }
+};
+
+template <class Emit>
+void run(const Plan& plan, std::span<const NodeId> outputs, std::vector<const double*> data, std::size_t width,
+         const EvalOptions& options, Pool& pool, Emit emit) {
+  const auto& nodes = *plan.nodes;
+  const auto& need = plan.need;
+  const auto& span = plan.span;
+  const std::size_t N = width;
+  std::vector<std::size_t> readers = plan.readers;
+  auto get = [&](std::size_t cells) { return pool.get(cells); };
+  std::vector<double*> owned(nodes.size(), nullptr);
+  auto release = [&](NodeId id) {
+    if (--readers[id] == 0 && owned[id]) pool.put(need[id] * N, owned[id]), owned[id] = nullptr;
+  };
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    // A constant read by a non-elementwise node becomes a buffer (an elementwise one reads it as a scalar).
+    if (plan.needed[i] && nodes[i].op == Op::constant && need[i]) {
+      owned[i] = get(need[i] * N);
+      std::fill_n(owned[i], need[i] * N, nodes[i].params[0]);
+      data[i] = owned[i];
+    }
+  }
+  // Input `in` as read by a node that reads its last `rows` rows.
+  auto rows_of = [&](NodeId in, std::size_t rows, bool scalar_ok) -> kernels::Arg {
+    if (nodes[in].op == Op::constant && scalar_ok) return {&nodes[in].params[0], true};
+    return {data[in] + (need[in] - rows) * N, false};
+  };
+  // A node's work split across instrument blocks, or run here when it is one block.
+  auto blocks = [&](std::size_t grain, const auto& body) {
+    if (N <= grain) body(tbb::blocked_range<std::size_t>(0, N));
+    else tbb::parallel_for(tbb::blocked_range<std::size_t>(0, N, grain), body);
+  };
+  auto compute = [&](NodeId i) {
+    const Node& n = nodes[i];
+    double* out = owned[i];
+    const OpClass cls = op_def(n.op).cls;
+    const std::size_t rows = span[i], first = span[i] - need[i];
+    if (cls == OpClass::elementwise) {
+      kernels::Arg args[3];
+      for (std::size_t k = 0; k < n.inputs.size(); ++k) args[k] = rows_of(n.inputs[k], rows, true);
+      const std::span<const kernels::Arg> a(args, n.inputs.size());
+      blocks(std::max<std::size_t>(kBlockCols, N / 64 + 1), [&](const auto& r) { kernels::elementwise(n, a, out, {rows, N, r.begin(), r.end()}); });
+      return;
+    }
+    const double* args[8];
+    for (std::size_t k = 0; k < n.inputs.size(); ++k) args[k] = rows_of(n.inputs[k], rows, false).p;
+    const std::span<const double* const> a(args, n.inputs.size());
+    if (cls == OpClass::cross_section) {
+      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, rows, 16), [&](const auto& r) {
+        kernels::cross_section(n, a, out, rows, N, r.begin(), r.end());
+      });
+    } else {
+      blocks(kBlockCols, [&](const auto& r) {
+        const kernels::Block b{rows, N, r.begin(), r.end(), first};
+        if (cls == OpClass::ta) kernels::ta_function(n, a, out, b);
+        else kernels::rolling(n, a, out, b);
+      });
+    }
+  };
+  for (const auto& step : plan.steps) {
+    if (options.checkpoint) options.checkpoint();
+    for (NodeId i : step) data[i] = owned[i] = get(need[i] * N);
+    if (step.size() == 1) compute(step[0]);
+    else tbb::parallel_for(std::size_t(0), step.size(), [&](std::size_t k) { compute(step[k]); });
+    for (NodeId i : step)
+      for (NodeId in : nodes[i].inputs) release(in);
+  }
+  for (std::size_t k = 0; k < outputs.size(); ++k) emit(k, data[outputs[k]]);
+  for (std::size_t i = 0; i < nodes.size(); ++i)
+    if (owned[i]) pool.put(need[i] * N, owned[i]);
+}
+
 }  // namespace
 
-std::vector<std::vector<double>> evaluate(const Program& program, std::span<const NodeId> outputs, const FieldPanel& panel,
-                                          const EvalOptions& options) {
-  const std::size_t N = panel.cols(), T_all = panel.rows;
+FactorValues::FactorValues(std::size_t outputs, std::size_t cells) : outputs_(outputs), cells_(cells) {
+  constexpr std::size_t kHuge = std::size_t(2) << 20;
+  const std::size_t bytes = std::max<std::size_t>(outputs * cells, 1) * sizeof(double);
+  void* p = nullptr;
+  if (bytes >= kHuge) {
+    p = std::aligned_alloc(kHuge, (bytes + kHuge - 1) / kHuge * kHuge);
+    if (p) ::madvise(p, bytes, MADV_HUGEPAGE);  // advice: a kernel without THP ignores it
+  } else {
+    p = std::malloc(bytes);
+  }
+  if (!p) throw std::bad_alloc();
+  data_.reset(static_cast<double*>(p));
+}
+
+void FactorValues::Free::operator()(double* p) const { std::free(p); }
+
+FactorValues evaluate(const Program& program, std::span<const NodeId> outputs, const FieldPanel& panel,
+                      const EvalOptions& options) {
+  const std::size_t N = panel.cols(), T = panel.rows;
   for (const auto& [name, v] : panel.fields)
-    if (v.size() != T_all * N)
-      fail(ErrorCode::dimension_mismatch, "market_data", "field ${} holds {} values, not rows × instruments = {} × {}", name, v.size(), T_all, N);
+    if (v.size() != T * N)
+      fail(ErrorCode::dimension_mismatch, "market_data", "field ${} holds {} values, not rows × instruments = {} × {}", name, v.size(), T, N);
   const auto& nodes = program.nodes();
+  Plan plan;
+  plan.nodes = &nodes;
 
   // The nodes the outputs need, and how many needed nodes read each.
-  std::vector<char> needed(nodes.size(), 0);
-  std::vector<std::size_t> readers(nodes.size(), 0);
-  for (NodeId o : outputs) needed[o] = 1;
+  plan.needed.assign(nodes.size(), 0);
+  plan.readers.assign(nodes.size(), 0);
+  for (NodeId o : outputs) plan.needed[o] = 1;
   for (std::size_t i = nodes.size(); i-- > 0;) {
-    if (!needed[i]) continue;
-    for (NodeId in : nodes[i].inputs) needed[in] = 1, ++readers[in];
+    if (!plan.needed[i]) continue;
+    for (NodeId in : nodes[i].inputs) plan.needed[in] = 1, ++plan.readers[in];
   }
-  for (NodeId o : outputs) ++readers[o];  // kept until copied out
+  for (NodeId o : outputs) ++plan.readers[o];  // kept until copied out
 
   // "factors[k]": the first output that reads node `id` (errors name the factor, not the node).
   auto reader_of = [&](NodeId id) {
@@ -81,117 +208,106 @@ std::vector<std::vector<double>> evaluate(const Program& program, std::span<cons
     return std::string("factors");
   };
   for (std::size_t i = 0; i < nodes.size(); ++i) {
-    if (!needed[i]) continue;
+    if (!plan.needed[i]) continue;
     const Node& n = nodes[i];
     if (n.op == Op::field && !panel.fields.count(n.field))
       fail(ErrorCode::invalid_argument, reader_of(NodeId(i)), "unknown field ${}: the data supplies {}", n.field, supplied_fields(panel));
-    if (op_def(n.op).cls == OpClass::cross_section && N < 2)
-      fail(ErrorCode::invalid_argument, reader_of(NodeId(i)),
-           "the cross-sectional operator {} needs at least 2 instruments; the request has {}", op_def(n.op).name, N);
+    if (op_def(n.op).cls == OpClass::cross_section) {
+      plan.cross_sectional = true;
+      if (N < 2)
+        fail(ErrorCode::invalid_argument, reader_of(NodeId(i)),
+             "the cross-sectional operator {} needs at least 2 instruments; the request has {}", op_def(n.op).name, N);
+    }
   }
 
   // Rows of each node that must be right: an output's (every row, or the last), then for an input,
   // its reader's rows plus the reader's reach back (window - 1, lag, lookback; all rows for EMA and
   // recursive TA-Lib functions). Each node is computed over just those rows.
-  const std::size_t T = T_all;
-  std::vector<std::size_t> need(nodes.size(), 0), span(nodes.size(), 0);
+  auto& need = plan.need;
+  auto& span = plan.span;
+  need.assign(nodes.size(), 0);
+  span.assign(nodes.size(), 0);
   for (NodeId o : outputs) need[o] = options.last_only ? std::min<std::size_t>(1, T) : T;
   for (std::size_t i = nodes.size(); i-- > 0;) {
-    if (!needed[i]) continue;
+    if (!plan.needed[i]) continue;
     const std::size_t reach = reach_back(nodes[i], T);
     span[i] = std::min(T, need[i] + std::min(reach, T));  // the input rows node i reads
     for (NodeId in : nodes[i].inputs) need[in] = std::max(need[in], span[i]);
   }
 
-  // Peak memory: buffers live from their node to their last reader.
-  {
-    std::vector<std::size_t> left = readers;
-    double live = 0, peak = 0;
-    auto owns = [&](std::size_t i) { return nodes[i].op != Op::field && nodes[i].op != Op::constant; };
+  // Three ways to run. Small panels (under 64K cells): the DAG level by level, the nodes of a level in
+  // parallel (a whole catalogue on one instrument is 400K small nodes). Large panels without
+  // cross-sectional nodes: blocks of 16 instruments in parallel, each through the whole DAG, so the
+  // intermediate buffers stay in cache. Large panels with them: node by node, each across blocks.
+  const bool small = double(T) * double(N) < 65536.0;
+  const bool by_block = !small && !plan.cross_sectional && N > kBlockCols;
+  if (small) {
+    std::vector<std::size_t> depth(nodes.size(), 0);
     for (std::size_t i = 0; i < nodes.size(); ++i) {
-      if (!needed[i]) continue;
-      if (owns(i)) peak = std::max(peak, live += double(need[i]));
-      for (NodeId in : nodes[i].inputs)
-        if (--left[in] == 0 && owns(in)) live -= double(need[in]);
+      if (!plan.needed[i] || !owns(nodes[i])) continue;
+      for (NodeId in : nodes[i].inputs) depth[i] = std::max(depth[i], depth[in] + 1);
+      if (plan.steps.size() < depth[i]) plan.steps.resize(depth[i]);
+      plan.steps[depth[i] - 1].push_back(NodeId(i));
     }
-    const double kept = double(outputs.size()) * double(options.last_only ? 1 : T);  // the result's copies
-    accel::require_memory_pool(8.0 * double(N) * (peak + kept), "market_data", "the factor buffers");
+  } else {
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+      if (plan.needed[i] && owns(nodes[i])) plan.steps.push_back({NodeId(i)});
   }
 
-  std::vector<std::unique_ptr<double[]>> owned(nodes.size());
-  std::vector<const double*> data(nodes.size(), nullptr);
-
-  auto materialise = [&](NodeId id) -> const double* {  // a constant read by a non-elementwise node
-    if (!owned[id]) {
-      owned[id].reset(new double[need[id] * N]);
-      std::fill_n(owned[id].get(), need[id] * N, nodes[id].params[0]);
+  // Peak memory: buffers live from their step to their last reader's (per block: times the blocks
+  // that run at once).
+  {
+    std::vector<std::size_t> left = plan.readers;
+    double live = 0, peak = 0;
+    for (const auto& step : plan.steps) {
+      for (NodeId i : step) live += double(need[i]);
+      peak = std::max(peak, live);
+      for (NodeId i : step)
+        for (NodeId in : nodes[i].inputs)
+          if (--left[in] == 0 && owns(nodes[in])) live -= double(need[in]);
     }
-    return owned[id].get();
-  };
-  auto release = [&](NodeId id) {
-    if (--readers[id] == 0) owned[id].reset(), data[id] = nullptr;
-  };
-  // Input `in` as read by a node that reads its last `rows` rows.
-  auto rows_of = [&](NodeId in, std::size_t rows, bool scalar_ok) -> kernels::Arg {
-    if (nodes[in].op == Op::constant) {
-      if (scalar_ok) return {&nodes[in].params[0], true};
-      return {materialise(in) + (need[in] - rows) * N, false};
-    }
-    return {data[in] + (need[in] - rows) * N, false};
-  };
-
-  for (std::size_t i = 0; i < nodes.size(); ++i) {
-    if (!needed[i]) continue;
-    const Node& n = nodes[i];
-    if (n.op == Op::field) {
-      data[i] = panel.fields.find(n.field)->second.data() + (T - need[i]) * N;
-      continue;
-    }
-    if (n.op == Op::constant) continue;
-    if (options.checkpoint) options.checkpoint();
-
-    owned[i].reset(new double[need[i] * N]);
-    double* out = owned[i].get();
-    const OpClass cls = op_def(n.op).cls;
-    const std::size_t rows = span[i], first = span[i] - need[i];
-    if (cls == OpClass::elementwise) {
-      std::vector<kernels::Arg> args;
-      for (NodeId in : n.inputs) args.push_back(rows_of(in, rows, true));
-      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, N, std::max<std::size_t>(kBlockCols, N / 64 + 1)), [&](const auto& r) {
-        kernels::elementwise(n, args, out, {rows, N, r.begin(), r.end()});
-      });
-    } else {
-      std::vector<const double*> args;
-      for (NodeId in : n.inputs) args.push_back(rows_of(in, rows, false).p);
-      if (cls == OpClass::cross_section) {
-        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, rows, 16), [&](const auto& r) {
-          kernels::cross_section(n, args, out, rows, N, r.begin(), r.end());
-        });
-      } else {
-        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, N, kBlockCols), [&](const auto& r) {
-          const kernels::Block b{rows, N, r.begin(), r.end(), first};
-          if (cls == OpClass::ta) kernels::ta_function(n, args, out, b);
-          else kernels::rolling(n, args, out, b);
-        });
-      }
-    }
-    data[i] = out;
-    for (NodeId in : n.inputs) release(in);
+    const double width = by_block ? double(kBlockCols) * double(tbb::this_task_arena::max_concurrency()) : double(N);
+    const double kept = double(outputs.size()) * double(options.last_only ? 1 : T) * double(N);  // the result
+    accel::require_memory_pool(8.0 * (std::min(width, double(N)) * peak + kept), "market_data", "the factor buffers");
   }
 
-  std::vector<std::vector<double>> result;
-  result.reserve(outputs.size());
-  for (NodeId o : outputs) {
-    const std::size_t count = options.last_only ? N : T * N;
-    if (T == 0) {
-      result.emplace_back(count, kNaN);
-    } else if (nodes[o].op == Op::constant) {
-      result.emplace_back(count, nodes[o].params[0]);
-    } else {
-      const double* end = data[o] + need[o] * N;  // the output's rows end with the panel's last row
-      result.emplace_back(end - count, end);
-    }
+  const std::size_t count = options.last_only ? N : T * N;
+  FactorValues result(outputs.size(), count);
+  // Output k's last rows (need[o] of them, stride `width`) into its block of the result, columns from c0.
+  auto store = [&](std::size_t k, const double* d, std::size_t width, std::size_t c0) {
+    const NodeId o = outputs[k];
+    auto dst = result[k];
+    const std::size_t rows = options.last_only ? 1 : T;
+    if (T == 0) return std::fill(dst.begin(), dst.end(), kNaN);
+    const double* src = nodes[o].op == Op::constant ? nullptr : d + (need[o] - rows) * width;
+    for (std::size_t t = 0; t < rows; ++t)
+      for (std::size_t j = 0; j < width; ++j) dst[t * N + c0 + j] = src ? src[t * width + j] : nodes[o].params[0];
+  };
+
+  if (!by_block) {
+    std::vector<const double*> data(nodes.size(), nullptr);
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+      if (plan.needed[i] && nodes[i].op == Op::field) data[i] = panel.fields.find(nodes[i].field)->second.data() + (T - need[i]) * N;
+    Pool pool;
+    run(plan, outputs, std::move(data), N, options, pool, [&](std::size_t k, const double* d) { store(k, d, N, 0); });
+    return result;
   }
+  tbb::enumerable_thread_specific<Pool> pools;
+
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, N, kBlockCols), [&](const tbb::blocked_range<std::size_t>& r) {
+    const std::size_t c0 = r.begin(), m = r.end() - r.begin();
+    // The block's columns of each field, the rows the plan needs, row-major with stride m.
+    std::vector<std::vector<double>> fields;
+    std::vector<const double*> data(nodes.size(), nullptr);
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      if (!plan.needed[i] || nodes[i].op != Op::field) continue;
+      const double* src = panel.fields.find(nodes[i].field)->second.data() + (T - need[i]) * N + c0;
+      auto& f = fields.emplace_back(need[i] * m);
+      for (std::size_t t = 0; t < need[i]; ++t) std::copy(src + t * N, src + t * N + m, f.data() + t * m);
+      data[i] = f.data();
+    }
+    run(plan, outputs, std::move(data), m, options, pools.local(), [&](std::size_t k, const double* d) { store(k, d, m, c0); });
+  });
   return result;
 }
 

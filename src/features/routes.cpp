@@ -56,14 +56,14 @@ void factors_route(const Request& req, Reply& out) {
   JsonWriter& w = out.json;
   std::size_t count = 0;
   w.key("factors").begin_array();
-  for (const Factor& f : catalogue()) {
-    if (!matches(f)) continue;
+  for_each_factor(family, [&](const Factor& f) {
+    if (!matches(f)) return;
     if (count >= offset && count - offset < limit) {
       w.begin_object().field("id", std::string_view(f.id)).field("family", std::string_view(f.family));
       w.field("expression", std::string_view(f.expression)).field("description", std::string_view(f.description)).end_object();
     }
     ++count;
-  }
+  });
   w.end_array().field("count", std::uint64_t(count)).field("offset", std::uint64_t(offset)).field("limit", std::uint64_t(limit));
   w.key("families").begin_object();
   for (const auto& [name, n] : families) w.field(name, std::uint64_t(n));
@@ -165,43 +165,47 @@ void read_panel(net::od::value v, const std::string& field, PanelInput& in) {
   if (in.panel.rows == 0) fail(ErrorCode::invalid_argument, field + ".fields", "the series are empty");
 }
 
-// "factors": ["id or expression", ...] | "all" | {"family": "alpha158"}
-std::vector<std::string> read_factors(net::od::value v, const std::string& field) {
-  std::vector<std::string> out;
-  auto family_of = [&](std::string_view family, const std::string& at) {
-    for (const Factor& f : catalogue())
-      if (f.family == family) out.push_back(f.id);
-    if (out.empty()) fail(ErrorCode::invalid_argument, at, "unknown family '{}'", net::clip(family, 60));
-  };
+// "factors": ["id or expression", ...] | "all" | {"family": "alpha158"}. For "all" and a family, the
+// ids are resolved once the data is known (the factors it can compute).
+struct FactorSpec {
+  std::vector<std::string> list;
+  bool all = false;
+  std::string family;
+};
+
+FactorSpec read_factors(net::od::value v, const std::string& field) {
+  FactorSpec out;
   switch (v.type()) {
     case net::od::json_type::string: {
-      const std::string s = net::read_string(v, field);
-      if (s != "all") fail(ErrorCode::invalid_argument, field, "must be a list of factors, \"all\" or {{\"family\": name}}");
-      for (const Factor& f : catalogue()) out.push_back(f.id);
+      if (net::read_string(v, field) != "all")
+        fail(ErrorCode::invalid_argument, field, "must be a list of factors, \"all\" or {{\"family\": name}}");
+      out.all = true;
       break;
     }
     case net::od::json_type::object: {
-      std::string family;
       Fields f(field + ".");
-      f.req("family", family);
+      f.req("family", out.family);
       f.read(net::read_object(v, field), field);
-      family_of(family, field + ".family");
+      const auto families = family_counts();
+      if (std::none_of(families.begin(), families.end(), [&](const auto& x) { return x.first == out.family; }))
+        fail(ErrorCode::invalid_argument, field + ".family", "unknown family '{}'", net::clip(out.family, 60));
       break;
     }
-    default: out = net::read_strings(v, field);
+    default:
+      out.list = net::read_strings(v, field);
+      if (out.list.empty()) fail(ErrorCode::invalid_argument, field, "must name at least one factor");
   }
-  if (out.empty()) fail(ErrorCode::invalid_argument, field, "must name at least one factor");
   return out;
 }
 
 void calculate_route(const Request& req, Reply& out, std::uint64_t response_limit) {
   PanelInput input;
-  std::vector<std::string> factors;
+  FactorSpec spec;
   bool last_only = false;
   Fields in;
   in.add("market_data", [&](net::od::value v, const std::string& f) { read_market_data(v, f, input); });
   in.add("panel", [&](net::od::value v, const std::string& f) { read_panel(v, f, input); });
-  in.add("factors", [&](net::od::value v, const std::string& f) { factors = read_factors(v, f); }, true);
+  in.add("factors", [&](net::od::value v, const std::string& f) { spec = read_factors(v, f); }, true);
   in.opt("last_only", last_only);
   in.read(req, "/calculate-features");
   if (in.has("market_data") == in.has("panel"))
@@ -210,6 +214,13 @@ void calculate_route(const Request& req, Reply& out, std::uint64_t response_limi
   FieldDefaults defaults;
   defaults.supplied.clear();
   for (const auto& [name, v] : input.panel.fields) defaults.supplied.push_back(name);
+  std::vector<std::string> factors = std::move(spec.list);
+  if (spec.all || !spec.family.empty()) {
+    factors = computable_factors(spec.family, defaults, input.panel.cols());
+    if (factors.empty())
+      fail(ErrorCode::invalid_argument, "factors", "no factor of {} can be computed from the fields and instruments sent",
+           spec.all ? std::string("the catalogue") : "family " + spec.family);
+  }
   const auto compiled = compile_factors(factors, defaults);
   const std::size_t N = input.panel.cols(), T = input.panel.rows;
   service::require_response_size(double(factors.size()) * double(N) * (last_only ? 1.0 : double(T)), net::MatrixFormat::rows,

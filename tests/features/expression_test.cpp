@@ -119,7 +119,8 @@ std::vector<double> eval(const std::string& expr, const FieldPanel& f, bool last
   const NodeId id = p.add(expr);
   EvalOptions o;
   o.last_only = last_only;
-  return evaluate(p, std::span<const NodeId>(&id, 1), f, o)[0];
+  const auto values = evaluate(p, std::span<const NodeId>(&id, 1), f, o);
+  return {values[0].begin(), values[0].end()};
 }
 
 void expect_values(const std::vector<double>& got, const std::vector<double>& want) {

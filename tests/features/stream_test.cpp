@@ -46,8 +46,8 @@ TEST(FeatureStream, EqualsBatchOnEveryRowForEveryCataloguedFactor) {
   const FieldPanel panel = sp500_periods(5, 1000);
   const std::size_t N = panel.cols(), T = panel.rows;
   std::vector<std::string> ids;
-  for (const auto& f : features::catalogue())
-    if (f.family == "alpha158" || f.family == "alpha360" || f.family == "wq101") ids.push_back(f.id);
+  for (const char* family : {"alpha158", "alpha360", "wq101"})
+    features::for_each_factor(family, [&](const features::Factor& f) { ids.push_back(f.id); });
   ASSERT_EQ(ids.size(), 158u + 360u + 101u);
   features::FieldDefaults supplied;
   supplied.supplied.clear();

@@ -1,6 +1,8 @@
 #pragma once
 // The factor catalogue: every definition is a real expression of the language (no placeholders),
 // with an id "<family>.<NAME>", its family and a one-line description.
+#include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -18,12 +20,19 @@ struct Factor {
   std::string description;  //!< one line
 };
 
-//! Every catalogued factor, families in a fixed order, each family in its published order.
-std::span<const Factor> catalogue();
-//! By id (exact); null when unknown.
-const Factor* find_factor(std::string_view id);
+//! The catalogue: families in a fixed order (alpha158, alpha360, wq101, the ten seed families, generated),
+//! each in its published or generated order. The generated family is built on request from its index.
+std::size_t catalogue_size();
+Factor catalogue_at(std::size_t i);
+//! By id; nullopt when unknown.
+std::optional<Factor> find_factor(std::string_view id);
 //! (family, count) in catalogue order.
 std::vector<std::pair<std::string, std::size_t>> family_counts();
+//! Calls `f` for each factor of `family` (every family when empty), in catalogue order.
+void for_each_factor(std::string_view family, const std::function<void(const Factor&)>& f);
+//! Ids of the factors of `family` (all when empty) the data can compute: every field they read is
+//! supplied (or derived: $vwap, $returns), and none is cross-sectional when there is one instrument.
+std::vector<std::string> computable_factors(std::string_view family, const FieldDefaults& data, std::size_t instruments);
 
 //! Requested factors compiled into one program: outputs[i] is the node of factors[i].
 struct CompiledFactors {
@@ -43,5 +52,13 @@ std::vector<Factor> alpha360();
 //! All 101 alphas of "101 Formulaic Alphas" (Kakushadze 2016). Those that neutralise by industry read
 //! the group fields $sector, $industry or $subindustry; #56 reads $cap.
 std::vector<Factor> wq101();
+//! The original specification's families with real formulas: technical (TA-Lib over period grids),
+//! momentum, mean_reversion, volatility (close-to-close, Parkinson, Garman-Klass, Rogers-Satchell),
+//! volume, statistical, cross_sectional, decomposition and fundamental (when supplied).
+std::vector<Factor> seed_families();
+//! The generated family (catalogue_generated.cpp): its size, its i-th factor, an id's index.
+std::size_t generated_size();
+Factor generated_at(std::size_t i);
+std::optional<std::size_t> generated_index(std::string_view id);
 
 }  // namespace sextant::features

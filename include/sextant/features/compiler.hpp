@@ -11,7 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "sextant/features/expr.hpp"
@@ -44,6 +44,10 @@ struct FieldDefaults {
 class Program {
  public:
   explicit Program(FieldDefaults defaults = {});
+  Program(const Program& other);
+  Program& operator=(const Program& other);
+  Program(Program&& other) noexcept;
+  Program& operator=(Program&& other) noexcept;
 
   //! Compiles one expression into the DAG and returns its node. Throws ExpressionError (with the
   //! position) on a syntax error, an unknown function, a wrong argument count or kind, a window <= 0.
@@ -64,9 +68,25 @@ class Program {
   NodeId call(const Expr& e);
   NodeId field(const Expr& e);
 
+  // Nodes by structure (operator, parameters, inputs, field, function): the interning table.
+  struct NodeHash {
+    const std::vector<Node>* nodes;
+    using is_transparent = void;
+    std::size_t operator()(const Node& n) const;
+    std::size_t operator()(NodeId id) const { return (*this)((*nodes)[id]); }
+  };
+  struct NodeEq {
+    const std::vector<Node>* nodes;
+    using is_transparent = void;
+    bool operator()(const Node& a, const Node& b) const;
+    bool operator()(NodeId a, NodeId b) const { return (*this)((*nodes)[a], (*nodes)[b]); }
+    bool operator()(const Node& a, NodeId b) const { return (*this)(a, (*nodes)[b]); }
+    bool operator()(NodeId a, const Node& b) const { return (*this)((*nodes)[a], b); }
+  };
+
   FieldDefaults defaults_;
   std::vector<Node> nodes_;
-  std::unordered_map<std::string, NodeId> index_;
+  std::unordered_set<NodeId, NodeHash, NodeEq> index_;
 };
 
 }  // namespace sextant::features
