@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <cmath>
+
 #include "sextant/core/error.hpp"
 #include "sextant/net/json.hpp"
 
@@ -34,14 +36,16 @@ void read_payload(std::string_view json, std::string_view what, Set&& set) {
 MessageType message_type(const Message& m) {
   return std::visit(Overload{[](const RiskAlert&) { return MessageType::risk_alert; },
                              [](const PortfolioUpdate&) { return MessageType::portfolio_update; },
-                             [](const MarketBar&) { return MessageType::market_data; }},
+                             [](const MarketBar&) { return MessageType::market_data; },
+                             [](const FeatureSnapshot&) { return MessageType::analytics_result; }},
                     m);
 }
 
 std::string topic_of(const Message& m) {
   return std::visit(Overload{[](const RiskAlert&) { return std::string(topics::risk_alerts); },
                              [](const PortfolioUpdate&) { return std::string(topics::portfolio_rebalance); },
-                             [](const MarketBar& b) { return topics::marketdata_bars(b.symbol); }},
+                             [](const MarketBar& b) { return topics::marketdata_bars(b.symbol); },
+                             [](const FeatureSnapshot& f) { return topics::features(f.symbol); }},
                     m);
 }
 
@@ -62,6 +66,11 @@ std::string encode(const Message& m) {
                         w.field("symbol", std::string_view(b.symbol)).field("ts_ns", b.ts_ns);
                         w.field("open", b.open).field("high", b.high).field("low", b.low).field("close", b.close);
                         w.field("volume", b.volume);
+                      },
+                      [&](const FeatureSnapshot& f) {
+                        w.field("symbol", std::string_view(f.symbol)).field("ts_ns", f.ts_ns).key("values").begin_object();
+                        for (const auto& [k, v] : f.values) w.field(k, v);
+                        w.end_object();
                       }},
              m);
   return w.end_object().take();
@@ -115,6 +124,22 @@ Message decode(MessageType t, std::string_view json) {
         return true;
       });
       return b;
+    }
+    case MessageType::analytics_result: {
+      FeatureSnapshot f;
+      read_payload(json, "analytics_result", [&](std::string_view k, value v) {
+        if (k == "symbol") f.symbol = str(v, k);
+        else if (k == "ts_ns") f.ts_ns = net::read_int(v, "payload.ts_ns", INT64_MIN, INT64_MAX);
+        else if (k == "values") {
+          for (auto kv : net::read_object(v, "payload.values")) {
+            const std::string name(std::string_view(kv.unescaped_key()));
+            net::od::value x = kv.value();
+            f.values.emplace_back(name, x.is_null() ? NAN : net::read_number(x, "payload.values." + name));
+          }
+        } else return false;
+        return true;
+      });
+      return f;
     }
     default: break;
   }

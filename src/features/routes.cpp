@@ -6,7 +6,9 @@
 
 #include "sextant/core/error.hpp"
 #include "sextant/features/catalogue.hpp"
+#include "sextant/bus/codec.hpp"
 #include "sextant/features/evaluate.hpp"
+#include "sextant/features/live.hpp"
 #include "sextant/service/engine.hpp"
 #include "sextant/service/fields.hpp"
 #include "sextant/service/route.hpp"
@@ -290,6 +292,19 @@ void compile_route(const Request& req, Reply& out) {
 void register_engine(service::EngineContext& ctx) {
   using service::json_route;
   const std::uint64_t response_limit = ctx.config.body_limit_mb << 20;
+  // Live: bars from marketdata.bars.* keep the default active set up to date; snapshots go out on
+  // features.<SYM>. The subscription's thread runs the stream (one row at a time, in order).
+  auto publisher = std::make_shared<bus::BusPublisher>(ctx.bus, std::string(ctx.name));
+  auto live = std::make_shared<LiveFeatures>(LiveFeatures::default_factors(), std::vector<std::string>{}, *publisher);
+  ctx.bus->subscribe(std::string(bus::patterns::all_bars), [live, publisher](const bus::Envelope& e) {
+    live->on_bar(std::get<bus::MarketBar>(bus::decode(e.type, e.payload)));
+  });
+  ctx.routes.add("GET", "/features/live", json_route([live](const Request&, Reply& out) {
+    const LiveStats st = live->stats();
+    out.json.field("instruments", std::uint64_t(st.instruments)).field("factors", std::uint64_t(st.factors));
+    out.json.field("bars", st.bars).field("rows", st.rows).field("snapshots", st.snapshots).field("ignored", st.ignored);
+    out.json.field("last_ts_ns", st.last_ts_ns);
+  }), net::Lane::io);
   ctx.routes.add("GET", "/factors", json_route(factors_route));
   ctx.routes.add("POST", "/factors/compile", json_route(compile_route));
   ctx.routes.add("POST", "/calculate-features",

@@ -9,7 +9,9 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "sextant/core/names.hpp"
 
@@ -83,6 +85,13 @@ struct MarketBar {
   double open = 0, high = 0, low = 0, close = 0, volume = 0;
 };
 
-using Message = std::variant<RiskAlert, PortfolioUpdate, MarketBar>;
+//! features.<symbol>: the active factors of one instrument after a bar (an analytics_result).
+struct FeatureSnapshot {
+  std::string symbol;
+  std::int64_t ts_ns = 0;  //!< the bar's
+  std::vector<std::pair<std::string, double>> values;  //!< factor id → value (NaN: undefined, null in JSON)
+};
+
+using Message = std::variant<RiskAlert, PortfolioUpdate, MarketBar, FeatureSnapshot>;
 
 }  // namespace sextant::bus
