@@ -1,6 +1,7 @@
 // Cross-sectional kernels (per row, across instruments) and TA-Lib functions (per instrument).
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <numeric>
 #include <unordered_map>
@@ -14,19 +15,21 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// Average ranks (1-based, ties averaged) of the non-NaN values of one row; NaN stays NaN.
-void average_ranks(const double* x, std::size_t n, std::vector<std::size_t>& order, double* rank, std::size_t& count) {
-  order.clear();
+// Average ranks (1-based, ties averaged) of the non-NaN values of one row; NaN stays NaN. Sorts
+// (value, column) pairs: contiguous keys sort several times faster than indices compared through x.
+void average_ranks(const double* x, std::size_t n, double* rank, std::size_t& count) {
+  thread_local std::vector<std::pair<double, std::uint32_t>> v;
+  v.clear();
   for (std::size_t i = 0; i < n; ++i)
-    if (x[i] == x[i]) order.push_back(i);
+    if (x[i] == x[i]) v.emplace_back(x[i], std::uint32_t(i));
     else rank[i] = kNaN;
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return x[a] < x[b]; });
-  count = order.size();
-  for (std::size_t i = 0; i < order.size();) {
+  std::sort(v.begin(), v.end());
+  count = v.size();
+  for (std::size_t i = 0; i < v.size();) {
     std::size_t j = i;
-    while (j + 1 < order.size() && x[order[j + 1]] == x[order[i]]) ++j;
+    while (j + 1 < v.size() && v[j + 1].first == v[i].first) ++j;
     const double r = (double(i + 1) + double(j + 1)) / 2.0;
-    for (std::size_t k = i; k <= j; ++k) rank[order[k]] = r;
+    for (std::size_t k = i; k <= j; ++k) rank[v[k].second] = r;
     i = j + 1;
   }
 }
@@ -36,7 +39,6 @@ void average_ranks(const double* x, std::size_t n, std::vector<std::size_t>& ord
 void cross_section(const Node& n, std::span<const double* const> in, double* out, std::size_t rows, std::size_t cols,
                    std::size_t r0, std::size_t r1) {
   (void)rows;
-  std::vector<std::size_t> order;
   for (std::size_t t = r0; t < r1; ++t) {
     const double* x = in[0] + t * cols;
     double* y = out + t * cols;
@@ -45,7 +47,7 @@ void cross_section(const Node& n, std::span<const double* const> in, double* out
       case Op::cs_percentile:
       case Op::cs_decile: {
         std::size_t cnt = 0;
-        average_ranks(x, cols, order, y, cnt);
+        average_ranks(x, cols, y, cnt);
         for (std::size_t i = 0; i < cols; ++i) {
           if (y[i] != y[i]) continue;
           if (n.op == Op::cs_rank) {

@@ -298,7 +298,8 @@ void window_scan(const Node& n, const double* x, double* out, const Block& b) {
   }
   const bool extreme = n.op == Op::max || n.op == Op::min || n.op == Op::idxmax || n.op == Op::idxmin || n.op == Op::ts_max ||
                        n.op == Op::ts_min || n.op == Op::ts_argmax || n.op == Op::ts_argmin;
-  const bool order = n.op == Op::quantile || n.op == Op::med;
+  // A sorted window pays off over many rows; for a few (the stream, the last row) one sort is cheaper.
+  const bool order = (n.op == Op::quantile || n.op == Op::med) && outrows * 8 > w;
   for (std::size_t j = 0; j < m; ++j) {
     const double* v = cols.data() + j * rows;
     double* r = res.data() + j * outrows;
