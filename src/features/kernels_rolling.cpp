@@ -15,28 +15,28 @@
 namespace sextant::features::kernels {
 namespace {
 
-void mean_or_sum(const Node& n, const double* x, double* out, const Block& b, bool mean) {
+// A windowed recurrence over the block: per instrument, `step(state, full, leaving, entering)` (one of
+// rolling_state.hpp's, as the stream calls it) gives the row's value.
+template <class State, class Step>
+void running(const Node& n, const double* x, double* out, const Block& b, Step step) {
   const std::size_t w = window_of(n);
-  const long minp = min_periods(n);
-  thread_local std::vector<MeanState> st;
-  st.assign(b.c1 - b.c0, MeanState{});
+  thread_local std::vector<State> st;
+  st.assign(b.c1 - b.c0, State{});
   for (std::size_t t = 0; t < b.rows; ++t)
     for (std::size_t c = b.c0; c < b.c1; ++c) {
-      const double v = mean_step(st[c - b.c0], t >= w, t >= w ? x[(t - w) * b.stride + c] : 0.0, x[t * b.stride + c], minp, mean);
+      const double v = step(st[c - b.c0], t >= w, t >= w ? x[(t - w) * b.stride + c] : 0.0, x[t * b.stride + c]);
       if (t >= b.first) out[(t - b.first) * b.stride + c] = v;
     }
 }
 
-void variance(const Node& n, const double* x, double* out, const Block& b, bool sd) {
-  const std::size_t w = window_of(n);
+void mean_or_sum(const Node& n, const double* x, double* out, const Block& b, bool mean) {
   const long minp = min_periods(n);
-  thread_local std::vector<VarState> st;
-  st.assign(b.c1 - b.c0, VarState{});
-  for (std::size_t t = 0; t < b.rows; ++t)
-    for (std::size_t c = b.c0; c < b.c1; ++c) {
-      const double v = var_step(st[c - b.c0], t >= w, t >= w ? x[(t - w) * b.stride + c] : 0.0, x[t * b.stride + c], minp, sd);
-      if (t >= b.first) out[(t - b.first) * b.stride + c] = v;
-    }
+  running<MeanState>(n, x, out, b, [&](MeanState& s, bool full, double old, double v) { return mean_step(s, full, old, v, minp, mean); });
+}
+
+void variance(const Node& n, const double* x, double* out, const Block& b, bool sd) {
+  const long minp = min_periods(n);
+  running<VarState>(n, x, out, b, [&](VarState& s, bool full, double old, double v) { return var_step(s, full, old, v, minp, sd); });
 }
 
 // Corr and Cov from each window's centred sums (two passes over its pairs where both are present).
