@@ -83,8 +83,7 @@ void limit_threads(std::optional<tbb::global_control>& g, benchmark::State& stat
 void BM_CatalogueLastValue(benchmark::State& state) {
   const FieldPanel panel = universe(252, 1, 11);
   const auto t0 = std::chrono::steady_clock::now();
-  const auto ids = computable_factors("", supplied_by(panel), 1);
-  const auto compiled = compile_factors(ids, supplied_by(panel));
+  const auto [ids, compiled] = computable_factors("", supplied_by(panel), 1);
   const double compile_ms = Ms(std::chrono::steady_clock::now() - t0).count();
   EvalOptions opt;
   opt.last_only = true;

@@ -41,15 +41,7 @@ ta::Result compute(const IndicatorCall& ind, const SeriesSet& s, const std::stri
     if (it == s.end())
       fail(ErrorCode::invalid_argument, where.empty() ? ind.input_columns[i] : where + "." + ind.input_columns[i],
            "{} needs '{}'{}", ind.def->name, ind.input_columns[i], where.empty() ? "" : " for " + where);
-    std::span<const double> col(it->second);
-    std::string_view name = ind.def->inputs[i];
-    if (name == "real") in.real = col;
-    else if (name == "real1") in.real1 = col;
-    else if (name == "open") in.open = col;
-    else if (name == "high") in.high = col;
-    else if (name == "low") in.low = col;
-    else if (name == "close") in.close = col;
-    else in.volume = col;
+    in.set(ind.def->inputs[i], it->second);
   }
   try {
     return ta::run(*ind.def, in, ind.params, checkpoint);

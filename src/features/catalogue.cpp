@@ -71,9 +71,9 @@ void for_each_factor(std::string_view family, const std::function<void(const Fac
     for (std::size_t i = 0, n = generated_size(); i < n; ++i) f(generated_at(i));
 }
 
-std::vector<std::string> computable_factors(std::string_view family, const FieldDefaults& data, std::size_t instruments) {
-  std::vector<std::string> out;
-  Program p(data);
+ComputableFactors computable_factors(std::string_view family, const FieldDefaults& data, std::size_t instruments) {
+  ComputableFactors out{{}, {Program(data), {}}};
+  Program& p = out.compiled.program;
   std::vector<signed char> ok;  // per node: 1 computable, 0 not, -1 not known yet
   auto computable = [&](NodeId root) {
     ok.resize(p.nodes().size(), -1);
@@ -99,7 +99,8 @@ std::vector<std::string> computable_factors(std::string_view family, const Field
     return ok[root] == 1;
   };
   for_each_factor(family, [&](const Factor& f) {
-    if (computable(p.add(f.expression))) out.push_back(f.id);
+    const NodeId id = p.add(f.expression);
+    if (computable(id)) out.ids.push_back(f.id), out.compiled.outputs.push_back(id);
   });
   return out;
 }

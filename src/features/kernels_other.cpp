@@ -106,17 +106,7 @@ void ta_function(const Node& n, std::span<const double* const> in, double* out, 
     for (std::size_t k = 0; k < in.size(); ++k)
       for (std::size_t t = 0; t < b.rows; ++t) cols[k][t] = in[k][t * b.stride + c];
     analytics::ta::Inputs ti;
-    for (std::size_t k = 0; k < in.size(); ++k) {
-      const std::span<const double> s(cols[k]);
-      const std::string_view name = f.inputs[k];
-      if (name == "open") ti.open = s;
-      else if (name == "high") ti.high = s;
-      else if (name == "low") ti.low = s;
-      else if (name == "close") ti.close = s;
-      else if (name == "volume") ti.volume = s;
-      else if (name == "real1") ti.real1 = s;
-      else ti.real = s;
-    }
+    for (std::size_t k = 0; k < in.size(); ++k) ti.set(f.inputs[k], cols[k]);
     const analytics::ta::Result r = analytics::ta::run(f, ti, n.params);
     for (std::size_t t = b.first; t < b.rows; ++t) out[(t - b.first) * b.stride + c] = r.outputs[0][t];
   }

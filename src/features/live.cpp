@@ -19,7 +19,7 @@ std::vector<std::string> LiveFeatures::default_factors() {
   std::vector<std::string> ids;
   for (const char* family : {"alpha158", "wq101", "technical", "momentum", "mean_reversion", "volatility", "volume", "statistical",
                              "cross_sectional", "decomposition"})
-    for (auto& id : computable_factors(family, FieldDefaults{}, 2)) ids.push_back(std::move(id));
+    for (auto& id : computable_factors(family, FieldDefaults{}, 2).ids) ids.push_back(std::move(id));
   return ids;
 }
 

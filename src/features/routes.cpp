@@ -216,14 +216,19 @@ void calculate_route(const Request& req, Reply& out, std::uint64_t response_limi
   FieldDefaults defaults;
   defaults.supplied.clear();
   for (const auto& [name, v] : input.panel.fields) defaults.supplied.push_back(name);
-  std::vector<std::string> factors = std::move(spec.list);
+  std::vector<std::string> factors;
+  CompiledFactors compiled;
   if (spec.all || !spec.family.empty()) {
-    factors = computable_factors(spec.family, defaults, input.panel.cols());
-    if (factors.empty())
+    auto found = computable_factors(spec.family, defaults, input.panel.cols());
+    if (found.ids.empty())
       fail(ErrorCode::invalid_argument, "factors", "no factor of {} can be computed from the fields and instruments sent",
            spec.all ? std::string("the catalogue") : "family " + spec.family);
+    factors = std::move(found.ids);
+    compiled = std::move(found.compiled);
+  } else {
+    factors = std::move(spec.list);
+    compiled = compile_factors(factors, defaults);
   }
-  const auto compiled = compile_factors(factors, defaults);
   const std::size_t N = input.panel.cols(), T = input.panel.rows;
   service::require_response_size(double(factors.size()) * double(N) * (last_only ? 1.0 : double(T)), net::MatrixFormat::rows,
                                  response_limit, "factors", "the features");

@@ -71,29 +71,20 @@ struct FactorStream::State {
     const std::size_t t = seen;  // this bar's row index
     switch (op_def(n.op).cls) {
       case OpClass::elementwise: {
-        std::vector<kernels::Arg> args;
-        for (NodeId in : n.inputs) args.push_back(arg(in));
-        kernels::elementwise(n, args, out, {1, N, 0, N});
+        kernels::Arg args[3];  // no allocation per node and bar: at most three operands
+        for (std::size_t k = 0; k < n.inputs.size(); ++k) args[k] = arg(n.inputs[k]);
+        kernels::elementwise(n, std::span<const kernels::Arg>(args, n.inputs.size()), out, {1, N, 0, N});
         break;
       }
       case OpClass::cross_section: {
-        std::vector<const double*> args;
-        for (NodeId in : n.inputs) args.push_back(st[in].cur.data());
-        kernels::cross_section(n, args, out, 1, N, 0, 1);
+        const double* args[2];
+        for (std::size_t k = 0; k < n.inputs.size(); ++k) args[k] = st[n.inputs[k]].cur.data();
+        kernels::cross_section(n, std::span<const double* const>(args, n.inputs.size()), out, 1, N, 0, 1);
         break;
       }
       case OpClass::ta: {
         analytics::ta::PanelBar bar;
-        for (std::size_t k = 0; k < n.inputs.size(); ++k) {
-          const std::span<const double> v(st[n.inputs[k]].cur);
-          const std::string_view name = n.ta->inputs[k];
-          if (name == "open") bar.open = v;
-          else if (name == "high") bar.high = v;
-          else if (name == "low") bar.low = v;
-          else if (name == "volume") bar.volume = v;
-          else if (name == "real1") bar.real1 = v;
-          else bar.close = v;  // close, and the single input of one-series functions
-        }
+        for (std::size_t k = 0; k < n.inputs.size(); ++k) bar.set(n.ta->inputs[k], st[n.inputs[k]].cur);
         s.ta->update(bar);
         std::copy(s.ta->output(0).begin(), s.ta->output(0).end(), out);
         break;
@@ -123,9 +114,9 @@ struct FactorStream::State {
           const auto sig = op_def(n.op).signature;
           const std::size_t reach = sig.find('L') != sig.npos ? kernels::window_of(n) + 1 : kernels::window_of(n);
           const std::size_t k = std::min(reach, t + 1);
-          std::vector<const double*> args;
-          for (NodeId in : n.inputs) args.push_back(rows(in, k));
-          kernels::rolling(n, args, out, {k, N, 0, N, k - 1});
+          const double* args[2];
+          for (std::size_t i = 0; i < n.inputs.size(); ++i) args[i] = rows(n.inputs[i], k);
+          kernels::rolling(n, std::span<const double* const>(args, n.inputs.size()), out, {k, N, 0, N, k - 1});
         }
         break;
       }

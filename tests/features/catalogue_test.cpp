@@ -115,13 +115,15 @@ TEST(Catalogue, FactorsHaveValuesOnARealisticPanel) {
 
 TEST(Catalogue, ComputableFactorsLeaveOutWhatTheDataCannotFeed) {
   FieldDefaults ohlcv;  // open, high, low, close, volume
-  const auto one = computable_factors("wq101", ohlcv, 1);
-  const auto many = computable_factors("wq101", ohlcv, 10);
+  const auto one = computable_factors("wq101", ohlcv, 1).ids;
+  const auto many = computable_factors("wq101", ohlcv, 10).ids;
   EXPECT_LT(one.size(), many.size());  // most alphas rank across instruments
   EXPECT_LT(many.size(), 101u);        // the group-neutralised ones and #56 ($cap) need more fields
   FieldDefaults full{{"open", "high", "low", "close", "volume", "sector", "industry", "subindustry", "cap"}};
-  EXPECT_EQ(computable_factors("wq101", full, 10).size(), 101u);
-  EXPECT_TRUE(computable_factors("fundamental", ohlcv, 10).empty());
+  const auto all = computable_factors("wq101", full, 10);
+  EXPECT_EQ(all.ids.size(), 101u);
+  EXPECT_EQ(all.compiled.outputs.size(), 101u);
+  EXPECT_TRUE(computable_factors("fundamental", ohlcv, 10).ids.empty());
 }
 
 }  // namespace

@@ -23,6 +23,8 @@ struct Inputs {
   std::span<const double> open, high, low, close, volume;
   std::span<const double> real, real1;  //!< generic inputs (real1: second series of BETA, CORREL, ADD...)
   std::size_t size() const;
+  //! Binds the series for a FunctionDef input name ("open", ..., "real", "real1").
+  void set(std::string_view input, std::span<const double> series);
 };
 
 struct ParamDef {

@@ -20,6 +20,16 @@ namespace sextant::analytics::ta {
 struct PanelBar {
   std::span<const double> open, high, low, close, volume;
   std::span<const double> real1{};  //!< second series of two-series functions (BETA, CORREL, ADD...); close is the first
+  //! Binds one bar's values for a FunctionDef input name; "real" (the one series of single-input
+  //! functions) is close.
+  void set(std::string_view input, std::span<const double> values) {
+    if (input == "open") open = values;
+    else if (input == "high") high = values;
+    else if (input == "low") low = values;
+    else if (input == "volume") volume = values;
+    else if (input == "real1") real1 = values;
+    else close = values;
+  }
 };
 
 class Stream {

@@ -30,15 +30,20 @@ std::optional<Factor> find_factor(std::string_view id);
 std::vector<std::pair<std::string, std::size_t>> family_counts();
 //! Calls `f` for each factor of `family` (every family when empty), in catalogue order.
 void for_each_factor(std::string_view family, const std::function<void(const Factor&)>& f);
-//! Ids of the factors of `family` (all when empty) the data can compute: every field they read is
-//! supplied (or derived: $vwap, $returns), and none is cross-sectional when there is one instrument.
-std::vector<std::string> computable_factors(std::string_view family, const FieldDefaults& data, std::size_t instruments);
 
 //! Requested factors compiled into one program: outputs[i] is the node of factors[i].
 struct CompiledFactors {
   Program program;
   std::vector<NodeId> outputs;
 };
+//! The factors of `family` (all when empty) the data can compute, compiled (outputs[k] is ids[k]): every
+//! field they read is supplied (or derived: $vwap, $returns), and none is cross-sectional when there is
+//! one instrument. Finding them compiles them, so the program comes with them.
+struct ComputableFactors {
+  std::vector<std::string> ids;
+  CompiledFactors compiled;
+};
+ComputableFactors computable_factors(std::string_view family, const FieldDefaults& data, std::size_t instruments);
 //! Each factor is a catalogue id ("alpha158.KMID") or an expression. Errors are
 //! Error(invalid_argument) naming "<field>[i]": an unknown id, or the expression's error and position.
 CompiledFactors compile_factors(std::span<const std::string> factors, FieldDefaults defaults, std::string_view field = "factors");

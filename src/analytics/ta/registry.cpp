@@ -14,6 +14,16 @@ std::size_t Inputs::size() const {
   return 0;
 }
 
+void Inputs::set(std::string_view input, std::span<const double> series) {
+  if (input == "real") real = series;
+  else if (input == "real1") real1 = series;
+  else if (input == "open") open = series;
+  else if (input == "high") high = series;
+  else if (input == "low") low = series;
+  else if (input == "close") close = series;
+  else volume = series;
+}
+
 const std::vector<FunctionDef>& functions() {
   static const std::vector<FunctionDef> table = [] {
     std::vector<FunctionDef> fs;
