@@ -143,6 +143,16 @@ std::vector<Factor> seed_families() {
     }
     take(b);
   }
+  {  // factor loadings: rolling PCA of the universe's daily returns (cs_pca_loading, through the accelerator)
+    Builder b{"factor_loadings", {}};
+    for (int w : {20, 60, 120})
+      for (int k = 1; k <= 3; ++k) {
+        const std::string ws = std::to_string(w), ks = std::to_string(k);
+        b.add("PC" + ks + "_" + ws, "cs_pca_loading($returns, " + ws + ", " + ks + ")",
+              "loading on the universe's principal component " + ks + " of daily returns over " + ws + " days");
+      }
+    take(b);
+  }
   {  // time-series decomposition
     Builder b{"decomposition", {}};
     for (int p : {10, 40, 120, 250}) {

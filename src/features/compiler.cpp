@@ -205,6 +205,11 @@ NodeId Program::call(const Expr& e) {
   if (def.op == Op::ema && !(n.params[0] > 0 && std::isfinite(n.params[0])))
     throw ExpressionError(args[1]->position, "the span of EMA must be > 0 (below 1 it is the smoothing factor alpha)");
   if (def.op == Op::cs_scale && n.params.empty()) n.params.push_back(1.0);
+  if (def.op == Op::cs_pca_loading) {
+    if (n.params[0] < 2) throw ExpressionError(args[1]->position, "the window of cs_pca_loading must be >= 2 rows");
+    if (!(n.params[1] >= 1 && n.params[1] <= 10 && n.params[1] == std::floor(n.params[1])))
+      throw ExpressionError(args[2]->position, "the component of cs_pca_loading must be an integer in [1, 10], not " + number_text(n.params[1]));
+  }
   if (def.op == Op::ref && n.params[0] == 0) return n.inputs[0];  // Ref(x, 0) is x
 
   // Constant folding: an elementwise operator of constants is a constant.
@@ -225,7 +230,7 @@ NodeId Program::call(const Expr& e) {
   }
   n.warmup = warm;
   if (def.op == Op::ema) n.unbounded = true;
-  else if (def.cls == OpClass::rolling) n.warmup += std::size_t(n.params[0]) - (sig.find('L') != sig.npos ? 0 : 1);  // params[0]: the window or lag
+  else if (def.cls == OpClass::rolling || def.op == Op::cs_pca_loading) n.warmup += std::size_t(n.params[0]) - (sig.find('L') != sig.npos ? 0 : 1);  // params[0]: the window or lag
   if (def.cls == OpClass::cross_section) n.cross_sectional = true;
   return intern(std::move(n));
 }

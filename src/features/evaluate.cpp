@@ -47,6 +47,7 @@ std::size_t reach_back(const Node& n, std::size_t T) {
       if (!n.ta->finite_memory || !n.ta->finite_memory(*n.ta, n.params)) return T;
       return std::size_t(std::max(0, n.ta->lookback(n.params.data())));
     }
+    case OpClass::cross_section: return n.op == Op::cs_pca_loading ? std::size_t(n.params[0]) - 1 : 0;
     default: return 0;
   }
 }
@@ -128,7 +129,16 @@ void run(const Plan& plan, std::span<const NodeId> outputs, std::vector<const do
     const double* args[8];
     for (std::size_t k = 0; k < n.inputs.size(); ++k) args[k] = rows_of(n.inputs[k], rows, false).p;
     const std::span<const double* const> a(args, n.inputs.size());
-    if (cls == OpClass::cross_section) {
+    if (n.op == Op::cs_pca_loading) {  // output row t - first reads input rows t-W+1..t
+      const std::size_t W = kernels::window_of(n);
+      tbb::parallel_for(tbb::blocked_range<std::size_t>(first, rows, 1), [&](const auto& r) {
+        for (std::size_t t = r.begin(); t < r.end(); ++t) {
+          double* y = out + (t - first) * N;
+          if (t + 1 < W) std::fill(y, y + N, kNaN);
+          else kernels::pca_loading_row(n, a[0] + (t + 1 - W) * N, N, y);
+        }
+      });
+    } else if (cls == OpClass::cross_section) {
       tbb::parallel_for(tbb::blocked_range<std::size_t>(0, rows, 16), [&](const auto& r) {
         kernels::cross_section(n, a, out, rows, N, r.begin(), r.end());
       });

@@ -43,4 +43,9 @@ void ta_function(const Node& n, std::span<const double* const> in, double* out, 
 void cross_section(const Node& n, std::span<const double* const> in, double* out, std::size_t rows, std::size_t cols,
                    std::size_t r0, std::size_t r1);
 
+//! cs_pca_loading for one row: `window` holds its last W rows (oldest first, stride `cols`); fills the
+//! row `out` (NaN for an instrument with a NaN in the window, and for every one when fewer than two
+//! instruments are complete or component k exceeds the window's rank).
+void pca_loading_row(const Node& n, const double* window, std::size_t cols, double* out);
+
 }  // namespace sextant::features::kernels

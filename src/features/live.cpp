@@ -18,7 +18,7 @@ LiveFeatures::~LiveFeatures() = default;
 std::vector<std::string> LiveFeatures::default_factors() {
   std::vector<std::string> ids;
   for (const char* family : {"alpha158", "wq101", "technical", "momentum", "mean_reversion", "volatility", "volume", "statistical",
-                             "cross_sectional", "decomposition"})
+                             "cross_sectional", "factor_loadings", "decomposition"})
     for (auto& id : computable_factors(family, FieldDefaults{}, 2).ids) ids.push_back(std::move(id));
   return ids;
 }

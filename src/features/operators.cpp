@@ -80,6 +80,8 @@ constexpr OpDef kOps[] = {
     {Op::cs_decile, "cs_decile", C::cross_section, "S", false, false, "decile 1..10 of cs_percentile"},
     {Op::cs_scale, "cs_scale", C::cross_section, "Sc", false, false, "a·x / sum|x| across instruments, a = 1 by default (the paper's scale)"},
     {Op::cs_neutralize, "cs_neutralize", C::cross_section, "SS", false, false, "x minus its mean over the instruments of the same group (the paper's indneutralize)"},
+    {Op::cs_pca_loading, "cs_pca_loading", C::cross_section, "SWC", false, true,
+     "loading of each instrument on the k-th principal component of x over the last W rows: eigenvector · sqrt(eigenvalue) of the window's covariance, signed so the loadings sum >= 0"},
     {Op::ta, "", C::ta, "", false, false, "a TA-Lib function"},
 };
 
@@ -113,7 +115,7 @@ constexpr Alias kLower[] = {
     {"sqrt", Op::sqrt}, {"power", Op::power}, {"if", Op::if_then_else}, {"where", Op::if_then_else},
     {"cs_rank", Op::cs_rank}, {"cs_zscore", Op::cs_zscore}, {"cs_demean", Op::cs_demean},
     {"cs_percentile", Op::cs_percentile}, {"cs_decile", Op::cs_decile}, {"cs_scale", Op::cs_scale},
-    {"cs_neutralize", Op::cs_neutralize},
+    {"cs_neutralize", Op::cs_neutralize}, {"cs_pca_loading", Op::cs_pca_loading},
 };
 
 const OpDef* find(std::span<const Alias> table, std::string_view name) {

@@ -77,6 +77,12 @@ struct FactorStream::State {
         break;
       }
       case OpClass::cross_section: {
+        if (n.op == Op::cs_pca_loading) {
+          const std::size_t W = kernels::window_of(n);
+          if (t + 1 < W) std::fill(out, out + N, kNaN);
+          else kernels::pca_loading_row(n, rows(n.inputs[0], W), N, out);
+          break;
+        }
         const double* args[2];
         for (std::size_t k = 0; k < n.inputs.size(); ++k) args[k] = st[n.inputs[k]].cur.data();
         kernels::cross_section(n, std::span<const double* const>(args, n.inputs.size()), out, 1, N, 0, 1);
@@ -144,6 +150,7 @@ FactorStream::FactorStream(const Program& program, std::vector<NodeId> outputs, 
     // Rows of each input this node looks at: its window (w + 1 for a recurrence, which removes the row
     // leaving it; lag + 1 for Ref and Delta).
     std::size_t look = 0;
+    if (n.op == Op::cs_pca_loading) look = kernels::window_of(n);
     if (op_def(n.op).cls == OpClass::rolling && n.op != Op::ema) {
       const auto sig = op_def(n.op).signature;
       look = kernels::window_of(n) + (kernels::is_recurrence(n.op) || sig.find('L') != sig.npos ? 1 : 0);

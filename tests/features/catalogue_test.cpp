@@ -50,7 +50,7 @@ TEST(Catalogue, FamiliesHaveTheirPublishedSizes) {
   EXPECT_EQ(n["alpha360"], 360u);
   EXPECT_EQ(n["wq101"], 101u);
   for (const char* seed : {"technical", "momentum", "mean_reversion", "volatility", "volume", "statistical", "cross_sectional",
-                           "decomposition", "fundamental"})
+                           "factor_loadings", "decomposition", "fundamental"})
     EXPECT_GT(n[seed], 0u) << seed;
   EXPECT_EQ(total, catalogue_size());
 }

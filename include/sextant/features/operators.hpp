@@ -32,6 +32,7 @@ enum class Op : std::uint8_t {
   ts_sum, ts_mean, ts_std, ts_min, ts_max, ts_argmax, ts_argmin, ts_rank, ts_product, ts_corr, ts_cov, decay_linear,
   // cross-sectional (per row, across instruments)
   cs_rank, cs_zscore, cs_demean, cs_percentile, cs_decile, cs_scale, cs_neutralize,
+  cs_pca_loading,  // windowed: reads the last W rows of every instrument
   // a TA-Lib function of the analytics engine, per instrument
   ta,
 };

@@ -1,0 +1,69 @@
+// cs_pca_loading: rolling principal-component loadings through the accelerator (gemm + eigh_topk).
+//
+// A window holds W rows of the m instruments with no NaN in it. Centred, it is X (W×m) and its
+// covariance is C = XᵀX/(W-1). The loading of instrument i on component k is v_ik·sqrt(λ_k), the
+// covariance of its return with the k-th standardised factor. When m > W the W×W Gram matrix
+// G = XXᵀ/(W-1) has the same non-zero eigenvalues and v_k = Xᵀu_k/sqrt((W-1)λ_k), so the loadings are
+// Xᵀu_k/sqrt(W-1): a W³ problem in place of an m³ one (a 60-day window over 500 stocks). Eigenvectors
+// have no sign; loadings are signed so that they sum to >= 0 (the market factor loads positively), and
+// by the largest |loading| where the sum is zero. Each row depends only on its window, so streaming
+// (one row) and batch give the same bits.
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "kernels.hpp"
+#include "sextant/accel/ops.hpp"
+
+namespace sextant::features::kernels {
+
+void pca_loading_row(const Node& n, const double* window, std::size_t cols, double* out) {
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  const std::size_t W = window_of(n), k = std::size_t(n.params[1]);
+  std::fill(out, out + cols, kNaN);
+  std::vector<std::size_t> keep;
+  for (std::size_t c = 0; c < cols; ++c) {
+    bool ok = true;
+    for (std::size_t t = 0; t < W && ok; ++t) ok = std::isfinite(window[t * cols + c]);
+    if (ok) keep.push_back(c);
+  }
+  const std::size_t m = keep.size();
+  if (m < 2 || k > std::min(m, W - 1)) return;  // rank of the centred window is at most min(m, W-1)
+  Matrix X(W, m);
+  for (std::size_t j = 0; j < m; ++j) {
+    double mean = 0;
+    for (std::size_t t = 0; t < W; ++t) mean += window[t * cols + keep[j]];
+    mean /= double(W);
+    for (std::size_t t = 0; t < W; ++t) X(t, j) = window[t * cols + keep[j]] - mean;
+  }
+  const double scale = 1.0 / double(W - 1);
+  std::vector<double> load(m);
+  if (m <= W) {
+    Matrix C = accel::gemm(X.view(), X.view(), accel::Trans::yes, accel::Trans::no);
+    for (double& v : C.flat()) v *= scale;
+    const accel::Eigh e = accel::eigh_topk(C.view(), k);
+    const double lambda = e.values[k - 1];
+    if (!(lambda > 0)) return;
+    for (std::size_t j = 0; j < m; ++j) load[j] = e.vectors(j, k - 1) * std::sqrt(lambda);
+  } else {
+    Matrix G = accel::gemm(X.view(), X.view(), accel::Trans::no, accel::Trans::yes);
+    for (double& v : G.flat()) v *= scale;
+    const accel::Eigh e = accel::eigh_topk(G.view(), k);
+    if (!(e.values[k - 1] > 0)) return;
+    const double s = std::sqrt(scale);
+    for (std::size_t j = 0; j < m; ++j) {
+      double v = 0;
+      for (std::size_t t = 0; t < W; ++t) v += X(t, j) * e.vectors(t, k - 1);
+      load[j] = v * s;
+    }
+  }
+  double sum = 0, big = 0;
+  for (double v : load) {
+    sum += v;
+    if (std::fabs(v) > std::fabs(big)) big = v;
+  }
+  const double sign = sum < 0 || (sum == 0 && big < 0) ? -1.0 : 1.0;
+  for (std::size_t j = 0; j < m; ++j) out[keep[j]] = sign * load[j];
+}
+
+}  // namespace sextant::features::kernels
