@@ -31,3 +31,10 @@ find_library(COINUTILS_LIBRARY CoinUtils REQUIRED)
 add_library(sextant_clp INTERFACE)
 target_include_directories(sextant_clp SYSTEM INTERFACE ${CLP_INCLUDE_DIR})
 target_link_libraries(sextant_clp INTERFACE ${CLP_LIBRARY} ${COINUTILS_LIBRARY})
+
+# XGBoost 1.7 (libxgboost-dev): training and the reference predictions; Debian ships no CMake config.
+find_path(XGBOOST_INCLUDE_DIR xgboost/c_api.h REQUIRED)
+find_library(XGBOOST_LIBRARY xgboost REQUIRED)
+add_library(sextant_xgboost INTERFACE)
+target_include_directories(sextant_xgboost SYSTEM INTERFACE ${XGBOOST_INCLUDE_DIR})
+target_link_libraries(sextant_xgboost INTERFACE ${XGBOOST_LIBRARY})

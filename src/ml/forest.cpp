@@ -1,0 +1,230 @@
+// XGBoost model loading (JSON/UBJSON → Forest) and prediction.
+#include "sextant/ml/forest.hpp"
+
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+
+#include "doc.hpp"
+#include "sextant/core/error.hpp"
+
+namespace sextant::ml {
+namespace {
+
+Link link_of(const std::string& objective, std::string_view field) {
+  if (objective == "reg:squarederror" || objective == "reg:linear" || objective == "reg:pseudohubererror" ||
+      objective == "reg:absoluteerror" || objective == "binary:logitraw" || objective == "reg:squaredlogerror")
+    return Link::identity;
+  if (objective == "binary:logistic" || objective == "reg:logistic") return Link::sigmoid;
+  if (objective == "multi:softprob") return Link::softprob;
+  if (objective == "multi:softmax") return Link::softmax;
+  if (objective == "count:poisson" || objective == "reg:gamma" || objective == "reg:tweedie") return Link::exp;
+  fail(ErrorCode::invalid_argument, std::string(field), "objective '{}' is not supported", objective);
+}
+
+// XGBoost's ProbToMargin: the base score is a probability for the logistic objectives and a mean for
+// the log-link ones.
+float base_margin(const std::string& objective, double base_score) {
+  if (objective == "binary:logistic" || objective == "reg:logistic" || objective == "binary:logitraw")
+    return float(-std::log(1.0 / base_score - 1.0));
+  if (objective == "count:poisson" || objective == "reg:gamma" || objective == "reg:tweedie") return float(std::log(base_score));
+  return float(base_score);
+}
+
+template <class T>
+std::vector<T> numbers(const Doc& tree, std::string_view key, std::string_view path) {
+  const auto& a = tree.at(key, path).array(std::string(path) + "." + std::string(key));
+  std::vector<T> v(a.size());
+  for (std::size_t i = 0; i < a.size(); ++i) v[i] = T(a[i].number(path));
+  return v;
+}
+
+void add_tree(Forest& f, const Doc& tree, const std::string& path, std::string_view field) {
+  const auto left = numbers<std::int64_t>(tree, "left_children", path), right = numbers<std::int64_t>(tree, "right_children", path);
+  const auto feature = numbers<std::int64_t>(tree, "split_indices", path);
+  const auto cond = numbers<float>(tree, "split_conditions", path);
+  const auto dleft = numbers<std::int64_t>(tree, "default_left", path);
+  const auto gain = numbers<double>(tree, "loss_changes", path);
+  const std::size_t n = left.size();
+  if (n == 0 || right.size() != n || feature.size() != n || cond.size() != n || dleft.size() != n || gain.size() != n)
+    fail(ErrorCode::invalid_argument, std::string(field), "{}: node arrays are empty or of different lengths", path);
+  if (const Doc* st = tree.find("split_type"))
+    for (const Doc& t : st->items)
+      if (t.number(path) != 0) fail(ErrorCode::invalid_argument, std::string(field), "{}: categorical splits are not supported", path);
+  // Breadth first from the root; each split's children get two adjacent slots.
+  const std::uint32_t base = std::uint32_t(f.nodes.size());
+  f.roots.push_back(base);
+  std::deque<std::pair<std::int64_t, std::uint32_t>> todo{{0, 0}};  // (xgboost node, depth)
+  f.nodes.push_back({});
+  std::vector<std::uint32_t> slot(n, UINT32_MAX);
+  slot[0] = base;
+  std::uint32_t deepest = 0, seen = 0;
+  while (!todo.empty()) {
+    const auto [i, d] = todo.front();
+    todo.pop_front();
+    if (++seen > n) fail(ErrorCode::invalid_argument, std::string(field), "{}: the node links form a cycle", path);
+    ForestNode& out = f.nodes[slot[i]];
+    deepest = std::max(deepest, d);
+    if (left[i] < 0) {
+      out = {cond[i], 0, slot[i], 0, 1};
+      continue;
+    }
+    const std::int64_t l = left[i], r = right[i];
+    if (l >= std::int64_t(n) || r < 0 || r >= std::int64_t(n) || slot[l] != UINT32_MAX || slot[r] != UINT32_MAX)
+      fail(ErrorCode::invalid_argument, std::string(field), "{}: node {} has bad children", path, i);
+    if (feature[i] < 0 || std::size_t(feature[i]) >= f.num_features)
+      fail(ErrorCode::invalid_argument, std::string(field), "{}: node {} splits on feature {} of {}", path, i, feature[i], f.num_features);
+    const std::uint32_t at = std::uint32_t(f.nodes.size());
+    f.nodes.push_back({});
+    f.nodes.push_back({});
+    slot[l] = at, slot[r] = at + 1;
+    ForestNode& o = f.nodes[slot[i]];  // re-fetched: push_back may have moved it
+    o = {cond[i], std::int32_t(feature[i]), at, 1, std::uint8_t(dleft[i] != 0)};
+    f.total_gain[std::size_t(feature[i])] += gain[i];
+    ++f.split_count[std::size_t(feature[i])];
+    todo.push_back({l, d + 1});
+    todo.push_back({r, d + 1});
+  }
+  if (deepest > 255) fail(ErrorCode::invalid_argument, std::string(field), "{}: deeper than 255 levels", path);
+  f.depth.push_back(std::uint8_t(deepest));
+}
+
+inline float leaf(const Forest& f, std::uint32_t root, const float* x) {
+  const ForestNode* n = f.nodes.data();
+  std::uint32_t i = root;
+  while (n[i].split) {
+    const float v = x[n[i].feature];
+    const bool right = std::isnan(v) ? !n[i].default_left : !(v < n[i].value);
+    i = n[i].left + right;
+  }
+  return n[i].value;
+}
+
+// Margins to the objective's outputs (width() per row).
+double finish(const Forest& f, const float* m, double* out, double* probs) {
+  switch (f.link) {
+    case Link::identity: return out[0] = m[0];
+    case Link::exp: return out[0] = std::exp(double(m[0]));
+    case Link::sigmoid: {
+      const double p = 1.0 / (1.0 + std::exp(-double(m[0])));
+      if (probs) probs[0] = 1 - p, probs[1] = p;
+      return out[0] = p;
+    }
+    case Link::softprob:
+    case Link::softmax: {
+      const float top = *std::max_element(m, m + f.num_class);
+      double s = 0;
+      double tmp[64];
+      double* p = f.link == Link::softprob ? out : (probs ? probs : tmp);
+      for (std::size_t k = 0; k < f.num_class; ++k) s += p[k] = std::exp(double(m[k] - top));
+      for (std::size_t k = 0; k < f.num_class; ++k) p[k] /= s;
+      if (probs && p != probs) std::copy(p, p + f.num_class, probs);
+      const std::size_t best = std::size_t(std::max_element(m, m + f.num_class) - m);
+      if (f.link == Link::softmax) return out[0] = double(best);
+      return p[best];
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::vector<double> Forest::importance() const {
+  std::vector<double> v(total_gain.size(), 0.0);
+  double s = 0;
+  for (std::size_t j = 0; j < v.size(); ++j) s += v[j] = split_count[j] ? total_gain[j] / split_count[j] : 0.0;
+  if (s > 0)
+    for (double& x : v) x /= s;
+  return v;
+}
+
+Forest load_xgboost(std::string_view bytes, std::string_view field) {
+  // JSON and UBJSON objects both open with '{'; JSON's first member starts with a quote.
+  const std::size_t first = bytes.find_first_not_of(" \t\r\n");
+  const std::size_t second = first == std::string_view::npos ? first : bytes.find_first_not_of(" \t\r\n", first + 1);
+  const bool json = second != std::string_view::npos && bytes[first] == '{' && bytes[second] == '"';
+  const Doc doc = json ? parse_json_doc(bytes, field) : parse_ubjson_doc(bytes, field);
+  const std::string f0(field);
+  const Doc& learner = doc.at("learner", f0);
+  const Doc& param = learner.at("learner_model_param", f0 + ".learner");
+  const Doc& booster = learner.at("gradient_booster", f0 + ".learner");
+  const Doc& name = booster.at("name", f0 + ".learner.gradient_booster");
+  if (name.s != "gbtree") fail(ErrorCode::invalid_argument, f0, "booster '{}' is not supported (gbtree is)", name.s);
+  Forest f;
+  f.objective = learner.at("objective", f0 + ".learner").at("name", f0 + ".learner.objective").s;
+  f.link = link_of(f.objective, field);
+  const double nf = param.at("num_feature", f0).number(f0 + ".num_feature");
+  if (!(nf >= 1 && nf <= 1e6)) fail(ErrorCode::invalid_argument, f0, "num_feature must be in [1, 1e6]");
+  f.num_features = std::size_t(nf);
+  const double nc = param.at("num_class", f0).number(f0 + ".num_class");
+  if (!(nc >= 0 && nc <= 64)) fail(ErrorCode::invalid_argument, f0, "num_class must be in [0, 64]");
+  f.num_class = nc >= 2 ? std::size_t(nc) : 1;
+  if ((f.link == Link::softprob || f.link == Link::softmax) != (f.num_class > 1))
+    fail(ErrorCode::invalid_argument, f0, "objective {} with num_class {}", f.objective, nc);
+  if (const Doc* t = param.find("num_target"); t && t->number(f0) > 1)
+    fail(ErrorCode::invalid_argument, f0, "multi-target models are not supported");
+  f.base_margin = base_margin(f.objective, param.at("base_score", f0).number(f0 + ".base_score"));
+  if (const Doc* names = learner.find("feature_names"))
+    for (const Doc& n : names->items) f.feature_names.push_back(n.s);
+  if (!f.feature_names.empty() && f.feature_names.size() != f.num_features)
+    fail(ErrorCode::invalid_argument, f0, "{} feature names for {} features", f.feature_names.size(), f.num_features);
+  f.total_gain.assign(f.num_features, 0.0);
+  f.split_count.assign(f.num_features, 0);
+  const Doc& model = booster.at("model", f0 + ".learner.gradient_booster");
+  const auto& trees = model.at("trees", f0 + ".model").array(f0 + ".model.trees");
+  const auto& info = model.at("tree_info", f0 + ".model").array(f0 + ".model.tree_info");
+  if (info.size() != trees.size()) fail(ErrorCode::invalid_argument, f0, "tree_info has {} entries for {} trees", info.size(), trees.size());
+  for (std::size_t t = 0; t < trees.size(); ++t) {
+    const std::string path = f0 + ".trees[" + std::to_string(t) + "]";
+    add_tree(f, trees[t], path, field);
+    const double c = info[t].number(path);
+    if (!(c >= 0 && c < double(f.num_class))) fail(ErrorCode::invalid_argument, std::string(field), "{}: class {} of {}", path, c, f.num_class);
+    f.tree_class.push_back(std::uint32_t(c));
+  }
+  return f;
+}
+
+double predict_one(const Forest& f, const float* x, double* probs) {
+  float m[64];
+  std::fill(m, m + f.num_class, f.base_margin);
+  if (f.num_class == 1) {
+    float s = f.base_margin;
+    for (std::uint32_t r : f.roots) s += leaf(f, r, x);
+    m[0] = s;
+  } else {
+    for (std::size_t t = 0; t < f.roots.size(); ++t) m[f.tree_class[t]] += leaf(f, f.roots[t], x);
+  }
+  double out[64];
+  return finish(f, m, out, probs);
+}
+
+void predict(const Forest& f, const float* x, std::size_t rows, std::size_t stride, double* out) {
+  constexpr std::size_t kBlock = 32;  // rows walking a tree together: independent loads overlap
+  const std::size_t w = f.width(), C = f.num_class;
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, (rows + kBlock - 1) / kBlock, 8), [&](const auto& range) {
+    std::vector<float> m(kBlock * C);
+    std::uint32_t idx[kBlock];
+    const ForestNode* nodes = f.nodes.data();
+    for (std::size_t b = range.begin(); b < range.end(); ++b) {
+      const std::size_t r0 = b * kBlock, n = std::min(kBlock, rows - r0);
+      std::fill(m.begin(), m.end(), f.base_margin);
+      for (std::size_t t = 0; t < f.roots.size(); ++t) {
+        for (std::size_t r = 0; r < n; ++r) idx[r] = f.roots[t];
+        for (std::uint8_t d = 0; d < f.depth[t]; ++d)
+          for (std::size_t r = 0; r < n; ++r) {
+            const ForestNode& nd = nodes[idx[r]];
+            const float v = x[(r0 + r) * stride + std::size_t(nd.feature)];
+            const bool right = std::isnan(v) ? !nd.default_left : !(v < nd.value);
+            idx[r] = nd.left + (right & nd.split);
+          }
+        const std::size_t c = f.tree_class[t];
+        for (std::size_t r = 0; r < n; ++r) m[r * C + c] += nodes[idx[r]].value;
+      }
+      for (std::size_t r = 0; r < n; ++r) finish(f, &m[r * C], out + (r0 + r) * w, nullptr);
+    }
+  });
+}
+
+}  // namespace sextant::ml
