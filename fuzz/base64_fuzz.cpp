@@ -8,16 +8,16 @@
 #include <simdjson.h>
 
 #include "sextant/core/error.hpp"
-#include "sextant/net/base64.hpp"
+#include "sextant/core/base64.hpp"
 #include "sextant/service/fields.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace sextant;
   if (size < 2) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data) + 2, size - 2);
-  if (auto n = net::base64_decoded_size(text)) {
+  if (auto n = base64_decoded_size(text)) {
     std::vector<unsigned char> out(*n);
-    net::base64_decode(text, out.data());
+    base64_decode(text, out.data());
   }
   // The first two bytes choose the declared shape.
   const unsigned rows = data[0] % 17, cols = data[1] % 13;

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "common/synthetic.hpp"
-#include "sextant/net/base64.hpp"
+#include "sextant/core/base64.hpp"
 #include "sextant/net/json.hpp"
 
 namespace {
@@ -24,7 +24,7 @@ net::Request body_of(const Matrix& x, bool base64) {
   std::string s;
   if (base64) {
     s = fmt::format(R"({{"returns":{{"rows":{},"cols":{},"data_base64":"{}"}}}})", x.rows(), x.cols(),
-                    net::base64_encode(x.data(), x.size() * sizeof(double)));
+                    base64_encode(x.data(), x.size() * sizeof(double)));
   } else {
     s = "{\"returns\":[";
     for (std::size_t r = 0; r < x.rows(); ++r) {

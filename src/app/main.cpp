@@ -36,6 +36,7 @@ struct ConfigFlags {
     opt("--api-key-file", "api_key_file", "read the API key from this file (keeps it out of `ps`)");
     opt("--queue-limit", "queue_limit", "per engine: requests waiting for a compute thread before 503 (default 64)");
     opt("--body-budget-mb", "body_budget_mb", "all request bodies in flight together, MiB (default 1024; 503 past it)");
+    opt("--models-dir", "models_dir", "the ML engine's model directory (default $XDG_DATA_HOME/sextant/models)");
   }
 
   Config build() const {
@@ -93,6 +94,7 @@ int main(int argc, char** argv) {
       show("bus", cfg.bus);
       show("queue_limit", std::to_string(cfg.queue_limit));
       show("body_budget_mb", std::to_string(cfg.body_budget_mb));
+      show("models_dir", cfg.models_dir.empty() ? "(default)" : cfg.models_dir);
       return 0;
     }
   } catch (const sextant::Error& e) {

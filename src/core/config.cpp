@@ -30,7 +30,8 @@ const std::vector<std::string>& Config::keys() {
   static const std::vector<std::string> k{"host",          "port_offset",        "threads",
                                           "api_key",       "engines",            "body_limit_mb",
                                           "request_timeout_ms", "max_connections", "bus",
-                                          "api_key_file",  "queue_limit",        "body_budget_mb"};
+                                          "api_key_file",  "queue_limit",        "body_budget_mb",
+                                          "models_dir"};
   return k;
 }
 
@@ -57,6 +58,9 @@ void Config::set(const std::string& key, const std::string& value, const std::st
     queue_limit = parse_int<std::uint32_t>(key, value, 0, 100000);
   } else if (key == "body_budget_mb") {
     body_budget_mb = parse_int<std::uint64_t>(key, value, 1, 1 << 20);
+  } else if (key == "models_dir") {
+    if (value.empty()) fail(ErrorCode::config, key, "config 'models_dir' must not be empty");
+    models_dir = value;
   } else if (key == "engines") {
     engines = value;
   } else if (key == "body_limit_mb") {

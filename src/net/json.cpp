@@ -9,7 +9,7 @@
 #include <optional>
 
 #include "sextant/core/error.hpp"
-#include "sextant/net/base64.hpp"
+#include "sextant/core/base64.hpp"
 
 namespace sextant::net {
 

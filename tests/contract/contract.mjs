@@ -12,6 +12,9 @@ import SwaggerParser from "@apidevtools/swagger-parser";
 import Ajv from "ajv";
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const [, , binary, specPath] = process.argv;
 const failures = [];
@@ -42,7 +45,10 @@ const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
 async function startServer() {
   for (let attempt = 0; attempt < 20; ++attempt) {
     const offset = 10000 + Math.floor(Math.random() * 400) * 100;
-    const child = spawn(binary, ["serve", "--port-offset", String(offset), "--threads", "2"], { stdio: ["ignore", "pipe", "pipe"] });
+    const models = mkdtempSync(join(tmpdir(), "sextant-contract-models-"));
+    process.on("exit", () => rmSync(models, { recursive: true, force: true }));
+    const child = spawn(binary, ["serve", "--port-offset", String(offset), "--threads", "2", "--models-dir", models],
+                        { stdio: ["ignore", "pipe", "pipe"] });
     const ready = await new Promise((resolve) => {
       const lines = createInterface({ input: child.stdout });
       lines.on("line", (line) => { if (line.startsWith("ready")) resolve(true); });

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "integration/http_client.hpp"
-#include "sextant/net/base64.hpp"
+#include "sextant/core/base64.hpp"
 
 namespace sextant::test {
 namespace {
@@ -43,7 +43,7 @@ TEST(FeaturesHttp, CatalogueCompileAndCalculate) {
   // The same panel as base64 matrices (rows × instruments).
   const double close[] = {1, 5, 2, 4, 3, 3, 4, 2, 5, 1};
   std::string b64;
-  net::base64_append(b64, reinterpret_cast<const unsigned char*>(close), sizeof close);
+  base64_append(b64, reinterpret_cast<const unsigned char*>(close), sizeof close);
   r = http(port, "POST", "/calculate-features",
            R"j({"panel":{"instruments":["A","B"],"fields":{"close":{"rows":5,"cols":2,"data_base64":")j" + b64 +
                R"j("}}},"factors":["Mean($close, 2)"],"last_only":true})j");

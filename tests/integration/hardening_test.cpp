@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "integration/http_client.hpp"
-#include "sextant/net/base64.hpp"
+#include "sextant/core/base64.hpp"
 
 namespace sextant::test {
 namespace {
@@ -56,7 +56,7 @@ std::string base64_returns(std::size_t t, std::size_t n) {
   std::vector<double> v(t * n);
   for (double& x : v) x = 0.01 * z(rng);
   std::string b64;
-  net::base64_append(b64, reinterpret_cast<const unsigned char*>(v.data()), v.size() * sizeof(double));
+  base64_append(b64, reinterpret_cast<const unsigned char*>(v.data()), v.size() * sizeof(double));
   return R"({"rows":)" + std::to_string(t) + R"(,"cols":)" + std::to_string(n) + R"(,"data_base64":")" + b64 + "\"}";
 }
 

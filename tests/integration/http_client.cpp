@@ -1,6 +1,8 @@
 #include "integration/http_client.hpp"
 
+#include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -13,7 +15,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -174,6 +178,15 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args, int offset) {
 bool ServerProcess::start(const std::vector<std::string>& extra_args) {
   std::vector<std::string> args{SEXTANT_BINARY, "serve", "--port-offset", std::to_string(offset_), "--threads", "2"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
+  // The ML registry writes its directory: a private one unless the test names its own.
+  if (std::find(extra_args.begin(), extra_args.end(), "--models-dir") == extra_args.end()) {
+    if (models_dir_.empty()) {
+      char tmpl[] = "/tmp/sextant-test-models-XXXXXX";
+      if (::mkdtemp(tmpl)) models_dir_ = tmpl;
+    }
+    args.push_back("--models-dir");
+    args.push_back(models_dir_);
+  }
   pid_ = ::fork();
   if (pid_ == 0) {
     int devnull = ::open("/dev/null", O_WRONLY);
@@ -229,7 +242,13 @@ int ServerProcess::stop() {
   return -1;
 }
 
-ServerProcess::~ServerProcess() { stop(); }
+ServerProcess::~ServerProcess() {
+  stop();
+  if (!models_dir_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(models_dir_, ec);
+  }
+}
 
 int run_sextant(const std::vector<std::string>& args, std::string* err, int timeout_s) {
   int pipefd[2];

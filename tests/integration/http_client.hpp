@@ -51,6 +51,7 @@ class ServerProcess {
   bool start(const std::vector<std::string>& extra_args);  //!< false when the server exited while starting
   pid_t pid_ = -1;
   int offset_;
+  std::string models_dir_;  //!< a private --models-dir, removed with the server
 };
 
 //! Runs the sextant binary to completion; returns its exit code and what it wrote to stderr.

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "integration/http_client.hpp"
-#include "sextant/net/base64.hpp"
+#include "sextant/core/base64.hpp"
 
 namespace sextant::test {
 namespace {
@@ -88,7 +88,7 @@ TEST(RiskHttp, Base64ReturnsGiveTheSameAnswer) {
       R"(,"weights":[0.5,0.3,0.2],"methods":["gaussian","historical","modified","monte_carlo"],"simulations":2000,"seed":3})";
   auto text = http(server.port(8200), "POST", "/calculate-var", R"({"returns":)" + kReturns + rest);
   auto binary = http(server.port(8200), "POST", "/calculate-var",
-                     R"({"returns":{"rows":6,"cols":3,"data_base64":")" + net::base64_encode(values, sizeof values) +
+                     R"({"returns":{"rows":6,"cols":3,"data_base64":")" + base64_encode(values, sizeof values) +
                          "\"}" + rest);
   ASSERT_EQ(text.status, 200) << text.body;
   ASSERT_EQ(binary.status, 200) << binary.body;
@@ -98,7 +98,7 @@ TEST(RiskHttp, Base64ReturnsGiveTheSameAnswer) {
   };
   EXPECT_EQ(without_time(binary.body), without_time(text.body));
   auto bad = http(server.port(8200), "POST", "/calculate-var",
-                  R"({"returns":{"rows":6,"cols":4,"data_base64":")" + net::base64_encode(values, sizeof values) + "\"}" +
+                  R"({"returns":{"rows":6,"cols":4,"data_base64":")" + base64_encode(values, sizeof values) + "\"}" +
                       rest);
   EXPECT_EQ(bad.status, 400);
   EXPECT_TRUE(contains(bad.body, R"("field":"returns.data_base64")")) << bad.body;

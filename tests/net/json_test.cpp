@@ -5,7 +5,7 @@
 #include <limits>
 
 #include "sextant/core/error.hpp"
-#include "sextant/net/base64.hpp"
+#include "sextant/core/base64.hpp"
 #include "sextant/net/json.hpp"
 #include "sextant/net/server.hpp"
 

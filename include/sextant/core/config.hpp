@@ -23,6 +23,7 @@ struct Config {
   std::string bus = "inproc";             //!< "inproc" or redis://host:port
   std::uint32_t queue_limit = 64;         //!< per engine: requests waiting for a compute thread before 503
   std::uint64_t body_budget_mb = 1024;    //!< all request bodies in flight in the process together
+  std::string models_dir;                 //!< the ML registry's directory; empty = $XDG_DATA_HOME/sextant/models
 
   //! Where each key's value came from ("default", "file", "env", "cli"), for `sextant config`.
   std::map<std::string, std::string> source;

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace sextant::net {
+namespace sextant {
 
 //! Bytes that `in` decodes to, or nullopt when its length is not a multiple of 4 or it ends in more
 //! than two '='. (An '=' before the padding is base64_decode's to report: it is not in the alphabet.)
@@ -23,4 +23,4 @@ void base64_append(std::string& out, const void* data, std::size_t n);
 //! The padded base64 text of n bytes.
 std::string base64_encode(const void* data, std::size_t n);
 
-}  // namespace sextant::net
+}  // namespace sextant

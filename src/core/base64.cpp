@@ -1,9 +1,9 @@
-#include "sextant/net/base64.hpp"
+#include "sextant/core/base64.hpp"
 
 #include <array>
 #include <cstdint>
 
-namespace sextant::net {
+namespace sextant {
 
 namespace {
 
@@ -89,4 +89,4 @@ std::string base64_encode(const void* data, std::size_t n) {
   return out;
 }
 
-}  // namespace sextant::net
+}  // namespace sextant
