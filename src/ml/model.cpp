@@ -8,6 +8,7 @@
 #include "doc.hpp"
 #include "sextant/core/base64.hpp"
 #include "sextant/core/error.hpp"
+#include "sextant/portfolio/optimize.hpp"
 
 namespace sextant::ml {
 namespace {
@@ -108,6 +109,16 @@ Prediction predict_vector(const Model& m, std::span<const double> row) {
   predict_rows(m, row.data(), 1, values, p.probabilities);
   p.value = values[0];
   if (m.outputs.size() > 1) p.values = values;
+  if (!m.covariance.empty()) {
+    portfolio::OptimizeInput in;
+    in.mu = values;
+    const std::size_t n = values.size();
+    in.sigma = Matrix(n, n);
+    std::copy(m.covariance.begin(), m.covariance.end(), in.sigma.flat().begin());
+    in.objective = portfolio::Objective::max_utility;
+    in.risk_aversion = m.risk_aversion;
+    p.weights = portfolio::optimize(in).weights;
+  }
   return p;
 }
 
@@ -254,6 +265,7 @@ std::string save_model(const Model& m) {
   w.str("format", "sextant-model").num("version", 1).str("id", m.id).str("kind", kKindNames.name(m.kind)).str("preset", m.preset);
   w.num("created_ns", double(m.created_ns)).strs("feature_names", m.feature_names).strs("classes", m.classes).strs("outputs", m.outputs);
   w.named("metrics", m.metrics).named("params", m.params).named("train_config", m.train_config).nums("importance", m.importance);
+  w.nums("covariance", m.covariance).num("risk_aversion", m.risk_aversion);
   w.key("body");
   Writer b;
   b.s = "{";
@@ -318,6 +330,8 @@ Model load_model(std::string_view bytes, std::string_view field) {
   m.params = r.named("params");
   m.train_config = r.named("train_config");
   m.importance = r.nums("importance");
+  m.covariance = r.nums("covariance");
+  m.risk_aversion = r.num("risk_aversion");
   const Reader b{r.at("body"), f + ".body"};
   switch (m.kind) {
     case Kind::xgboost: {
@@ -415,6 +429,7 @@ Model load_model(std::string_view bytes, std::string_view field) {
                                                  [](const IsolationForest& fo) { return fo.features; }, [](const auto&) { return std::size_t(0); }},
                                         m.body);
     need(m.feature_names.size() == want, field, "feature names");
+    need(m.covariance.empty() || m.covariance.size() == m.outputs.size() * m.outputs.size(), field, "covariance shape");
   }
   return m;
 }

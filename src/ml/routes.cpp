@@ -241,6 +241,7 @@ void write_prediction(JsonWriter& w, const Model& m, const Prediction& p) {
   if (!p.probabilities.empty()) w.key("probabilities").array(p.probabilities).key("classes").array(m.classes);
   if (!p.values.empty()) w.key("values").array(p.values).key("outputs").array(m.outputs);
   if (!p.forecast.empty()) w.key("forecast").array(p.forecast);
+  if (!p.weights.empty()) w.key("weights").array(p.weights);
 }
 
 // A JSON value kept as text while the model it is read against was looked up, parsed again.

@@ -7,6 +7,7 @@
 #include <map>
 #include <numeric>
 
+#include "sextant/accel/ops.hpp"
 #include "sextant/core/error.hpp"
 #include "sextant/ml/xgboost_capi.hpp"
 
@@ -394,8 +395,26 @@ Model train_preset(const std::string& id, Preset p, const PresetData& in, TrainO
     case Preset::sentiment_analysis: d.texts = in.texts, d.labels = in.labels; break;
     case Preset::anomaly_detection: d.X = in.X, d.feature_names = in.feature_names; break;
   }
+  double risk_aversion = 2;
+  if (p == Preset::portfolio_optimization) {  // the optimiser's setting, not the regression's
+    for (auto it = o.params.begin(); it != o.params.end();)
+      if (it->first == "risk_aversion") risk_aversion = it->second, it = o.params.erase(it);
+      else ++it;
+    if (!(risk_aversion > 0)) fail(ErrorCode::invalid_argument, "params.risk_aversion", "must be > 0");
+  }
   Model m = train_model(id, preset_kind(p), d, o);
   m.preset = kPresetNames.name(p);
+  if (p == Preset::portfolio_optimization) {
+    // Σ from the rows the regression was fitted on (the hold-out stays unseen).
+    double train_rows = 0;
+    for (const auto& [k, v] : m.metrics)
+      if (k == "train_rows") train_rows = v;
+    const std::size_t fit = std::size_t(train_rows) + std::size_t(in.lags), N = in.panel.cols();
+    const Matrix sigma = accel::covariance(MatrixView{in.panel.flat().data(), std::min(fit, in.panel.rows()), N, N});
+    m.covariance.assign(sigma.flat().begin(), sigma.flat().end());
+    m.risk_aversion = risk_aversion;
+    m.train_config.emplace_back("risk_aversion", risk_aversion);
+  }
   if (p == Preset::regime_detection) {
     const auto& h = std::get<GaussianHmm>(m.body);
     m.classes = h.states == 3 ? std::vector<std::string>{"bear", "sideways", "bull"} : default_names(h.states, "state");

@@ -56,6 +56,10 @@ struct Model {
   NamedValues params;                       //!< fitted parameters worth showing (GARCH's ω, α1, β1, loglik)
   NamedValues train_config;                 //!< how it was trained: hold-out share, λ, rounds... (for retraining)
   std::vector<double> importance;           //!< per feature name; empty where not defined
+  //! portfolio_optimization: the training panel's N×N sample covariance (row-major), with which the
+  //! predicted returns are handed to the portfolio optimiser (max_utility, long-only, budget 1).
+  std::vector<double> covariance;
+  double risk_aversion = 0;
   Body body;
   std::int64_t created_ns = 0;
 
@@ -70,6 +74,7 @@ struct Prediction {
   std::vector<double> probabilities;  //!< classifiers: one per class
   std::vector<double> values;         //!< multi-output models: one per output
   std::vector<double> forecast;       //!< volatility models: 1..horizon steps ahead
+  std::vector<double> weights;        //!< portfolio_optimization: the optimiser's weights for `values`
 };
 
 //! Rows of width() values (row-major). values: rows × max(1, outputs.size()); probabilities:
