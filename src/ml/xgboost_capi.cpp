@@ -62,6 +62,10 @@ XgbBooster XgbBooster::train(const float* x, std::size_t rows, std::size_t cols,
   return b;
 }
 
+void XgbBooster::set_param(const std::string& name, const std::string& value) const {
+  check(XGBoosterSetParam(handle_, name.c_str(), value.c_str()), "parameter " + name);
+}
+
 std::string XgbBooster::save(const std::string& format) const {
   bst_ulong len = 0;
   const char* buf = nullptr;

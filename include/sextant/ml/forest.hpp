@@ -42,6 +42,16 @@ struct Forest {
   std::string objective;                  //!< XGBoost's name, e.g. "binary:logistic"
   Link link = Link::identity;
   std::vector<std::string> feature_names; //!< as saved, or empty
+  //! Complete trees, for forests no deeper than kCompleteDepth and rows without NaN (the batch fast
+  //! path): each tree padded to its depth D (a leaf above D is copied into both halves below it), its
+  //! 2^D - 1 splits in level order (children of i at 2i+1, 2i+2) and its 2^D leaves after them. A row
+  //! takes D steps of `i = 2i + 1 + (x[f] >= t)` with no leaf test and no branch.
+  static constexpr std::size_t kCompleteDepth = 8;
+  bool complete = false;
+  std::vector<std::int32_t> split_feature;  //!< complete trees' splits, all trees
+  std::vector<float> split_threshold;
+  std::vector<float> leaf_value;            //!< complete trees' leaves, all trees
+  std::vector<std::uint32_t> split_base, leaf_base;  //!< per tree
   std::vector<double> total_gain;         //!< per feature: the loss reduction of its splits, summed
   std::vector<std::uint32_t> split_count; //!< per feature
 

@@ -22,6 +22,8 @@ class XgbBooster {
   XgbBooster& operator=(XgbBooster&&) noexcept;
   ~XgbBooster();
 
+  //! XGBoosterSetParam (e.g. "nthread").
+  void set_param(const std::string& name, const std::string& value) const;
   //! "json" or "ubj".
   std::string save(const std::string& format) const;
   //! XGBoosterPredictFromDense: the transformed predictions, row-major (rows × outputs).
