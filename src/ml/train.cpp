@@ -170,6 +170,10 @@ Model train_vector(const std::string& id, Kind kind, const TrainData& d, const T
       const double lambda = param(o, "lambda", kind == Kind::linear ? 0.0 : 1.0);
       LinearModel lm = fit_linear(X, fit, p, Y, outputs, lambda);
       m.importance = lm.importance();
+      if (outputs == 1) {  // small enough to show: the fitted line
+        m.params.emplace_back("intercept", lm.intercept[0]);
+        for (std::size_t j = 0; j < p; ++j) m.params.emplace_back("coef." + m.feature_names[j], lm.coef[j]);
+      }
       if (outputs > 1 || kind == Kind::multi_ridge) m.outputs = d.output_names.empty() ? default_names(outputs, "y") : d.output_names;
       m.body = std::move(lm);
       m.train_config.emplace_back("lambda", lambda);
