@@ -5,17 +5,11 @@
 #include <cmath>
 
 #include "sextant/core/error.hpp"
+#include "sextant/core/overload.hpp"
 #include "sextant/net/json.hpp"
 
 namespace sextant::bus {
 namespace {
-
-template <class... F>
-struct Overload : F... {
-  using F::operator()...;
-};
-template <class... F>
-Overload(F...) -> Overload<F...>;
 
 // Reads the fields of one payload object by name; a key that `set` does not know is an error.
 template <class Set>

@@ -8,17 +8,11 @@
 #include "doc.hpp"
 #include "sextant/core/base64.hpp"
 #include "sextant/core/error.hpp"
+#include "sextant/core/overload.hpp"
 #include "sextant/portfolio/optimize.hpp"
 
 namespace sextant::ml {
 namespace {
-
-template <class... F>
-struct Overload : F... {
-  using F::operator()...;
-};
-template <class... F>
-Overload(F...) -> Overload<F...>;
 
 [[noreturn]] void wrong_form(const Model& m, const char* form) {
   fail(ErrorCode::invalid_argument, "input", "model '{}' ({}) takes a {}, not a {}", m.id, kKindNames.name(m.kind),
