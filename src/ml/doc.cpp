@@ -15,8 +15,8 @@ std::string root(std::string_view path) { return std::string(path.substr(0, path
 }  // namespace
 
 const Doc* Doc::find(std::string_view key) const {
-  for (const auto& [k, v] : fields)
-    if (k == key) return &v;
+  for (std::size_t i = 0; i < keys.size(); ++i)
+    if (keys[i] == key) return &values[i];
   return nullptr;
 }
 
@@ -64,7 +64,7 @@ Doc from_dom(simdjson::dom::element e) {
       d.type = Doc::Type::object;
       simdjson::dom::object o;
       if (e.get(o)) break;
-      for (simdjson::dom::key_value_pair kv : o) d.fields.emplace_back(std::string(kv.key), from_dom(kv.value));
+      for (simdjson::dom::key_value_pair kv : o) d.keys.emplace_back(kv.key), d.values.push_back(from_dom(kv.value));
       break;
     }
     case simdjson::dom::element_type::INT64: d.type = Doc::Type::integer, d.i = e.get_int64().value_unsafe(); break;
@@ -116,7 +116,7 @@ struct Ubj {
   }
   std::size_t length() {
     const std::int64_t n = integer(byte());
-    if (n < 0 || std::size_t(n) > in.size() - p + (1u << 20)) bad("implausible length");
+    if (n < 0 || std::size_t(n) > in.size() - p) bad("a length past the end of the input");  // bounds counts of 0-byte values too
     return std::size_t(n);
   }
   std::string text() {
@@ -149,13 +149,14 @@ struct Ubj {
         auto one = [&](char vt) {
           if (object) {
             std::string k = text();
-            d.fields.emplace_back(std::move(k), value(vt ? vt : byte()));
+            d.keys.push_back(std::move(k));
+            d.values.push_back(value(vt ? vt : byte()));
           } else {
             d.items.push_back(value(vt ? vt : byte()));
           }
         };
         if (count >= 0) {
-          if (object) d.fields.reserve(std::size_t(count));
+          if (object) d.keys.reserve(std::size_t(count)), d.values.reserve(std::size_t(count));
           else d.items.reserve(std::size_t(count));
           for (std::int64_t k = 0; k < count; ++k) one(type);
         } else {

@@ -17,7 +17,8 @@ struct Doc {
   double d = 0;
   std::string s;
   std::vector<Doc> items;                          // array
-  std::vector<std::pair<std::string, Doc>> fields;  // object, in file order
+  std::vector<std::string> keys;  // object, in file order: keys[i] names values[i]
+  std::vector<Doc> values;        // (two vectors: a pair<string, Doc> member needs Doc complete)
 
   //! The member `key` of an object; throws invalid_argument naming `path`.`key` when absent.
   const Doc& at(std::string_view key, std::string_view path) const;

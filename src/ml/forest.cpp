@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <type_traits>
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -36,11 +37,20 @@ float base_margin(const std::string& objective, double base_score) {
   return float(base_score);
 }
 
+std::string root_field(std::string_view path) { return std::string(path.substr(0, path.find_first_of(".["))); }
+
 template <class T>
 std::vector<T> numbers(const Doc& tree, std::string_view key, std::string_view path) {
   const auto& a = tree.at(key, path).array(std::string(path) + "." + std::string(key));
   std::vector<T> v(a.size());
-  for (std::size_t i = 0; i < a.size(); ++i) v[i] = T(a[i].number(path));
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const double x = a[i].number(path);
+    if constexpr (std::is_integral_v<T>) {  // node links and indices: whole numbers, never an out-of-range cast
+      if (!(x >= -1 && x <= 2e9 && x == std::floor(x)))
+        fail(ErrorCode::invalid_argument, root_field(path), "{}.{}[{}] must be a whole number in [-1, 2e9], not {}", path, key, i, x);
+    }
+    v[i] = T(x);
+  }
   return v;
 }
 
@@ -131,8 +141,10 @@ void build_complete(Forest& f) {
 
 #if defined(__x86_64__)
 // GCC 12 warns inside its own AVX-512 intrinsics (an undefined pass-through operand it creates).
+#if !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 // The complete-tree walk, kLanes rows in four zmm registers: per level three gathers (split feature,
 // threshold, feature value) and a masked add; four independent chains hide the gathers' latency and
 // the margins stay in registers across all trees. Float adds in tree order, as the scalar path, so
@@ -192,7 +204,9 @@ __attribute__((target("avx512f"))) void complete_avx512(const Forest& f, const f
   for (std::size_t v = 0; v < kVectors; ++v) _mm512_storeu_ps(margin + 16 * v, acc[v]);
 }
 
+#if !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 
 bool have_avx512() {
   static const bool yes = __builtin_cpu_supports("avx512f");

@@ -235,17 +235,30 @@ struct Reader {
     for (const Doc& x : at(k).array(field)) v.push_back(x.s);
     return v;
   }
+  //! A whole number in [0, max]; anything else is a malformed file, never an out-of-range cast.
+  std::size_t count(std::string_view k, double max) const {
+    const double v = num(k);
+    if (!(v >= 0 && v <= max && v == std::floor(v)))
+      fail(ErrorCode::invalid_argument, field, "the model file is inconsistent: {} must be a whole number in [0, {}]", k, max);
+    return std::size_t(v);
+  }
+  std::vector<std::uint32_t> indices(std::string_view k, double max) const {
+    std::vector<std::uint32_t> out;
+    for (double v : nums(k)) {
+      if (!(v >= -1 && v <= max && v == std::floor(v)))
+        fail(ErrorCode::invalid_argument, field, "the model file is inconsistent: {} holds {} (whole numbers in [-1, {}])", k, v, max);
+      out.push_back(std::uint32_t(std::int64_t(v)));  // -1 (a leaf's feature) wraps; read back through int32
+    }
+    return out;
+  }
   NamedValues named(std::string_view k) const {
     NamedValues v;
-    for (const auto& [n, x] : at(k).fields) v.emplace_back(n, x.type == Doc::Type::null ? NAN : x.number(field));
+    const Doc& o = at(k);
+    for (std::size_t i = 0; i < o.keys.size(); ++i)
+      v.emplace_back(o.keys[i], o.values[i].type == Doc::Type::null ? NAN : o.values[i].number(field));
     return v;
   }
 };
-
-template <class T>
-std::vector<T> cast(const std::vector<double>& v) {
-  return std::vector<T>(v.begin(), v.end());
-}
 
 void need(bool ok, std::string_view field, std::string_view what) {
   if (!ok) fail(ErrorCode::invalid_argument, std::string(field), "the model file is inconsistent: {}", what);
@@ -316,7 +329,7 @@ Model load_model(std::string_view bytes, std::string_view field) {
   need(kind.has_value(), field, "unknown kind");
   m.kind = *kind;
   m.preset = r.at("preset").s;
-  m.created_ns = std::int64_t(r.num("created_ns"));
+  m.created_ns = std::int64_t(r.count("created_ns", 9e18));
   m.feature_names = r.strs("feature_names");
   m.classes = r.strs("classes");
   m.outputs = r.strs("outputs");
@@ -324,8 +337,8 @@ Model load_model(std::string_view bytes, std::string_view field) {
   m.params = r.named("params");
   m.train_config = r.named("train_config");
   m.importance = r.nums("importance");
-  m.covariance = r.nums("covariance");
-  m.risk_aversion = r.num("risk_aversion");
+  if (doc.find("covariance")) m.covariance = r.nums("covariance");  // portfolio_optimization models only
+  if (doc.find("risk_aversion")) m.risk_aversion = r.num("risk_aversion");
   const Reader b{r.at("body"), f + ".body"};
   switch (m.kind) {
     case Kind::xgboost: {
@@ -341,7 +354,7 @@ Model load_model(std::string_view bytes, std::string_view field) {
     case Kind::linear:
     case Kind::multi_ridge: {
       LinearModel l;
-      l.features = std::size_t(b.num("features")), l.outputs = std::size_t(b.num("outputs")), l.lambda = b.num("lambda");
+      l.features = b.count("features", 1e7), l.outputs = b.count("outputs", 1e5), l.lambda = b.num("lambda");
       l.coef = b.nums("coef"), l.intercept = b.nums("intercept"), l.feature_std = b.nums("feature_std");
       need(l.coef.size() == l.features * l.outputs && l.intercept.size() == l.outputs && l.feature_std.size() == l.features, field,
            "coefficient shapes");
@@ -350,7 +363,7 @@ Model load_model(std::string_view bytes, std::string_view field) {
     }
     case Kind::logistic: {
       LogisticModel l;
-      l.features = std::size_t(b.num("features")), l.classes = std::size_t(b.num("classes")), l.lambda = b.num("lambda");
+      l.features = b.count("features", 1e7), l.classes = b.count("classes", 1000), l.lambda = b.num("lambda");
       l.mean = b.nums("mean"), l.scale = b.nums("scale"), l.weights = b.nums("weights");
       need(l.weights.size() == l.classes * (l.features + 1) && l.mean.size() == l.features && l.scale.size() == l.features, field,
            "weight shapes");
@@ -359,7 +372,7 @@ Model load_model(std::string_view bytes, std::string_view field) {
     }
     case Kind::gaussian_hmm: {
       GaussianHmm h;
-      h.states = std::size_t(b.num("states"));
+      h.states = b.count("states", 10);
       h.start = b.nums("start"), h.transition = b.nums("transition"), h.mean = b.nums("mean"), h.variance = b.nums("variance");
       h.loglik = b.num("loglik");
       need(h.states >= 1 && h.start.size() == h.states && h.transition.size() == h.states * h.states && h.mean.size() == h.states &&
@@ -371,30 +384,31 @@ Model load_model(std::string_view bytes, std::string_view field) {
     case Kind::garch: {
       Garch g;
       g.omega = b.num("omega"), g.alpha1 = b.num("alpha1"), g.beta1 = b.num("beta1"), g.loglik = b.num("loglik");
-      g.mean = b.num("mean"), g.last_z = b.num("last_z"), g.last_h = b.num("last_h"), g.observations = std::size_t(b.num("observations"));
+      g.mean = b.num("mean"), g.last_z = b.num("last_z"), g.last_h = b.num("last_h"), g.observations = b.count("observations", 1e12);
       g.converged = true;
       m.body = g;
       break;
     }
     case Kind::ewma: {
       Ewma e;
-      e.lambda = b.num("lambda"), e.variance = b.num("variance"), e.observations = std::size_t(b.num("observations"));
+      e.lambda = b.num("lambda"), e.variance = b.num("variance"), e.observations = b.count("observations", 1e12);
       m.body = e;
       break;
     }
     case Kind::isolation_forest: {
       IsolationForest fo;
-      fo.features = std::size_t(b.num("features")), fo.sample = std::size_t(b.num("sample")), fo.seed = std::uint64_t(b.num("seed"));
-      fo.roots = cast<std::uint32_t>(b.nums("roots"));
-      const auto split = b.nums("split"), feature = b.nums("feature"), left = b.nums("left"), right = b.nums("right"), size = b.nums("size");
+      fo.features = b.count("features", 1e7), fo.sample = b.count("sample", 1e9), fo.seed = b.count("seed", 9e15);
+      fo.roots = b.indices("roots", 4e9);
+      const auto split = b.nums("split");
+      const auto feature = b.indices("feature", 1e7), left = b.indices("left", 4e9), right = b.indices("right", 4e9), size = b.indices("size", 4e9);
       need(feature.size() == split.size() && left.size() == split.size() && right.size() == split.size() && size.size() == split.size(),
            field, "node arrays");
       for (std::size_t i = 0; i < split.size(); ++i) {
-        const bool leaf = feature[i] < 0;
-        need(leaf || (feature[i] < double(fo.features) && left[i] < double(split.size()) && right[i] < double(split.size()) &&
-                      left[i] > double(i) && right[i] > double(i)),
+        const std::int32_t f = std::int32_t(feature[i]);  // -1: a leaf
+        need(f == -1 || (std::size_t(f) < fo.features && left[i] < split.size() && right[i] < split.size() && left[i] > i && right[i] > i),
              field, "node links");
-        fo.nodes.push_back({split[i], std::int32_t(feature[i]), std::uint32_t(left[i]), std::uint32_t(right[i]), std::uint32_t(size[i])});
+        need(size[i] != UINT32_MAX, field, "leaf sizes");
+        fo.nodes.push_back({split[i], f, left[i], right[i], size[i]});
       }
       for (auto root : fo.roots) need(root < fo.nodes.size(), field, "roots");
       m.body = std::move(fo);
@@ -402,14 +416,14 @@ Model load_model(std::string_view bytes, std::string_view field) {
     }
     case Kind::text_logistic: {
       TextLogistic t;
-      t.dims = std::size_t(b.num("dims")), t.labels = b.strs("labels");
+      t.dims = b.count("dims", double(std::size_t(1) << 22)), t.labels = b.strs("labels");
       need(t.dims >= 16 && t.dims <= (std::size_t(1) << 22) && t.labels.size() >= 2, field, "dims or labels");
       t.model.features = t.dims, t.model.classes = t.labels.size(), t.model.lambda = b.num("lambda");
       t.model.weights.assign(t.model.classes * (t.dims + 1), 0.0);
       const auto idx = b.nums("weight_index"), val = b.nums("weight_value");
       need(idx.size() == val.size(), field, "weights");
       for (std::size_t i = 0; i < idx.size(); ++i) {
-        need(idx[i] >= 0 && idx[i] < double(t.model.weights.size()), field, "weight index");
+        need(idx[i] >= 0 && idx[i] < double(t.model.weights.size()) && idx[i] == std::floor(idx[i]), field, "weight index");
         t.model.weights[std::size_t(idx[i])] = val[i];
       }
       m.body = std::move(t);
