@@ -4,7 +4,8 @@
 //
 //   Catalogue/last_value      every computable catalogued definition (≥ 380,000, the cross-sectional
 //                              ones need more than one instrument) for one instrument with 252 bars,
-//                              last value only, program compiled beforehand (compile time reported too)
+//                              last value only, program compiled beforehand (compile time reported too);
+//                              /0 plans every call, /1 reuses a plan (plan time reported)
 //   Alpha158/batch/{1,0}      Alpha158 for 500 instruments × 2,520 days, one thread and all threads
 //   WQ101/batch               all 101 alphas, 4,000 instruments × 261 days
 //   Stream/active             Alpha158 + WQ101 + the seed families (~760 factors) × 500 instruments:
@@ -80,8 +81,11 @@ void limit_threads(std::optional<tbb::global_control>& g, benchmark::State& stat
   if (state.range(0) > 0) g.emplace(tbb::global_control::max_allowed_parallelism, std::size_t(state.range(0)));
 }
 
+// Arg 0: planned on every call (evaluate(program, ...)); arg 1: planned once (plan_evaluation), as a
+// caller updating the same instrument each bar would, on two different histories in turn.
 void BM_CatalogueLastValue(benchmark::State& state) {
-  const FieldPanel panel = universe(252, 1, 11);
+  const FieldPanel panels[2] = {universe(252, 1, 11), universe(252, 1, 21)};
+  const FieldPanel& panel = panels[0];
   const auto t0 = std::chrono::steady_clock::now();
   const auto [ids, compiled] = computable_factors("", supplied_by(panel), 1);
   const double compile_ms = Ms(std::chrono::steady_clock::now() - t0).count();
@@ -91,11 +95,24 @@ void BM_CatalogueLastValue(benchmark::State& state) {
   const auto check = evaluate(compiled.program, compiled.outputs, panel, opt);
   for (std::size_t k = 0; k < check.size(); ++k) finite += std::isfinite(check[k][0]);
   if (ids.size() < 380000 || finite < ids.size() / 2) throw std::runtime_error("the catalogue run is wrong");
-  for (auto _ : state) benchmark::DoNotOptimize(evaluate(compiled.program, compiled.outputs, panel, opt));
+  const auto t1 = std::chrono::steady_clock::now();
+  const EvalPlan plan = plan_evaluation(compiled.program, compiled.outputs, 252, 1, opt);
+  const double plan_ms = Ms(std::chrono::steady_clock::now() - t1).count();
+  const auto planned = evaluate(plan, panel);
+  for (std::size_t k = 0; k < check.size(); ++k)
+    if (!(planned[k][0] == check[k][0] || (std::isnan(planned[k][0]) && std::isnan(check[k][0]))))
+      throw std::runtime_error("the planned run differs");
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const FieldPanel& p = panels[i++ % 2];
+    if (state.range(0) == 0) benchmark::DoNotOptimize(evaluate(compiled.program, compiled.outputs, p, opt));
+    else benchmark::DoNotOptimize(evaluate(plan, p));
+  }
   state.counters["definitions"] = double(ids.size());
   state.counters["nodes"] = double(compiled.program.nodes().size());
   state.counters["finite"] = double(finite);
   state.counters["compile_ms"] = compile_ms;
+  state.counters["plan_ms"] = plan_ms;
 }
 
 void BM_Alpha158Batch(benchmark::State& state) {
@@ -172,7 +189,7 @@ void BM_StreamWQ20x4000(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_CatalogueLastValue)->Unit(benchmark::kMillisecond)->Iterations(30);
+BENCHMARK(BM_CatalogueLastValue)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(30);
 BENCHMARK(BM_Alpha158Batch)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(BM_WQ101Batch)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(BM_StreamActive)->Arg(0)->Unit(benchmark::kMillisecond)->Iterations(300);

@@ -181,14 +181,52 @@ FactorValues::FactorValues(std::size_t outputs, std::size_t cells) : outputs_(ou
 
 void FactorValues::Free::operator()(double* p) const { std::free(p); }
 
-FactorValues evaluate(const Program& program, std::span<const NodeId> outputs, const FieldPanel& panel,
-                      const EvalOptions& options) {
-  const std::size_t N = panel.cols(), T = panel.rows;
-  for (const auto& [name, v] : panel.fields)
-    if (v.size() != T * N)
-      fail(ErrorCode::dimension_mismatch, "market_data", "field ${} holds {} values, not rows × instruments = {} × {}", name, v.size(), T, N);
-  const auto& nodes = program.nodes();
+namespace {
+
+// "factors[k]": the first output that reads node `id` (errors name the factor, not the node).
+std::string reader_of(const std::vector<Node>& nodes, std::span<const NodeId> outputs, NodeId id) {
+  for (std::size_t k = 0; k < outputs.size(); ++k) {
+    std::vector<char> seen(nodes.size(), 0);
+    std::vector<NodeId> stack{outputs[k]};
+    while (!stack.empty()) {
+      const NodeId x = stack.back();
+      stack.pop_back();
+      if (x == id) return "factors[" + std::to_string(k) + "]";
+      if (seen[x]) continue;
+      seen[x] = 1;
+      stack.insert(stack.end(), nodes[x].inputs.begin(), nodes[x].inputs.end());
+    }
+  }
+  return "factors";
+}
+
+}  // namespace
+
+struct EvalPlan::Impl {
+  const Program* program = nullptr;
+  std::vector<NodeId> outputs;
+  std::size_t T = 0, N = 0;
+  EvalOptions options;
   Plan plan;
+  bool by_block = false;
+  std::vector<NodeId> fields;  // the field nodes the outputs read
+};
+
+EvalPlan::EvalPlan(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+EvalPlan::~EvalPlan() = default;
+EvalPlan::EvalPlan(EvalPlan&&) noexcept = default;
+EvalPlan& EvalPlan::operator=(EvalPlan&&) noexcept = default;
+std::size_t EvalPlan::rows() const { return impl_->T; }
+std::size_t EvalPlan::instruments() const { return impl_->N; }
+
+EvalPlan plan_evaluation(const Program& program, std::span<const NodeId> outputs, std::size_t T, std::size_t N,
+                         const EvalOptions& options) {
+  auto impl = std::make_unique<EvalPlan::Impl>();
+  impl->program = &program;
+  impl->outputs.assign(outputs.begin(), outputs.end());
+  impl->T = T, impl->N = N, impl->options = options;
+  const auto& nodes = program.nodes();
+  Plan& plan = impl->plan;
   plan.nodes = &nodes;
 
   // The nodes the outputs need, and how many needed nodes read each.
@@ -201,31 +239,14 @@ FactorValues evaluate(const Program& program, std::span<const NodeId> outputs, c
   }
   for (NodeId o : outputs) ++plan.readers[o];  // kept until copied out
 
-  // "factors[k]": the first output that reads node `id` (errors name the factor, not the node).
-  auto reader_of = [&](NodeId id) {
-    for (std::size_t k = 0; k < outputs.size(); ++k) {
-      std::vector<char> seen(nodes.size(), 0);
-      std::vector<NodeId> stack{outputs[k]};
-      while (!stack.empty()) {
-        const NodeId x = stack.back();
-        stack.pop_back();
-        if (x == id) return "factors[" + std::to_string(k) + "]";
-        if (seen[x]) continue;
-        seen[x] = 1;
-        stack.insert(stack.end(), nodes[x].inputs.begin(), nodes[x].inputs.end());
-      }
-    }
-    return std::string("factors");
-  };
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     if (!plan.needed[i]) continue;
     const Node& n = nodes[i];
-    if (n.op == Op::field && !panel.fields.count(n.field))
-      fail(ErrorCode::invalid_argument, reader_of(NodeId(i)), "unknown field ${}: the data supplies {}", n.field, supplied_fields(panel));
+    if (n.op == Op::field) impl->fields.push_back(NodeId(i));
     if (op_def(n.op).cls == OpClass::cross_section) {
       plan.cross_sectional = true;
       if (N < 2)
-        fail(ErrorCode::invalid_argument, reader_of(NodeId(i)),
+        fail(ErrorCode::invalid_argument, reader_of(nodes, outputs, NodeId(i)),
              "the cross-sectional operator {} needs at least 2 instruments; the request has {}", op_def(n.op).name, N);
     }
   }
@@ -281,6 +302,28 @@ FactorValues evaluate(const Program& program, std::span<const NodeId> outputs, c
     accel::require_memory_pool(8.0 * (std::min(width, double(N)) * peak + kept), "market_data", "the factor buffers");
   }
 
+  impl->by_block = by_block;
+  return EvalPlan(std::move(impl));
+}
+
+FactorValues evaluate(const EvalPlan& prepared, const FieldPanel& panel) {
+  const EvalPlan::Impl& e = *prepared.impl_;
+  const std::size_t N = panel.cols(), T = panel.rows;
+  if (T != e.T || N != e.N)
+    fail(ErrorCode::dimension_mismatch, "market_data", "the plan is for {} rows × {} instruments, the panel has {} × {}", e.T, e.N, T, N);
+  for (const auto& [name, v] : panel.fields)
+    if (v.size() != T * N)
+      fail(ErrorCode::dimension_mismatch, "market_data", "field ${} holds {} values, not rows × instruments = {} × {}", name, v.size(), T, N);
+  const auto& nodes = e.program->nodes();
+  const Plan& plan = e.plan;
+  const auto& need = plan.need;
+  const std::span<const NodeId> outputs = e.outputs;
+  const EvalOptions& options = e.options;
+  const bool by_block = e.by_block;
+  for (NodeId i : e.fields)
+    if (!panel.fields.count(nodes[i].field))
+      fail(ErrorCode::invalid_argument, reader_of(nodes, outputs, i), "unknown field ${}: the data supplies {}", nodes[i].field, supplied_fields(panel));
+
   const std::size_t count = options.last_only ? N : T * N;
   FactorValues result(outputs.size(), count);
   // Output k's last rows (need[o] of them, stride `width`) into its block of the result, columns from c0.
@@ -319,6 +362,15 @@ FactorValues evaluate(const Program& program, std::span<const NodeId> outputs, c
     run(plan, outputs, std::move(data), m, options, pools.local(), [&](std::size_t k, const double* d) { store(k, d, m, c0); });
   });
   return result;
+}
+
+FactorValues evaluate(const Program& program, std::span<const NodeId> outputs, const FieldPanel& panel,
+                      const EvalOptions& options) {
+  for (const auto& [name, v] : panel.fields)
+    if (v.size() != panel.rows * panel.cols())
+      fail(ErrorCode::dimension_mismatch, "market_data", "field ${} holds {} values, not rows × instruments = {} × {}", name, v.size(),
+           panel.rows, panel.cols());
+  return evaluate(plan_evaluation(program, outputs, panel.rows, panel.cols(), options), panel);
 }
 
 }  // namespace sextant::features

@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <set>
 #include <unordered_set>
 
+#include "sextant/core/error.hpp"
 #include "sextant/features/catalogue.hpp"
 #include "sextant/features/evaluate.hpp"
 
@@ -110,6 +112,41 @@ TEST(Catalogue, FactorsHaveValuesOnARealisticPanel) {
     std::size_t finite = 0;
     for (std::size_t j = 0; j < N; ++j) finite += std::isfinite(values[k][(panel.rows - 1) * N + j]);
     EXPECT_GT(finite, 0u) << ids[k] << " = " << find_factor(ids[k])->expression << ": no finite value on the last row";
+  }
+}
+
+// A plan made once serves every panel of its shape, bit for bit as planning each time would.
+TEST(Evaluate, APlanServesEveryPanelOfItsShape) {
+  std::vector<std::string> ids;
+  for_each_factor("alpha158", [&](const Factor& f) { ids.push_back(f.id); });
+  for_each_factor("wq101", [&](const Factor& f) { ids.push_back(f.id); });
+  const FieldPanel a = synthetic_panel(120, 6, 1), b = synthetic_panel(120, 6, 2);
+  FieldDefaults supplied;
+  supplied.supplied.clear();
+  for (const auto& [name, v] : a.fields) supplied.supplied.push_back(name);
+  const auto compiled = compile_factors(ids, supplied);
+  for (bool last : {false, true}) {
+    EvalOptions opt;
+    opt.last_only = last;
+    const EvalPlan plan = plan_evaluation(compiled.program, compiled.outputs, 120, 6, opt);
+    for (const FieldPanel* p : {&a, &b, &a}) {
+      const auto once = evaluate(plan, *p), fresh = evaluate(compiled.program, compiled.outputs, *p, opt);
+      for (std::size_t k = 0; k < ids.size(); ++k)
+        for (std::size_t i = 0; i < once.cells(); ++i)
+          ASSERT_TRUE(std::memcmp(&once[k][i], &fresh[k][i], sizeof(double)) == 0 || (std::isnan(once[k][i]) && std::isnan(fresh[k][i])))
+              << ids[k] << " cell " << i;
+    }
+    const FieldPanel other = synthetic_panel(121, 6, 3);
+    EXPECT_THROW(evaluate(plan, other), Error);
+    FieldPanel missing = a;
+    missing.fields.erase("volume");
+    try {
+      evaluate(plan, missing);
+      ADD_FAILURE() << "a missing field ran";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+      EXPECT_EQ(e.field().rfind("factors[", 0), 0u) << e.field();
+    }
   }
 }
 

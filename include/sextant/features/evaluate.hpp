@@ -54,6 +54,33 @@ class FactorValues {
   std::unique_ptr<double[], Free> data_;
 };
 
+//! What an evaluation of some outputs over panels of one shape needs, worked out once: the nodes, the
+//! rows each must get right, their order, the memory check. Planning a whole catalogue (400K nodes)
+//! costs about as much as evaluating it on one instrument, so a caller evaluating the same outputs on
+//! new data of the same shape (a bar later) keeps the plan. It refers to the program, which must
+//! outlive it.
+class EvalPlan {
+ public:
+  struct Impl;
+  explicit EvalPlan(std::unique_ptr<Impl> impl);
+  ~EvalPlan();
+  EvalPlan(EvalPlan&&) noexcept;
+  EvalPlan& operator=(EvalPlan&&) noexcept;
+  std::size_t rows() const;
+  std::size_t instruments() const;
+
+ private:
+  friend FactorValues evaluate(const EvalPlan& plan, const FieldPanel& panel);
+  std::unique_ptr<Impl> impl_;
+};
+
+//! Throws as evaluate() does for what the shape decides (a cross-sectional operator on one instrument,
+//! the memory pool).
+EvalPlan plan_evaluation(const Program& program, std::span<const NodeId> outputs, std::size_t rows, std::size_t instruments,
+                         const EvalOptions& options = {});
+//! Runs a plan on a panel of its shape (dimension_mismatch otherwise); unknown fields as evaluate().
+FactorValues evaluate(const EvalPlan& plan, const FieldPanel& panel);
+
 //! Values of `outputs` (nodes of `program`): per output, T×N row-major (N when last_only). Throws
 //! Error(invalid_argument, "factors[k]") for a field the panel lacks or a cross-sectional operator on
 //! a single instrument (k: the first output that needs it), Error(memory_limit) when the buffers would
