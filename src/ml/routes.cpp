@@ -52,7 +52,8 @@ struct TrainInput {
 void declare_train(Fields& f, TrainInput& t) {
   f.opt("X", t.p.X, net::Nulls::as_nan).opt("y", t.y).opt("Y", t.Y).opt("feature_names", t.p.feature_names);
   f.opt("output_names", t.output_names).opt("classes", t.classes);
-  f.opt("returns", t.p.returns).opt("close", t.p.close).opt("panel", t.p.panel).opt("names", t.p.names);
+  f.opt("returns", t.p.returns).opt("close", t.p.close).opt("factors", t.p.factors).opt("open", t.p.open).opt("high", t.p.high);
+  f.opt("low", t.p.low).opt("volume", t.p.volume).opt("panel", t.p.panel).opt("names", t.p.names);
   f.opt("texts", t.p.texts).opt("labels", t.p.labels);
   f.opt("horizon", t.p.horizon).opt("threshold", t.p.threshold).opt("lags", t.p.lags);
 }

@@ -9,6 +9,8 @@
 
 #include "sextant/accel/ops.hpp"
 #include "sextant/core/error.hpp"
+#include "sextant/features/catalogue.hpp"
+#include "sextant/features/evaluate.hpp"
 #include "sextant/ml/xgboost_capi.hpp"
 
 namespace sextant::ml {
@@ -326,6 +328,30 @@ Matrix price_features(std::span<const double> close, std::vector<std::string>* n
   return f;
 }
 
+Matrix factor_features(const PresetData& in, std::vector<std::string>* names) {
+  const std::size_t T = in.close.size();
+  if (T < 2) fail(ErrorCode::invalid_argument, "close", "factors need a close series");
+  features::FieldPanel panel;
+  panel.rows = T;
+  panel.instruments = {"X"};
+  features::FieldDefaults supplied;
+  supplied.supplied.clear();
+  auto add = [&](const char* name, const std::vector<double>& v) {
+    if (v.empty()) return;
+    if (v.size() != T) fail(ErrorCode::dimension_mismatch, name, "{} values for {} closes", v.size(), T);
+    panel.fields[name] = v;
+    supplied.supplied.push_back(name);
+  };
+  add("open", in.open), add("high", in.high), add("low", in.low), add("close", in.close), add("volume", in.volume);
+  const auto compiled = features::compile_factors(in.factors, supplied, "factors");
+  const auto values = features::evaluate(compiled.program, compiled.outputs, panel);
+  Matrix x(T, in.factors.size());
+  for (std::size_t k = 0; k < in.factors.size(); ++k)
+    for (std::size_t t = 0; t < T; ++t) x(t, k) = values[k][t];
+  if (names) *names = in.factors;
+  return x;
+}
+
 namespace {
 
 // Lagged panel rows: X row for time t = [x_t, x_{t-1}, ..., x_{t-L+1}], y = x_{t+1}.
@@ -361,7 +387,7 @@ Model train_preset(const std::string& id, Preset p, const PresetData& in, TrainO
         d.X = in.X, d.y = in.y, d.feature_names = in.feature_names;
       } else {
         std::vector<std::string> names;
-        const Matrix f = price_features(in.close, &names);
+        const Matrix f = in.factors.empty() ? price_features(in.close, &names) : factor_features(in, &names);
         const std::size_t T = in.close.size(), warm = T - f.rows();
         const std::size_t H = p == Preset::risk_prediction ? std::size_t(in.horizon) : 1;
         if (p == Preset::risk_prediction && !(in.horizon >= 1 && in.horizon <= 250)) fail(ErrorCode::invalid_argument, "horizon", "must be in [1, 250]");

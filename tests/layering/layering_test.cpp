@@ -25,7 +25,7 @@ const std::map<std::string, int> kLevel = {{"core", 0},   {"accel", 1},     {"da
                                            {"validate", 5}, {"app", 6}};
 // Engine libraries that may use another's library (the edges docs/architecture.md gives a reason for).
 const std::multimap<std::string, std::string> kEngineEdges = {{"risk", "analytics"}, {"portfolio", "analytics"}, {"features", "analytics"},
-                                                               {"ml", "portfolio"}};
+                                                               {"ml", "portfolio"}, {"ml", "features"}};
 // The bus headers an engine library may include: plain structs and an interface, no JSON, no network.
 const char* kBusVocabulary[] = {"sextant/bus/topics.hpp", "sextant/bus/publisher.hpp"};
 

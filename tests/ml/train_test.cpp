@@ -132,6 +132,25 @@ TEST(Training, EveryPresetTrainsAndPredicts) {
   }
 }
 
+TEST(Training, PricePredictionOnFeaturesEngineFactors) {
+  const auto close = random_walk(400, 9);
+  ml::PresetData in;
+  in.close = close;
+  for (double c : close) in.open.push_back(c * 0.999), in.high.push_back(c * 1.01), in.low.push_back(c * 0.99), in.volume.push_back(1e6);
+  in.factors = {"alpha158.KMID", "Mean($close, 5)/$close", "RSI($close, 14)"};
+  ml::TrainOptions o;
+  o.params = {{"rounds", 10}, {"nthread", 1}};
+  const ml::Model m = ml::train_preset("f", ml::Preset::price_prediction, in, o);
+  EXPECT_EQ(m.feature_names, in.factors);
+  const Matrix x = ml::factor_features(in);
+  EXPECT_NEAR(x(399, 0), (close[399] - in.open[399]) / in.open[399], 1e-15);  // KMID = (close - open)/open
+  EXPECT_TRUE(std::isnan(x(10, 2))) << "RSI(14) is still warming up";
+  const std::vector<double> last = {x(399, 0), x(399, 1), x(399, 2)};
+  EXPECT_TRUE(std::isfinite(ml::predict_vector(m, last).value));
+  in.factors = {"NoSuchFunction($close)"};
+  EXPECT_THROW(ml::train_preset("f", ml::Preset::price_prediction, in, o), Error);
+}
+
 bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
 }

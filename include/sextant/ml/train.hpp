@@ -52,6 +52,10 @@ Kind preset_kind(Preset p);
 //! What a preset is trained from (the fields it reads; others are ignored).
 struct PresetData {
   std::vector<double> close;      //!< price_prediction, risk_prediction
+  //! price_prediction, risk_prediction: features engine factors (catalogue ids or expressions) over
+  //! this OHLCV in place of the built-in price features (`close` is required with them).
+  std::vector<std::string> factors;
+  std::vector<double> open, high, low, volume;
   std::vector<double> returns;    //!< regime_detection, volatility_forecasting
   Matrix panel;                   //!< factor_prediction: T × k factor returns; portfolio_optimization: T × N asset returns
   std::vector<std::string> names; //!< the panel's columns
@@ -66,6 +70,10 @@ struct PresetData {
 
 //! Builds the kind's training data from a preset's inputs, then trains.
 Model train_preset(const std::string& id, Preset p, const PresetData& data, TrainOptions options);
+
+//! The features engine's factors of one instrument's OHLCV at every row (each row from data up to it):
+//! rows × factors, NaN during a factor's warm-up. Names are the factors as given.
+Matrix factor_features(const PresetData& in, std::vector<std::string>* names = nullptr);
 
 //! price_prediction's features of each row t >= 20 from closes up to t only (no look-ahead):
 //! ret_lag0..ret_lag9 (the simple returns of t, t-1, ... t-9), vol20 (their 20-day std), mom20 (the
