@@ -152,7 +152,7 @@ TEST(Training, PricePredictionOnFeaturesEngineFactors) {
 }
 
 bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
+  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
 }
 
 TEST(ModelFile, EveryKindRoundTripsBitForBit) {
