@@ -37,6 +37,10 @@ struct ConfigFlags {
     opt("--queue-limit", "queue_limit", "per engine: requests waiting for a compute thread before 503 (default 64)");
     opt("--body-budget-mb", "body_budget_mb", "all request bodies in flight together, MiB (default 1024; 503 past it)");
     opt("--models-dir", "models_dir", "the ML engine's model directory (default $XDG_DATA_HOME/sextant/models)");
+    opt("--market-data", "market_data", "sim (default: the market simulator publishes bars) or none");
+    opt("--bar-interval-ms", "bar_interval_ms", "the simulator's bar rate (default 1000)");
+    opt("--sim-instruments", "sim_instruments", "the simulator's universe (default 50)");
+    opt("--sim-seed", "sim_seed", "the simulator's seed (default 42)");
   }
 
   Config build() const {
@@ -95,6 +99,10 @@ int main(int argc, char** argv) {
       show("queue_limit", std::to_string(cfg.queue_limit));
       show("body_budget_mb", std::to_string(cfg.body_budget_mb));
       show("models_dir", cfg.models_dir.empty() ? "(default)" : cfg.models_dir);
+      show("market_data", cfg.market_data);
+      show("bar_interval_ms", std::to_string(cfg.bar_interval_ms));
+      show("sim_instruments", std::to_string(cfg.sim_instruments));
+      show("sim_seed", std::to_string(cfg.sim_seed));
       return 0;
     }
   } catch (const sextant::Error& e) {

@@ -8,6 +8,7 @@
 #include "sextant/core/error.hpp"
 #include "sextant/net/common_routes.hpp"
 #include "sextant/net/server.hpp"
+#include "market_feed.hpp"
 
 namespace sextant::app {
 
@@ -47,6 +48,7 @@ struct Platform::Impl {
   service::SharedStores stores{std::make_shared<net::EngineRegistry>()};
   std::shared_ptr<bus::Bus> bus = std::make_shared<bus::InProcessBus>();  // one for every engine (DESIGN §5)
   std::vector<std::pair<std::string, std::unique_ptr<net::Server>>> servers;
+  std::unique_ptr<MarketFeed> feed;  // started after the engines subscribed
 };
 
 namespace {
@@ -108,9 +110,11 @@ Platform::Platform(const Config& cfg, std::span<const service::EngineRow> table)
     impl_->stores.engines->add({name, std::uint16_t(port), table_});
     impl_->servers.emplace_back(name, std::move(server));
   }
+  impl_->feed = std::make_unique<MarketFeed>(impl_->cfg, impl_->bus, impl_->stores.bars);
 }
 
 Platform::~Platform() {
+  impl_->feed.reset();
   impl_->servers.clear();
   impl_->bus->drain();
 }
@@ -143,6 +147,10 @@ int serve(const Config& cfg) {
   Platform platform(cfg, engine_table());
   for (const auto& row : engines)
     fmt::print("  {:<10} http://{}:{}\n", row.name, cfg.host, platform.port(row.name));
+  if (cfg.market_data == "sim")
+    fmt::print("market data: simulator, {} instruments, a bar every {} ms (seed {})\n", cfg.sim_instruments, cfg.bar_interval_ms, cfg.sim_seed);
+  else
+    fmt::print("market data: bars from the bus only (--market-data none)\n");
   if (auto port = platform.port("stream")) fmt::print("dashboard: http://{}:{}/\n", cfg.host, port);
   fmt::print("ready ({} I/O threads{}); Ctrl-C stops\n", cfg.resolved_threads(), cfg.api_key.empty() ? "" : ", API key required");
   std::fflush(stdout);

@@ -31,7 +31,8 @@ const std::vector<std::string>& Config::keys() {
                                           "api_key",       "engines",            "body_limit_mb",
                                           "request_timeout_ms", "max_connections", "bus",
                                           "api_key_file",  "queue_limit",        "body_budget_mb",
-                                          "models_dir"};
+                                          "models_dir",    "market_data",        "bar_interval_ms",
+                                          "sim_instruments", "sim_seed"};
   return k;
 }
 
@@ -61,6 +62,15 @@ void Config::set(const std::string& key, const std::string& value, const std::st
   } else if (key == "models_dir") {
     if (value.empty()) fail(ErrorCode::config, key, "config 'models_dir' must not be empty");
     models_dir = value;
+  } else if (key == "market_data") {
+    if (value != "sim" && value != "none") fail(ErrorCode::config, key, "config 'market_data' must be 'sim' or 'none', got '{}'", value);
+    market_data = value;
+  } else if (key == "bar_interval_ms") {
+    bar_interval_ms = parse_int<std::uint32_t>(key, value, 1, 3600000);
+  } else if (key == "sim_instruments") {
+    sim_instruments = parse_int<std::uint32_t>(key, value, 1, 100000);
+  } else if (key == "sim_seed") {
+    sim_seed = parse_int<std::uint64_t>(key, value, 0, std::uint64_t(1) << 62);
   } else if (key == "engines") {
     engines = value;
   } else if (key == "body_limit_mb") {

@@ -47,7 +47,7 @@ async function startServer() {
     const offset = 10000 + Math.floor(Math.random() * 400) * 100;
     const models = mkdtempSync(join(tmpdir(), "sextant-contract-models-"));
     process.on("exit", () => rmSync(models, { recursive: true, force: true }));
-    const child = spawn(binary, ["serve", "--port-offset", String(offset), "--threads", "2", "--models-dir", models],
+    const child = spawn(binary, ["serve", "--port-offset", String(offset), "--threads", "2", "--models-dir", models, "--market-data", "none"],
                         { stdio: ["ignore", "pipe", "pipe"] });
     const ready = await new Promise((resolve) => {
       const lines = createInterface({ input: child.stdout });

@@ -35,6 +35,7 @@ TEST(EchoEngine, OneRowIsServedListedBehindTheKeyAndMetered) {
   cfg.threads = 2;
   cfg.api_key = "test-key";
   cfg.engines = "stream,echo";
+  cfg.market_data = "none";
   app::Platform platform(cfg, table);
   std::thread io([&] { platform.run(); });
   const std::uint16_t echo = platform.port("echo"), stream = platform.port("stream");

@@ -2,7 +2,9 @@
 // kind of bad input answered with an error naming the field and the problem.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <thread>
 #include <string>
 
 #include "integration/http_client.hpp"
@@ -49,6 +51,23 @@ TEST(FeaturesHttp, CatalogueCompileAndCalculate) {
                R"j("}}},"factors":["Mean($close, 2)"],"last_only":true})j");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_TRUE(contains(r.body, R"j("A":{"Mean($close, 2)":4.5},"B":{"Mean($close, 2)":1.5})j")) << r.body;
+}
+
+// The embedded default source: the simulator's bars reach the live features stream through the bus.
+TEST(FeaturesHttp, TheSimulatorFeedsTheLiveStream) {
+  ServerProcess server({"--engines", "features", "--market-data", "sim", "--bar-interval-ms", "100", "--sim-instruments", "6"});
+  const auto port = server.port(8500);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(30 * time_scale());
+  std::string body;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto r = http(port, "GET", "/features/live");
+    ASSERT_EQ(r.status, 200) << r.body;
+    body = r.body;
+    if (contains(body, R"("instruments":6,)") && !contains(body, R"("snapshots":0,)")) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(contains(body, R"("instruments":6,)")) << body;
+  EXPECT_FALSE(contains(body, R"("snapshots":0,)")) << body;
 }
 
 struct BadCase {

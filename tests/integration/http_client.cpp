@@ -178,6 +178,11 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args, int offset) {
 bool ServerProcess::start(const std::vector<std::string>& extra_args) {
   std::vector<std::string> args{SEXTANT_BINARY, "serve", "--port-offset", std::to_string(offset_), "--threads", "2"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
+  // No simulator unless a test asks for one: bars arrive only when a test publishes them.
+  if (std::find(extra_args.begin(), extra_args.end(), "--market-data") == extra_args.end()) {
+    args.push_back("--market-data");
+    args.push_back("none");
+  }
   // The ML registry writes its directory: a private one unless the test names its own.
   if (std::find(extra_args.begin(), extra_args.end(), "--models-dir") == extra_args.end()) {
     if (models_dir_.empty()) {

@@ -24,6 +24,10 @@ struct Config {
   std::uint32_t queue_limit = 64;         //!< per engine: requests waiting for a compute thread before 503
   std::uint64_t body_budget_mb = 1024;    //!< all request bodies in flight in the process together
   std::string models_dir;                 //!< the ML registry's directory; empty = $XDG_DATA_HOME/sextant/models
+  std::string market_data = "sim";       //!< "sim": the market simulator publishes bars; "none": only bars from outside
+  std::uint32_t bar_interval_ms = 1000;   //!< the simulator's bar rate
+  std::uint32_t sim_instruments = 50;
+  std::uint64_t sim_seed = 42;
 
   //! Where each key's value came from ("default", "file", "env", "cli"), for `sextant config`.
   std::map<std::string, std::string> source;

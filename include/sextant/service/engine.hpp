@@ -10,6 +10,7 @@
 #include "sextant/bus/bus.hpp"
 #include "sextant/core/clock.hpp"
 #include "sextant/core/config.hpp"
+#include "sextant/data/bar_store.hpp"
 #include "sextant/net/common_routes.hpp"
 #include "sextant/net/route_table.hpp"
 
@@ -18,6 +19,8 @@ namespace sextant::service {
 //! What the process shares between its engines.
 struct SharedStores {
   std::shared_ptr<net::EngineRegistry> engines;  //!< every engine served, its port and routes
+  //! Every bar seen on marketdata.bars.* (from the simulator, a replay or any bus client).
+  std::shared_ptr<data::BarStore> bars = std::make_shared<data::BarStore>();
 };
 
 //! What an engine's registration function is given.
