@@ -175,7 +175,7 @@ void run_stream(benchmark::State& state, const std::vector<std::string>& ids, st
 
 void BM_StreamActive(benchmark::State& state) {
   run_stream(state, family_ids({"alpha158", "wq101", "technical", "momentum", "mean_reversion", "volatility", "volume", "statistical",
-                                "cross_sectional", "decomposition"}),
+                                "cross_sectional", "factor_loadings", "decomposition"}),
              500);
 }
 
