@@ -6,10 +6,24 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
+#include <string>
 
 #include "sextant/core/matrix.hpp"
 
 namespace sextant::bench {
+
+//! A whole file (a model); exits with a message when it cannot be read.
+inline std::string read_text(const char* path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "cannot read %s\n", path);
+    std::exit(1);
+  }
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
 
 //! The T×N panel at `path`; exits with a message when the file holds fewer values.
 inline Matrix read_panel(const char* path, std::size_t t, std::size_t n) {

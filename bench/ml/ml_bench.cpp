@@ -10,9 +10,9 @@
 #include <cmath>
 #include <fstream>
 #include <random>
-#include <sstream>
 #include <thread>
 
+#include "common/peer_io.hpp"
 #include "sextant/ml/forest.hpp"
 #include "sextant/ml/xgboost_capi.hpp"
 
@@ -26,14 +26,6 @@ std::string data_dir() {
   return d ? d : SEXTANT_DATA_DIR_DEFAULT;
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 struct Fixture {
   std::string json;
   Forest forest;
@@ -41,7 +33,7 @@ struct Fixture {
   std::vector<float> rows;  // 100,000 × 13: the golden inputs with noise
   std::size_t cols = 13, n = 100000;
   Fixture()
-      : json(slurp(data_dir() + "/golden/sp500_xgb_regressor.json")),
+      : json(sextant::bench::read_text((data_dir() + "/golden/sp500_xgb_regressor.json").c_str())),
         forest(sextant::ml::load_xgboost(json, "model")),
         booster(XgbBooster::load(json)) {
     std::mt19937_64 rng(1);

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <deque>
 #include <type_traits>
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -66,22 +65,21 @@ void add_tree(Forest& f, const Doc& tree, const std::string& path, std::string_v
   if (const Doc* st = tree.find("split_type"))
     for (const Doc& t : st->items)
       if (t.number(path) != 0) fail(ErrorCode::invalid_argument, std::string(field), "{}: categorical splits are not supported", path);
-  // Breadth first from the root; each split's children get two adjacent slots.
+  // From the root, a split's children get two adjacent slots when it is reached.
   const std::uint32_t base = std::uint32_t(f.nodes.size());
   f.roots.push_back(base);
-  std::deque<std::pair<std::int64_t, std::uint32_t>> todo{{0, 0}};  // (xgboost node, depth)
   f.nodes.push_back({});
   std::vector<std::uint32_t> slot(n, UINT32_MAX);
   slot[0] = base;
+  std::vector<std::pair<std::int64_t, std::uint32_t>> todo{{0, 0}};  // (xgboost node, depth)
   std::uint32_t deepest = 0, seen = 0;
   while (!todo.empty()) {
-    const auto [i, d] = todo.front();
-    todo.pop_front();
+    const auto [i, d] = todo.back();
+    todo.pop_back();
     if (++seen > n) fail(ErrorCode::invalid_argument, std::string(field), "{}: the node links form a cycle", path);
-    ForestNode& out = f.nodes[slot[i]];
     deepest = std::max(deepest, d);
     if (left[i] < 0) {
-      out = {cond[i], 0, slot[i], 0, 1};
+      f.nodes[slot[i]] = {cond[i], 0, slot[i], 0, 1};
       continue;
     }
     const std::int64_t l = left[i], r = right[i];
@@ -93,8 +91,7 @@ void add_tree(Forest& f, const Doc& tree, const std::string& path, std::string_v
     f.nodes.push_back({});
     f.nodes.push_back({});
     slot[l] = at, slot[r] = at + 1;
-    ForestNode& o = f.nodes[slot[i]];  // re-fetched: push_back may have moved it
-    o = {cond[i], std::int32_t(feature[i]), at, 1, std::uint8_t(dleft[i] != 0)};
+    f.nodes[slot[i]] = {cond[i], std::int32_t(feature[i]), at, 1, std::uint8_t(dleft[i] != 0)};
     f.total_gain[std::size_t(feature[i])] += gain[i];
     ++f.split_count[std::size_t(feature[i])];
     todo.push_back({l, d + 1});

@@ -137,6 +137,8 @@ void create_route(const Request& req, Reply& out, Registry& reg) {
     fail(ErrorCode::invalid_argument, "kind", "preset {} trains a {} model, not {}", kPresetNames.name(*preset), kKindNames.name(preset_kind(*preset)),
          kKindNames.name(*kind));
   if (!preset && !kind) fail(ErrorCode::invalid_argument, "kind", "give a kind ({}) or a preset ({})", kKindNames.list(), kPresetNames.list());
+  if (!upload && (f.has("feature_names") || f.has("classes")))
+    fail(ErrorCode::invalid_argument, f.has("feature_names") ? "feature_names" : "classes", "name training columns and classes inside \"train\"");
   if (reg.contains(id))  // before training, which may take a while (put checks again, under its lock)
     fail(ErrorCode::invalid_argument, "id", "model '{}' exists: DELETE /models/{} first, or POST /models/{}/train to retrain it", id, id, id);
   Model m;
@@ -168,7 +170,6 @@ void create_route(const Request& req, Reply& out, Registry& reg) {
     m.body = XgboostBody{std::move(forest), std::move(file)};
   } else {
     m = train_from(id, kind, preset, tr);
-    if (!feature_names.empty()) fail(ErrorCode::invalid_argument, "feature_names", "name the training columns in train.feature_names");
   }
   m.created_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   auto shared = std::make_shared<const Model>(std::move(m));
@@ -181,8 +182,6 @@ void create_route(const Request& req, Reply& out, Registry& reg) {
 void retrain_route(const Request& req, Reply& out, Registry& reg) {
   const std::string id(req.param("id"));
   const auto old = reg.get(id);
-  if (old->kind == Kind::xgboost && std::get<XgboostBody>(old->body).forest.objective.empty())
-    fail(ErrorCode::internal, "model_id", "model has no objective");
   TrainRequest tr;
   Fields f;
   declare_options(f, tr);
@@ -269,48 +268,38 @@ class Reparsed {
 
 // POST /predict
 void predict_route(const Request& req, Reply& out, Registry& reg) {
-  std::string id;
-  std::shared_ptr<const Model> m;
-  std::vector<double> row;
-  std::string text;
+  std::string id, input_raw;
   std::size_t horizon = 0;
-  bool have_input = false;
   Fields f;
-  // model_id comes first in every example, but a body may put input before it: keep its raw text.
-  std::string input_raw;
+  // The input is read against the model, and a body may put it before model_id: keep its text.
   f.req("model_id", id).opt("horizon", horizon, service::IntRange{0, 10000});
   f.add("input", [&](od::value v, const std::string&) {
     std::string_view raw;
     if (simdjson::to_json_string(v).get(raw)) fail(ErrorCode::invalid_json, "input", "cannot be read");
     input_raw = std::string(raw);
-    have_input = true;
   }, true);
   f.read(req, "/predict");
-  m = reg.get(id);
-  // Re-read the input against the model (inside an array: a scalar document root is not a value).
+  const auto m = reg.get(id);
   Reparsed in(input_raw);
   od::value v = in.value();
   const auto t0 = std::chrono::steady_clock::now();
   Prediction p;
   switch (input_form(m->kind)) {
-    case InputForm::vector:
-      row = read_row(v, "input", *m);
+    case InputForm::vector: {
+      const auto row = read_row(v, "input", *m);
       check_missing(*m, row.data(), 1, "input");
       p = predict_vector(*m, row);
       break;
+    }
     case InputForm::series: {
       const auto series = net::read_vector(v, "input");
       p = predict_series(*m, series, horizon);
       break;
     }
-    case InputForm::text:
-      text = net::read_string(v, "input");
-      p = predict_text(*m, text);
-      break;
+    case InputForm::text: p = predict_text(*m, net::read_string(v, "input")); break;
   }
   const double seconds = ms_since(t0) / 1e3;
   reg.record(id, 1, seconds);
-  (void)have_input;
   out.json.field("model_id", id);
   write_prediction(out.json, *m, p);
   out.json.field("inference_time_ms", seconds * 1e3);

@@ -186,8 +186,8 @@ bool ServerProcess::start(const std::vector<std::string>& extra_args) {
   // The ML registry writes its directory: a private one unless the test names its own.
   if (std::find(extra_args.begin(), extra_args.end(), "--models-dir") == extra_args.end()) {
     if (models_dir_.empty()) {
-      char tmpl[] = "/tmp/sextant-test-models-XXXXXX";
-      if (::mkdtemp(tmpl)) models_dir_ = tmpl;
+      std::string tmpl = (std::filesystem::temp_directory_path() / "sextant-test-models-XXXXXX").string();
+      if (::mkdtemp(tmpl.data())) models_dir_ = tmpl;
     }
     args.push_back("--models-dir");
     args.push_back(models_dir_);

@@ -22,13 +22,6 @@ namespace fs = std::filesystem;
 
 bool contains(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 std::vector<double> numbers_after(const std::string& body, const std::string& key) {
   std::vector<double> v;
   std::size_t p = body.find("\"" + key + "\":[");
@@ -76,10 +69,10 @@ TEST(MlHttp, GoldenXgboostModelsThroughPostModelsAndPredictBatch) {
   for (double v : cases["classifier_expected"].get_array()) cls_want.push_back(v);
 
   // The regressor as a JSON object, the classifier as base64 UBJSON (as Python's save_model("x.ubj")).
-  auto r = http(port, "POST", "/models", R"({"id":"reg","kind":"xgboost","model":)" + slurp(data_path("golden/sp500_xgb_regressor.json")) + "}");
+  auto r = http(port, "POST", "/models", R"({"id":"reg","kind":"xgboost","model":)" + read_file(data_path("golden/sp500_xgb_regressor.json")) + "}");
   ASSERT_EQ(r.status, 201) << r.body.substr(0, 300);
   EXPECT_TRUE(contains(r.body, R"("kind":"xgboost")")) << r.body;
-  const std::string ubj = ml::XgbBooster::load(slurp(data_path("golden/sp500_xgb_classifier.json"))).save("ubj");
+  const std::string ubj = ml::XgbBooster::load(read_file(data_path("golden/sp500_xgb_classifier.json"))).save("ubj");
   r = http(port, "POST", "/models", R"({"id":"cls","kind":"xgboost","model_base64":")" + base64_encode(ubj.data(), ubj.size()) + "\"}");
   ASSERT_EQ(r.status, 201) << r.body.substr(0, 300);
 
@@ -131,7 +124,7 @@ TEST(MlHttp, ModelsSurviveARestartAndATruncatedFileIsSkipped) {
   }
   ASSERT_TRUE(fs::exists(dir / "vol.model"));
   // A crash mid-write cannot leave this (writes are renamed into place), but a disk can: truncate one.
-  const std::string lin = slurp((dir / "lin.model").string());
+  const std::string lin = read_file((dir / "lin.model").string());
   std::ofstream(dir / "lin.model", std::ios::trunc) << lin.substr(0, lin.size() / 2);
   ServerProcess server({"--engines", "ml", "--models-dir", dir.string()});
   const auto port = server.port(8400);
@@ -162,8 +155,8 @@ TEST(MlHttp, BadInputIsAnErrorAndLeavesTheRegistryAsItWas) {
   const auto port = server.port(8400);
   ASSERT_EQ(http(port, "POST", "/models", R"({"id":"lin","kind":"linear","train":{"X":[[1,0],[2,1],[3,0],[4,1],[5,0]],"y":[1,2,3,4,5]},"holdout":0})").status, 201);
   const std::string before = http(port, "GET", "/models").body;
-  const std::string file = slurp((dir / "lin.model").string());
-  const std::string reg = slurp(data_path("golden/sp500_xgb_regressor.json"));
+  const std::string file = read_file((dir / "lin.model").string());
+  const std::string reg = read_file(data_path("golden/sp500_xgb_regressor.json"));
   const std::vector<BadCase> cases = {
       {"unknown model", "POST", "/predict", R"({"model_id":"nope","input":[1,2]})", 404, "model_id"},
       {"unknown model metrics", "GET", "/models/nope/metrics", "", 404, "model_id"},
@@ -192,7 +185,7 @@ TEST(MlHttp, BadInputIsAnErrorAndLeavesTheRegistryAsItWas) {
     EXPECT_TRUE(contains(r.body, std::string(R"("field":")") + c.field + "\"")) << c.what << ": " << r.body.substr(0, 300);
   }
   EXPECT_EQ(http(port, "GET", "/models").body, before);
-  EXPECT_EQ(slurp((dir / "lin.model").string()), file);
+  EXPECT_EQ(read_file((dir / "lin.model").string()), file);
   std::size_t files = 0;
   for (const auto& e : fs::directory_iterator(dir)) files += e.is_regular_file();
   EXPECT_EQ(files, 1u) << "no file was written for a refused model";

@@ -16,13 +16,6 @@
 namespace sextant::test {
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 struct Cases {
   std::vector<float> x;  // rows × 13
   std::size_t rows = 0, cols = 0;
@@ -61,11 +54,11 @@ void expect_golden(const ml::Forest& f, const std::vector<double>& want, const c
 
 TEST(Xgboost, GoldenRegressorAndClassifierToOneMillionth) {
   ASSERT_EQ(cases().rows, 1017u);
-  const auto reg = ml::load_xgboost(slurp(data_path("golden/sp500_xgb_regressor.json")), "model");
+  const auto reg = ml::load_xgboost(read_file(data_path("golden/sp500_xgb_regressor.json")), "model");
   EXPECT_EQ(reg.objective, "reg:squarederror");
   EXPECT_EQ(reg.roots.size(), 200u);
   expect_golden(reg, cases().regressor, "regressor");
-  const auto cls = ml::load_xgboost(slurp(data_path("golden/sp500_xgb_classifier.json")), "model");
+  const auto cls = ml::load_xgboost(read_file(data_path("golden/sp500_xgb_classifier.json")), "model");
   EXPECT_EQ(cls.link, ml::Link::sigmoid);
   expect_golden(cls, cases().classifier, "classifier");
   double probs[2];
@@ -81,7 +74,7 @@ TEST(Xgboost, GoldenRegressorAndClassifierToOneMillionth) {
 
 TEST(Xgboost, UbjsonLoadsTheSameModel) {
   for (const char* file : {"golden/sp500_xgb_regressor.json", "golden/sp500_xgb_classifier.json"}) {
-    const std::string json = slurp(data_path(file));
+    const std::string json = read_file(data_path(file));
     const std::string ubj = ml::XgbBooster::load(json).save("ubj");
     ASSERT_NE(ubj[1], '"');
     const auto a = ml::load_xgboost(json, "model"), b = ml::load_xgboost(ubj, "model_base64");
@@ -124,7 +117,7 @@ TEST(Xgboost, EveryObjectiveFamilyMatchesLibxgboost) {
 }
 
 TEST(Xgboost, CorruptModelsAreErrorsNamingTheField) {
-  const std::string json = slurp(data_path("golden/sp500_xgb_regressor.json"));
+  const std::string json = read_file(data_path("golden/sp500_xgb_regressor.json"));
   for (const std::string& bad : {json.substr(0, json.size() / 2), std::string("{\"learner\": {}}"), std::string("\x7b\x69\x03xyz"),
                                  std::string("not a model")}) {
     try {

@@ -5,8 +5,11 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
+#include <sstream>
+#include <stdexcept>
 
 #include "sextant/analytics/returns.hpp"
 #include "sextant/data/csv.hpp"
@@ -89,6 +92,14 @@ double max_abs_diff(MatrixView a, MatrixView b) {
   for (std::size_t i = 0; i < std::min(a.rows, b.rows); ++i)
     for (std::size_t j = 0; j < std::min(a.cols, b.cols); ++j) m = std::max(m, std::abs(a(i, j) - b(i, j)));
   return m;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 }  // namespace sextant::test

@@ -14,6 +14,8 @@ namespace sextant::test {
 //! Absolute path of a data file: $SEXTANT_DATA_DIR, then ../shared/data, then the repo's data/.
 //! Fails the test (never skips) when the file is in none of them.
 std::string data_path(const std::string& relative);
+//! A whole file's bytes (a model file, a golden document); throws std::runtime_error when unreadable.
+std::string read_file(const std::string& path);
 
 //! Standard-normal T×N panel scaled like daily returns, with a common factor.
 Matrix random_returns(std::size_t t, std::size_t n, std::uint64_t seed);

@@ -8,10 +8,10 @@
 #include <cstdio>
 #include <fstream>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "common/peer_io.hpp"
 #include "sextant/ml/forest.hpp"
 
 int main(int argc, char** argv) {
@@ -19,10 +19,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: ml_peer MODEL ROWS_FILE ROWS COLS OUT_FILE ITERATIONS [THREADS]\n");
     return 2;
   }
-  std::ifstream mf(argv[1], std::ios::binary);
-  std::stringstream ms;
-  ms << mf.rdbuf();
-  const auto forest = sextant::ml::load_xgboost(ms.str(), "model");
+  const auto forest = sextant::ml::load_xgboost(sextant::bench::read_text(argv[1]), "model");
   const std::size_t rows = std::stoul(argv[3]), cols = std::stoul(argv[4]);
   std::vector<float> x(rows * cols);
   std::ifstream in(argv[2], std::ios::binary);
