@@ -18,6 +18,7 @@ find_package(Threads REQUIRED)
 
 if(SEXTANT_BUILD_TESTS)
   find_package(GTest REQUIRED)
+  find_package(ZLIB REQUIRED)  # the WebSocket test client's permessage-deflate
 endif()
 if(SEXTANT_BUILD_BENCH)
   find_package(benchmark REQUIRED)

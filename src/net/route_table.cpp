@@ -82,6 +82,16 @@ bool is_placeholder(std::string_view s) { return s.size() > 2 && s.front() == '{
 
 }  // namespace
 
+void RouteTable::add_websocket(std::string path, WsEndpoint endpoint) {
+  websockets_.emplace_back(std::move(path), std::make_unique<WsEndpoint>(std::move(endpoint)));
+}
+
+const WsEndpoint* RouteTable::websocket(std::string_view path) const {
+  for (const auto& [p, ep] : websockets_)
+    if (p == path) return ep.get();
+  return nullptr;
+}
+
 void RouteTable::add(std::string method, std::string pattern, Handler handler, Lane lane) {
   auto r = std::make_unique<Route>(Route{std::move(method), std::move(pattern), std::move(handler),
                                          std::make_shared<RouteStats>(), lane});

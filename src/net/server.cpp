@@ -14,6 +14,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <simdjson.h>
 
 #include <optional>
@@ -23,6 +24,7 @@
 #include "sextant/core/error.hpp"
 #include "sextant/net/auth.hpp"
 #include "sextant/net/json.hpp"
+#include "ws_session.hpp"
 
 namespace sextant::net {
 
@@ -299,6 +301,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     const bool keep_alive = msg.keep_alive();
     const auto& opt = server_->opt;
 
+    if (beast::websocket::is_upgrade(msg))
+      if (const WsEndpoint* ep = server_->routes->websocket(req->path)) return upgrade(*ep, std::move(msg), *req, start);
+
     Match m = server_->routes->match(req->method, req->path, req->params);
     if (!m.route) {
       const bool not_found = m.status == 404;
@@ -331,6 +336,21 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         self->finish(route->stats.get(), start, std::move(res), version, keep_alive);
       });
     });
+  }
+
+  // The application opens the connection first, so it can refuse with an HTTP error; then the socket
+  // leaves this session for a WebSocket session.
+  void upgrade(const WsEndpoint& ep, http::request<http::string_body> msg, const Request& req, Clock::time_point start) {
+    auto conn = std::make_shared<WsConnection>(ep.settings.queue);
+    WsHandlers handlers;
+    try {
+      handlers = ep.open(conn, req);
+    } catch (...) {
+      return finish(&server_->unrouted, start, error_response(std::current_exception()), msg.version(), false);
+    }
+    release_budget();
+    run_ws_session(stream_.release_socket(), std::move(msg), ep.settings, std::move(conn), std::move(handlers),
+                   &server_->active, server_);
   }
 
   void finish(RouteStats* stats, Clock::time_point start, Response res, unsigned version, bool keep_alive) {

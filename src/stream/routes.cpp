@@ -1,15 +1,65 @@
-// Stream engine HTTP adapter: the dashboard (GET /) and the engine list it polls (GET /api/v1/engines).
-// The WebSocket hub arrives with its own issue.
+// Stream engine adapter: the WebSocket hub at /ws (fed by every bus topic), an echo endpoint for
+// benchmarks at /ws/echo, the hub's counters, the dashboard (GET /) and the engine list it polls.
 #include <fmt/format.h>
 
 #include "sextant/core/error.hpp"
 #include "sextant/service/engine.hpp"
 #include "sextant/service/route.hpp"
+#include "sextant/stream/hub.hpp"
 #include "dashboard_html.hpp"  // generated from web/index.html
 
 namespace sextant::stream {
 
+namespace {
+
+net::WsSettings ws_settings(const Config& cfg) {
+  net::WsSettings s;
+  s.ping_interval_ms = cfg.ws_ping_interval_ms;
+  s.stall_timeout_ms = cfg.ws_stall_timeout_ms;
+  s.max_message_bytes = cfg.ws_max_message_mb << 20;
+  return s;
+}
+
+// ?batch=true opts in to batching; any other query parameter is an error.
+bool read_batch(const net::Request& req) {
+  bool batch = false;
+  for (const auto& [k, v] : req.query_params()) {
+    if (k != "batch") fail(ErrorCode::invalid_argument, k, "unknown query parameter; /ws takes batch=true|false");
+    if (v != "true" && v != "false" && v != "1" && v != "0")
+      fail(ErrorCode::invalid_argument, "batch", "batch must be true or false, got '{}'", v);
+    batch = v == "true" || v == "1";
+  }
+  return batch;
+}
+
+}  // namespace
+
 void register_engine(service::EngineContext& ctx) {
+  auto hub = std::make_shared<Hub>();
+  // Every topic: the hub's index decides who gets what. The queue is deep because a burst of bars
+  // (one per instrument) arrives at once; the hub itself never waits on a client.
+  ctx.bus->subscribe(std::string(bus::patterns::everything), [hub](const bus::Envelope& e) { hub->publish(e); }, 1 << 16);
+
+  ctx.routes.add_websocket("/ws", {ws_settings(ctx.config), [hub](const std::shared_ptr<net::WsConnection>& conn, const net::Request& req) {
+                                     conn->set_batching(read_batch(req));
+                                     return hub->attach(conn);
+                                   }});
+  ctx.routes.add_websocket("/ws/echo", {ws_settings(ctx.config), [](const std::shared_ptr<net::WsConnection>& conn, const net::Request&) {
+                                          std::weak_ptr<net::WsConnection> weak = conn;
+                                          net::WsHandlers h;
+                                          h.on_message = [weak](std::string_view text) {
+                                            if (auto c = weak.lock()) c->send(std::string(text));
+                                          };
+                                          return h;
+                                        }});
+  ctx.routes.add("GET", "/stream/stats", service::json_route([hub](const net::Request&, service::Reply& out) {
+    const auto s = hub->stats();
+    out.json.field("clients", s.clients).field("opened", s.opened).field("messages", s.messages);
+    out.json.field("deliveries", s.deliveries).field("conflated", s.conflated).field("closed_slow", s.closed_slow);
+    out.json.field("closed_stalled", s.closed_stalled).field("protocol_errors", s.protocol_errors);
+    out.json.field("client_errors", s.client_errors);
+  }, service::Stamp::no), net::Lane::io);
+
   ctx.routes.add("GET", "/", [](const net::Request&) {
     return net::Response::text(std::string(kDashboardHtml), "text/html; charset=utf-8");
   }, net::Lane::io);

@@ -66,7 +66,7 @@ HttpResult read_response(int fd, std::string& buffer) {
     line_end = head.find("\r\n");
     std::string status_line = head.substr(0, line_end);
     r.status = std::stoi(status_line.substr(status_line.find(' ') + 1, 3));
-    if (r.status >= 200) break;
+    if (r.status >= 200 || r.status == 101) break;  // 101 Switching Protocols is final
     interim += (interim.empty() ? "" : ",") + std::to_string(r.status);
   }
   if (!interim.empty()) r.headers["x-interim-status"] = interim;

@@ -8,6 +8,7 @@
 
 #include "sextant/net/http.hpp"
 #include "sextant/net/metrics.hpp"
+#include "sextant/net/websocket.hpp"
 
 namespace sextant::net {
 
@@ -35,12 +36,16 @@ class RouteTable {
   //! Fills req.params for a pattern match.
   Match match(std::string_view method, std::string_view path, std::vector<std::pair<std::string, std::string>>& params) const;
   const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }
+  //! A WebSocket endpoint at an exact path; a GET there that asks to upgrade gets it.
+  void add_websocket(std::string path, WsEndpoint endpoint);
+  const WsEndpoint* websocket(std::string_view path) const;
 
  private:
   static bool pattern_has_placeholder(std::string_view pattern);
   std::vector<std::unique_ptr<Route>> routes_;
   std::unordered_map<std::string, std::vector<const Route*>> exact_;
   std::vector<const Route*> patterns_;
+  std::vector<std::pair<std::string, std::unique_ptr<WsEndpoint>>> websockets_;
 };
 
 }  // namespace sextant::net

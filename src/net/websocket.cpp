@@ -1,0 +1,122 @@
+// WsConnection: a WebSocket connection's outbound queue with conflation (websocket.hpp). No Beast.
+#include "sextant/net/websocket.hpp"
+
+#include <atomic>
+
+#include <fmt/format.h>
+
+namespace sextant::net {
+
+namespace {
+std::atomic<std::uint64_t> g_next_id{1};
+}
+
+WsConnection::WsConnection(WsQueueLimits limits) : limits_(limits), id_(g_next_id.fetch_add(1, std::memory_order_relaxed)) {}
+
+void WsConnection::wake(std::unique_lock<std::mutex>& lock) {
+  auto waker = waker_;
+  lock.unlock();
+  if (waker) waker();
+}
+
+WsPush WsConnection::send(std::shared_ptr<const std::string> text, std::string_view conflate_key) {
+  std::unique_lock lock(mu_);
+  if (close_) return WsPush::closing;
+  const std::size_t bytes = text->size();
+  if (!conflate_key.empty() && queue_.size() >= limits_.conflate_after) {
+    if (auto it = keyed_.find(std::string(conflate_key)); it != keyed_.end()) {
+      auto& slot = queue_[it->second - head_].text;
+      queued_bytes_ = queued_bytes_ - slot->size() + bytes;
+      slot = std::move(text);
+      ++stats_.conflated;
+      return WsPush::conflated;
+    }
+  }
+  if (queue_.size() >= limits_.max_messages || queued_bytes_ + bytes > limits_.max_bytes) {
+    close_ = CloseRequest{WsCloseCode::try_again_later,
+                          fmt::format("slow consumer: {} messages ({} bytes) queued", queue_.size(), queued_bytes_)};
+    queue_.clear();
+    keyed_.clear();
+    head_ = 0;
+    queued_bytes_ = 0;
+    wake(lock);
+    return WsPush::closing;
+  }
+  const bool was_empty = queue_.empty();
+  if (!conflate_key.empty()) keyed_[std::string(conflate_key)] = head_ + queue_.size();
+  queue_.push_back({std::move(text), std::string(conflate_key)});
+  queued_bytes_ += bytes;
+  if (was_empty) wake(lock);
+  return WsPush::queued;
+}
+
+void WsConnection::close(WsCloseCode code, std::string reason) {
+  std::unique_lock lock(mu_);
+  if (close_) return;
+  close_ = CloseRequest{code, std::move(reason)};
+  queue_.clear();
+  keyed_.clear();
+  head_ = 0;
+  queued_bytes_ = 0;
+  wake(lock);
+}
+
+bool WsConnection::closing() const {
+  std::lock_guard lock(mu_);
+  return close_.has_value();
+}
+
+void WsConnection::set_batching(bool on) {
+  std::lock_guard lock(mu_);
+  batching_ = on;
+}
+
+bool WsConnection::batching() const {
+  std::lock_guard lock(mu_);
+  return batching_;
+}
+
+WsConnectionStats WsConnection::stats() const {
+  std::lock_guard lock(mu_);
+  auto s = stats_;
+  s.queued = queue_.size();
+  s.queued_bytes = queued_bytes_;
+  return s;
+}
+
+void WsConnection::set_waker(std::function<void()> waker) {
+  std::unique_lock lock(mu_);
+  waker_ = std::move(waker);
+  if (!queue_.empty() || close_) wake(lock);
+}
+
+std::size_t WsConnection::take(std::vector<std::shared_ptr<const std::string>>& out, std::size_t max) {
+  std::lock_guard lock(mu_);
+  std::size_t n = 0;
+  while (n < max && !queue_.empty()) {
+    auto& e = queue_.front();
+    if (!e.key.empty()) {
+      auto it = keyed_.find(e.key);
+      if (it != keyed_.end() && it->second == head_) keyed_.erase(it);
+    }
+    queued_bytes_ -= e.text->size();
+    out.push_back(std::move(e.text));
+    queue_.pop_front();
+    ++head_;
+    ++n;
+  }
+  return n;
+}
+
+std::optional<WsConnection::CloseRequest> WsConnection::close_request() const {
+  std::lock_guard lock(mu_);
+  return close_;
+}
+
+void WsConnection::record_sent(std::size_t messages, std::size_t bytes) {
+  std::lock_guard lock(mu_);
+  stats_.sent += messages;
+  stats_.sent_bytes += bytes;
+}
+
+}  // namespace sextant::net
