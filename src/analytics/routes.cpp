@@ -7,11 +7,13 @@
 #include "sextant/analytics/correlation.hpp"
 #include "sextant/analytics/covariance.hpp"
 #include "sextant/analytics/indicators.hpp"
+#include "sextant/analytics/live.hpp"
 #include "sextant/analytics/pca.hpp"
 #include "sextant/analytics/performance.hpp"
 #include "sextant/analytics/returns.hpp"
 #include "sextant/analytics/rolling.hpp"
 #include "sextant/core/error.hpp"
+#include "sextant/bus/codec.hpp"
 #include "sextant/service/engine.hpp"
 #include "sextant/service/fields.hpp"
 #include "sextant/service/route.hpp"
@@ -402,6 +404,22 @@ void register_engine(service::EngineContext& ctx) {
   t.add("POST", "/rolling", json_route(rolling_route));
   t.add("POST", "/performance", json_route(performance_route));
   t.add("POST", "/analytics", json_route(analytics_route));
+
+  // Live: a correlation snapshot of the store's universe on analytics.results every few rows.
+  auto publisher = std::make_shared<bus::BusPublisher>(ctx.bus, std::string(ctx.name));
+  auto live = std::make_shared<LiveCorrelation>(LiveCorrelationConfig{}, *ctx.stores.bars, *publisher);
+  ctx.bus->subscribe(std::string(bus::patterns::all_bars), [live, publisher, store = ctx.stores.bars](const bus::Envelope& e) {
+    try {
+      live->on_bar(std::get<bus::MarketBar>(bus::decode(e)));
+    } catch (const Error&) {
+      // a malformed bar is the store's to count; a window the store cannot give yet is skipped
+    }
+  });
+  t.add("GET", "/analytics/live", json_route([live](const Request&, Reply& out) {
+    const auto s = live->stats();
+    out.json.field("bars", s.bars).field("rows", s.rows).field("snapshots", s.snapshots);
+    out.json.field("instruments", std::uint64_t(s.instruments)).field("returns", std::uint64_t(s.returns));
+  }, service::Stamp::no), net::Lane::io);
 }
 
 }  // namespace sextant::analytics

@@ -8,6 +8,12 @@
 
 namespace sextant::app {
 
+namespace {
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
 MarketFeed::MarketFeed(const Config& cfg, std::shared_ptr<bus::Bus> bus, std::shared_ptr<data::BarStore> store) : bus_(std::move(bus)) {
   // A bad bar from outside is dropped here (the store counts it); it never reaches further.
   subscription_ = bus_->subscribe(std::string(bus::patterns::all_bars), [store](const bus::Envelope& e) {
@@ -16,7 +22,24 @@ MarketFeed::MarketFeed(const Config& cfg, std::shared_ptr<bus::Bus> bus, std::sh
     } catch (const Error&) {
     }
   });
-  if (cfg.market_data == "sim") thread_ = std::thread([this, cfg] { simulate(cfg); });
+  if (cfg.market_data == "sim") thread_ = std::thread([this, cfg, store] { simulate(cfg, store); });
+  heartbeat_ = std::thread([this, store] {
+    bus::BusPublisher publisher(bus_, "sextant");
+    const auto start = std::chrono::steady_clock::now();
+    std::unique_lock lock(m_);
+    while (!stop_) {
+      lock.unlock();
+      bus::Heartbeat h;
+      h.process = "sextant";
+      h.ts_ns = now_ns();
+      h.uptime_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const auto st = store->stats();
+      h.bars = st.appended + st.replaced;
+      publisher.publish(std::move(h), bus::Priority::low);
+      lock.lock();
+      cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; });
+    }
+  });
 }
 
 MarketFeed::~MarketFeed() {
@@ -26,10 +49,11 @@ MarketFeed::~MarketFeed() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (heartbeat_.joinable()) heartbeat_.join();
   bus_->unsubscribe(subscription_);
 }
 
-void MarketFeed::simulate(const Config& cfg) {
+void MarketFeed::simulate(const Config& cfg, std::shared_ptr<data::BarStore> store) {
   data::SimulatorConfig sc;
   sc.instruments = cfg.sim_instruments;
   sc.sectors = std::min<std::size_t>(5, cfg.sim_instruments);
@@ -37,10 +61,14 @@ void MarketFeed::simulate(const Config& cfg) {
   data::MarketSimulator sim(sc);
   bus::BusPublisher publisher(bus_, "marketdata");
   const auto interval = std::chrono::milliseconds(cfg.bar_interval_ms);
+  const std::int64_t step_ns = std::int64_t(cfg.bar_interval_ms) * 1000000;
+  const std::int64_t first = now_ns() - std::int64_t(cfg.sim_history) * step_ns;
+  for (std::uint32_t i = 0; i < cfg.sim_history; ++i)
+    for (const auto& bar : sim.step(first + std::int64_t(i) * step_ns)) store->add(bar);
   auto next = std::chrono::steady_clock::now();
   std::unique_lock lock(m_);
   while (!stop_) {
-    const auto ts = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const auto ts = now_ns();
     lock.unlock();
     for (auto& bar : sim.step(ts)) publisher.publish(std::move(bar), bus::Priority::normal);
     ++published_;

@@ -31,7 +31,11 @@ MessageType message_type(const Message& m) {
   return std::visit(Overload{[](const RiskAlert&) { return MessageType::risk_alert; },
                              [](const PortfolioUpdate&) { return MessageType::portfolio_update; },
                              [](const MarketBar&) { return MessageType::market_data; },
-                             [](const FeatureSnapshot&) { return MessageType::analytics_result; }},
+                             [](const FeatureSnapshot&) { return MessageType::analytics_result; },
+                             [](const CorrelationSnapshot&) { return MessageType::analytics_result; },
+                             [](const Heartbeat&) { return MessageType::heartbeat; },
+                             [](const RiskStatus&) { return MessageType::analytics_result; },
+                             [](const Forecast&) { return MessageType::analytics_result; }},
                     m);
 }
 
@@ -39,7 +43,11 @@ std::string topic_of(const Message& m) {
   return std::visit(Overload{[](const RiskAlert&) { return std::string(topics::risk_alerts); },
                              [](const PortfolioUpdate&) { return std::string(topics::portfolio_rebalance); },
                              [](const MarketBar& b) { return topics::marketdata_bars(b.symbol); },
-                             [](const FeatureSnapshot& f) { return topics::features(f.symbol); }},
+                             [](const FeatureSnapshot& f) { return topics::features(f.symbol); },
+                             [](const CorrelationSnapshot&) { return std::string(topics::analytics_results); },
+                             [](const Heartbeat&) { return std::string(topics::system_status); },
+                             [](const RiskStatus&) { return std::string(topics::risk_status); },
+                             [](const Forecast&) { return std::string(topics::ml_forecasts); }},
                     m);
 }
 
@@ -65,9 +73,85 @@ std::string encode(const Message& m) {
                         w.field("symbol", std::string_view(f.symbol)).field("ts_ns", f.ts_ns).key("values").begin_object();
                         for (const auto& [k, v] : f.values) w.field(k, v);
                         w.end_object();
+                      },
+                      [&](const CorrelationSnapshot& c) {
+                        w.field("kind", "correlation").field("ts_ns", c.ts_ns).field("window", c.window);
+                        w.key("symbols").array(c.symbols).key("matrix").array(c.matrix);
+                      },
+                      [&](const Heartbeat& h) {
+                        w.field("process", std::string_view(h.process)).field("ts_ns", h.ts_ns);
+                        w.field("uptime_s", h.uptime_s).field("bars", h.bars);
+                      },
+                      [&](const RiskStatus& r) {
+                        w.field("account", std::string_view(r.account)).field("ts_ns", r.ts_ns);
+                        w.field("risk_level", std::string_view(r.risk_level)).field("equity", r.equity);
+                        w.field("margin_utilization", r.margin_utilization).field("maintenance_margin", r.maintenance_margin);
+                        w.field("excess_margin", r.excess_margin).field("var", r.var).field("es", r.es);
+                        w.field("confidence", r.confidence);
+                      },
+                      [&](const Forecast& f) {
+                        w.field("ts_ns", f.ts_ns).key("states").array(f.states).key("probabilities").array(f.probabilities);
+                        w.field("volatility", f.volatility).field("observations", f.observations);
                       }},
              m);
   return w.end_object().take();
+}
+
+Message decode(const Envelope& e) {
+  using net::od::value;
+  if (e.type == MessageType::analytics_result && e.topic == topics::analytics_results) {
+    CorrelationSnapshot c;
+    read_payload(e.payload, "correlation", [&](std::string_view k, value v) {
+      if (k == "kind") {
+        if (net::read_string(v, "payload.kind") != "correlation")
+          fail(ErrorCode::invalid_argument, "payload.kind", "an analytics.results payload has kind 'correlation'");
+      } else if (k == "ts_ns") c.ts_ns = net::read_int(v, "payload.ts_ns", INT64_MIN, INT64_MAX);
+      else if (k == "window") c.window = std::uint64_t(net::read_int(v, "payload.window", 0, INT64_MAX));
+      else if (k == "symbols") c.symbols = net::read_strings(v, "payload.symbols");
+      else if (k == "matrix") c.matrix = net::read_vector(v, "payload.matrix", net::Nulls::as_nan);
+      else return false;
+      return true;
+    });
+    if (c.matrix.size() != c.symbols.size() * c.symbols.size())
+      fail(ErrorCode::dimension_mismatch, "payload.matrix", "{} symbols need {} matrix entries, got {}", c.symbols.size(),
+           c.symbols.size() * c.symbols.size(), c.matrix.size());
+    return c;
+  }
+  if (e.type == MessageType::analytics_result && e.topic == topics::risk_status) {
+    RiskStatus r;
+    read_payload(e.payload, "risk_status", [&](std::string_view k, value v) {
+      auto num = [&] { return net::read_number(v, "payload." + std::string(k)); };
+      if (k == "account") r.account = net::read_string(v, "payload.account");
+      else if (k == "ts_ns") r.ts_ns = net::read_int(v, "payload.ts_ns", INT64_MIN, INT64_MAX);
+      else if (k == "risk_level") r.risk_level = net::read_string(v, "payload.risk_level");
+      else if (k == "equity") r.equity = num();
+      else if (k == "margin_utilization") r.margin_utilization = num();
+      else if (k == "maintenance_margin") r.maintenance_margin = num();
+      else if (k == "excess_margin") r.excess_margin = num();
+      else if (k == "var") r.var = num();
+      else if (k == "es") r.es = num();
+      else if (k == "confidence") r.confidence = num();
+      else return false;
+      return true;
+    });
+    return r;
+  }
+  if (e.type == MessageType::analytics_result && e.topic == topics::ml_forecasts) {
+    Forecast f;
+    read_payload(e.payload, "forecast", [&](std::string_view k, value v) {
+      if (k == "ts_ns") f.ts_ns = net::read_int(v, "payload.ts_ns", INT64_MIN, INT64_MAX);
+      else if (k == "states") f.states = net::read_strings(v, "payload.states");
+      else if (k == "probabilities") f.probabilities = net::read_vector(v, "payload.probabilities");
+      else if (k == "volatility") f.volatility = net::read_number(v, "payload.volatility");
+      else if (k == "observations") f.observations = std::uint64_t(net::read_int(v, "payload.observations", 0, INT64_MAX));
+      else return false;
+      return true;
+    });
+    if (f.probabilities.size() != f.states.size())
+      fail(ErrorCode::dimension_mismatch, "payload.probabilities", "one probability per state");
+    return f;
+  }
+  return decode(e.type, e.payload);
 }
 
 Message decode(MessageType t, std::string_view json) {
@@ -134,6 +218,18 @@ Message decode(MessageType t, std::string_view json) {
         return true;
       });
       return f;
+    }
+    case MessageType::heartbeat: {
+      Heartbeat h;
+      read_payload(json, "heartbeat", [&](std::string_view k, value v) {
+        if (k == "process") h.process = str(v, k);
+        else if (k == "ts_ns") h.ts_ns = net::read_int(v, "payload.ts_ns", INT64_MIN, INT64_MAX);
+        else if (k == "uptime_s") h.uptime_s = num(v, k);
+        else if (k == "bars") h.bars = std::uint64_t(net::read_int(v, "payload.bars", 0, INT64_MAX));
+        else return false;
+        return true;
+      });
+      return h;
     }
     default: break;
   }

@@ -70,6 +70,19 @@ BarStore::Stats BarStore::stats() const {
   return stats_;
 }
 
+std::vector<bus::MarketBar> BarStore::last(const std::string& symbol, std::size_t n) const {
+  std::shared_lock lock(m_);
+  auto it = rings_.find(symbol);
+  if (it == rings_.end() || it->second.count == 0)
+    fail(ErrorCode::not_found, "symbol", "no bars for '{}' in the market data store", symbol);
+  const Ring& r = it->second;
+  const std::size_t k = std::min(n, r.count);
+  std::vector<bus::MarketBar> out;
+  out.reserve(k);
+  for (std::size_t i = r.count - k; i < r.count; ++i) out.push_back(r.at(i));
+  return out;
+}
+
 BarWindow BarStore::window(const std::vector<std::string>& symbols, std::size_t window) const {
   if (window == 0) fail(ErrorCode::invalid_argument, "window", "must be at least 1 bar");
   if (symbols.empty()) fail(ErrorCode::invalid_argument, "symbols", "name at least one symbol");

@@ -4,6 +4,8 @@
 
 #include "sextant/core/base64.hpp"
 #include "sextant/core/error.hpp"
+#include "sextant/bus/codec.hpp"
+#include "sextant/ml/live.hpp"
 #include "sextant/ml/registry.hpp"
 #include "sextant/ml/train.hpp"
 #include "sextant/service/engine.hpp"
@@ -418,6 +420,20 @@ void register_engine(service::EngineContext& ctx) {
   const std::filesystem::path dir = ctx.config.models_dir.empty() ? default_models_dir() : std::filesystem::path(ctx.config.models_dir);
   auto reg = std::make_shared<Registry>(dir);
   for (const auto& s : reg->skipped()) fmt::print(stderr, "sextant: ml: skipped model file {}\n", s);
+
+  // Live: regime and volatility forecasts for the universe on ml.forecasts.
+  auto publisher = std::make_shared<bus::BusPublisher>(ctx.bus, std::string(ctx.name));
+  auto live = std::make_shared<LiveForecast>(LiveForecastConfig{}, *ctx.stores.bars, *publisher);
+  ctx.bus->subscribe(std::string(bus::patterns::all_bars), [live, publisher](const bus::Envelope& e) {
+    try {
+      live->on_bar(std::get<bus::MarketBar>(bus::decode(e)));
+    } catch (const Error&) {
+    }
+  });
+  ctx.routes.add("GET", "/ml/live", json_route([live](const Request&, Reply& out) {
+    const auto s = live->stats();
+    out.json.field("rows", s.rows).field("forecasts", s.forecasts).field("failures", s.failures);
+  }, Stamp::no), net::Lane::io);
   ctx.routes.add("GET", "/models", json_route([reg](const Request&, Reply& out) {
     out.json.key("models").begin_array();
     const auto all = reg->list();

@@ -12,6 +12,7 @@
 #include "sextant/core/moments.hpp"
 #include "sextant/portfolio/attribution.hpp"
 #include "sextant/portfolio/optimize.hpp"
+#include "sextant/portfolio/live.hpp"
 #include "sextant/portfolio/rebalance.hpp"
 #include "sextant/service/engine.hpp"
 #include "sextant/service/fields.hpp"
@@ -316,6 +317,22 @@ void register_engine(service::EngineContext& ctx) {
   t.add("POST", "/frontier", json_route(frontier_route));
   t.add("POST", "/rebalance", json_route([publisher](const net::Request& req, Reply& out) { rebalance_route(req, out, *publisher); }));
   t.add("POST", "/attribution", json_route(attribution_route));
+
+  // Live: drift of the book against its targets (the demo book under the simulator).
+  LiveDriftConfig live_cfg;
+  if (ctx.config.market_data != "sim") live_cfg.demo_assets = 0;
+  auto live = std::make_shared<LiveDrift>(live_cfg, LiveBook{}, *publisher);
+  ctx.bus->subscribe(std::string(bus::patterns::all_bars), [live, publisher](const bus::Envelope& e) {
+    try {
+      live->on_bar(std::get<bus::MarketBar>(bus::decode(e)));
+    } catch (const Error&) {
+    }
+  });
+  t.add("GET", "/portfolio/live", json_route([live](const net::Request&, Reply& out) {
+    const auto s = live->stats();
+    out.json.field("rows", s.rows).field("rebalances", s.rebalances).field("max_drift", s.max_drift);
+    out.json.field("urgency", std::string_view(s.urgency));
+  }, service::Stamp::no), net::Lane::io);
 }
 
 }  // namespace sextant::portfolio

@@ -10,6 +10,7 @@
 #include "sextant/core/error.hpp"
 #include "sextant/risk/backtest.hpp"
 #include "sextant/risk/margin.hpp"
+#include "sextant/risk/live.hpp"
 #include "sextant/risk/pretrade.hpp"
 #include "sextant/risk/scenario_sets.hpp"
 #include "sextant/risk/stress.hpp"
@@ -363,6 +364,24 @@ void register_engine(service::EngineContext& ctx) {
   t.add("POST", "/backtest-var", json_route(backtest_var_route));
   t.add("POST", "/stress-test", json_route(stress_test_route));
   t.add("POST", "/pretrade-check", json_route([windows](const net::Request& req, Reply& out) { pretrade_route(req, out, *windows); }));
+
+  // Live: margin, alerts and VaR of the accounts (the demo account under the simulator).
+  LiveRiskConfig live_cfg;
+  if (ctx.config.market_data != "sim") live_cfg.demo_positions = 0;
+  auto live = std::make_shared<LiveRisk>(live_cfg, std::vector<Account>{}, *ctx.stores.bars, *publisher);
+  ctx.bus->subscribe(std::string(bus::patterns::all_bars), [live, publisher, bars = ctx.stores.bars](const bus::Envelope& e) {
+    try {
+      live->on_bar(std::get<bus::MarketBar>(bus::decode(e)));
+    } catch (const Error&) {
+      // a malformed bar: the store counts it
+    }
+  });
+  t.add("GET", "/risk/live", json_route([live](const net::Request&, Reply& out) {
+    const auto s = live->stats();
+    out.json.field("bars", s.bars).field("rows", s.rows).field("accounts", std::uint64_t(s.accounts));
+    out.json.field("margin_updates", s.margin_updates).field("alerts", s.alerts).field("statuses", s.statuses);
+    out.json.field("var_updates", s.var_updates).field("top_ups", s.top_ups);
+  }, service::Stamp::no), net::Lane::io);
 }
 
 }  // namespace sextant::risk

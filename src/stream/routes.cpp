@@ -2,11 +2,13 @@
 // benchmarks at /ws/echo, the hub's counters, the dashboard (GET /) and the engine list it polls.
 #include <fmt/format.h>
 
+#include <cstdlib>
+
 #include "sextant/core/error.hpp"
 #include "sextant/service/engine.hpp"
 #include "sextant/service/route.hpp"
 #include "sextant/stream/hub.hpp"
-#include "dashboard_html.hpp"  // generated from web/index.html
+#include "stream/assets.hpp"
 
 namespace sextant::stream {
 
@@ -60,9 +62,43 @@ void register_engine(service::EngineContext& ctx) {
     out.json.field("client_errors", s.client_errors);
   }, service::Stamp::no), net::Lane::io);
 
-  ctx.routes.add("GET", "/", [](const net::Request&) {
-    return net::Response::text(std::string(kDashboardHtml), "text/html; charset=utf-8");
-  }, net::Lane::io);
+  // The bar store, for charts: the symbols, and one symbol's last bars.
+  std::weak_ptr<data::BarStore> bars = ctx.stores.bars;
+  ctx.routes.add("GET", "/bars", service::json_route([bars](const net::Request&, service::Reply& out) {
+    auto store = bars.lock();
+    if (!store) fail(ErrorCode::internal, "", "the bar store is gone (shutting down)");
+    out.json.key("symbols").array(store->symbols());
+  }, service::Stamp::no), net::Lane::io);
+  ctx.routes.add("GET", "/bars/{symbol}", service::json_route([bars](const net::Request& req, service::Reply& out) {
+    auto store = bars.lock();
+    if (!store) fail(ErrorCode::internal, "", "the bar store is gone (shutting down)");
+    std::size_t limit = 500;
+    for (const auto& [k, v] : req.query_params()) {
+      if (k != "limit") fail(ErrorCode::invalid_argument, k, "unknown query parameter; /bars/{{symbol}} takes limit");
+      char* end = nullptr;
+      const long n = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end || n < 1 || n > 100000) fail(ErrorCode::invalid_argument, "limit", "limit must be an integer in 1..100000, got '{}'", v);
+      limit = std::size_t(n);
+    }
+    const std::string symbol(req.param("symbol"));
+    auto& w = out.json;
+    w.field("symbol", std::string_view(symbol)).key("bars").begin_array();
+    for (const auto& b : store->last(symbol, limit)) {
+      w.begin_object().field("ts_ns", b.ts_ns).field("open", b.open).field("high", b.high).field("low", b.low);
+      w.field("close", b.close).field("volume", b.volume).end_object();
+    }
+    w.end_array();
+  }, service::Stamp::no), net::Lane::io);
+
+  for (const char* path : {"/", "/assets/lightweight-charts.js", "/assets/echarts.js"}) {
+    ctx.routes.add("GET", path, [](const net::Request& req) {
+      const auto asset = dashboard_asset(req.path);
+      net::Response res = net::Response::text(std::string(asset->body), std::string(asset->content_type));
+      // The libraries change only with the binary; the page is re-read on each visit.
+      if (req.path != "/") res.headers.emplace_back("Cache-Control", "public, max-age=86400");
+      return res;
+    }, net::Lane::io);
+  }
   std::weak_ptr<net::EngineRegistry> weak = ctx.stores.engines;
   ctx.routes.add("GET", "/api/v1/engines", service::json_route([weak, host = ctx.config.host](const net::Request&, service::Reply& out) {
     auto registry = weak.lock();

@@ -17,6 +17,9 @@ std::string encode(const Message& m);
 //! The payload of an envelope of type `t`; Error(invalid_argument) naming the field on a bad payload,
 //! Error(invalid_argument) naming "type" for a type that has no payload struct.
 Message decode(MessageType t, std::string_view json);
+//! As above, with the topic telling apart the payloads that share a type (analytics_result:
+//! features.<SYM> snapshots and analytics.results correlation snapshots).
+Message decode(const Envelope& e);
 Envelope envelope(const Message& m, Priority p, std::string source);
 
 //! Publishes to a bus as `source` (the engine's name).

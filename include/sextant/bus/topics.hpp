@@ -46,6 +46,8 @@ inline constexpr std::string_view risk_alerts = "risk.alerts";
 inline constexpr std::string_view portfolio_rebalance = "portfolio.rebalance";
 inline constexpr std::string_view analytics_results = "analytics.results";
 inline constexpr std::string_view system_status = "system.status";
+inline constexpr std::string_view risk_status = "risk.status";
+inline constexpr std::string_view ml_forecasts = "ml.forecasts";
 inline std::string marketdata_bars(std::string_view symbol) { return "marketdata.bars." + std::string(symbol); }
 inline std::string features(std::string_view symbol) { return "features." + std::string(symbol); }
 }  // namespace topics
@@ -92,6 +94,41 @@ struct FeatureSnapshot {
   std::vector<std::pair<std::string, double>> values;  //!< factor id → value (NaN: undefined, null in JSON)
 };
 
-using Message = std::variant<RiskAlert, PortfolioUpdate, MarketBar, FeatureSnapshot>;
+//! analytics.results: the rolling correlation of the universe's log returns (an analytics_result).
+struct CorrelationSnapshot {
+  std::int64_t ts_ns = 0;                //!< the last bar's
+  std::uint64_t window = 0;              //!< returns in the window
+  std::vector<std::string> symbols;      //!< N
+  std::vector<double> matrix;            //!< N × N, row-major
+};
+
+//! system.status: a process's heartbeat.
+struct Heartbeat {
+  std::string process;  //!< "sextant", or the engines it serves
+  std::int64_t ts_ns = 0;
+  double uptime_s = 0;
+  std::uint64_t bars = 0;  //!< bars ingested by the store so far
+};
+
+//! risk.status: an account's margin and VaR after a row of bars (an analytics_result).
+struct RiskStatus {
+  std::string account;
+  std::int64_t ts_ns = 0;
+  std::string risk_level;  //!< "LOW" ... "CRITICAL"
+  double equity = 0, margin_utilization = 0, maintenance_margin = 0, excess_margin = 0;
+  double var = 0, es = 0, confidence = 0;  //!< historical, one bar, in currency; 0 until the window fills
+};
+
+//! ml.forecasts: the universe's regime and volatility forecasts (an analytics_result).
+struct Forecast {
+  std::int64_t ts_ns = 0;
+  std::vector<std::string> states;     //!< regime names, calm to turbulent
+  std::vector<double> probabilities;   //!< filtered P(state | returns so far), per state
+  double volatility = 0;               //!< GARCH(1,1) one-bar-ahead σ of the market index's log return
+  std::uint64_t observations = 0;
+};
+
+using Message = std::variant<RiskAlert, PortfolioUpdate, MarketBar, FeatureSnapshot, CorrelationSnapshot, Heartbeat,
+                             RiskStatus, Forecast>;
 
 }  // namespace sextant::bus

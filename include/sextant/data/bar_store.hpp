@@ -35,6 +35,8 @@ class BarStore {
 
   std::vector<std::string> symbols() const;
   std::size_t size(const std::string& symbol) const;
+  //! The symbol's last `n` bars, oldest first; Error(not_found) naming "symbol" when it has none.
+  std::vector<bus::MarketBar> last(const std::string& symbol, std::size_t n) const;
   //! The symbols' last `window` common timestamps (fewer when they share fewer). Throws not_found
   //! naming "symbols[i]" for a symbol with no bars, invalid_argument for a window of 0.
   BarWindow window(const std::vector<std::string>& symbols, std::size_t window) const;

@@ -1,0 +1,72 @@
+// Live drift monitoring (portfolio/live.hpp).
+#include "sextant/portfolio/live.hpp"
+
+#include <algorithm>
+
+#include "sextant/core/error.hpp"
+
+namespace sextant::portfolio {
+
+LiveDrift::LiveDrift(LiveDriftConfig config, LiveBook book, bus::Publisher& publisher)
+    : config_(config), book_(std::move(book)), publisher_(publisher) {}
+
+void LiveDrift::on_bar(const bus::MarketBar& bar) {
+  std::lock_guard lock(m_);
+  if (bar.ts_ns > row_ts_) {
+    if (row_ts_ != 0) end_of_row();
+    row_ts_ = bar.ts_ns;
+  } else if (bar.ts_ns < row_ts_) {
+    return;
+  }
+  if (!prices_.count(bar.symbol)) seen_.push_back(bar.symbol);
+  prices_[bar.symbol] = bar.close;
+}
+
+void LiveDrift::end_of_row() {
+  ++stats_.rows;
+  if (book_.assets.empty()) {
+    if (config_.demo_assets == 0 || seen_.size() < config_.demo_assets) return;
+    std::vector<std::string> syms(seen_.begin(), seen_.begin() + std::ptrdiff_t(config_.demo_assets));
+    std::sort(syms.begin(), syms.end());
+    const double w = 1.0 / double(syms.size());
+    for (const auto& s : syms) {
+      book_.assets.push_back(s);
+      book_.target_weights.push_back(w);
+      book_.shares.push_back(config_.demo_value * w / prices_.at(s));
+    }
+  }
+  RebalanceInput in;
+  in.assets = book_.assets;
+  for (const auto& a : book_.assets) {
+    auto it = prices_.find(a);
+    if (it == prices_.end()) return;  // a price still missing
+    in.prices.push_back(it->second);
+  }
+  in.current_shares = book_.shares;
+  in.target_weights = book_.target_weights;
+  in.cash = book_.cash;
+  in.cost_bps = book_.cost_bps;
+  try {
+    const RebalanceResult r = rebalance(in);
+    stats_.max_drift = r.max_drift;
+    stats_.urgency = std::string(kUrgencyNames.name(r.urgency));
+    if (publish_rebalance_update(r, publisher_)) {
+      ++stats_.rebalances;
+      // The trades are taken as done: shares move to their targets, cash pays the costs.
+      for (const Trade& t : r.trades) {
+        const auto i = std::size_t(std::find(book_.assets.begin(), book_.assets.end(), t.asset) - book_.assets.begin());
+        book_.shares[i] += t.side == Side::buy ? t.shares : -t.shares;
+      }
+      book_.cash = r.cash_after;
+    }
+  } catch (const Error&) {
+    // a book the rebalancer refuses (non-positive price from a bad feed): skipped this row
+  }
+}
+
+LiveDriftStats LiveDrift::stats() const {
+  std::lock_guard lock(m_);
+  return stats_;
+}
+
+}  // namespace sextant::portfolio
