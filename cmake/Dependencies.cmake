@@ -1,6 +1,7 @@
 # Every dependency is a Debian 12 package installed by scripts/setup (DESIGN §2). Nothing is downloaded.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
 find_library(LAPACKE_LIBRARY NAMES lapacke REQUIRED)
 find_path(LAPACKE_INCLUDE_DIR lapacke.h REQUIRED)
 add_library(sextant_lapack INTERFACE)

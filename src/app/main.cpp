@@ -32,7 +32,8 @@ struct ConfigFlags {
     opt("--body-limit-mb", "body_limit_mb", "request body limit in MiB (default 64)");
     opt("--request-timeout-ms", "request_timeout_ms", "per-request deadline (default 30000)");
     opt("--max-connections", "max_connections", "connection cap per engine port (default 10000)");
-    opt("--bus", "bus", "message bus: inproc (default) or redis://host:port");
+    opt("--bus", "bus", "message bus: inproc (default) or redis://[:password@]host:port[/db]");
+    opt("--bus-group", "bus_group", "the Redis consumer group for priority messages (default sextant-<engines>)");
     opt("--api-key-file", "api_key_file", "read the API key from this file (keeps it out of `ps`)");
     opt("--queue-limit", "queue_limit", "per engine: requests waiting for a compute thread before 503 (default 64)");
     opt("--body-budget-mb", "body_budget_mb", "all request bodies in flight together, MiB (default 1024; 503 past it)");
@@ -100,6 +101,7 @@ int main(int argc, char** argv) {
       show("request_timeout_ms", std::to_string(cfg.request_timeout_ms));
       show("max_connections", std::to_string(cfg.max_connections));
       show("bus", cfg.bus);
+      show("bus_group", cfg.bus_group.empty() ? "(default)" : cfg.bus_group);
       show("queue_limit", std::to_string(cfg.queue_limit));
       show("body_budget_mb", std::to_string(cfg.body_budget_mb));
       show("models_dir", cfg.models_dir.empty() ? "(default)" : cfg.models_dir);

@@ -5,6 +5,7 @@
 
 #include "sextant/accel/router.hpp"
 #include "sextant/bus/bus.hpp"
+#include "sextant/bus/redis.hpp"
 #include "sextant/core/error.hpp"
 #include "sextant/net/common_routes.hpp"
 #include "sextant/net/server.hpp"
@@ -41,12 +42,67 @@ std::vector<service::EngineRow> select_engines(const std::string& list, std::spa
   return out;
 }
 
+namespace {
+
+// The configuration as served: with the Redis bus, several processes share the market data, so the
+// simulator runs only where --market-data sim is given (elsewhere it would publish a second universe).
+Config effective(Config cfg) {
+  if (cfg.bus != "inproc") {
+    auto it = cfg.source.find("market_data");
+    if (it == cfg.source.end() || it->second == "default") cfg.market_data = "none";
+  }
+  return cfg;
+}
+
+// One bus for every engine of the process (DESIGN §5): in process, or Redis between processes.
+std::shared_ptr<bus::Bus> make_bus(const Config& cfg) {
+  if (cfg.bus == "inproc") return std::make_shared<bus::InProcessBus>();
+  bus::RedisOptions o = bus::parse_redis_url(cfg.bus, "bus");
+  o.group = cfg.bus_group.empty() ? "sextant-" + cfg.engines : cfg.bus_group;
+  return std::make_shared<bus::RedisBus>(o);
+}
+
+// The bus's counters on every port's /metrics.
+void add_bus_metrics(net::EngineRegistry& reg, std::weak_ptr<bus::Bus> weak) {
+  reg.add_metrics([weak](std::string& out) {
+    auto b = weak.lock();
+    if (!b) return;
+    auto it = std::back_inserter(out);
+    if (auto* local = dynamic_cast<bus::InProcessBus*>(b.get())) {
+      fmt::format_to(it, "# HELP sextant_bus_published_total Messages published on the in-process bus.\n"
+                         "# TYPE sextant_bus_published_total counter\nsextant_bus_published_total {}\n"
+                         "# HELP sextant_bus_dropped_total Messages a full subscriber queue dropped (oldest first).\n"
+                         "# TYPE sextant_bus_dropped_total counter\nsextant_bus_dropped_total {}\n"
+                         "# HELP sextant_bus_handler_errors_total Handlers that threw.\n"
+                         "# TYPE sextant_bus_handler_errors_total counter\nsextant_bus_handler_errors_total {}\n",
+                     local->published(), local->dropped(), local->handler_errors());
+    } else if (auto* redis = dynamic_cast<bus::RedisBus*>(b.get())) {
+      const auto c = redis->counters();
+      fmt::format_to(it, "# HELP sextant_redis_connected Whether the bus's publisher and subscriber connections are up.\n"
+                         "# TYPE sextant_redis_connected gauge\nsextant_redis_connected{{connection=\"publisher\"}} {}\n"
+                         "sextant_redis_connected{{connection=\"subscriber\"}} {}\n",
+                     int(c.publisher_connected), int(c.subscriber_connected));
+      const std::pair<const char*, std::uint64_t> counters[] = {
+          {"published", c.published}, {"dropped", c.dropped}, {"reconnects", c.reconnects}, {"received", c.received},
+          {"stream_delivered", c.stream_delivered}, {"stream_acked", c.stream_acked}, {"claimed", c.claimed},
+          {"malformed", c.malformed}};
+      out += "# HELP sextant_redis_total Redis bus counters: published, dropped (buffer full during an outage), reconnects, "
+             "received, stream_delivered, stream_acked, claimed, malformed.\n# TYPE sextant_redis_total counter\n";
+      for (const auto& [name, v] : counters) fmt::format_to(it, "sextant_redis_total{{counter=\"{}\"}} {}\n", name, v);
+      fmt::format_to(it, "# HELP sextant_redis_buffered Messages waiting for Redis.\n# TYPE sextant_redis_buffered gauge\n"
+                         "sextant_redis_buffered {}\n", c.buffered);
+    }
+  });
+}
+
+}  // namespace
+
 struct Platform::Impl {
-  explicit Impl(const Config& c) : cfg(c), pool(c.resolved_threads()) {}
+  explicit Impl(const Config& c) : cfg(effective(c)), pool(c.resolved_threads()), bus(make_bus(c)) {}
   Config cfg;
   net::IoPool pool;
   service::SharedStores stores{std::make_shared<net::EngineRegistry>()};
-  std::shared_ptr<bus::Bus> bus = std::make_shared<bus::InProcessBus>();  // one for every engine (DESIGN §5)
+  std::shared_ptr<bus::Bus> bus;
   std::vector<std::pair<std::string, std::unique_ptr<net::Server>>> servers;
   std::unique_ptr<MarketFeed> feed;  // started after the engines subscribed
 };
@@ -56,8 +112,7 @@ namespace {
 // The engines a configuration serves; Error(config) for an unknown engine or bus.
 std::vector<service::EngineRow> checked_engines(const Config& cfg, std::span<const service::EngineRow> table) {
   auto engines = select_engines(cfg.engines, table);
-  if (cfg.bus != "inproc")
-    fail(ErrorCode::config, "bus", "bus '{}' is not available in this build yet; use --bus inproc", cfg.bus);
+  if (cfg.bus != "inproc") bus::parse_redis_url(cfg.bus, "bus");  // Error(config) naming "bus" when malformed
   return engines;
 }
 
@@ -110,6 +165,7 @@ Platform::Platform(const Config& cfg, std::span<const service::EngineRow> table)
     impl_->stores.engines->add({name, std::uint16_t(port), table_});
     impl_->servers.emplace_back(name, std::move(server));
   }
+  add_bus_metrics(*impl_->stores.engines, impl_->bus);
   impl_->feed = std::make_unique<MarketFeed>(impl_->cfg, impl_->bus, impl_->stores.bars);
 }
 
@@ -132,7 +188,8 @@ std::uint16_t Platform::port(std::string_view engine) const {
   return 0;
 }
 
-int serve(const Config& cfg) {
+int serve(const Config& given) {
+  const Config cfg = effective(given);
   const auto engines = checked_engines(cfg, engine_table());  // a bad configuration fails before calibration
   // Calibrate before listening, so routing is fixed for the life of the process (and so
   // deterministic). From the cache this takes microseconds; measured, well under a second.
@@ -147,6 +204,7 @@ int serve(const Config& cfg) {
   Platform platform(cfg, engine_table());
   for (const auto& row : engines)
     fmt::print("  {:<10} http://{}:{}\n", row.name, cfg.host, platform.port(row.name));
+  if (cfg.bus != "inproc") fmt::print("bus: {} (consumer group {})\n", cfg.bus, cfg.bus_group.empty() ? "sextant-" + cfg.engines : cfg.bus_group);
   if (cfg.market_data == "sim")
     fmt::print("market data: simulator, {} instruments, a bar every {} ms (seed {})\n", cfg.sim_instruments, cfg.bar_interval_ms, cfg.sim_seed);
   else

@@ -25,6 +25,26 @@ void read_payload(std::string_view json, std::string_view what, Set&& set) {
   }
 }
 
+// A value's JSON text as it appeared (objects and arrays whole; scalars without trailing space).
+std::string_view raw_json_of(net::od::value v) {
+  std::string_view raw;
+  net::od::json_type t;
+  if (v.type().get(t)) fail(ErrorCode::invalid_argument, "payload", "the payload is not JSON");
+  bool bad = false;
+  if (t == net::od::json_type::object) {
+    net::od::object o;
+    bad = v.get_object().get(o) || o.raw_json().get(raw);
+  } else if (t == net::od::json_type::array) {
+    net::od::array a;
+    bad = v.get_array().get(a) || a.raw_json().get(raw);
+  } else {
+    raw = v.raw_json_token();
+    while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) raw.remove_suffix(1);
+  }
+  if (bad) fail(ErrorCode::invalid_argument, "payload", "the payload is not JSON");
+  return raw;
+}
+
 }  // namespace
 
 MessageType message_type(const Message& m) {
@@ -234,6 +254,53 @@ Message decode(MessageType t, std::string_view json) {
     default: break;
   }
   fail(ErrorCode::invalid_argument, "type", "'{}' messages have no payload type", message_type_name(t));
+}
+
+std::string encode_envelope(const Envelope& e) {
+  net::JsonWriter w(e.payload.size() + 160);
+  w.begin_object().field("id", std::string_view(e.id)).field("type", message_type_name(e.type));
+  w.field("source", std::string_view(e.source)).field("target", std::string_view(e.target));
+  w.field("priority", std::int64_t(e.priority)).field("ts_ns", e.ts_ns).key("payload").raw(e.payload.empty() ? "null" : e.payload);
+  return w.end_object().take();
+}
+
+Envelope decode_envelope(std::string_view topic, std::string_view json) {
+  if (!is_topic(topic)) fail(ErrorCode::invalid_argument, "topic", "'{}' is not a topic", net::clip(topic, 100));
+  simdjson::padded_string padded(json);
+  simdjson::ondemand::parser parser;
+  auto doc = parser.iterate(padded);
+  net::od::object obj;
+  if (doc.get_object().get(obj)) fail(ErrorCode::invalid_argument, "envelope", "a bus message is a JSON object");
+  Envelope e;
+  e.topic = std::string(topic);
+  bool has_type = false, has_payload = false;
+  for (auto kv : obj) {
+    const std::string_view k = kv.unescaped_key();
+    net::od::value v = kv.value();
+    if (k == "id") e.id = net::read_string(v, "id");
+    else if (k == "type") {
+      e.type = kMessageTypeNames.parse(net::read_string(v, "type"), "type");
+      has_type = true;
+    } else if (k == "source") e.source = net::read_string(v, "source");
+    else if (k == "target") e.target = net::read_string(v, "target");
+    else if (k == "priority") e.priority = Priority(net::read_int(v, "priority", 1, 3));
+    else if (k == "ts_ns") e.ts_ns = net::read_int(v, "ts_ns", INT64_MIN, INT64_MAX);
+    else if (k == "payload") {
+      e.payload = std::string(raw_json_of(v));
+      has_payload = true;
+    }
+  }
+  if (has_type && has_payload) return e;
+  if (has_type || has_payload) fail(ErrorCode::invalid_argument, has_type ? "payload" : "type", "an envelope needs both type and payload");
+  // A bare payload: the whole object.
+  if (!topic.starts_with("marketdata.bars."))
+    fail(ErrorCode::invalid_argument, "type", "a message on '{}' needs an envelope with its type", net::clip(topic, 100));
+  e = Envelope{};
+  e.topic = std::string(topic);
+  e.type = MessageType::market_data;
+  e.source = "external";
+  e.payload = std::string(json);
+  return e;
 }
 
 Envelope envelope(const Message& m, Priority p, std::string source) {

@@ -31,6 +31,16 @@ std::vector<std::shared_ptr<const EngineEntry>> EngineRegistry::all() const {
   return out;
 }
 
+void EngineRegistry::add_metrics(std::function<void(std::string&)> writer) {
+  std::lock_guard lock(mu_);
+  metrics_.push_back(std::move(writer));
+}
+
+void EngineRegistry::write_metrics(std::string& out) const {
+  std::lock_guard lock(mu_);
+  for (const auto& w : metrics_) w(out);
+}
+
 double EngineRegistry::uptime_s() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
 }
@@ -168,6 +178,7 @@ std::string prometheus(const std::string& engine, const EngineRegistry& reg) {
       if (auto c = router.counters(Op(o), Backend(b)); c.calls)
         fmt::format_to(it, "sextant_accel_op_seconds_total{{op=\"{}\",backend=\"{}\"}} {}\n", accel::op_name(Op(o)),
                        accel::backend_name(Backend(b)), c.total_ms / 1e3);
+  reg.write_metrics(out);
   return out;
 }
 

@@ -55,7 +55,7 @@ void LiveDrift::end_of_row() {
       // The trades are taken as done: shares move to their targets, cash pays the costs.
       for (const Trade& t : r.trades) {
         const auto i = std::size_t(std::find(book_.assets.begin(), book_.assets.end(), t.asset) - book_.assets.begin());
-        book_.shares[i] += t.side == Side::buy ? t.shares : -t.shares;
+        book_.shares[i] += t.shares;  // signed: negative for a sale
       }
       book_.cash = r.cash_after;
     }

@@ -126,6 +126,31 @@ TEST(Bus, CodecRoundTripsEveryPayload) {
     EXPECT_EQ(e.topic, topic_of(m));
   }
   EXPECT_EQ(topic_of(messages[2]), "marketdata.bars.AAPL");
+  // The payloads that share a message type are told apart by topic: decode(Envelope).
+  const Message by_topic[] = {
+      FeatureSnapshot{.symbol = "AAPL", .ts_ns = 5, .values = {{"alpha158.KMID", 0.25}}},
+      CorrelationSnapshot{.ts_ns = 9, .window = 60, .symbols = {"A", "B"}, .matrix = {1, 0.5, 0.5, 1}},
+      Heartbeat{.process = "sextant", .ts_ns = 3, .uptime_s = 1.5, .bars = 42},
+      RiskStatus{.account = "DEMO", .ts_ns = 4, .risk_level = "HIGH", .equity = 1e6, .margin_utilization = 0.8,
+                 .maintenance_margin = 8e5, .excess_margin = 2e5, .var = 1234.5, .es = 2345.5, .confidence = 0.99},
+      Forecast{.ts_ns = 6, .states = {"calm", "normal", "turbulent"}, .probabilities = {0.7, 0.2, 0.1}, .volatility = 0.011, .observations = 250}};
+  for (const auto& m : by_topic) {
+    const Envelope e = envelope(m, Priority::low, "test");
+    const Message back = decode(e);
+    EXPECT_EQ(back.index(), m.index()) << e.topic;
+    EXPECT_EQ(encode(back), e.payload);
+  }
+  EXPECT_EQ(topic_of(by_topic[1]), "analytics.results");
+  EXPECT_EQ(topic_of(by_topic[3]), "risk.status");
+  EXPECT_EQ(topic_of(by_topic[4]), "ml.forecasts");
+  Envelope bad = envelope(by_topic[1], Priority::low, "test");
+  bad.payload = R"({"kind":"correlation","symbols":["A","B"],"matrix":[1,0,1]})";
+  try {
+    decode(bad);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.field(), "payload.matrix");
+  }
   try {
     decode(MessageType::risk_alert, R"({"kind":"margin","bogus":1})");
     FAIL();

@@ -22,6 +22,15 @@ Message decode(MessageType t, std::string_view json);
 Message decode(const Envelope& e);
 Envelope envelope(const Message& m, Priority p, std::string source);
 
+//! The envelope on the wire (the Redis bus): {"id","type","source","target","priority","ts_ns","payload"},
+//! the payload spliced in as JSON. The topic travels beside it (the Redis channel).
+std::string encode_envelope(const Envelope& e);
+//! The inverse, for a message that arrived on `topic`. A JSON object without "payload" and "type" is taken
+//! as a bare payload (what a redis-cli user would publish): its type follows from the topic (only
+//! marketdata.bars.* has such a default; elsewhere it is an Error naming "type"). Error(invalid_argument)
+//! naming the field for anything else malformed.
+Envelope decode_envelope(std::string_view topic, std::string_view json);
+
 //! Publishes to a bus as `source` (the engine's name).
 class BusPublisher final : public Publisher {
  public:

@@ -20,7 +20,8 @@ struct Config {
   std::uint64_t body_limit_mb = 64;       //!< request body cap (413 past it)
   std::uint64_t request_timeout_ms = 30000;  //!< per-request deadline
   std::uint32_t max_connections = 10000;  //!< per engine port
-  std::string bus = "inproc";             //!< "inproc" or redis://host:port
+  std::string bus = "inproc";             //!< "inproc" or redis://[:password@]host:port[/db]
+  std::string bus_group;                  //!< the Redis consumer group of this process; empty = "sextant-<engines>"
   std::uint32_t queue_limit = 64;         //!< per engine: requests waiting for a compute thread before 503
   std::uint64_t body_budget_mb = 1024;    //!< all request bodies in flight in the process together
   std::string models_dir;                 //!< the ML registry's directory; empty = $XDG_DATA_HOME/sextant/models

@@ -2,6 +2,7 @@
 // The endpoints every engine port serves (DESIGN §4): /health, /metrics, /api/v1/sme/status,
 // /api/v1/sme/metrics and /api/v1/sme/engines/{name}/performance.
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -24,9 +25,13 @@ class EngineRegistry {
   std::shared_ptr<const EngineEntry> find(const std::string& name) const;
   std::vector<std::shared_ptr<const EngineEntry>> all() const;
   double uptime_s() const;
+  //! Adds Prometheus text to every port's /metrics (the app's bus counters, ...). Called per scrape.
+  void add_metrics(std::function<void(std::string&)> writer);
+  void write_metrics(std::string& out) const;
 
  private:
   mutable std::mutex mu_;
+  std::vector<std::function<void(std::string&)>> metrics_;
   std::map<std::string, std::shared_ptr<const EngineEntry>> engines_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };

@@ -7,7 +7,7 @@
 // Accounts hold quantities and cash; margin follows risk/margin.hpp (rates, maintenance ratio, bands).
 // With no accounts configured, a demo account can be opened on the first row (the simulator's default):
 // equal notionals in the first `demo_positions` symbols, levered so that margin utilisation starts near
-// 45% and crosses the HIGH band as prices move. After a CRITICAL alert the demo account meets its margin
+// 55% and crosses the HIGH band as prices move. After a CRITICAL alert the demo account meets its margin
 // call: a cash deposit brings it back to its opening utilisation (configured accounts get no deposits).
 #include <cstdint>
 #include <map>
@@ -37,7 +37,7 @@ struct LiveRiskConfig {
   double var_confidence = 0.99;
   std::size_t demo_positions = 10;  //!< 0: no demo account
   double demo_notional = 1.0e6;     //!< per position
-  double demo_utilization = 0.45;   //!< margin utilisation the demo account opens at
+  double demo_utilization = 0.55;   //!< margin utilisation the demo account opens at
 };
 
 struct LiveRiskStats {

@@ -1,0 +1,482 @@
+// The Redis bus (bus/redis.hpp) on hiredis: three threads, each with its own blocking connection.
+//   writer     flushes the outbound buffer: PUBLISH, and XADD for priority 3, pipelined per batch
+//   subscriber PSUBSCRIBEs the local patterns and hands pub/sub messages to the local queues
+//   consumer   reads sextant:priority through the consumer group, delivers, acks; claims stale entries
+// Each reconnects on its own with backoff and jitter. Local delivery reuses InProcessBus.
+#include "sextant/bus/redis.hpp"
+
+#include <hiredis/hiredis.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+#include "sextant/bus/codec.hpp"
+#include "sextant/core/error.hpp"
+
+namespace sextant::bus {
+
+RedisOptions parse_redis_url(std::string_view url, std::string_view field) {
+  const std::string f(field);
+  if (!url.starts_with("redis://")) fail(ErrorCode::config, f, "'{}' is not a redis:// URL", url);
+  std::string_view rest = url.substr(8);
+  RedisOptions o;
+  if (auto at = rest.rfind('@'); at != std::string_view::npos) {
+    std::string_view auth = rest.substr(0, at);
+    if (auto colon = auth.find(':'); colon != std::string_view::npos) auth = auth.substr(colon + 1);  // user:password
+    o.password = std::string(auth);
+    rest = rest.substr(at + 1);
+  }
+  if (auto slash = rest.find('/'); slash != std::string_view::npos) {
+    const std::string db(rest.substr(slash + 1));
+    char* end = nullptr;
+    const long n = std::strtol(db.c_str(), &end, 10);
+    if (db.empty() || *end || n < 0 || n > 1000) fail(ErrorCode::config, f, "the database in '{}' must be a number", url);
+    o.db = int(n);
+    rest = rest.substr(0, slash);
+  }
+  if (auto colon = rest.rfind(':'); colon != std::string_view::npos) {
+    const std::string port(rest.substr(colon + 1));
+    char* end = nullptr;
+    const long n = std::strtol(port.c_str(), &end, 10);
+    if (port.empty() || *end || n < 1 || n > 65535) fail(ErrorCode::config, f, "the port in '{}' must be 1..65535", url);
+    o.port = int(n);
+    rest = rest.substr(0, colon);
+  }
+  if (rest.empty()) fail(ErrorCode::config, f, "'{}' names no host", url);
+  o.host = std::string(rest);
+  return o;
+}
+
+namespace {
+
+using ReplyPtr = std::unique_ptr<redisReply, void (*)(void*)>;
+ReplyPtr wrap(void* r) { return ReplyPtr(static_cast<redisReply*>(r), freeReplyObject); }
+using ContextPtr = std::unique_ptr<redisContext, void (*)(redisContext*)>;
+
+std::string_view str(const redisReply* r) { return r && r->str ? std::string_view(r->str, r->len) : std::string_view(); }
+
+// A Redis glob for a bus pattern: topics may hold glob specials (a symbol like "BRK[B]"), so they are escaped.
+std::string glob_of(std::string_view pattern) {
+  if (pattern == "*") return "*";
+  std::string g;
+  const bool prefix = pattern.ends_with(".*");
+  const std::string_view base = prefix ? pattern.substr(0, pattern.size() - 1) : pattern;  // keeps the dot
+  for (char c : base) {
+    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') g += '\\';
+    g += c;
+  }
+  if (prefix) g += '*';
+  return g;
+}
+
+}  // namespace
+
+struct RedisBus::State {
+  explicit State(RedisOptions o) : opt(std::move(o)) {
+    if (opt.consumer.empty()) {
+      char host[256] = {};
+      gethostname(host, sizeof host - 1);
+      opt.consumer = fmt::format("{}-{}-{}", opt.group, host, getpid());
+    }
+  }
+  RedisOptions opt;
+  InProcessBus local;  // the subscriptions' bounded queues
+
+  mutable std::mutex mu;
+  std::condition_variable cv;
+  bool stop = false;
+  std::deque<std::pair<Envelope, std::string>> outbox;  // envelope + its wire form
+  std::size_t in_flight = 0;                             // taken by the writer, not yet confirmed
+  std::vector<std::string> patterns;                     // distinct local patterns, sorted
+  std::map<std::uint64_t, std::string> pattern_of;       // subscription -> pattern
+  bool patterns_changed = false;
+  RedisCounters c;
+  std::atomic<bool> sub_ready{false}, pub_ready{false};
+  std::mt19937 rng{std::random_device{}()};
+
+  ContextPtr connect() {
+    timeval tv{1, 0};
+    ContextPtr ctx(redisConnectWithTimeout(opt.host.c_str(), opt.port, tv), redisFree);
+    if (!ctx || ctx->err) return ContextPtr(nullptr, redisFree);
+    timeval io{5, 0};
+    redisSetTimeout(ctx.get(), io);
+    if (!opt.password.empty()) {
+      auto r = wrap(redisCommand(ctx.get(), "AUTH %s", opt.password.c_str()));
+      if (!r || r->type == REDIS_REPLY_ERROR) return ContextPtr(nullptr, redisFree);
+    }
+    if (opt.db != 0) {
+      auto r = wrap(redisCommand(ctx.get(), "SELECT %d", opt.db));
+      if (!r || r->type == REDIS_REPLY_ERROR) return ContextPtr(nullptr, redisFree);
+    }
+    return ctx;
+  }
+
+  // Sleeps the backoff for the given attempt (100 ms doubling to 5 s, ±25%); false when stopping.
+  bool backoff(int attempt) {
+    std::unique_lock lock(mu);
+    const double base = std::min(5000.0, 100.0 * double(1 << std::min(attempt, 6)));
+    std::uniform_real_distribution<double> jitter(0.75, 1.25);
+    const auto wait = std::chrono::milliseconds(std::int64_t(base * jitter(rng)));
+    ++c.reconnects;
+    return !cv.wait_for(lock, wait, [this] { return stop; });
+  }
+
+  bool stopping() {
+    std::lock_guard lock(mu);
+    return stop;
+  }
+
+  // Delivers one envelope to the local subscriptions.
+  void deliver(Envelope e) { local.publish(std::move(e)); }
+
+  void writer();
+  void subscriber();
+  void consumer();
+  bool consume_batch(redisContext* ctx, redisReply* entries, std::unordered_set<std::string>& seen, std::deque<std::string>& seen_order);
+};
+
+void RedisBus::State::writer() {
+  int attempt = 0;
+  while (!stopping()) {
+    ContextPtr ctx = connect();
+    if (!ctx) {
+      pub_ready = false;
+      if (!backoff(attempt++)) return;
+      continue;
+    }
+    attempt = 0;
+    pub_ready = true;
+    for (;;) {
+      std::vector<std::pair<Envelope, std::string>> batch;
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [this] { return stop || !outbox.empty(); });
+        if (outbox.empty()) return;  // stopping with nothing left
+        while (!outbox.empty() && batch.size() < 512) {
+          batch.push_back(std::move(outbox.front()));
+          outbox.pop_front();
+        }
+        in_flight = batch.size();
+      }
+      std::size_t commands = 0;
+      for (const auto& [e, wire] : batch) {
+        redisAppendCommand(ctx.get(), "PUBLISH %b %b", e.topic.data(), e.topic.size(), wire.data(), wire.size());
+        ++commands;
+        if (e.priority == Priority::high) {
+          const std::string maxlen = std::to_string(opt.stream_maxlen);
+          redisAppendCommand(ctx.get(), "XADD %s MAXLEN ~ %s * topic %b envelope %b", std::string(kPriorityStream).c_str(),
+                             maxlen.c_str(), e.topic.data(), e.topic.size(), wire.data(), wire.size());
+          ++commands;
+        }
+      }
+      bool ok = true;
+      for (std::size_t i = 0; i < commands; ++i) {
+        void* r = nullptr;
+        if (redisGetReply(ctx.get(), &r) != REDIS_OK) {
+          ok = false;
+          break;
+        }
+        freeReplyObject(r);
+      }
+      std::lock_guard lock(mu);
+      in_flight = 0;
+      if (ok) {
+        c.published += batch.size();
+        cv.notify_all();
+        continue;
+      }
+      // Redis went away mid-batch: the batch goes back first (a message may reach Redis twice; the
+      // stream consumers drop repeated envelope ids).
+      for (auto it = batch.rbegin(); it != batch.rend(); ++it) outbox.push_front(std::move(*it));
+      while (outbox.size() > opt.buffer_limit) {
+        outbox.pop_front();
+        ++c.dropped;
+      }
+      pub_ready = false;
+      break;
+    }
+  }
+}
+
+void RedisBus::State::subscriber() {
+  int attempt = 0;
+  while (!stopping()) {
+    ContextPtr ctx = connect();
+    if (!ctx) {
+      sub_ready = false;
+      if (!backoff(attempt++)) return;
+      continue;
+    }
+    attempt = 0;
+    std::vector<std::string> held;  // patterns subscribed on this connection
+    bool broken = false;
+    while (!broken && !stopping()) {
+      // Apply pattern changes (the connection is in subscribe mode: replies come back as messages).
+      std::vector<std::string> want;
+      {
+        std::lock_guard lock(mu);
+        want = patterns;
+        patterns_changed = false;
+      }
+      for (const auto& p : want)
+        if (!std::binary_search(held.begin(), held.end(), p)) redisAppendCommand(ctx.get(), "PSUBSCRIBE %s", glob_of(p).c_str());
+      for (const auto& p : held)
+        if (!std::binary_search(want.begin(), want.end(), p)) redisAppendCommand(ctx.get(), "PUNSUBSCRIBE %s", glob_of(p).c_str());
+      held = want;
+      int done = 0;
+      while (redisBufferWrite(ctx.get(), &done) == REDIS_OK && !done) {}
+      if (ctx->err) break;
+      sub_ready = true;
+      // Read until patterns change: poll with a short timeout, so changes and stop are seen.
+      while (!broken) {
+        {
+          std::lock_guard lock(mu);
+          if (stop || patterns_changed) break;
+        }
+        void* raw = nullptr;
+        if (redisGetReplyFromReader(ctx.get(), &raw) != REDIS_OK) {
+          broken = true;
+          break;
+        }
+        if (!raw) {
+          pollfd p{ctx->fd, POLLIN, 0};
+          const int n = ::poll(&p, 1, 100);
+          if (n < 0 || (n > 0 && redisBufferRead(ctx.get()) != REDIS_OK)) broken = true;
+          continue;
+        }
+        auto r = wrap(raw);
+        if (r->type != REDIS_REPLY_ARRAY || r->elements != 4 || str(r->element[0]) != "pmessage") continue;
+        const std::string_view pattern = str(r->element[1]), topic = str(r->element[2]), body = str(r->element[3]);
+        // A topic matching several of our patterns arrives once per pattern: keep the first pattern's copy.
+        std::string first;
+        {
+          std::lock_guard lock(mu);
+          for (const auto& p : held)
+            if (topic_matches(p, topic)) {
+              first = glob_of(p);
+              break;
+            }
+          ++c.received;
+        }
+        if (first != pattern) continue;
+        try {
+          Envelope e = decode_envelope(topic, body);
+          if (e.priority == Priority::high) continue;  // delivered from the stream, with acks
+          deliver(std::move(e));
+        } catch (const std::exception&) {
+          std::lock_guard lock(mu);
+          ++c.malformed;
+        }
+      }
+    }
+    sub_ready = false;
+    if (!stopping() && broken && !backoff(attempt++)) return;
+  }
+}
+
+bool RedisBus::State::consume_batch(redisContext* ctx, redisReply* entries, std::unordered_set<std::string>& seen,
+                                    std::deque<std::string>& seen_order) {
+  if (!entries || entries->type != REDIS_REPLY_ARRAY) return true;
+  std::vector<std::string> ids;
+  std::size_t delivered = 0;
+  for (std::size_t i = 0; i < entries->elements; ++i) {
+    const redisReply* entry = entries->element[i];
+    if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2) continue;
+    ids.emplace_back(str(entry->element[0]));
+    const redisReply* fields = entry->element[1];
+    if (!fields || fields->type != REDIS_REPLY_ARRAY) continue;  // deleted while pending
+    std::string_view topic, wire;
+    for (std::size_t k = 0; k + 1 < fields->elements; k += 2) {
+      if (str(fields->element[k]) == "topic") topic = str(fields->element[k + 1]);
+      else if (str(fields->element[k]) == "envelope") wire = str(fields->element[k + 1]);
+    }
+    try {
+      Envelope e = decode_envelope(topic, wire);
+      if (!e.id.empty()) {
+        if (seen.count(e.id)) continue;  // the same envelope twice (a publish retried across an outage)
+        seen.insert(e.id);
+        seen_order.push_back(e.id);
+        if (seen_order.size() > 100000) {
+          seen.erase(seen_order.front());
+          seen_order.pop_front();
+        }
+      }
+      deliver(std::move(e));
+      ++delivered;
+    } catch (const std::exception&) {
+      std::lock_guard lock(mu);
+      ++c.malformed;
+    }
+  }
+  if (ids.empty()) return true;
+  local.drain();  // the handlers ran: now the entries may be acked
+  std::vector<const char*> argv{"XACK", kPriorityStream.data(), opt.group.c_str()};
+  std::vector<std::size_t> lens{4, kPriorityStream.size(), opt.group.size()};
+  for (const auto& id : ids) {
+    argv.push_back(id.c_str());
+    lens.push_back(id.size());
+  }
+  auto r = wrap(redisCommandArgv(ctx, int(argv.size()), argv.data(), lens.data()));
+  if (!r) return false;
+  std::lock_guard lock(mu);
+  c.stream_delivered += delivered;
+  if (r->type == REDIS_REPLY_INTEGER) c.stream_acked += std::uint64_t(r->integer);
+  return true;
+}
+
+void RedisBus::State::consumer() {
+  int attempt = 0;
+  std::unordered_set<std::string> seen;
+  std::deque<std::string> seen_order;
+  while (!stopping()) {
+    {  // no subscriptions, no consumer: a publisher-only process leaves the group alone
+      std::unique_lock lock(mu);
+      cv.wait(lock, [this] { return stop || !patterns.empty(); });
+      if (stop) return;
+    }
+    ContextPtr ctx = connect();
+    if (!ctx) {
+      if (!backoff(attempt++)) return;
+      continue;
+    }
+    attempt = 0;
+    // The group starts at the stream's end the first time; afterwards it remembers where it was.
+    wrap(redisCommand(ctx.get(), "XGROUP CREATE %s %s $ MKSTREAM", kPriorityStream.data(), opt.group.c_str()));
+    bool broken = false;
+    // First what this consumer was given and did not ack (it restarted), then new entries.
+    std::string from = "0";
+    auto last_claim = std::chrono::steady_clock::now();
+    while (!broken && !stopping()) {
+      auto r = wrap(redisCommand(ctx.get(), "XREADGROUP GROUP %s %s COUNT 256 BLOCK 500 STREAMS %s %s", opt.group.c_str(),
+                                 opt.consumer.c_str(), kPriorityStream.data(), from.c_str()));
+      if (!r) {
+        broken = true;
+        break;
+      }
+      if (r->type == REDIS_REPLY_ERROR) {  // NOGROUP: Redis restarted without its data; create again
+        wrap(redisCommand(ctx.get(), "XGROUP CREATE %s %s $ MKSTREAM", kPriorityStream.data(), opt.group.c_str()));
+        continue;
+      }
+      bool got = false;
+      if (r->type == REDIS_REPLY_ARRAY)
+        for (std::size_t s = 0; s < r->elements; ++s) {
+          const redisReply* stream = r->element[s];
+          if (stream->type == REDIS_REPLY_ARRAY && stream->elements == 2) {
+            got = stream->element[1]->type == REDIS_REPLY_ARRAY && stream->element[1]->elements > 0;
+            if (!consume_batch(ctx.get(), stream->element[1], seen, seen_order)) broken = true;
+          }
+        }
+      if (from == "0" && !got) from = ">";  // our own pending entries are done
+      if (std::chrono::steady_clock::now() - last_claim > std::chrono::milliseconds(opt.claim_interval_ms)) {
+        last_claim = std::chrono::steady_clock::now();
+        const std::string idle = std::to_string(opt.claim_idle_ms);
+        auto cl = wrap(redisCommand(ctx.get(), "XAUTOCLAIM %s %s %s %s 0-0 COUNT 256", kPriorityStream.data(), opt.group.c_str(),
+                                    opt.consumer.c_str(), idle.c_str()));
+        if (!cl) broken = true;
+        else if (cl->type == REDIS_REPLY_ARRAY && cl->elements >= 2) {
+          const std::size_t n = cl->element[1]->type == REDIS_REPLY_ARRAY ? cl->element[1]->elements : 0;
+          if (!consume_batch(ctx.get(), cl->element[1], seen, seen_order)) broken = true;
+          std::lock_guard lock(mu);
+          c.claimed += n;
+        }
+      }
+    }
+    if (!stopping() && !backoff(attempt++)) return;
+  }
+}
+
+RedisBus::RedisBus(RedisOptions options) : state_(std::make_shared<State>(std::move(options))) {
+  threads_.emplace_back([s = state_] { s->writer(); });
+  threads_.emplace_back([s = state_] { s->subscriber(); });
+  threads_.emplace_back([s = state_] { s->consumer(); });
+}
+
+RedisBus::~RedisBus() {
+  {
+    std::lock_guard lock(state_->mu);
+    state_->stop = true;
+  }
+  state_->cv.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+std::size_t RedisBus::publish(Envelope e) {
+  if (!is_topic(e.topic)) fail(ErrorCode::invalid_argument, "topic", "'{}' is not a topic (no wildcards, no empty segments)", e.topic);
+  static std::atomic<std::uint64_t> sequence{0};
+  if (e.id.empty()) e.id = fmt::format("{}-{}-{}", e.source, getpid(), sequence.fetch_add(1, std::memory_order_relaxed));
+  if (e.ts_ns == 0)
+    e.ts_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  std::string wire = encode_envelope(e);
+  std::lock_guard lock(state_->mu);
+  state_->outbox.emplace_back(std::move(e), std::move(wire));
+  while (state_->outbox.size() > state_->opt.buffer_limit) {
+    state_->outbox.pop_front();
+    ++state_->c.dropped;
+  }
+  state_->cv.notify_all();
+  return 1;
+}
+
+std::uint64_t RedisBus::subscribe(std::string pattern, Handler h, std::size_t queue_capacity) {
+  const std::uint64_t id = state_->local.subscribe(pattern, std::move(h), queue_capacity);
+  std::lock_guard lock(state_->mu);
+  state_->pattern_of[id] = pattern;
+  auto& ps = state_->patterns;
+  if (!std::binary_search(ps.begin(), ps.end(), pattern)) {
+    ps.insert(std::upper_bound(ps.begin(), ps.end(), pattern), pattern);
+    state_->patterns_changed = true;
+  }
+  state_->cv.notify_all();
+  return id;
+}
+
+void RedisBus::unsubscribe(std::uint64_t id) {
+  state_->local.unsubscribe(id);
+  std::lock_guard lock(state_->mu);
+  auto it = state_->pattern_of.find(id);
+  if (it == state_->pattern_of.end()) return;
+  const std::string p = it->second;
+  state_->pattern_of.erase(it);
+  for (const auto& [other, q] : state_->pattern_of)
+    if (q == p) return;
+  auto& ps = state_->patterns;
+  ps.erase(std::remove(ps.begin(), ps.end(), p), ps.end());
+  state_->patterns_changed = true;
+}
+
+SubscriptionStats RedisBus::stats(std::uint64_t id) const { return state_->local.stats(id); }
+
+void RedisBus::drain() {
+  {
+    std::unique_lock lock(state_->mu);
+    state_->cv.wait_for(lock, std::chrono::seconds(10), [this] {
+      return state_->stop || ((state_->outbox.empty() && state_->in_flight == 0) || !state_->pub_ready);
+    });
+  }
+  state_->local.drain();
+}
+
+RedisCounters RedisBus::counters() const {
+  std::lock_guard lock(state_->mu);
+  RedisCounters c = state_->c;
+  c.buffered = state_->outbox.size() + state_->in_flight;
+  c.publisher_connected = state_->pub_ready;
+  c.subscriber_connected = state_->sub_ready;
+  return c;
+}
+
+bool RedisBus::ready() const { return state_->pub_ready && state_->sub_ready; }
+
+}  // namespace sextant::bus
