@@ -80,6 +80,16 @@ int main(int argc, char** argv) {
   validate->add_option("--backend", vopt.backend, "only this accelerated backend: cpu or cuda");
   validate->add_option("--save-report", vopt.report_path, "write the JSON report here");
 
+  ConfigFlags replay_flags;
+  sextant::app::ReplayOptions ropt;
+  auto* replay = app.add_subcommand("replay", "Publish a CSV's bars (wide closes or long OHLCV) on marketdata.bars.<SYM> through --bus redis://...");
+  replay->add_option("file", ropt.file, "the CSV file")->required()->check(CLI::ExistingFile);
+  replay->add_option("--speed", ropt.speed, "max (default), or a multiple of the timestamps' own spacing such as 100x");
+  replay->add_option("--interval-ms", ropt.interval_ms, "instead of --speed: one timestamp's bars every this many ms");
+  replay->add_option("--symbol", ropt.symbol, "the symbol of a long OHLCV file without a symbol column (default: the file's stem)");
+  replay->add_flag("--restamp", ropt.restamp, "stamp bars with the time they are published, not the file's");
+  replay_flags.add(*replay);
+
   ConfigFlags config_flags;
   auto* config = app.add_subcommand("config", "Print the effective configuration and where each value came from");
   config_flags.add(*config);
@@ -89,6 +99,7 @@ int main(int argc, char** argv) {
   try {
     if (*serve) return sextant::app::serve(serve_flags.build());
     if (*validate) return sextant::validate::run(vopt);
+    if (*replay) return sextant::app::replay(replay_flags.build(), ropt);
     if (*config) {
       Config cfg = config_flags.build();
       auto show = [&](const std::string& k, const std::string& v) { fmt::print("{:<20} {:<24} ({})\n", k, v, cfg.source[k]); };

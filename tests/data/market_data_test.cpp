@@ -4,8 +4,12 @@
 
 #include <cmath>
 #include <numeric>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
 
 #include "sextant/core/error.hpp"
+#include "sextant/data/bar_csv.hpp"
 #include "sextant/data/bar_store.hpp"
 #include "sextant/data/simulator.hpp"
 
@@ -105,3 +109,58 @@ TEST(MarketSimulator, ReproducibleConsistentBarsWithSectorsClusteringAndJumps) {
 
 }  // namespace
 }  // namespace sextant::test
+
+namespace sextant::data {
+namespace {
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  const auto p = std::filesystem::temp_directory_path() / (name + "-" + std::to_string(::getpid()) + ".csv");
+  std::ofstream(p) << text;
+  return p.string();
+}
+
+TEST(BarCsv, WideClosesAndLongOhlcvBothRead) {
+  const auto wide = write_temp("wide", "Date,AAA,BBB\n2020-01-02,10,20\n2020-01-03,,21\n");
+  const auto bars = read_bars_csv(wide, "ignored");
+  ASSERT_EQ(bars.size(), 3u) << "the empty cell is skipped";
+  EXPECT_EQ(bars[0].symbol, "AAA");
+  EXPECT_EQ(bars[0].ts_ns, std::int64_t(1577923200) * 1000000000);  // 2020-01-02T00:00:00Z
+  EXPECT_EQ(bars[0].open, 10);
+  EXPECT_EQ(bars[0].high, 10);
+  EXPECT_EQ(bars[2].symbol, "BBB");
+  EXPECT_EQ(bars[2].close, 21);
+  const auto lng = write_temp("long", "timestamp,Symbol,Open,High,Low,Close,AdjClose,Volume\n"
+                                      "1577923260,X,1,2,0.5,1.5,1.5,100\n1577923200,X,1,1,1,1,1,5\n");
+  const auto lb = read_bars_csv(lng, "ignored");
+  ASSERT_EQ(lb.size(), 2u);
+  EXPECT_EQ(lb[0].ts_ns, std::int64_t(1577923200) * 1000000000) << "sorted by time";
+  EXPECT_EQ(lb[1].high, 2);
+  EXPECT_EQ(lb[1].volume, 100);
+  const auto nosym = write_temp("nosym", "date,open,high,low,close,volume\n2020-01-02 09:30:00,1,2,0.5,1.5,7\n");
+  const auto nb = read_bars_csv(nosym, "SPX");
+  ASSERT_EQ(nb.size(), 1u);
+  EXPECT_EQ(nb[0].symbol, "SPX");
+  EXPECT_EQ(nb[0].ts_ns, (std::int64_t(1577923200) + 9 * 3600 + 30 * 60) * 1000000000);
+  for (const auto& f : {wide, lng, nosym}) std::filesystem::remove(f);
+}
+
+TEST(BarCsv, BadCellsNameTheLineAndColumn) {
+  const auto bad = write_temp("bad", "date,open,high,low,close,volume\n2020-01-02,1,2,0.5,abc,7\n");
+  try {
+    read_bars_csv(bad, "X");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.field(), "line 2 close");
+  }
+  const auto ragged = write_temp("ragged", "Date,A\n2020-01-02,1,2\n");
+  EXPECT_THROW(read_bars_csv(ragged, "X"), Error);
+  const auto partial = write_temp("partial", "date,close\n2020-01-02,1\n");
+  EXPECT_THROW(read_bars_csv(partial, "X"), Error) << "an OHLCV file needs all five columns";
+  EXPECT_THROW(read_bars_csv("/no/such/file.csv", "X"), Error);
+  EXPECT_THROW(parse_time_ns("2020-13-01", "t"), Error);
+  EXPECT_EQ(parse_time_ns("1577923200000", "t"), std::int64_t(1577923200) * 1000000000) << "milliseconds";
+  for (const auto& f : {bad, ragged, partial}) std::filesystem::remove(f);
+}
+
+}  // namespace
+}  // namespace sextant::data

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -241,6 +242,26 @@ TEST(RedisBus, ADeadConsumersPendingEntriesAreClaimed) {
   ASSERT_TRUE(wait_until([&] { return got.distinct() == 5; }, 20)) << got.distinct();
   EXPECT_GE(survivor.counters().claimed, 5u);
   ASSERT_TRUE(wait_until([&] { return survivor.counters().stream_acked >= 5; }, 5));
+}
+
+TEST(RedisBus, ReplayPublishesACsvsBarsToAnotherProcess) {
+  RedisServer redis;
+  ServerProcess stream({"--engines", "stream", "--bus", redis.url()});
+  ASSERT_TRUE(wait_until([&] { return subscriber_connected(stream.port(8600)); }, 10));
+  const auto csv = std::filesystem::temp_directory_path() / ("sextant-replay-" + std::to_string(getpid()) + ".csv");
+  std::ofstream(csv) << "Date,AAA,BBB\n2020-01-02,10,20\n2020-01-03,11,21\n2020-01-06,12,22\n";
+  std::string err;
+  EXPECT_EQ(run_sextant({"replay", csv.string(), "--bus", redis.url(), "--interval-ms", "20"}, &err), 0) << err;
+  ASSERT_TRUE(wait_until([&] { return contains(http(stream.port(8600), "GET", "/bars/BBB").body, R"("close":22)"); }, 10))
+      << http(stream.port(8600), "GET", "/bars/BBB").body;
+  const auto aaa = http(stream.port(8600), "GET", "/bars/AAA").body;
+  EXPECT_TRUE(contains(aaa, R"("ts_ns":1577923200000000000,"open":10)")) << aaa;
+  // Without Redis there is no one to replay to.
+  EXPECT_EQ(run_sextant({"replay", csv.string()}, &err), 2);
+  EXPECT_TRUE(contains(err, "--bus redis://")) << err;
+  EXPECT_EQ(run_sextant({"replay", csv.string(), "--bus", redis.url(), "--speed", "fast"}, &err), 2);
+  EXPECT_TRUE(contains(err, "--speed")) << err;
+  std::filesystem::remove(csv);
 }
 
 TEST(RedisBus, UrlsAreCheckedNamingTheField) {

@@ -43,4 +43,15 @@ class Platform {
 //! Runs the default table until SIGINT/SIGTERM. Returns the process exit code.
 int serve(const Config& cfg);
 
+//! `sextant replay FILE.csv`: publishes a CSV's bars (data/bar_csv.hpp) on marketdata.bars.<SYM> through
+//! the configured bus, which must be Redis (an in-process bus has no one else to hear them).
+struct ReplayOptions {
+  std::string file;
+  std::string symbol;          //!< a long OHLCV file without a symbol column: its symbol (default: the file's stem)
+  std::string speed = "max";   //!< "max", or "Nx": N times as fast as the timestamps' own spacing
+  std::uint64_t interval_ms = 0;  //!< instead of speed: one timestamp's bars every this many ms
+  bool restamp = false;        //!< stamp each timestamp's bars with the time they are published
+};
+int replay(const Config& cfg, const ReplayOptions& opt);
+
 }  // namespace sextant::app
