@@ -1,5 +1,6 @@
 // The in-process bus: one bounded queue and one delivery thread per subscription (bus/bus.hpp).
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -33,38 +34,63 @@ struct InProcessBus::Subscription {
   std::string pattern;
   Handler handler;
   std::size_t capacity = kDefaultQueueCapacity;
-  std::mutex mu;
+  std::mutex mu;  // guards queue; held only to push or pop
   std::condition_variable cv;
   std::deque<std::shared_ptr<const Envelope>> queue;
-  bool busy = false, stopping = false;
-  std::uint64_t delivered = 0, dropped = 0, handler_errors = 0;
+  bool stopping = false;                        // under mu
+  std::atomic<std::size_t> queued{0};           // queue.size(), written under mu, read without it
+  std::atomic<bool> busy{false}, sleeping{false}, stop_flag{false};
+  std::atomic<int> drainers{0};                 // threads in drain() waiting on cv
+  std::atomic<std::uint64_t> delivered{0}, dropped{0}, handler_errors{0};
   std::thread worker;
 
+  // Delivery. When the queue is empty the thread spins for kSpin before it sleeps, so a message that
+  // follows within that window is handled without a futex wake (~10-30 us on a VM; the bus's p99
+  // target is 5 us); a publisher notifies only a sleeping thread. The thread takes `mu` only to pop,
+  // never while a publisher is likely to push (after a handler), so the two rarely contend.
+  static constexpr std::chrono::microseconds kSpin{50};
   void run() {
-    std::unique_lock lock(mu);
     for (;;) {
-      cv.wait(lock, [&] { return stopping || !queue.empty(); });
-      if (stopping) return;
-      auto e = std::move(queue.front());
-      queue.pop_front();
-      busy = true;
-      lock.unlock();
+      if (queued.load(std::memory_order_acquire) == 0 && !stop_flag.load(std::memory_order_acquire)) {
+        const auto until = std::chrono::steady_clock::now() + kSpin;
+        while (queued.load(std::memory_order_acquire) == 0 && !stop_flag.load(std::memory_order_relaxed) &&
+               std::chrono::steady_clock::now() < until)
+          __builtin_ia32_pause();
+      }
+      std::shared_ptr<const Envelope> e;
+      {
+        std::unique_lock lock(mu);
+        if (queue.empty() && !stopping) {
+          sleeping.store(true, std::memory_order_seq_cst);
+          cv.wait(lock, [&] { return stopping || !queue.empty(); });
+          sleeping.store(false, std::memory_order_relaxed);
+        }
+        if (stopping) return;
+        e = std::move(queue.front());
+        queue.pop_front();
+        queued.store(queue.size(), std::memory_order_release);
+        busy.store(true, std::memory_order_release);
+      }
       bool ok = true;
       try {
         handler(*e);
       } catch (...) {
         ok = false;
       }
-      lock.lock();
-      busy = false;
-      ok ? ++delivered : ++handler_errors;
-      cv.notify_all();  // drain() waits on idle
+      e.reset();
+      (ok ? delivered : handler_errors).fetch_add(1, std::memory_order_relaxed);
+      busy.store(false, std::memory_order_seq_cst);
+      if (drainers.load(std::memory_order_seq_cst) > 0) {
+        std::lock_guard lock(mu);
+        cv.notify_all();  // drain() waits for an idle queue
+      }
     }
   }
   void stop() {
     {
       std::lock_guard lock(mu);
       stopping = true;
+      stop_flag.store(true);
     }
     cv.notify_all();
     if (worker.get_id() == std::this_thread::get_id()) worker.detach();  // unsubscribed from its own handler
@@ -106,10 +132,11 @@ std::size_t InProcessBus::publish(Envelope e) {
   for (const auto& s : targets) {  // outside the bus lock: a handler may publish or subscribe
     {
       std::lock_guard lock(s->mu);
-      if (s->queue.size() >= s->capacity) s->queue.pop_front(), ++s->dropped;
+      if (s->queue.size() >= s->capacity) s->queue.pop_front(), s->dropped.fetch_add(1, std::memory_order_relaxed);
       s->queue.push_back(shared);
+      s->queued.store(s->queue.size(), std::memory_order_release);
     }
-    s->cv.notify_all();
+    if (s->sleeping.load(std::memory_order_seq_cst)) s->cv.notify_all();
   }
   return targets.size();
 }
@@ -150,8 +177,7 @@ SubscriptionStats InProcessBus::stats(std::uint64_t id) const {
     if (it == state_->subs.end()) fail(ErrorCode::not_found, "id", "no subscription {}", id);
     s = it->second;
   }
-  std::lock_guard lock(s->mu);
-  return {s->delivered, s->dropped, s->handler_errors, s->queue.size()};
+  return {s->delivered.load(), s->dropped.load(), s->handler_errors.load(), s->queued.load()};
 }
 
 void InProcessBus::drain() {
@@ -161,8 +187,11 @@ void InProcessBus::drain() {
     for (const auto& [id, s] : state_->subs) subs.push_back(s);
   }
   for (const auto& s : subs) {
+    s->drainers.fetch_add(1, std::memory_order_seq_cst);
     std::unique_lock lock(s->mu);
-    s->cv.wait(lock, [&] { return s->stopping || (s->queue.empty() && !s->busy); });
+    s->cv.wait(lock, [&] { return s->stopping || (s->queue.empty() && !s->busy.load(std::memory_order_seq_cst)); });
+    lock.unlock();
+    s->drainers.fetch_sub(1, std::memory_order_seq_cst);
   }
 }
 
@@ -171,13 +200,10 @@ std::uint64_t InProcessBus::published() const { return state_->published.load();
 namespace {
 // A counter summed over the live subscriptions.
 template <class Subs>
-std::uint64_t total(std::mutex& mu, const Subs& subs, std::uint64_t InProcessBus::Subscription::*counter) {
+std::uint64_t total(std::mutex& mu, const Subs& subs, std::atomic<std::uint64_t> InProcessBus::Subscription::*counter) {
   std::lock_guard lock(mu);
   std::uint64_t n = 0;
-  for (const auto& [id, s] : subs) {
-    std::lock_guard l(s->mu);
-    n += (*s).*counter;
-  }
+  for (const auto& [id, s] : subs) n += ((*s).*counter).load(std::memory_order_relaxed);
   return n;
 }
 }  // namespace
