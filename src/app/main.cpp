@@ -42,6 +42,7 @@ struct ConfigFlags {
     opt("--bar-interval-ms", "bar_interval_ms", "the simulator's bar rate (default 1000)");
     opt("--sim-instruments", "sim_instruments", "the simulator's universe (default 50)");
     opt("--sim-seed", "sim_seed", "the simulator's seed (default 42)");
+    opt("--sim-stagger", "sim_stagger", "true: spread each row's bars over the bar interval (a real feed's arrival) instead of one burst");
     opt("--sim-history", "sim_history", "bars of history the simulator backfills into the store at start (default 300)");
     opt("--ws-ping-interval-ms", "ws_ping_interval_ms", "WebSocket keep-alive: ping after this much silence, close after as long again (default 20000)");
     opt("--ws-stall-timeout-ms", "ws_stall_timeout_ms", "drop a WebSocket client whose socket takes no data for this long (default 10000)");
@@ -121,6 +122,7 @@ int main(int argc, char** argv) {
       show("sim_instruments", std::to_string(cfg.sim_instruments));
       show("sim_seed", std::to_string(cfg.sim_seed));
       show("sim_history", std::to_string(cfg.sim_history));
+      show("sim_stagger", cfg.sim_stagger ? "true" : "false");
       show("ws_ping_interval_ms", std::to_string(cfg.ws_ping_interval_ms));
       show("ws_stall_timeout_ms", std::to_string(cfg.ws_stall_timeout_ms));
       show("ws_max_message_mb", std::to_string(cfg.ws_max_message_mb));

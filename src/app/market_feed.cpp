@@ -70,7 +70,22 @@ void MarketFeed::simulate(const Config& cfg, std::shared_ptr<data::BarStore> sto
   while (!stop_) {
     const auto ts = now_ns();
     lock.unlock();
-    for (auto& bar : sim.step(ts)) publisher.publish(std::move(bar), bus::Priority::normal);
+    auto bars = sim.step(ts);
+    if (!cfg.sim_stagger) {
+      for (auto& bar : bars) publisher.publish(std::move(bar), bus::Priority::normal);
+    } else {
+      // Spread over the interval, as a real feed's bars arrive: bar j at next + j·interval/N. The bars
+      // keep the row's timestamp; their envelopes carry the moment they were sent.
+      const auto row_start = next;
+      for (std::size_t j = 0; j < bars.size(); ++j) {
+        std::this_thread::sleep_until(row_start + interval * j / bars.size());
+        publisher.publish(std::move(bars[j]), bus::Priority::normal);
+        if (j % 64 == 0) {
+          std::lock_guard check(m_);
+          if (stop_) return;
+        }
+      }
+    }
     ++published_;
     lock.lock();
     next += interval;

@@ -33,7 +33,7 @@ const std::vector<std::string>& Config::keys() {
                                           "api_key_file",  "queue_limit",        "body_budget_mb",
                                           "models_dir",    "market_data",        "bar_interval_ms",
                                           "sim_instruments", "sim_seed",      "ws_ping_interval_ms",
-                                          "ws_stall_timeout_ms", "ws_max_message_mb", "sim_history", "bus_group"};
+                                          "ws_stall_timeout_ms", "ws_max_message_mb", "sim_history", "bus_group", "sim_stagger"};
   return k;
 }
 
@@ -72,6 +72,9 @@ void Config::set(const std::string& key, const std::string& value, const std::st
     sim_instruments = parse_int<std::uint32_t>(key, value, 1, 100000);
   } else if (key == "sim_seed") {
     sim_seed = parse_int<std::uint64_t>(key, value, 0, std::uint64_t(1) << 62);
+  } else if (key == "sim_stagger") {
+    if (value != "true" && value != "false") fail(ErrorCode::config, key, "config 'sim_stagger' must be true or false, got '{}'", value);
+    sim_stagger = value == "true";
   } else if (key == "bus_group") {
     if (value.empty() || value.find_first_of(" \t\r\n") != std::string::npos)
       fail(ErrorCode::config, key, "config 'bus_group' must be a non-empty name without spaces");

@@ -19,15 +19,51 @@ void WsConnection::wake(std::unique_lock<std::mutex>& lock) {
   if (waker) waker();
 }
 
-WsPush WsConnection::send(std::shared_ptr<const std::string> text, std::string_view conflate_key) {
+void WsWakeBatch::flush() {
+  if (pending.empty()) return;
+  std::function<void(std::function<void()>)> post;
+  {
+    std::lock_guard lock(pending.front()->mu_);
+    post = pending.front()->post_;
+  }
+  auto conns = std::move(pending);
+  pending.clear();
+  if (!post) {
+    for (auto& c : conns) c->wake_now();
+    return;
+  }
+  post([conns = std::move(conns)] {
+    for (const auto& c : conns) c->wake_now();
+  });
+}
+
+void WsConnection::wake_now() {
+  std::function<void()> waker;
+  {
+    std::lock_guard lock(mu_);
+    waker = waker_;
+  }
+  if (waker) waker();
+}
+
+WsPush WsConnection::send(std::shared_ptr<const std::string> text, std::string_view conflate_key, WsWakeBatch* batch) {
   std::unique_lock lock(mu_);
   if (close_) return WsPush::closing;
   const std::size_t bytes = text->size();
-  if (!conflate_key.empty() && queue_.size() >= limits_.conflate_after) {
-    if (auto it = keyed_.find(std::string(conflate_key)); it != keyed_.end()) {
-      auto& slot = queue_[it->second - head_].text;
-      queued_bytes_ = queued_bytes_ - slot->size() + bytes;
-      slot = std::move(text);
+  if (!backed_up_ && queue_.size() >= limits_.conflate_after) {
+    backed_up_ = true;  // from here on the latest queued message of each key is indexed
+    for (std::size_t i = 0; i < queue_.size(); ++i)
+      if (!queue_[i].key.empty()) keyed_[queue_[i].key] = head_ + i;
+  }
+  if (backed_up_ && !conflate_key.empty()) {
+    if (auto it = keyed_.find(conflate_key); it != keyed_.end()) {
+      const std::uint64_t index = it->second;
+      auto& slot = queue_[index - head_];
+      queued_bytes_ = queued_bytes_ - slot.text->size() + bytes;
+      keyed_.erase(it);  // re-keyed below on the new text's view: the old text goes now
+      slot.text = std::move(text);
+      slot.key = conflate_key;
+      keyed_.emplace(conflate_key, index);
       ++stats_.conflated;
       return WsPush::conflated;
     }
@@ -37,16 +73,24 @@ WsPush WsConnection::send(std::shared_ptr<const std::string> text, std::string_v
                           fmt::format("slow consumer: {} messages ({} bytes) queued", queue_.size(), queued_bytes_)};
     queue_.clear();
     keyed_.clear();
+    backed_up_ = false;
     head_ = 0;
     queued_bytes_ = 0;
     wake(lock);
     return WsPush::closing;
   }
   const bool was_empty = queue_.empty();
-  if (!conflate_key.empty()) keyed_[std::string(conflate_key)] = head_ + queue_.size();
-  queue_.push_back({std::move(text), std::string(conflate_key)});
+  if (backed_up_ && !conflate_key.empty()) keyed_[conflate_key] = head_ + queue_.size();
+  queue_.push_back({std::move(text), conflate_key});
   queued_bytes_ += bytes;
-  if (was_empty) wake(lock);
+  if (was_empty) {
+    if (batch && post_) {
+      lock.unlock();
+      batch->pending.push_back(shared_from_this());
+    } else {
+      wake(lock);
+    }
+  }
   return WsPush::queued;
 }
 
@@ -56,6 +100,7 @@ void WsConnection::close(WsCloseCode code, std::string reason) {
   close_ = CloseRequest{code, std::move(reason)};
   queue_.clear();
   keyed_.clear();
+  backed_up_ = false;
   head_ = 0;
   queued_bytes_ = 0;
   wake(lock);
@@ -84,9 +129,10 @@ WsConnectionStats WsConnection::stats() const {
   return s;
 }
 
-void WsConnection::set_waker(std::function<void()> waker) {
+void WsConnection::set_waker(std::function<void()> waker, std::function<void(std::function<void()>)> post) {
   std::unique_lock lock(mu_);
   waker_ = std::move(waker);
+  post_ = std::move(post);
   if (!queue_.empty() || close_) wake(lock);
 }
 
@@ -95,7 +141,7 @@ std::size_t WsConnection::take(std::vector<std::shared_ptr<const std::string>>& 
   std::size_t n = 0;
   while (n < max && !queue_.empty()) {
     auto& e = queue_.front();
-    if (!e.key.empty()) {
+    if (backed_up_ && !e.key.empty()) {
       auto it = keyed_.find(e.key);
       if (it != keyed_.end() && it->second == head_) keyed_.erase(it);
     }
@@ -104,6 +150,10 @@ std::size_t WsConnection::take(std::vector<std::shared_ptr<const std::string>>& 
     queue_.pop_front();
     ++head_;
     ++n;
+  }
+  if (backed_up_ && queue_.size() < limits_.conflate_after / 2) {
+    backed_up_ = false;
+    keyed_.clear();
   }
   return n;
 }

@@ -3,6 +3,7 @@
 // protocol itself: masking, fragmentation, control frames, UTF-8 of text, size, permessage-deflate.
 #include "ws_session.hpp"
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
@@ -35,6 +36,9 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
         active_(active),
         owner_(std::move(owner)) {
     active_->fetch_add(1, std::memory_order_relaxed);
+    // Small frames go out at once: with Nagle's algorithm a frame waits for the peer's (delayed) ACK.
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true), ignored);
   }
   ~WsSession() {
     finish(WsEnd::peer_closed);  // no-op when already finished
@@ -66,14 +70,19 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   void on_accept(beast::error_code ec) {
     if (ec) return finish(WsEnd::protocol_error);
     std::weak_ptr<WsSession> weak = shared_from_this();
-    conn_->set_waker([weak] {
-      auto self = weak.lock();
-      if (!self || self->wake_pending_.exchange(true, std::memory_order_acq_rel)) return;
-      asio::post(self->ws_.get_executor(), [self] {
-        self->wake_pending_.store(false, std::memory_order_release);
-        self->pump();
-      });
-    });
+    conn_->set_waker(
+        [weak] {
+          auto self = weak.lock();
+          if (!self || self->wake_pending_.exchange(true, std::memory_order_acq_rel)) return;
+          asio::post(self->ws_.get_executor(), [self] {
+            self->wake_pending_.store(false, std::memory_order_release);
+            self->pump();
+          });
+        },
+        [ioc = &static_cast<asio::io_context&>(asio::query(ws_.get_executor(), asio::execution::context))](std::function<void()> f) {
+          asio::post(*ioc, std::move(f));
+        });
+    arm_stall_check();
     do_read();
   }
 
@@ -119,28 +128,36 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
 
   void write(asio::const_buffer buf) {
     writing_ = true;
-    const std::uint64_t gen = ++write_gen_;
-    stall_timer_.expires_after(std::chrono::milliseconds(settings_.stall_timeout_ms));
-    stall_timer_.async_wait([weak = weak_from_this(), gen](beast::error_code ec) {
-      auto self = weak.lock();
-      if (ec || !self || !self->writing_ || self->write_gen_ != gen) return;
-      // The peer has not taken this write in stall_timeout_ms: it is not reading. A close frame
-      // could not get past the stalled write either, so the socket goes, with a reset: a graceful
-      // close would leave the kernel holding the unsent bytes for a peer that takes none.
-      self->end_ = WsEnd::stalled;
-      self->conn_->close(WsCloseCode::try_again_later, "stalled: the client stopped reading");
-      auto& sock = beast::get_lowest_layer(self->ws_).socket();
-      beast::error_code ignored;
-      sock.set_option(asio::socket_base::linger(true, 0), ignored);
-      sock.close(ignored);
-    });
+    write_started_ = std::chrono::steady_clock::now();
     ws_.text(true);
     ws_.async_write(buf, beast::bind_front_handler(&WsSession::on_write, shared_from_this()));
   }
 
+  // The stall check: a timer per session every stall_timeout/4 (not one per write, which cost two
+  // timer-queue updates per message) looks at the write in flight. One the peer has not taken for
+  // stall_timeout_ms means it stopped reading; a close frame could not get past that write either, so
+  // the socket goes, with a reset: a graceful close would leave the kernel holding the unsent bytes for
+  // a peer that takes none.
+  void arm_stall_check() {
+    stall_timer_.expires_after(std::chrono::milliseconds(std::max<std::uint64_t>(settings_.stall_timeout_ms / 4, 25)));
+    stall_timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+      auto self = weak.lock();
+      if (ec || !self || self->finished_) return;
+      if (self->writing_ && std::chrono::steady_clock::now() - self->write_started_ > std::chrono::milliseconds(self->settings_.stall_timeout_ms)) {
+        self->end_ = WsEnd::stalled;
+        self->conn_->close(WsCloseCode::try_again_later, "stalled: the client stopped reading");
+        auto& sock = beast::get_lowest_layer(self->ws_).socket();
+        beast::error_code ignored;
+        sock.set_option(asio::socket_base::linger(true, 0), ignored);
+        sock.close(ignored);
+        return;
+      }
+      self->arm_stall_check();
+    });
+  }
+
   void on_write(beast::error_code ec, std::size_t bytes) {
     writing_ = false;
-    stall_timer_.cancel();
     if (ec) return finish(end_ ? *end_ : WsEnd::peer_closed);
     conn_->record_sent(out_.size(), bytes);
     out_.clear();
@@ -161,6 +178,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   void finish(WsEnd why) {
     if (finished_) return;
     finished_ = true;
+    stall_timer_.cancel();
     conn_->close(WsCloseCode::going_away, "closed");  // the application's sends stop here
     conn_->set_waker(nullptr);
     if (handlers_.on_close) handlers_.on_close(why);
@@ -177,7 +195,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   asio::steady_timer stall_timer_;
   std::atomic<bool> wake_pending_{false};
   bool writing_ = false, closing_ = false, finished_ = false;
-  std::uint64_t write_gen_ = 0;
+  std::chrono::steady_clock::time_point write_started_{};
   std::optional<WsEnd> end_;
   std::atomic<std::uint64_t>* active_;
   std::shared_ptr<const void> owner_;

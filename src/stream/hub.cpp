@@ -214,13 +214,18 @@ void Hub::publish(const bus::Envelope& e) {
   const std::uint64_t seq = ++seq_[e.topic];
   std::string text;
   text.reserve(e.payload.size() + e.topic.size() + 96);
-  fmt::format_to(std::back_inserter(text), R"({{"type":"{}","topic":"{}","seq":{},"ts_ns":{},"payload":{}}})",
-                 bus::message_type_name(e.type), e.topic, seq, e.ts_ns, e.payload.empty() ? "null" : e.payload);
+  fmt::format_to(std::back_inserter(text), R"({{"type":"{}","topic":")", bus::message_type_name(e.type));
+  const std::size_t topic_at = text.size();
+  fmt::format_to(std::back_inserter(text), R"({}","seq":{},"ts_ns":{},"payload":{}}})", e.topic, seq, e.ts_ns,
+                 e.payload.empty() ? "null" : e.payload);
   auto shared = std::make_shared<const std::string>(std::move(text));
-  const std::string_view key = conflatable(e.type) ? std::string_view(e.topic) : std::string_view();
+  // The conflation key is the topic inside the message itself: it lives exactly as long as the message.
+  const std::string_view key = conflatable(e.type) ? std::string_view(*shared).substr(topic_at, e.topic.size()) : std::string_view();
   std::uint64_t conflated = 0;
+  net::WsWakeBatch wake;  // one hand-off to the I/O threads for all the recipients
   for (const auto& c : recipients_)
-    if (c->conn->send(shared, key) == net::WsPush::conflated) ++conflated;
+    if (c->conn->send(shared, key, &wake) == net::WsPush::conflated) ++conflated;
+  wake.flush();
   deliveries_.fetch_add(recipients_.size(), std::memory_order_relaxed);
   recipients_.clear();
   messages_.fetch_add(1, std::memory_order_relaxed);

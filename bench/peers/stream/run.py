@@ -32,7 +32,7 @@ def start_sextant(threads):
     offset = 10000 + random.randrange(400) * 100
     args = [SEXTANT, "serve", "--engines", "stream", "--port-offset", str(offset), "--threads", str(threads),
             "--market-data", "sim", "--sim-instruments", str(TOPICS), "--bar-interval-ms", str(INTERVAL_MS),
-            "--sim-history", "0"]
+            "--sim-history", "0", "--sim-stagger", "true"]
     p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     for line in p.stdout:
         if line.startswith("ready"):

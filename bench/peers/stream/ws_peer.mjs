@@ -1,7 +1,8 @@
 // The node `ws` peer of the stream benchmarks: the same protocol as Sextant's hub for what the load
 // generator uses ({"op":"subscribe"} and server messages {type, topic, seq, ts_ns, payload}), and an
 // echo path. Its generator publishes one bar per topic every INTERVAL_MS, serialised once per message
-// and sent to each subscriber (ws's broadcast idiom), as Sextant's simulator does.
+// and sent to each subscriber (ws's broadcast idiom), spread over the interval as Sextant's simulator
+// does with --sim-stagger true.
 //   node ws_peer.mjs PORT TOPICS INTERVAL_MS
 import { WebSocketServer } from "ws";
 
@@ -33,8 +34,15 @@ const nowNs = () => base + process.hrtime.bigint();
 const topics = Array.from({ length: topicCount }, (_, i) => "marketdata.bars.SIM" + String(i).padStart(4, "0"));
 const seq = new Array(topicCount).fill(0);
 const price = new Array(topicCount).fill(100);
+// Staggered as Sextant's --sim-stagger: the topics due by now (TOPICS per INTERVAL_MS, spread evenly),
+// caught up on each 1 ms tick, so the offered rate is exact even when a timer fires late.
+const start = Date.now();
+let sent = 0, cursor = 0;
 setInterval(() => {
-  for (let i = 0; i < topicCount; ++i) {
+  const due = Math.floor(((Date.now() - start) * topicCount) / intervalMs);
+  for (; sent < due; ++sent) {
+    const i = cursor;
+    cursor = (cursor + 1) % topicCount;
     const subs = subscribers.get(topics[i]);
     if (!subs || subs.size === 0) continue;
     const open = price[i], close = open * Math.exp((Math.random() - 0.5) * 0.02);
@@ -43,5 +51,5 @@ setInterval(() => {
     const msg = `{"type":"market_data","topic":"${topics[i]}","seq":${++seq[i]},"ts_ns":${ts},"payload":{"symbol":"SIM${String(i).padStart(4, "0")}","ts_ns":${ts},"open":${open},"high":${Math.max(open, close) * 1.002},"low":${Math.min(open, close) * 0.998},"close":${close},"volume":${Math.round(1e6 * Math.random())}}}`;
     for (const ws of subs) ws.send(msg);
   }
-}, intervalMs);
+}, 1);
 console.log("ready");

@@ -29,6 +29,7 @@ struct Config {
   std::uint32_t bar_interval_ms = 1000;   //!< the simulator's bar rate
   std::uint32_t sim_instruments = 50;
   std::uint64_t sim_seed = 42;
+  bool sim_stagger = false;               //!< spread each row's bars over the bar interval instead of one burst
   std::uint32_t sim_history = 300;        //!< bars of backfill the simulator writes to the store at start
   std::uint64_t ws_ping_interval_ms = 20000;  //!< WebSocket keep-alive ping after this much silence
   std::uint64_t ws_stall_timeout_ms = 10000;  //!< a WebSocket write the client does not take in this time drops it

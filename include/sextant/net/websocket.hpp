@@ -59,12 +59,25 @@ struct WsConnectionStats {
 
 enum class WsPush { queued, conflated, closing };
 
-class WsConnection {
+class WsConnection;
+
+//! Wakes many connections with one hand-off to the I/O threads: a fan-out of one message to many
+//! connections collects those whose queue went from empty to non-empty, then flush() posts once (a
+//! cross-thread post costs an eventfd write and an epoll wake-up; posts made on an I/O thread do not).
+struct WsWakeBatch {
+  std::vector<std::shared_ptr<WsConnection>> pending;
+  void flush();
+  ~WsWakeBatch() { flush(); }
+};
+
+class WsConnection : public std::enable_shared_from_this<WsConnection> {
  public:
   explicit WsConnection(WsQueueLimits limits = {});
   //! Queues a text message. A non-empty `conflate_key` lets a backed-up queue keep only the latest
-  //! message per key. Returns `closing` (and drops the message) once the connection is closing.
-  WsPush send(std::shared_ptr<const std::string> text, std::string_view conflate_key = {});
+  //! message per key; it must stay valid as long as `*text` (a view into the text itself, such as its
+  //! topic, is the usual choice). Returns `closing` (and drops the message) once the connection is closing.
+  //! With `batch`, a needed wake-up is left to batch->flush().
+  WsPush send(std::shared_ptr<const std::string> text, std::string_view conflate_key = {}, WsWakeBatch* batch = nullptr);
   WsPush send(std::string text) { return send(std::make_shared<const std::string>(std::move(text))); }
   //! Asks the session to close with this code; queued messages are discarded. The first call wins.
   void close(WsCloseCode code, std::string reason);
@@ -81,8 +94,10 @@ class WsConnection {
     std::string reason;
   };
   //! Called whenever the queue goes from empty to non-empty, or a close is requested, from the
-  //! thread that caused it. The session posts itself a drain.
-  void set_waker(std::function<void()> waker);
+  //! thread that caused it. The session posts itself a drain. `post` runs a function on an I/O thread
+  //! (WsWakeBatch::flush uses it).
+  void set_waker(std::function<void()> waker, std::function<void(std::function<void()>)> post = {});
+  void wake_now();
   //! Moves up to `max` queued messages into `out`; returns how many.
   std::size_t take(std::vector<std::shared_ptr<const std::string>>& out, std::size_t max);
   std::optional<CloseRequest> close_request() const;
@@ -91,7 +106,7 @@ class WsConnection {
  private:
   struct Entry {
     std::shared_ptr<const std::string> text;
-    std::string key;
+    std::string_view key;  //!< valid while `text` lives
   };
   void wake(std::unique_lock<std::mutex>& lock);
   const WsQueueLimits limits_;
@@ -99,10 +114,15 @@ class WsConnection {
   mutable std::mutex mu_;
   std::deque<Entry> queue_;
   std::uint64_t head_ = 0;  //!< absolute index of queue_.front()
-  std::unordered_map<std::string, std::uint64_t> keyed_;  //!< key -> absolute index of its queued message
+  //! key -> absolute index of its latest queued message; kept only while the queue is backed up
+  //! (from conflate_after until it drains below half that), so a keeping-up consumer pays nothing for it.
+  std::unordered_map<std::string_view, std::uint64_t> keyed_;
+  bool backed_up_ = false;
   std::size_t queued_bytes_ = 0;
   std::optional<CloseRequest> close_;
   std::function<void()> waker_;
+  std::function<void(std::function<void()>)> post_;
+  friend struct WsWakeBatch;
   WsConnectionStats stats_;
   bool batching_ = false;
 };
