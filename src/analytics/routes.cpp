@@ -17,6 +17,7 @@
 #include "sextant/service/engine.hpp"
 #include "sextant/service/fields.hpp"
 #include "sextant/service/route.hpp"
+#include "sextant/service/store.hpp"
 #include "analytics/performance_json.hpp"
 
 namespace sextant::analytics {
@@ -36,16 +37,25 @@ struct PanelFields {
   std::optional<Matrix> returns, prices;
   ReturnsType returns_type = ReturnsType::log;
   net::MatrixFormat matrix_format = net::MatrixFormat::rows;
+  std::vector<std::string> symbols;      // with bars: the closes come from the market data store
+  std::optional<std::int64_t> bars;
+  const data::BarStore* store = nullptr;
 };
 
 void declare_panel(Fields& in, PanelFields& p) {
   in.opt("returns", p.returns, net::Nulls::as_nan).opt("prices", p.prices);
   in.opt("returns_type", p.returns_type, parse_returns_type).opt("matrix_format", p.matrix_format, net::parse_matrix_format);
+  if (p.store) in.opt("symbols", p.symbols).opt("bars", p.bars, IntRange{2, service::kMaxStoreBars});
 }
 
 Matrix panel(PanelFields& f, bool allow_missing) {
+  if (f.bars || !f.symbols.empty()) {  // {"symbols","bars"}: the store's closes stand for "prices"
+    if (!f.bars) fail(ErrorCode::invalid_argument, "bars", "'symbols' reads the market data store: say how many 'bars'");
+    if (f.returns || f.prices) fail(ErrorCode::invalid_argument, "symbols", "send data ('returns' or 'prices') or 'symbols' with 'bars', not both");
+    f.prices = service::store_closes(*f.store, f.symbols, *f.bars);
+  }
   if (f.returns && f.prices) fail(ErrorCode::invalid_argument, "returns", "send either 'returns' or 'prices', not both");
-  if (!f.returns && !f.prices) fail(ErrorCode::invalid_argument, "returns", "'returns' (or 'prices') is required");
+  if (!f.returns && !f.prices) fail(ErrorCode::invalid_argument, "returns", "'returns' (or 'prices', or 'symbols' with 'bars') is required");
   const char* field = f.returns ? "returns" : "prices";
   Matrix r = f.returns ? std::move(*f.returns) : returns_from_prices(*f.prices, f.returns_type);
   if (r.rows() < 2 || r.cols() == 0)
@@ -91,8 +101,9 @@ void warn_undefined_correlations(const Matrix& c, Reply& out) {
                           {"correlation_matrix", "eigenvalues", "condition_number", "average_correlation"}});
 }
 
-void correlation_route(const Request& req, Reply& out, std::uint64_t response_limit) {
+void correlation_route(const Request& req, Reply& out, std::uint64_t response_limit, const data::BarStore* store) {
   PanelFields p;
+  p.store = store;
   std::string method = "pearson", precision_name = "fp64";
   Missing missing = Missing::reject;
   std::optional<std::int64_t> window;
@@ -139,8 +150,9 @@ void correlation_route(const Request& req, Reply& out, std::uint64_t response_li
   warn_undefined_correlations(c, out);
 }
 
-void covariance_route(const Request& req, Reply& out) {
+void covariance_route(const Request& req, Reply& out, const data::BarStore* store) {
   PanelFields p;
+  p.store = store;
   CovarianceOptions opt;
   std::string precision_name = "fp64";
   std::optional<double> benchmark;
@@ -396,9 +408,10 @@ void register_engine(service::EngineContext& ctx) {
   using service::json_route;
   auto& t = ctx.routes;
   const std::uint64_t response_limit = ctx.config.body_limit_mb << 20;
+  const data::BarStore* bars = ctx.stores.bars.get();  // the store outlives the servers (SharedStores)
   t.add("POST", "/correlation",
-        json_route([response_limit](const Request& req, Reply& out) { correlation_route(req, out, response_limit); }));
-  t.add("POST", "/covariance", json_route(covariance_route));
+        json_route([response_limit, bars](const Request& req, Reply& out) { correlation_route(req, out, response_limit, bars); }));
+  t.add("POST", "/covariance", json_route([bars](const Request& req, Reply& out) { covariance_route(req, out, bars); }));
   t.add("POST", "/factor-loading", json_route(factor_loading_route));
   t.add("POST", "/indicators", json_route(indicators_route));
   t.add("POST", "/rolling", json_route(rolling_route));

@@ -18,6 +18,7 @@
 #include "sextant/service/engine.hpp"
 #include "sextant/service/fields.hpp"
 #include "sextant/service/route.hpp"
+#include "sextant/service/store.hpp"
 
 namespace sextant::risk {
 namespace {
@@ -74,8 +75,9 @@ void write_figures(JsonWriter& w, const VarFigures& f, std::optional<double> val
   w.end_object();
 }
 
-void calculate_var_route(const net::Request& req, Reply& out, const ScenarioStore& store) {
+void calculate_var_route(const net::Request& req, Reply& out, const ScenarioStore& store, const data::BarStore& bars_store) {
   Book book;
+  std::optional<std::int64_t> bars;  // with symbols: the returns come from the market data store
   VarOptions opt;
   std::map<std::string, double> positions, prices;
   std::optional<double> portfolio_value;
@@ -84,6 +86,7 @@ void calculate_var_route(const net::Request& req, Reply& out, const ScenarioStor
   Fields in;
   declare_book(in, book, opt.covariance);
   in.opt("scenario_set", set_name).opt("expected_returns", expected_returns).opt("positions", positions).opt("prices", prices);
+  in.opt("bars", bars, IntRange{2, service::kMaxStoreBars});
   in.opt("confidence_levels", opt.confidence_levels)
       .opt("methods", opt.methods, kVarMethodNames)
       .opt("quantile_method", opt.quantile_method, kQuantileMethodNames)
@@ -101,6 +104,18 @@ void calculate_var_route(const net::Request& req, Reply& out, const ScenarioStor
       .opt("mc_distribution", opt.mc_student_t, kMcDistributionNames);
   in.read(req, "/calculate-var");
   auto& [returns, covariance, weights, symbols] = book;
+  if (bars) {  // {"symbols","bars"}: simple returns of the store's closes; their last closes price the positions
+    if (returns || covariance || set_name)
+      fail(ErrorCode::invalid_argument, "bars", "'bars' reads the market data store: send it instead of 'returns', 'covariance' or 'scenario_set'");
+    if (symbols.empty()) fail(ErrorCode::invalid_argument, "symbols", "'bars' needs the 'symbols' to read from the market data store");
+    const Matrix closes = service::store_closes(bars_store, symbols, *bars);
+    Matrix r(closes.rows() - 1, closes.cols());
+    for (std::size_t t = 1; t < closes.rows(); ++t)
+      for (std::size_t j = 0; j < closes.cols(); ++j) r(t - 1, j) = closes(t, j) / closes(t - 1, j) - 1.0;
+    returns = std::move(r);
+    if (!positions.empty() && prices.empty())
+      for (std::size_t j = 0; j < symbols.size(); ++j) prices[symbols[j]] = closes(closes.rows() - 1, j);
+  }
   std::shared_ptr<const ScenarioSet> set;
   if (set_name) {
     set = store.get(*set_name, "scenario_set");
@@ -357,7 +372,9 @@ void register_engine(service::EngineContext& ctx) {
   auto windows = std::make_shared<OrderRateWindows>(ctx.clock);
   auto publisher = std::make_shared<bus::BusPublisher>(ctx.bus, std::string(ctx.name));
   auto& t = ctx.routes;
-  t.add("POST", "/calculate-var", json_route([store](const net::Request& req, Reply& out) { calculate_var_route(req, out, *store); }));
+  t.add("POST", "/calculate-var", json_route([store, bars = ctx.stores.bars](const net::Request& req, Reply& out) {
+    calculate_var_route(req, out, *store, *bars);
+  }));
   add_scenario_set_routes(t, store);
   t.add("POST", "/calculate-margin",
         json_route([publisher](const net::Request& req, Reply& out) { calculate_margin_route(req, out, *publisher); }));

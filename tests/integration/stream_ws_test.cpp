@@ -214,3 +214,79 @@ TEST(StreamWs, AThousandClientsConnectSubscribeAndReceive) {
 
 }  // namespace
 }  // namespace sextant::test
+
+namespace sextant::test {
+namespace {
+
+// Requests that name symbols and a number of bars read the market data store instead of sending data;
+// the answer equals the same request sent with the closes the store holds (GET /bars/{symbol}).
+TEST(StoreRequests, CorrelationAndVarReadTheStoresCloses) {
+  ServerProcess server({"--engines", "analytics,risk,stream", "--market-data", "sim", "--sim-instruments", "4", "--bar-interval-ms",
+                        "60000", "--sim-history", "120"});
+  // The backfill is written before the first live bar; with a minute between bars nothing moves meanwhile.
+  std::string closes[2];
+  for (int j = 0; j < 2; ++j) {
+    const auto r = http(server.port(8600), "GET", "/bars/SIM00" + std::to_string(j) + "?limit=51");
+    ASSERT_EQ(r.status, 200) << r.body;
+    std::string list;
+    std::size_t at = 0;
+    while ((at = r.body.find("\"close\":", at)) != std::string::npos) {
+      at += 8;
+      list += (list.empty() ? "" : ",") + r.body.substr(at, r.body.find(',', at) - at);
+    }
+    closes[j] = list;
+  }
+  // Rows of [SIM000, SIM001] closes.
+  std::vector<std::string> a, b;
+  auto split = [](const std::string& s) {
+    std::vector<std::string> out;
+    std::size_t i = 0;
+    while (i <= s.size()) {
+      const auto j = std::min(s.find(',', i), s.size());
+      out.push_back(s.substr(i, j - i));
+      i = j + 1;
+    }
+    return out;
+  };
+  a = split(closes[0]);
+  b = split(closes[1]);
+  ASSERT_EQ(a.size(), 51u);
+  ASSERT_EQ(b.size(), 51u);
+  std::string prices = "[";
+  for (std::size_t t = 0; t < a.size(); ++t) prices += (t ? ",[" : "[") + a[t] + "," + b[t] + "]";
+  prices += "]";
+  const auto by_store = http(server.port(8100), "POST", "/correlation", R"({"symbols":["SIM000","SIM001"],"bars":50})");
+  const auto by_data = http(server.port(8100), "POST", "/correlation", R"({"prices":)" + prices + "}");
+  ASSERT_EQ(by_store.status, 200) << by_store.body;
+  ASSERT_EQ(by_data.status, 200) << by_data.body;
+  auto matrix = [](const std::string& body) { return body.substr(0, body.find("\"eigenvalues\"")); };
+  EXPECT_EQ(matrix(by_store.body), matrix(by_data.body));
+
+  const auto var = http(server.port(8200), "POST", "/calculate-var",
+                        R"({"symbols":["SIM000","SIM001"],"bars":50,"positions":{"SIM000":10,"SIM001":5},"methods":["historical"]})");
+  ASSERT_EQ(var.status, 200) << var.body;
+  EXPECT_TRUE(contains(var.body, R"("var_currency":)")) << var.body;
+
+  struct Bad {
+    int port;
+    const char* path;
+    const char* body;
+    const char* field;
+  };
+  const Bad bad[] = {
+      {8100, "/correlation", R"({"symbols":["SIM000","NOPE"],"bars":50})", "symbols[1]"},
+      {8100, "/correlation", R"({"symbols":["SIM000","SIM001"]})", "bars"},
+      {8100, "/correlation", R"({"symbols":["SIM000","SIM001"],"bars":1})", "bars"},
+      {8100, "/correlation", R"({"symbols":["SIM000"],"bars":5,"returns":[[1],[2]]})", "symbols"},
+      {8200, "/calculate-var", R"({"bars":50,"weights":[1]})", "symbols"},
+      {8200, "/calculate-var", R"({"symbols":["SIM000"],"bars":50,"returns":[[0.1],[0.2]],"weights":[1]})", "bars"},
+  };
+  for (const auto& c : bad) {
+    const auto r = http(server.port(std::uint16_t(c.port)), "POST", c.path, c.body);
+    EXPECT_TRUE(r.status == 400 || r.status == 404) << c.body << " -> " << r.status << " " << r.body;
+    EXPECT_TRUE(contains(r.body, std::string(R"("field":")") + c.field + "\"")) << c.body << " -> " << r.body;
+  }
+}
+
+}  // namespace
+}  // namespace sextant::test

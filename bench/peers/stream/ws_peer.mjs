@@ -39,7 +39,8 @@ const price = new Array(topicCount).fill(100);
 const start = Date.now();
 let sent = 0, cursor = 0;
 setInterval(() => {
-  const due = Math.floor(((Date.now() - start) * topicCount) / intervalMs);
+  // At most one interval's worth per tick: an overloaded server falls behind instead of never yielding.
+  const due = Math.min(Math.floor(((Date.now() - start) * topicCount) / intervalMs), sent + topicCount);
   for (; sent < due; ++sent) {
     const i = cursor;
     cursor = (cursor + 1) % topicCount;
