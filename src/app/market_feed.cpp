@@ -22,7 +22,19 @@ MarketFeed::MarketFeed(const Config& cfg, std::shared_ptr<bus::Bus> bus, std::sh
     } catch (const Error&) {
     }
   });
-  if (cfg.market_data == "sim") thread_ = std::thread([this, cfg, store] { simulate(cfg, store); });
+  if (cfg.market_data == "sim") {
+    data::SimulatorConfig sc;
+    sc.instruments = cfg.sim_instruments;
+    sc.sectors = std::min<std::size_t>(5, cfg.sim_instruments);
+    sc.seed = cfg.sim_seed;
+    auto sim = std::make_shared<data::MarketSimulator>(sc);
+    // The backfill is written before the constructor returns, so a server that says "ready" has its history.
+    const std::int64_t step_ns = std::int64_t(cfg.bar_interval_ms) * 1000000;
+    const std::int64_t first = now_ns() - std::int64_t(cfg.sim_history) * step_ns;
+    for (std::uint32_t i = 0; i < cfg.sim_history; ++i)
+      for (const auto& bar : sim->step(first + std::int64_t(i) * step_ns)) store->add(bar);
+    thread_ = std::thread([this, cfg, sim] { simulate(cfg, *sim); });
+  }
   heartbeat_ = std::thread([this, store] {
     bus::BusPublisher publisher(bus_, "sextant");
     const auto start = std::chrono::steady_clock::now();
@@ -53,18 +65,9 @@ MarketFeed::~MarketFeed() {
   bus_->unsubscribe(subscription_);
 }
 
-void MarketFeed::simulate(const Config& cfg, std::shared_ptr<data::BarStore> store) {
-  data::SimulatorConfig sc;
-  sc.instruments = cfg.sim_instruments;
-  sc.sectors = std::min<std::size_t>(5, cfg.sim_instruments);
-  sc.seed = cfg.sim_seed;
-  data::MarketSimulator sim(sc);
+void MarketFeed::simulate(const Config& cfg, data::MarketSimulator& sim) {
   bus::BusPublisher publisher(bus_, "marketdata");
   const auto interval = std::chrono::milliseconds(cfg.bar_interval_ms);
-  const std::int64_t step_ns = std::int64_t(cfg.bar_interval_ms) * 1000000;
-  const std::int64_t first = now_ns() - std::int64_t(cfg.sim_history) * step_ns;
-  for (std::uint32_t i = 0; i < cfg.sim_history; ++i)
-    for (const auto& bar : sim.step(first + std::int64_t(i) * step_ns)) store->add(bar);
   auto next = std::chrono::steady_clock::now();
   std::unique_lock lock(m_);
   while (!stop_) {

@@ -13,6 +13,7 @@
 #include "sextant/bus/bus.hpp"
 #include "sextant/core/config.hpp"
 #include "sextant/data/bar_store.hpp"
+#include "sextant/data/simulator.hpp"
 
 namespace sextant::app {
 
@@ -23,7 +24,7 @@ class MarketFeed {
   std::uint64_t published() const { return published_; }
 
  private:
-  void simulate(const Config& cfg, std::shared_ptr<data::BarStore> store);
+  void simulate(const Config& cfg, data::MarketSimulator& sim);
   void beat();
   std::shared_ptr<bus::Bus> bus_;
   std::uint64_t subscription_ = 0;

@@ -221,6 +221,7 @@ void RedisBus::State::subscriber() {
     }
     attempt = 0;
     std::vector<std::string> held;  // patterns subscribed on this connection
+    std::size_t requested = 0, confirmed = 0;  // PSUBSCRIBEs sent, and confirmed by Redis
     bool broken = false;
     while (!broken && !stopping()) {
       // Apply pattern changes (the connection is in subscribe mode: replies come back as messages).
@@ -231,14 +232,17 @@ void RedisBus::State::subscriber() {
         patterns_changed = false;
       }
       for (const auto& p : want)
-        if (!std::binary_search(held.begin(), held.end(), p)) redisAppendCommand(ctx.get(), "PSUBSCRIBE %s", glob_of(p).c_str());
+        if (!std::binary_search(held.begin(), held.end(), p)) {
+          redisAppendCommand(ctx.get(), "PSUBSCRIBE %s", glob_of(p).c_str());
+          ++requested;
+        }
       for (const auto& p : held)
         if (!std::binary_search(want.begin(), want.end(), p)) redisAppendCommand(ctx.get(), "PUNSUBSCRIBE %s", glob_of(p).c_str());
       held = want;
       int done = 0;
       while (redisBufferWrite(ctx.get(), &done) == REDIS_OK && !done) {}
       if (ctx->err) break;
-      sub_ready = true;
+      sub_ready = confirmed >= requested;  // no patterns: ready at once (a publisher-only process)
       // Read until patterns change: poll with a short timeout, so changes and stop are seen.
       while (!broken) {
         {
@@ -257,6 +261,11 @@ void RedisBus::State::subscriber() {
           continue;
         }
         auto r = wrap(raw);
+        if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 && str(r->element[0]) == "psubscribe") {
+          // Ready once Redis has confirmed every pattern: a message published after that reaches us.
+          sub_ready = ++confirmed >= requested;
+          continue;
+        }
         if (r->type != REDIS_REPLY_ARRAY || r->elements != 4 || str(r->element[0]) != "pmessage") continue;
         const std::string_view pattern = str(r->element[1]), topic = str(r->element[2]), body = str(r->element[3]);
         // A topic matching several of our patterns arrives once per pattern: keep the first pattern's copy.
@@ -437,6 +446,7 @@ std::uint64_t RedisBus::subscribe(std::string pattern, Handler h, std::size_t qu
   if (!std::binary_search(ps.begin(), ps.end(), pattern)) {
     ps.insert(std::upper_bound(ps.begin(), ps.end(), pattern), pattern);
     state_->patterns_changed = true;
+    state_->sub_ready = false;  // until Redis confirms the new pattern
   }
   state_->cv.notify_all();
   return id;

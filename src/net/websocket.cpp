@@ -69,14 +69,9 @@ WsPush WsConnection::send(std::shared_ptr<const std::string> text, std::string_v
     }
   }
   if (queue_.size() >= limits_.max_messages || queued_bytes_ + bytes > limits_.max_bytes) {
-    close_ = CloseRequest{WsCloseCode::try_again_later,
-                          fmt::format("slow consumer: {} messages ({} bytes) queued", queue_.size(), queued_bytes_)};
-    queue_.clear();
-    keyed_.clear();
-    backed_up_ = false;
-    head_ = 0;
-    queued_bytes_ = 0;
-    wake(lock);
+    close_locked({WsCloseCode::try_again_later,
+                  fmt::format("slow consumer: {} messages ({} bytes) queued", queue_.size(), queued_bytes_)},
+                 lock);
     return WsPush::closing;
   }
   const bool was_empty = queue_.empty();
@@ -97,7 +92,11 @@ WsPush WsConnection::send(std::shared_ptr<const std::string> text, std::string_v
 void WsConnection::close(WsCloseCode code, std::string reason) {
   std::unique_lock lock(mu_);
   if (close_) return;
-  close_ = CloseRequest{code, std::move(reason)};
+  close_locked({code, std::move(reason)}, lock);
+}
+
+void WsConnection::close_locked(CloseRequest request, std::unique_lock<std::mutex>& lock) {
+  close_ = std::move(request);
   queue_.clear();
   keyed_.clear();
   backed_up_ = false;

@@ -109,6 +109,8 @@ class WsConnection : public std::enable_shared_from_this<WsConnection> {
     std::string_view key;  //!< valid while `text` lives
   };
   void wake(std::unique_lock<std::mutex>& lock);
+  //! Records the close, drops the queue and wakes the session (mu_ held; released by the wake).
+  void close_locked(CloseRequest request, std::unique_lock<std::mutex>& lock);
   const WsQueueLimits limits_;
   const std::uint64_t id_;
   mutable std::mutex mu_;
