@@ -55,7 +55,6 @@ void run(const std::string& url, bool group, double seconds) {
   }
   for (auto& c : consumers)
     while (!c->ready()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // consumer groups created, patterns subscribed
   auto po = bus::parse_redis_url(url);
   po.group = "bench-publisher";
   bus::RedisBus publisher(po);

@@ -29,9 +29,9 @@ LiveCorrelation::LiveCorrelation(LiveCorrelationConfig config, const data::BarSt
 void LiveCorrelation::on_bar(const bus::MarketBar& bar) {
   std::lock_guard lock(m_);
   ++stats_.bars;
-  if (bar.ts_ns <= row_ts_) return;
-  if (row_ts_ != 0 && ++stats_.rows % config_.every_rows == 0) snapshot();
-  row_ts_ = bar.ts_ns;
+  if (!clock_.advance(bar.ts_ns)) return;
+  stats_.rows = clock_.completed;
+  if (clock_.completed % config_.every_rows == 0) snapshot();
 }
 
 bool LiveCorrelation::publish_now() {

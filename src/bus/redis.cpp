@@ -103,7 +103,7 @@ struct RedisBus::State {
   std::map<std::uint64_t, std::string> pattern_of;       // subscription -> pattern
   bool patterns_changed = false;
   RedisCounters c;
-  std::atomic<bool> sub_ready{false}, pub_ready{false};
+  std::atomic<bool> sub_ready{false}, pub_ready{false}, group_ready{false};
   std::mt19937 rng{std::random_device{}()};
 
   ContextPtr connect() {
@@ -362,7 +362,11 @@ void RedisBus::State::consumer() {
     }
     attempt = 0;
     // The group starts at the stream's end the first time; afterwards it remembers where it was.
-    wrap(redisCommand(ctx.get(), "XGROUP CREATE %s %s $ MKSTREAM", kPriorityStream.data(), opt.group.c_str()));
+    {
+      auto g = wrap(redisCommand(ctx.get(), "XGROUP CREATE %s %s $ MKSTREAM", kPriorityStream.data(), opt.group.c_str()));
+      // Created now, or already there (BUSYGROUP): from here a priority message is this group's to read.
+      group_ready = g && (g->type != REDIS_REPLY_ERROR || str(g.get()).starts_with("BUSYGROUP"));
+    }
     bool broken = false;
     // First what this consumer was given and did not ack (it restarted), then new entries.
     std::string from = "0";
@@ -402,6 +406,7 @@ void RedisBus::State::consumer() {
         }
       }
     }
+    group_ready = false;
     if (!stopping() && !backoff(attempt++)) return;
   }
 }
@@ -487,6 +492,10 @@ RedisCounters RedisBus::counters() const {
   return c;
 }
 
-bool RedisBus::ready() const { return state_->pub_ready && state_->sub_ready; }
+bool RedisBus::ready() const {
+  if (!state_->pub_ready || !state_->sub_ready) return false;
+  std::lock_guard lock(state_->mu);
+  return state_->patterns.empty() || state_->group_ready;  // a subscriber also needs its consumer group
+}
 
 }  // namespace sextant::bus

@@ -8,32 +8,18 @@
 #include <fstream>
 
 #include "sextant/core/error.hpp"
+#include "sextant/data/csv.hpp"
+#include "csv_cells.hpp"
 
 namespace sextant::data {
 
 namespace {
-
-std::vector<std::string_view> split(std::string_view line) {
-  std::vector<std::string_view> out;
-  while (true) {
-    const auto comma = line.find(',');
-    std::string_view cell = line.substr(0, comma);
-    while (!cell.empty() && (cell.front() == ' ' || cell.front() == '"')) cell.remove_prefix(1);
-    while (!cell.empty() && (cell.back() == ' ' || cell.back() == '"' || cell.back() == '\r')) cell.remove_suffix(1);
-    out.push_back(cell);
-    if (comma == std::string_view::npos) break;
-    line.remove_prefix(comma + 1);
-  }
-  return out;
-}
 
 std::string lower(std::string_view s) {
   std::string out(s);
   for (auto& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
-
-bool missing(std::string_view s) { return s.empty() || s == "NA" || s == "NaN" || s == "nan" || s == "null"; }
 
 double number(std::string_view s, const std::string& where) {
   double v = 0;
@@ -89,48 +75,51 @@ std::vector<bus::MarketBar> read_bars_csv(const std::string& path, const std::st
   if (!in) fail(ErrorCode::io, "file", "cannot read '{}'", path);
   std::string line;
   if (!std::getline(in, line)) fail(ErrorCode::invalid_argument, "line 1", "'{}' is empty", path);
-  std::vector<std::string> header;  // copies: `line` is reused for the rows
-  for (auto h : split(line)) header.emplace_back(h);
   std::vector<std::string> names;
-  for (const auto& h : header) names.push_back(lower(h));
+  for (auto h : csv::split(line)) names.push_back(lower(csv::trim(h)));
   auto col = [&](std::initializer_list<const char*> options) -> int {
     for (const char* o : options)
       for (std::size_t i = 0; i < names.size(); ++i)
         if (names[i] == o) return int(i);
     return -1;
   };
-  const int c_open = col({"open"}), c_high = col({"high"}), c_low = col({"low"}), c_close = col({"close"}), c_vol = col({"volume"});
-  const int c_time = col({"date", "time", "timestamp", "datetime", "ts_ns"}), c_sym = col({"symbol", "ticker"});
-  const bool long_form = c_close >= 0;
-  if (long_form && (c_open < 0 || c_high < 0 || c_low < 0 || c_vol < 0 || c_time < 0))
-    fail(ErrorCode::invalid_argument, "line 1", "an OHLCV file needs date, open, high, low, close and volume columns");
   std::vector<bus::MarketBar> bars;
-  std::size_t lineno = 1;
-  while (std::getline(in, line)) {
-    ++lineno;
-    if (line.empty() || line == "\r") continue;
-    const auto cells = split(line);
-    if (cells.size() != header.size())
-      fail(ErrorCode::invalid_argument, "line " + std::to_string(lineno), "{} cells where the header has {}", cells.size(), header.size());
-    const std::string where = "line " + std::to_string(lineno);
-    if (long_form) {
-      bus::MarketBar b;
-      b.symbol = c_sym >= 0 ? std::string(cells[std::size_t(c_sym)]) : default_symbol;
-      b.ts_ns = parse_time_ns(cells[std::size_t(c_time)], where + " " + names[std::size_t(c_time)]);
-      if (missing(cells[std::size_t(c_close)])) continue;
-      b.open = number(cells[std::size_t(c_open)], where + " open");
-      b.high = number(cells[std::size_t(c_high)], where + " high");
-      b.low = number(cells[std::size_t(c_low)], where + " low");
-      b.close = number(cells[std::size_t(c_close)], where + " close");
-      b.volume = number(cells[std::size_t(c_vol)], where + " volume");
-      bars.push_back(std::move(b));
-    } else {
-      const std::int64_t ts = parse_time_ns(cells[0], where + " " + names[0]);
-      for (std::size_t j = 1; j < cells.size(); ++j) {
-        if (missing(cells[j])) continue;
-        const double c = number(cells[j], where + " " + header[j]);
-        bars.push_back({header[j], ts, c, c, c, c, 0});
+  const int c_close = col({"close"});
+  if (c_close < 0) {
+    // Wide closes: the panel reader's layout (dates, then a column per symbol); missing cells skipped.
+    in.close();
+    const Panel p = read_csv_panel(path);
+    for (std::size_t t = 0; t < p.index.size(); ++t) {
+      const std::int64_t ts = parse_time_ns(p.index[t], "line " + std::to_string(t + 2) + " " + names[0]);
+      for (std::size_t j = 0; j < p.symbols.size(); ++j) {
+        const double c = p.values(t, j);
+        if (!std::isnan(c)) bars.push_back({p.symbols[j], ts, c, c, c, c, 0});
       }
+    }
+  } else {
+    const int c_open = col({"open"}), c_high = col({"high"}), c_low = col({"low"}), c_vol = col({"volume"});
+    const int c_time = col({"date", "time", "timestamp", "datetime", "ts_ns"}), c_sym = col({"symbol", "ticker"});
+    if (c_open < 0 || c_high < 0 || c_low < 0 || c_vol < 0 || c_time < 0)
+      fail(ErrorCode::invalid_argument, "line 1", "an OHLCV file needs date, open, high, low, close and volume columns");
+    std::size_t lineno = 1;
+    while (std::getline(in, line)) {
+      ++lineno;
+      if (csv::trim(line).empty()) continue;
+      const auto cells = csv::split(line);
+      const std::string where = "line " + std::to_string(lineno);
+      if (cells.size() != names.size())
+        fail(ErrorCode::invalid_argument, where, "{} cells where the header has {}", cells.size(), names.size());
+      auto cell = [&](int c) { return csv::trim(cells[std::size_t(c)]); };
+      if (csv::missing(cell(c_close))) continue;
+      bus::MarketBar b;
+      b.symbol = c_sym >= 0 ? std::string(cell(c_sym)) : default_symbol;
+      b.ts_ns = parse_time_ns(cell(c_time), where + " " + names[std::size_t(c_time)]);
+      b.open = number(cell(c_open), where + " open");
+      b.high = number(cell(c_high), where + " high");
+      b.low = number(cell(c_low), where + " low");
+      b.close = number(cell(c_close), where + " close");
+      b.volume = number(cell(c_vol), where + " volume");
+      bars.push_back(std::move(b));
     }
   }
   std::stable_sort(bars.begin(), bars.end(), [](const auto& a, const auto& b) {

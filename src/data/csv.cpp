@@ -6,29 +6,12 @@
 #include <sstream>
 
 #include "sextant/core/error.hpp"
+#include "csv_cells.hpp"
 
 namespace sextant::data {
-namespace {
 
-std::vector<std::string_view> split(std::string_view line) {
-  std::vector<std::string_view> out;
-  std::size_t i = 0;
-  while (true) {
-    std::size_t j = line.find(',', i);
-    out.push_back(line.substr(i, j == std::string_view::npos ? std::string_view::npos : j - i));
-    if (j == std::string_view::npos) break;
-    i = j + 1;
-  }
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '"')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '"' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
+using csv::split;
+using csv::trim;
 
 Panel read_csv_panel(const std::string& path) {
   std::ifstream in(path);
@@ -53,7 +36,7 @@ Panel read_csv_panel(const std::string& path) {
     for (std::size_t j = 1; j <= n; ++j) {
       auto c = trim(cells[j]);
       double v = std::nan("");
-      if (!c.empty() && c != "NA" && c != "NaN" && c != "nan" && c != "null") {
+      if (!csv::missing(c)) {
         auto [ptr, ec] = std::from_chars(c.data(), c.data() + c.size(), v);
         if (ec != std::errc{} || ptr != c.data() + c.size())
           fail(ErrorCode::invalid_argument, "path", "'{}' line {} column '{}': '{}' is not a number", path, line_no,

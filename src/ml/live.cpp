@@ -16,14 +16,15 @@ LiveForecast::LiveForecast(LiveForecastConfig config, const data::BarStore& stor
 
 void LiveForecast::on_bar(const bus::MarketBar& bar) {
   std::lock_guard lock(m_);
-  if (bar.ts_ns <= row_ts_) return;
-  if (row_ts_ != 0 && ++stats_.rows % config_.every_rows == 0) forecast(row_ts_);
-  row_ts_ = bar.ts_ns;
+  const auto done = clock_.advance(bar.ts_ns);
+  if (!done) return;
+  stats_.rows = clock_.completed;
+  if (clock_.completed % config_.every_rows == 0) forecast(*done);
 }
 
 bool LiveForecast::publish_now() {
   std::lock_guard lock(m_);
-  return forecast(row_ts_);
+  return forecast(clock_.row_ts);
 }
 
 bool LiveForecast::forecast(std::int64_t ts) {

@@ -12,18 +12,15 @@ LiveDrift::LiveDrift(LiveDriftConfig config, LiveBook book, bus::Publisher& publ
 
 void LiveDrift::on_bar(const bus::MarketBar& bar) {
   std::lock_guard lock(m_);
-  if (bar.ts_ns > row_ts_) {
-    if (row_ts_ != 0) end_of_row();
-    row_ts_ = bar.ts_ns;
-  } else if (bar.ts_ns < row_ts_) {
-    return;
-  }
+  bool late = false;
+  if (clock_.advance(bar.ts_ns, &late)) end_of_row();
+  if (late) return;  // a bar of an earlier row
   if (!prices_.count(bar.symbol)) seen_.push_back(bar.symbol);
   prices_[bar.symbol] = bar.close;
 }
 
 void LiveDrift::end_of_row() {
-  ++stats_.rows;
+  stats_.rows = clock_.completed;
   if (book_.assets.empty()) {
     if (config_.demo_assets == 0 || seen_.size() < config_.demo_assets) return;
     std::vector<std::string> syms(seen_.begin(), seen_.begin() + std::ptrdiff_t(config_.demo_assets));

@@ -15,12 +15,9 @@ LiveRisk::LiveRisk(LiveRiskConfig config, std::vector<Account> accounts, const d
 void LiveRisk::on_bar(const bus::MarketBar& bar) {
   std::lock_guard lock(m_);
   ++stats_.bars;
-  if (bar.ts_ns > row_ts_) {
-    if (row_ts_ != 0) end_of_row(row_ts_);
-    row_ts_ = bar.ts_ns;
-  } else if (bar.ts_ns < row_ts_) {
-    return;  // a late bar of an earlier row: its price is already stale
-  }
+  bool late = false;
+  if (const auto done = clock_.advance(bar.ts_ns, &late)) end_of_row(*done);
+  if (late) return;  // a bar of an earlier row: its price is already stale
   prices_[bar.symbol] = bar.close;
   for (auto& b : books_)
     if (b.account.positions.count(bar.symbol)) remargin(b);
@@ -72,7 +69,7 @@ void LiveRisk::open_demo() {
 }
 
 void LiveRisk::end_of_row(std::int64_t ts) {
-  ++stats_.rows;
+  stats_.rows = clock_.completed;
   if (books_.empty() && config_.demo_positions > 0) {
     open_demo();
     for (auto& b : books_) remargin(b);

@@ -192,8 +192,7 @@ TEST(RedisBus, PriorityMessagesSurviveAnOutageExactlyOnce) {
   Received got;
   bus::RedisBus consumer(o);
   consumer.subscribe("risk.alerts", [&](const bus::Envelope& e) { got.add(e); });
-  ASSERT_TRUE(wait_until([&] { return consumer.ready(); }, 10));
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the consumer creates its group once connected
+  ASSERT_TRUE(wait_until([&] { return consumer.ready(); }, 10));  // connected, subscribed, its group created
   bus::RedisOptions po = o;
   po.group = "publisher";
   bus::RedisBus publisher(po);

@@ -11,6 +11,7 @@
 
 #include "sextant/bus/publisher.hpp"
 #include "sextant/data/bar_store.hpp"
+#include "sextant/data/row_clock.hpp"
 
 namespace sextant::analytics {
 
@@ -42,7 +43,7 @@ class LiveCorrelation {
   const data::BarStore& store_;
   bus::Publisher& publisher_;
   mutable std::mutex m_;
-  std::int64_t row_ts_ = 0;
+  data::RowClock clock_;
   LiveCorrelationStats stats_;
 };
 

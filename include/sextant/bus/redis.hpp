@@ -67,7 +67,8 @@ class RedisBus final : public Bus {
   //! Waits until the outbound buffer is flushed (or Redis is away) and local queues are delivered.
   void drain() override;
   RedisCounters counters() const;
-  //! True once both connections are up and subscribed.
+  //! True once the connections are up, Redis has confirmed every pattern, and (with subscriptions) the
+  //! consumer group exists, so a message published from now on reaches this process.
   bool ready() const;
 
   struct State;

@@ -8,6 +8,7 @@
 
 #include "sextant/bus/publisher.hpp"
 #include "sextant/data/bar_store.hpp"
+#include "sextant/data/row_clock.hpp"
 
 namespace sextant::ml {
 
@@ -35,7 +36,7 @@ class LiveForecast {
   const data::BarStore& store_;
   bus::Publisher& publisher_;
   mutable std::mutex m_;
-  std::int64_t row_ts_ = 0;
+  data::RowClock clock_;
   LiveForecastStats stats_;
 };
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sextant/bus/publisher.hpp"
+#include "sextant/data/row_clock.hpp"
 #include "sextant/portfolio/rebalance.hpp"
 
 namespace sextant::portfolio {
@@ -51,7 +52,7 @@ class LiveDrift {
   mutable std::mutex m_;
   std::map<std::string, double> prices_;
   std::vector<std::string> seen_;  //!< symbols in arrival order (the demo book's universe)
-  std::int64_t row_ts_ = 0;
+  data::RowClock clock_;
   LiveDriftStats stats_;
 };
 

@@ -18,6 +18,7 @@
 
 #include "sextant/bus/publisher.hpp"
 #include "sextant/data/bar_store.hpp"
+#include "sextant/data/row_clock.hpp"
 #include "sextant/risk/margin.hpp"
 
 namespace sextant::risk {
@@ -69,7 +70,7 @@ class LiveRisk {
   mutable std::mutex m_;
   std::vector<Book> books_;
   std::map<std::string, double> prices_;
-  std::int64_t row_ts_ = 0;
+  data::RowClock clock_;
   LiveRiskStats stats_;
 };
 
