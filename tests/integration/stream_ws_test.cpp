@@ -223,7 +223,16 @@ namespace {
 TEST(StoreRequests, CorrelationAndVarReadTheStoresCloses) {
   ServerProcess server({"--engines", "analytics,risk,stream", "--market-data", "sim", "--sim-instruments", "4", "--bar-interval-ms",
                         "60000", "--sim-history", "120"});
-  // The backfill is written before the first live bar; with a minute between bars nothing moves meanwhile.
+  // The backfill (120 rows) is in the store at "ready"; the first live row follows at once, then nothing for a
+  // minute. Wait for that row to land in every symbol, so both requests below see the same store.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(20 * time_scale());
+  for (int j = 0; j < 4 && std::chrono::steady_clock::now() < deadline;) {
+    const auto r = http(server.port(8600), "GET", "/bars/SIM00" + std::to_string(j) + "?limit=1000");
+    std::size_t n = 0;
+    for (std::size_t at = 0; (at = r.body.find("\"close\":", at)) != std::string::npos; ++at) ++n;
+    if (n == 121) ++j;
+    else std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   std::string closes[2];
   for (int j = 0; j < 2; ++j) {
     const auto r = http(server.port(8600), "GET", "/bars/SIM00" + std::to_string(j) + "?limit=51");
