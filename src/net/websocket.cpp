@@ -137,6 +137,23 @@ void WsConnection::set_waker(std::function<void()> waker, std::function<void(std
 
 std::size_t WsConnection::take(std::vector<std::shared_ptr<const std::string>>& out, std::size_t max) {
   std::lock_guard lock(mu_);
+  return take_locked(out, max);
+}
+
+WsConnection::Drain WsConnection::drain(std::vector<std::shared_ptr<const std::string>>& out, std::size_t max,
+                                        std::size_t batch_max) {
+  std::lock_guard lock(mu_);
+  Drain d;
+  if (close_) {
+    d.close = close_;
+    return d;
+  }
+  d.batching = batching_;
+  d.taken = take_locked(out, batching_ ? batch_max : max);
+  return d;
+}
+
+std::size_t WsConnection::take_locked(std::vector<std::shared_ptr<const std::string>>& out, std::size_t max) {
   std::size_t n = 0;
   while (n < max && !queue_.empty()) {
     auto& e = queue_.front();
@@ -145,11 +162,13 @@ std::size_t WsConnection::take(std::vector<std::shared_ptr<const std::string>>& 
       if (it != keyed_.end() && it->second == head_) keyed_.erase(it);
     }
     queued_bytes_ -= e.text->size();
+    stats_.sent_bytes += e.text->size();
     out.push_back(std::move(e.text));
     queue_.pop_front();
     ++head_;
     ++n;
   }
+  stats_.sent += n;
   if (backed_up_ && queue_.size() < limits_.conflate_after / 2) {
     backed_up_ = false;
     keyed_.clear();
@@ -160,12 +179,6 @@ std::size_t WsConnection::take(std::vector<std::shared_ptr<const std::string>>& 
 std::optional<WsConnection::CloseRequest> WsConnection::close_request() const {
   std::lock_guard lock(mu_);
   return close_;
-}
-
-void WsConnection::record_sent(std::size_t messages, std::size_t bytes) {
-  std::lock_guard lock(mu_);
-  stats_.sent += messages;
-  stats_.sent_bytes += bytes;
 }
 
 }  // namespace sextant::net

@@ -165,6 +165,7 @@ int main(int argc, char** argv) {
         const ssize_t r = ::recv(c.fd, buf, sizeof buf, 0);
         if (r <= 0) break;
         c.in.append(buf, std::size_t(r));
+        if (std::size_t(r) < sizeof buf) break;  // drained: epoll (level-triggered) reports what comes next; saves a recv per wake-up
       }
       if (!c.upgraded) {
         const auto end = c.in.find("\r\n\r\n");

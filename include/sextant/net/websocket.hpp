@@ -98,10 +98,17 @@ class WsConnection : public std::enable_shared_from_this<WsConnection> {
   //! (WsWakeBatch::flush uses it).
   void set_waker(std::function<void()> waker, std::function<void(std::function<void()>)> post = {});
   void wake_now();
-  //! Moves up to `max` queued messages into `out`; returns how many.
+  //! Moves up to `max` queued messages into `out` (counted as sent); returns how many.
   std::size_t take(std::vector<std::shared_ptr<const std::string>>& out, std::size_t max);
   std::optional<CloseRequest> close_request() const;
-  void record_sent(std::size_t messages, std::size_t bytes);
+  //! The session's next step, read under one lock: the close asked for, else up to `max` queued
+  //! messages (`batch_max` when batching) moved into `out`, as take() does.
+  struct Drain {
+    std::optional<CloseRequest> close;
+    bool batching = false;
+    std::size_t taken = 0;
+  };
+  Drain drain(std::vector<std::shared_ptr<const std::string>>& out, std::size_t max, std::size_t batch_max);
 
  private:
   struct Entry {
@@ -109,6 +116,7 @@ class WsConnection : public std::enable_shared_from_this<WsConnection> {
     std::string_view key;  //!< valid while `text` lives
   };
   void wake(std::unique_lock<std::mutex>& lock);
+  std::size_t take_locked(std::vector<std::shared_ptr<const std::string>>& out, std::size_t max);
   //! Records the close, drops the queue and wakes the session (mu_ held; released by the wake).
   void close_locked(CloseRequest request, std::unique_lock<std::mutex>& lock);
   const WsQueueLimits limits_;
