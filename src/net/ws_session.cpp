@@ -177,6 +177,11 @@ inline void teardown(beast::role_type role, CoalescingStream& stream, beast::err
   teardown(role, stream.next_layer(), ec);
 }
 
+class WsSession;
+// The session whose message handler runs on this thread: a reply it sends is written when the handler
+// returns, without a post back to the same thread.
+thread_local const WsSession* t_handling = nullptr;
+
 class WsSession : public std::enable_shared_from_this<WsSession> {
  public:
   WsSession(tcp::socket&& socket, const WsSettings& settings, std::shared_ptr<WsConnection> conn, WsHandlers handlers,
@@ -230,7 +235,12 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     conn_->set_waker(
         [weak] {
           auto self = weak.lock();
-          if (!self || self->wake_pending_.exchange(true, std::memory_order_acq_rel)) return;
+          if (!self) return;
+          if (t_handling == self.get()) {  // a reply from the message handler: written when it returns
+            self->pump_after_handler_ = true;
+            return;
+          }
+          if (self->wake_pending_.exchange(true, std::memory_order_acq_rel)) return;
           asio::post(self->ws_.get_executor(), [self] {
             self->wake_pending_.store(false, std::memory_order_release);
             self->pump();
@@ -253,8 +263,16 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     }
     const auto data = rbuf_.cdata();
     const std::string_view text(static_cast<const char*>(data.data()), data.size());
-    if (handlers_.on_message && !finished_) handlers_.on_message(text);
+    if (handlers_.on_message && !finished_) {
+      t_handling = this;
+      handlers_.on_message(text);
+      t_handling = nullptr;
+    }
     rbuf_.consume(rbuf_.size());
+    if (pump_after_handler_) {
+      pump_after_handler_ = false;
+      pump();
+    }
     do_read();
   }
 
@@ -375,6 +393,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   std::size_t next_ = 0;                                  //!< the burst's next message (Beast's path)
   asio::steady_timer stall_timer_;
   std::atomic<bool> wake_pending_{false};
+  bool pump_after_handler_ = false;  //!< the handler queued a message on this thread: no post needed
   bool writing_ = false, closing_ = false, finished_ = false;  //!< writing_: Beast is framing a burst
   bool deflated_ = true;  //!< permessage-deflate negotiated: messages go through Beast's writer
   std::optional<WsEnd> end_;
