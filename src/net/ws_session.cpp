@@ -5,6 +5,7 @@
 #include "ws_session.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
@@ -241,7 +242,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
             return;
           }
           if (self->wake_pending_.exchange(true, std::memory_order_acq_rel)) return;
-          asio::post(self->ws_.get_executor(), [self] {
+          asio::dispatch(self->ws_.get_executor(), [self] {
             self->wake_pending_.store(false, std::memory_order_release);
             self->pump();
           });
