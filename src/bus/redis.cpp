@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdarg>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -145,6 +146,11 @@ struct RedisBus::State {
   void subscriber();
   void consumer();
   bool consume_batch(redisContext* ctx, redisReply* entries, std::unordered_set<std::string>& seen, std::deque<std::string>& seen_order);
+  //! Reads the replies of the acks consume_batch pipelined (the consumer thread's connection).
+  bool read_acks(redisContext* ctx);
+  //! A command on the consumer's connection: it goes out with the pipelined acks, whose replies come first.
+  ReplyPtr consumer_command(redisContext* ctx, const char* format, ...);
+  int acks_pending = 0;  // consumer thread only
 };
 
 void RedisBus::State::writer() {
@@ -337,11 +343,33 @@ bool RedisBus::State::consume_batch(redisContext* ctx, redisReply* entries, std:
     argv.push_back(id.c_str());
     lens.push_back(id.size());
   }
-  auto r = wrap(redisCommandArgv(ctx, int(argv.size()), argv.data(), lens.data()));
-  if (!r) return false;
+  // Pipelined: the ack goes out with the consumer's next command, and its reply is read before that
+  // command's (read_acks), so a batch costs one round trip to Redis, not two.
+  if (redisAppendCommandArgv(ctx, int(argv.size()), argv.data(), lens.data()) != REDIS_OK) return false;
+  ++acks_pending;
   std::lock_guard lock(mu);
   c.stream_delivered += delivered;
-  if (r->type == REDIS_REPLY_INTEGER) c.stream_acked += std::uint64_t(r->integer);
+  return true;
+}
+
+ReplyPtr RedisBus::State::consumer_command(redisContext* ctx, const char* format, ...) {
+  va_list ap;
+  va_start(ap, format);
+  const int rc = redisvAppendCommand(ctx, format, ap);
+  va_end(ap);
+  void* raw = nullptr;
+  if (rc == REDIS_OK && read_acks(ctx)) redisGetReply(ctx, &raw);
+  return wrap(raw);  // null when the connection failed
+}
+
+bool RedisBus::State::read_acks(redisContext* ctx) {
+  for (; acks_pending > 0; --acks_pending) {
+    void* raw = nullptr;
+    if (redisGetReply(ctx, &raw) != REDIS_OK) return false;
+    auto r = wrap(raw);
+    std::lock_guard lock(mu);
+    if (r && r->type == REDIS_REPLY_INTEGER) c.stream_acked += std::uint64_t(r->integer);
+  }
   return true;
 }
 
@@ -361,6 +389,7 @@ void RedisBus::State::consumer() {
       continue;
     }
     attempt = 0;
+    acks_pending = 0;  // a new connection: acks lost with the old one leave their entries pending, read again below
     // The group starts at the stream's end the first time; afterwards it remembers where it was.
     {
       auto g = wrap(redisCommand(ctx.get(), "XGROUP CREATE %s %s $ MKSTREAM", kPriorityStream.data(), opt.group.c_str()));
@@ -372,14 +401,14 @@ void RedisBus::State::consumer() {
     std::string from = "0";
     auto last_claim = std::chrono::steady_clock::now();
     while (!broken && !stopping()) {
-      auto r = wrap(redisCommand(ctx.get(), "XREADGROUP GROUP %s %s COUNT 256 BLOCK 500 STREAMS %s %s", opt.group.c_str(),
-                                 opt.consumer.c_str(), kPriorityStream.data(), from.c_str()));
+      auto r = consumer_command(ctx.get(), "XREADGROUP GROUP %s %s COUNT 256 BLOCK 500 STREAMS %s %s", opt.group.c_str(),
+                                opt.consumer.c_str(), kPriorityStream.data(), from.c_str());
       if (!r) {
         broken = true;
         break;
       }
       if (r->type == REDIS_REPLY_ERROR) {  // NOGROUP: Redis restarted without its data; create again
-        wrap(redisCommand(ctx.get(), "XGROUP CREATE %s %s $ MKSTREAM", kPriorityStream.data(), opt.group.c_str()));
+        consumer_command(ctx.get(), "XGROUP CREATE %s %s $ MKSTREAM", kPriorityStream.data(), opt.group.c_str());
         continue;
       }
       bool got = false;
@@ -395,8 +424,8 @@ void RedisBus::State::consumer() {
       if (std::chrono::steady_clock::now() - last_claim > std::chrono::milliseconds(opt.claim_interval_ms)) {
         last_claim = std::chrono::steady_clock::now();
         const std::string idle = std::to_string(opt.claim_idle_ms);
-        auto cl = wrap(redisCommand(ctx.get(), "XAUTOCLAIM %s %s %s %s 0-0 COUNT 256", kPriorityStream.data(), opt.group.c_str(),
-                                    opt.consumer.c_str(), idle.c_str()));
+        auto cl = consumer_command(ctx.get(), "XAUTOCLAIM %s %s %s %s 0-0 COUNT 256", kPriorityStream.data(), opt.group.c_str(),
+                                   opt.consumer.c_str(), idle.c_str());
         if (!cl) broken = true;
         else if (cl->type == REDIS_REPLY_ARRAY && cl->elements >= 2) {
           const std::size_t n = cl->element[1]->type == REDIS_REPLY_ARRAY ? cl->element[1]->elements : 0;
