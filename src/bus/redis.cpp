@@ -82,6 +82,16 @@ std::string glob_of(std::string_view pattern) {
   return g;
 }
 
+// A priority-3 envelope as Sextant encodes it (fields id, type, source, target, priority, ts_ns,
+// payload, in that order): its pub/sub copy is dropped unread, since the consumer group delivers it.
+// Other spellings are decoded first and dropped after, which is slower but the same.
+bool is_priority_copy(std::string_view body) {
+  if (!body.starts_with("{\"id\":")) return false;
+  const auto at = body.find("\"priority\":");
+  const auto payload = body.find("\"payload\":");
+  return at != std::string_view::npos && at < payload && body.substr(at + 11, 2) == "3,";
+}
+
 }  // namespace
 
 struct RedisBus::State {
@@ -285,7 +295,7 @@ void RedisBus::State::subscriber() {
             }
           ++c.received;
         }
-        if (first != pattern) continue;
+        if (first != pattern || is_priority_copy(body)) continue;
         try {
           Envelope e = decode_envelope(topic, body);
           if (e.priority == Priority::high) continue;  // delivered from the stream, with acks
