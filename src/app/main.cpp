@@ -46,6 +46,8 @@ struct ConfigFlags {
     opt("--sim-history", "sim_history", "bars of history the simulator backfills into the store at start (default 300)");
     opt("--ws-ping-interval-ms", "ws_ping_interval_ms", "WebSocket keep-alive: ping after this much silence, close after as long again (default 20000)");
     opt("--ws-stall-timeout-ms", "ws_stall_timeout_ms", "drop a WebSocket client whose socket takes no data for this long (default 10000)");
+    opt("--risk-accounts", "risk_accounts", "JSON file of the accounts the risk engine margins on live prices (default: a demo account under the simulator)");
+    opt("--portfolio-book", "portfolio_book", "JSON file of the book the portfolio engine watches for drift (default: a demo book under the simulator)");
     opt("--ws-max-message-mb", "ws_max_message_mb", "largest incoming WebSocket message, MiB (default 10; closed with 1009 past it)");
   }
 

@@ -33,7 +33,8 @@ const std::vector<std::string>& Config::keys() {
                                           "api_key_file",  "queue_limit",        "body_budget_mb",
                                           "models_dir",    "market_data",        "bar_interval_ms",
                                           "sim_instruments", "sim_seed",      "ws_ping_interval_ms",
-                                          "ws_stall_timeout_ms", "ws_max_message_mb", "sim_history", "bus_group", "sim_stagger"};
+                                          "ws_stall_timeout_ms", "ws_max_message_mb", "sim_history", "bus_group", "sim_stagger",
+                                          "risk_accounts", "portfolio_book"};
   return k;
 }
 
@@ -60,6 +61,9 @@ void Config::set(const std::string& key, const std::string& value, const std::st
     queue_limit = parse_int<std::uint32_t>(key, value, 0, 100000);
   } else if (key == "body_budget_mb") {
     body_budget_mb = parse_int<std::uint64_t>(key, value, 1, 1 << 20);
+  } else if (key == "risk_accounts" || key == "portfolio_book") {
+    // Read by the engine at start, where a missing file or a bad field fails naming this key.
+    (key == "risk_accounts" ? risk_accounts : portfolio_book) = value;
   } else if (key == "models_dir") {
     if (value.empty()) fail(ErrorCode::config, key, "config 'models_dir' must not be empty");
     models_dir = value;

@@ -2,13 +2,35 @@
 #include "sextant/portfolio/live.hpp"
 
 #include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
 
 #include "sextant/core/error.hpp"
 
 namespace sextant::portfolio {
 
+void validate_book(const LiveBook& book) {
+  if (book.assets.empty()) fail(ErrorCode::invalid_argument, "assets", "a book needs assets");
+  if (book.shares.size() != book.assets.size())
+    fail(ErrorCode::dimension_mismatch, "shares", "'shares' has {} values for {} assets", book.shares.size(), book.assets.size());
+  for (std::size_t i = 0; i < book.shares.size(); ++i)
+    if (!std::isfinite(book.shares[i])) fail(ErrorCode::non_finite, fmt::format("shares[{}]", i), "shares must be finite");
+  // The rest is what the rebalancer checks on every row (weights summing to 1, costs, cash): ask it once now.
+  RebalanceInput in;
+  in.assets = book.assets;
+  in.prices.assign(book.assets.size(), 1.0);
+  in.current_shares = book.shares;
+  in.target_weights = book.target_weights;
+  in.cash = book.cash;
+  in.cost_bps = book.cost_bps;
+  rebalance(in);
+}
+
 LiveDrift::LiveDrift(LiveDriftConfig config, LiveBook book, bus::Publisher& publisher)
-    : config_(config), book_(std::move(book)), publisher_(publisher) {}
+    : config_(config), book_(std::move(book)), publisher_(publisher) {
+  if (!book_.assets.empty() || !book_.target_weights.empty()) validate_book(book_);
+}
 
 void LiveDrift::on_bar(const bus::MarketBar& bar) {
   std::lock_guard lock(m_);

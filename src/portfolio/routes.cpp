@@ -319,9 +319,19 @@ void register_engine(service::EngineContext& ctx) {
   t.add("POST", "/attribution", json_route(attribution_route));
 
   // Live: drift of the book against its targets (the demo book under the simulator).
+  // The book comes from the file of config key portfolio_book: {"assets":[...], "shares":[...],
+  // "target_weights":[...], "cash", "cost_bps"}. Without one, the simulator's demo book.
   LiveDriftConfig live_cfg;
+  LiveBook book;
+  if (!ctx.config.portfolio_book.empty()) {
+    service::read_json_file(ctx.config.portfolio_book, "portfolio_book", [&book](Fields& f) {
+      f.req("assets", book.assets).req("shares", book.shares).req("target_weights", book.target_weights);
+      f.opt("cash", book.cash).opt("cost_bps", book.cost_bps);
+    }, [&book] { validate_book(book); });
+    live_cfg.demo_assets = 0;
+  }
   if (ctx.config.market_data != "sim") live_cfg.demo_assets = 0;
-  auto live = std::make_shared<LiveDrift>(live_cfg, LiveBook{}, *publisher);
+  auto live = std::make_shared<LiveDrift>(live_cfg, std::move(book), *publisher);
   ctx.bus->subscribe(std::string(bus::patterns::all_bars), [live, publisher](const bus::Envelope& e) {
     try {
       live->on_bar(std::get<bus::MarketBar>(bus::decode(e)));

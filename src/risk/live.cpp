@@ -2,13 +2,36 @@
 #include "sextant/risk/live.hpp"
 
 #include <cmath>
+#include <set>
 
+#include <fmt/format.h>
+
+#include "sextant/core/error.hpp"
 #include "sextant/risk/var.hpp"
 
 namespace sextant::risk {
 
+void validate_accounts(const std::vector<Account>& accounts) {
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < accounts.size(); ++i) {
+    const Account& a = accounts[i];
+    const auto field = [i](std::string_view what) { return fmt::format("accounts[{}].{}", i, what); };
+    if (a.name.empty()) fail(ErrorCode::invalid_argument, field("name"), "an account needs a name");
+    if (!names.insert(a.name).second) fail(ErrorCode::invalid_argument, field("name"), "two accounts are named '{}'", a.name);
+    if (a.positions.empty()) fail(ErrorCode::invalid_argument, field("positions"), "account '{}' holds no positions", a.name);
+    for (const auto& [symbol, quantity] : a.positions)
+      if (!std::isfinite(quantity)) fail(ErrorCode::non_finite, field("positions." + symbol), "the quantity of '{}' is not finite", symbol);
+    if (!std::isfinite(a.cash)) fail(ErrorCode::non_finite, field("cash"), "'cash' must be finite");
+    if (!(a.default_margin_rate > 0 && a.default_margin_rate <= 1))
+      fail(ErrorCode::invalid_argument, field("default_margin_rate"), "'default_margin_rate' must be in (0, 1], got {}", a.default_margin_rate);
+    if (!(a.maintenance_ratio > 0 && a.maintenance_ratio <= 1))
+      fail(ErrorCode::invalid_argument, field("maintenance_ratio"), "'maintenance_ratio' must be in (0, 1], got {}", a.maintenance_ratio);
+  }
+}
+
 LiveRisk::LiveRisk(LiveRiskConfig config, std::vector<Account> accounts, const data::BarStore& store, bus::Publisher& publisher)
     : config_(config), store_(store), publisher_(publisher) {
+  validate_accounts(accounts);
   for (auto& a : accounts) books_.push_back({std::move(a), std::nullopt, RiskLevel::low, 0, 0});
 }
 

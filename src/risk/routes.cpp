@@ -383,9 +383,22 @@ void register_engine(service::EngineContext& ctx) {
   t.add("POST", "/pretrade-check", json_route([windows](const net::Request& req, Reply& out) { pretrade_route(req, out, *windows); }));
 
   // Live: margin, alerts and VaR of the accounts (the demo account under the simulator).
+  // Accounts come from the file of config key risk_accounts: {"accounts":[{"name", "positions":{SYM:
+  // quantity}, "cash", "default_margin_rate", "maintenance_ratio"}]}. Without one, the simulator's demo account.
   LiveRiskConfig live_cfg;
+  std::vector<Account> accounts;
+  if (!ctx.config.risk_accounts.empty()) {
+    service::read_json_file(ctx.config.risk_accounts, "risk_accounts", [&accounts](Fields& f) {
+      f.objects("accounts", [&accounts](Fields& a, std::size_t) {
+        Account& acc = accounts.emplace_back();
+        a.req("name", acc.name).req("positions", acc.positions).opt("cash", acc.cash);
+        a.opt("default_margin_rate", acc.default_margin_rate).opt("maintenance_ratio", acc.maintenance_ratio);
+      });
+    }, [&accounts] { validate_accounts(accounts); });
+    live_cfg.demo_positions = 0;
+  }
   if (ctx.config.market_data != "sim") live_cfg.demo_positions = 0;
-  auto live = std::make_shared<LiveRisk>(live_cfg, std::vector<Account>{}, *ctx.stores.bars, *publisher);
+  auto live = std::make_shared<LiveRisk>(live_cfg, std::move(accounts), *ctx.stores.bars, *publisher);
   ctx.bus->subscribe(std::string(bus::patterns::all_bars), [live, publisher, bars = ctx.stores.bars](const bus::Envelope& e) {
     try {
       live->on_bar(std::get<bus::MarketBar>(bus::decode(e)));

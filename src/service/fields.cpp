@@ -1,10 +1,37 @@
 #include "sextant/service/fields.hpp"
 
+#include <fstream>
+#include <iterator>
+
 #include <fmt/format.h>
 
 #include "sextant/core/error.hpp"
 
 namespace sextant::service {
+
+void read_json_file(const std::string& path, std::string_view key, const std::function<void(Fields&)>& declare,
+                    const std::function<void()>& check) {
+  const std::string k(key);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(ErrorCode::config, k, "config '{}': cannot read '{}'", key, path);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  try {
+    simdjson::padded_string padded(text);
+    simdjson::ondemand::parser parser;
+    auto doc = parser.iterate(padded);
+    od::object root;
+    if (doc.get_object().get(root)) fail(ErrorCode::config, k, "config '{}': '{}' is not a JSON object", key, path);
+    Fields f;
+    declare(f);
+    f.read(root, path);
+    if (check) check();
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::config) throw;
+    fail(ErrorCode::config, k, "config '{}': {}: {}{}{}", key, path, e.field(), e.field().empty() ? "" : ": ", e.what());
+  } catch (const simdjson::simdjson_error& e) {
+    fail(ErrorCode::config, k, "config '{}': '{}' is not valid JSON ({})", key, path, e.what());
+  }
+}
 
 void read_value(od::value v, const std::string& field, double& out) { out = net::read_number(v, field); }
 void read_value(od::value v, const std::string& field, bool& out) { out = net::read_bool(v, field); }

@@ -1,10 +1,13 @@
 // The risk endpoints through the real server.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <fstream>
 #include <string>
+#include <thread>
 
 #include "integration/http_client.hpp"
 #include "sextant/core/base64.hpp"
@@ -349,6 +352,41 @@ TEST(RiskHttp, ScenarioSetsOverTheMemoryPoolAre413) {
   EXPECT_EQ(r.status, 413) << r.body.substr(0, 300);
   EXPECT_EQ(http(port, "DELETE", "/scenario-sets/a").status, 200);
   EXPECT_EQ(http(port, "PUT", "/scenario-sets/b", body).status, 201);
+}
+
+
+// Accounts and a book from files (config keys risk_accounts, portfolio_book) replace the demo ones and
+// are margined and re-weighed on the simulator's bars; a bad file stops the start naming key and field.
+TEST(LiveConfig, AccountsAndABookFromFilesDriveTheLiveEngines) {
+  const std::string dir = ::testing::TempDir();
+  const std::string accounts = dir + "/sextant-accounts.json", book = dir + "/sextant-book.json";
+  const auto write = [](const std::string& path, const std::string& text) { std::ofstream(path) << text; };
+  write(accounts, R"({"accounts":[{"name":"fund-a","positions":{"SIM000":1000,"SIM001":-500},"cash":50000},
+                                  {"name":"fund-b","positions":{"SIM002":200},"cash":10000,"default_margin_rate":0.2,"maintenance_ratio":0.5}]})");
+  write(book, R"({"assets":["SIM000","SIM001","SIM002"],"shares":[100,200,300],"target_weights":[0.4,0.3,0.3],"cost_bps":5})");
+  {
+    ServerProcess server({"--engines", "risk,portfolio", "--market-data", "sim", "--bar-interval-ms", "20", "--risk-accounts", accounts, "--portfolio-book", book});
+    std::string risk, portfolio;
+    for (int i = 0; i < 200; ++i) {
+      risk = http(server.port(8200), "GET", "/risk/live").body;
+      portfolio = http(server.port(8900), "GET", "/portfolio/live").body;
+      if (number_after(risk, "\"rows\":") >= 3 && number_after(portfolio, "\"rows\":") >= 3) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_EQ(number_after(risk, "\"accounts\":"), 2) << "the two configured accounts, no demo account: " << risk;
+    EXPECT_GT(number_after(risk, "\"margin_updates\":"), 0) << risk;
+    EXPECT_GE(number_after(portfolio, "\"rows\":"), 3) << portfolio;
+    EXPECT_GT(number_after(portfolio, "\"max_drift\":"), 0.01) << "shares worth far from 40/30/30: " << portfolio;
+  }
+  std::string err;
+  EXPECT_NE(run_sextant({"serve", "--engines", "risk", "--risk-accounts", dir + "/no-such-file.json"}, &err), 0);
+  EXPECT_TRUE(contains(err, "risk_accounts")) << err;
+  write(book, R"({"assets":["SIM000","SIM001"],"shares":[1,1],"target_weights":[0.4,0.4]})");
+  EXPECT_NE(run_sextant({"serve", "--engines", "portfolio", "--portfolio-book", book}, &err), 0);
+  EXPECT_TRUE(contains(err, "portfolio_book") && contains(err, "target_weights")) << err;
+  write(accounts, R"({"accounts":[{"name":"x","positions":{"SIM000":1},"maintenance_ratio":2}]})");
+  EXPECT_NE(run_sextant({"serve", "--engines", "risk", "--risk-accounts", accounts}, &err), 0);
+  EXPECT_TRUE(contains(err, "accounts[0].maintenance_ratio")) << err;
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 #include <numeric>
 
 #include "sextant/analytics/live.hpp"
+#include "sextant/core/error.hpp"
+#include "sextant/data/bar_store.hpp"
 #include "sextant/data/simulator.hpp"
 #include "sextant/ml/live.hpp"
 #include "sextant/portfolio/live.hpp"
@@ -141,6 +143,58 @@ TEST(LiveDrift, PublishesAtTheHighBandThenStartsAgainFromTheTargets) {
   EXPECT_NEAR(updates[0].max_drift, 1.0 / 6.0, 1e-12);
   EXPECT_NEAR(updates[0].portfolio_value, 15000, 1e-9);
   EXPECT_LT(live.stats().max_drift, 0.01) << "after the trades the book sits on its targets, within a whole share";
+}
+
+TEST(LiveRisk, ConfiguredAccountsAreValidatedNamingTheField) {
+  data::BarStore store;
+  Recorder out;
+  const auto field_of = [&](std::vector<risk::Account> accounts) {
+    try {
+      risk::LiveRisk live({}, std::move(accounts), store, out);
+    } catch (const Error& e) {
+      return e.field();
+    }
+    return std::string("(accepted)");
+  };
+  const risk::Account good{.name = "a", .positions = {{"X", 10}}, .cash = 100};
+  EXPECT_EQ(field_of({good}), "(accepted)");
+  EXPECT_EQ(field_of({good, good}), "accounts[1].name");
+  auto bad = good;
+  bad.positions.clear();
+  EXPECT_EQ(field_of({bad}), "accounts[0].positions");
+  EXPECT_EQ(field_of({good, {.name = "b", .positions = {{"X", 1}}, .maintenance_ratio = 0}}), "accounts[1].maintenance_ratio");
+  bad = good;
+  bad.default_margin_rate = 1.5;
+  EXPECT_EQ(field_of({bad}), "accounts[0].default_margin_rate");
+  bad = good;
+  bad.positions["Y"] = NAN;
+  EXPECT_EQ(field_of({bad}), "accounts[0].positions.Y");
+}
+
+TEST(LiveDrift, AConfiguredBookIsValidatedNamingTheField) {
+  Recorder out;
+  const auto field_of = [&](portfolio::LiveBook book) {
+    try {
+      portfolio::LiveDrift live({.demo_assets = 0}, std::move(book), out);
+    } catch (const Error& e) {
+      return e.field();
+    }
+    return std::string("(accepted)");
+  };
+  const portfolio::LiveBook good{.assets = {"A", "B"}, .shares = {1, 2}, .target_weights = {0.5, 0.5}};
+  EXPECT_EQ(field_of(good), "(accepted)");
+  auto bad = good;
+  bad.shares = {1};
+  EXPECT_EQ(field_of(bad), "shares");
+  bad = good;
+  bad.target_weights = {0.5, 0.4};
+  EXPECT_EQ(field_of(bad), "target_weights");
+  bad = good;
+  bad.cost_bps = -1;
+  EXPECT_EQ(field_of(bad), "cost_bps");
+  bad = good;
+  bad.target_weights = {0.5};
+  EXPECT_NE(field_of(bad), "(accepted)");
 }
 
 TEST(LiveForecast, RegimeProbabilitiesAndAGarchVolatility) {

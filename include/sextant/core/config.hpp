@@ -34,6 +34,8 @@ struct Config {
   std::uint64_t ws_ping_interval_ms = 20000;  //!< WebSocket keep-alive ping after this much silence
   std::uint64_t ws_stall_timeout_ms = 10000;  //!< a WebSocket write the client does not take in this time drops it
   std::uint64_t ws_max_message_mb = 10;       //!< incoming WebSocket message cap (1009 past it)
+  std::string risk_accounts;   //!< JSON file of the accounts the risk engine margins live; empty: the demo account (sim)
+  std::string portfolio_book;  //!< JSON file of the book the portfolio engine watches for drift; empty: the demo book (sim)
 
   //! Where each key's value came from ("default", "file", "env", "cli"), for `sextant config`.
   std::map<std::string, std::string> source;

@@ -25,6 +25,10 @@ struct LiveBook {
   double cost_bps = 5;
 };
 
+//! Throws Error naming the field of a book that cannot be watched: no assets, shares or target
+//! weights of another length, weights not summing to 1, costs out of range, non-finite values.
+void validate_book(const LiveBook& book);
+
 struct LiveDriftConfig {
   std::size_t demo_assets = 8;  //!< 0: no demo book
   double demo_value = 1.0e7;
@@ -38,7 +42,7 @@ struct LiveDriftStats {
 
 class LiveDrift {
  public:
-  //! `book`: empty assets for the demo book (when demo_assets > 0).
+  //! `book`: empty assets for the demo book (when demo_assets > 0); any other is validated (validate_book).
   LiveDrift(LiveDriftConfig config, LiveBook book, bus::Publisher& publisher);
   //! Takes one bar; on a new row re-weighs the book. Thread-safe.
   void on_bar(const bus::MarketBar& bar);

@@ -32,6 +32,10 @@ struct Account {
   std::optional<double> top_up_utilization;  //!< after a CRITICAL alert, deposit cash back to this (the demo)
 };
 
+//! Throws Error naming "accounts[i].<field>" for an account that cannot be margined: no name or a
+//! repeated one, no positions, a non-finite quantity or cash, a rate or ratio outside (0, 1].
+void validate_accounts(const std::vector<Account>& accounts);
+
 struct LiveRiskConfig {
   std::size_t var_every_rows = 5;
   std::size_t var_window = 250;   //!< bars of history for VaR
@@ -48,6 +52,7 @@ struct LiveRiskStats {
 
 class LiveRisk {
  public:
+  //! Validates `accounts` first (validate_accounts).
   LiveRisk(LiveRiskConfig config, std::vector<Account> accounts, const data::BarStore& store, bus::Publisher& publisher);
   //! Takes one bar: re-margins the accounts that hold it; on a new row publishes the statuses. Thread-safe.
   void on_bar(const bus::MarketBar& bar);

@@ -52,6 +52,14 @@ void read_value(od::value v, const std::string& field, std::optional<T>& out) {
   read_value(v, field, out.emplace());
 }
 
+class Fields;
+
+//! Reads the JSON object in the file `path`, named by the config key `key`, with the fields that
+//! `declare` declares, then runs `check` (the library's validation of what was read). Any failure (no
+//! file, bad JSON, a bad field, a failed check) is Error(config) naming the key, the file and the field.
+void read_json_file(const std::string& path, std::string_view key, const std::function<void(Fields&)>& declare,
+                    const std::function<void()>& check = {});
+
 class Fields {
  public:
   //! How one declared field is read: the value and its full name ("limits.max_var").
