@@ -11,6 +11,7 @@
 #include "sextant/service/engine.hpp"
 #include "sextant/service/fields.hpp"
 #include "sextant/service/route.hpp"
+#include "sextant/service/store.hpp"
 
 namespace sextant::ml {
 namespace {
@@ -49,6 +50,8 @@ struct TrainInput {
   std::vector<double> y;
   Matrix Y;
   std::vector<std::string> output_names, classes;
+  std::vector<std::string> symbols;  //!< with bars: read the market data store (service/store.hpp)
+  std::optional<std::int64_t> bars;
 };
 
 void declare_train(Fields& f, TrainInput& t) {
@@ -58,6 +61,33 @@ void declare_train(Fields& f, TrainInput& t) {
   f.opt("low", t.p.low).opt("volume", t.p.volume).opt("panel", t.p.panel).opt("names", t.p.names);
   f.opt("texts", t.p.texts).opt("labels", t.p.labels);
   f.opt("horizon", t.p.horizon).opt("threshold", t.p.threshold).opt("lags", t.p.lags);
+  f.opt("symbols", t.symbols).opt("bars", t.bars, service::IntRange{2, service::kMaxStoreBars});
+}
+
+// {"symbols":[...],"bars":N} in "train": the last N + 1 common bars of the store. One symbol gives its
+// OHLCV series and their simple returns (the price, risk, regime and volatility presets); any number
+// gives the panel of simple returns named by the symbols (the factor and portfolio presets).
+void read_store(TrainInput& t, const data::BarStore& store) {
+  if (!t.bars) {
+    if (!t.symbols.empty()) fail(ErrorCode::invalid_argument, "train.bars", "'symbols' reads the market data store: give 'bars' too");
+    return;
+  }
+  const PresetData& p = t.p;
+  if (p.X.rows() || !p.close.empty() || !p.returns.empty() || p.panel.rows() || !p.open.empty() || !p.volume.empty())
+    fail(ErrorCode::invalid_argument, "train.bars", "'bars' reads the market data store: send it instead of X, prices, returns or a panel");
+  data::BarWindow w;
+  try {
+    w = service::store_window(store, t.symbols, *t.bars);
+  } catch (const Error& e) {
+    throw Error(e.code(), e.what(), "train." + e.field());  // the fields sit inside "train"
+  }
+  t.p.panel = service::simple_returns(w.close);
+  t.p.names = t.symbols;
+  if (t.symbols.size() == 1) {
+    const auto column = [](const Matrix& m) { return std::vector<double>(m.flat().begin(), m.flat().end()); };
+    t.p.open = column(w.open), t.p.high = column(w.high), t.p.low = column(w.low), t.p.close = column(w.close), t.p.volume = column(w.volume);
+    t.p.returns = column(t.p.panel);
+  }
 }
 
 TrainData to_train_data(TrainInput& t) {
@@ -114,7 +144,7 @@ Model train_from(const std::string& id, std::optional<Kind> kind, std::optional<
 }
 
 // POST /models
-void create_route(const Request& req, Reply& out, Registry& reg) {
+void create_route(const Request& req, Reply& out, Registry& reg, const data::BarStore& store) {
   std::string id, model_base64, model_json;
   std::optional<Kind> kind;
   std::optional<Preset> preset;
@@ -141,6 +171,7 @@ void create_route(const Request& req, Reply& out, Registry& reg) {
   if (!preset && !kind) fail(ErrorCode::invalid_argument, "kind", "give a kind ({}) or a preset ({})", kKindNames.list(), kPresetNames.list());
   if (!upload && (f.has("feature_names") || f.has("classes")))
     fail(ErrorCode::invalid_argument, f.has("feature_names") ? "feature_names" : "classes", "name training columns and classes inside \"train\"");
+  read_store(tr.input, store);
   if (reg.contains(id))  // before training, which may take a while (put checks again, under its lock)
     fail(ErrorCode::invalid_argument, "id", "model '{}' exists: DELETE /models/{} first, or POST /models/{}/train to retrain it", id, id, id);
   Model m;
@@ -181,7 +212,7 @@ void create_route(const Request& req, Reply& out, Registry& reg) {
 }
 
 // POST /models/{id}/train: the same kind (and preset) on new data.
-void retrain_route(const Request& req, Reply& out, Registry& reg) {
+void retrain_route(const Request& req, Reply& out, Registry& reg, const data::BarStore& store) {
   const std::string id(req.param("id"));
   const auto old = reg.get(id);
   TrainRequest tr;
@@ -189,6 +220,7 @@ void retrain_route(const Request& req, Reply& out, Registry& reg) {
   declare_options(f, tr);
   f.read(req, "/models/{id}/train");
   if (!f.has("train")) fail(ErrorCode::invalid_argument, "train", "is required: the data to train on");
+  read_store(tr.input, store);
   // Unless the request says otherwise, train as before.
   if (!f.has("holdout"))
     for (const auto& [k, v] : old->train_config)
@@ -445,14 +477,15 @@ void register_engine(service::EngineContext& ctx) {
     out.json.end_array().field("count", std::uint64_t(all.size())).field("models_dir", reg->dir().string());
     out.json.key("skipped").array(reg->skipped());
   }, Stamp::no));
-  ctx.routes.add("POST", "/models", json_route([reg](const Request& req, Reply& out) { create_route(req, out, *reg); }));
+  ctx.routes.add("POST", "/models", json_route([reg, bars = ctx.stores.bars](const Request& req, Reply& out) { create_route(req, out, *reg, *bars); }));
   ctx.routes.add("GET", "/models/{id}", json_route([reg](const Request& req, Reply& out) { write_summary(out.json, *reg->get(std::string(req.param("id")))); }, Stamp::no));
   ctx.routes.add("DELETE", "/models/{id}", json_route([reg](const Request& req, Reply& out) {
     const std::string id(req.param("id"));
     reg->remove(id);
     out.json.field("deleted", id);
   }, Stamp::no));
-  ctx.routes.add("POST", "/models/{id}/train", json_route([reg](const Request& req, Reply& out) { retrain_route(req, out, *reg); }));
+  ctx.routes.add("POST", "/models/{id}/train",
+                 json_route([reg, bars = ctx.stores.bars](const Request& req, Reply& out) { retrain_route(req, out, *reg, *bars); }));
   ctx.routes.add("GET", "/models/{id}/metrics", json_route([reg](const Request& req, Reply& out) { metrics_route(req, out, *reg); }, Stamp::no));
   ctx.routes.add("POST", "/predict", json_route([reg](const Request& req, Reply& out) { predict_route(req, out, *reg); }));
   ctx.routes.add("POST", "/predict-batch", json_route([reg](const Request& req, Reply& out) { predict_batch_route(req, out, *reg); }));

@@ -163,7 +163,8 @@ class CoalescingStream {
   std::vector<std::function<void()>> after_flush_;
 };
 
-// Teardown (found by ADL from Beast's close): after the buffered frames, the socket's own.
+// Teardown (found by ADL from Beast's asynchronous close; nothing here closes synchronously): after
+// the buffered frames, the socket's own.
 template <class Handler>
 void async_teardown(beast::role_type role, CoalescingStream& stream, Handler&& handler) {
   auto h = std::make_shared<std::decay_t<Handler>>(std::forward<Handler>(handler));
@@ -171,11 +172,6 @@ void async_teardown(beast::role_type role, CoalescingStream& stream, Handler&& h
     using beast::websocket::async_teardown;
     async_teardown(role, stream.next_layer(), std::move(*h));
   });
-}
-
-inline void teardown(beast::role_type role, CoalescingStream& stream, beast::error_code& ec) {
-  using beast::websocket::teardown;
-  teardown(role, stream.next_layer(), ec);
 }
 
 class WsSession;

@@ -109,10 +109,7 @@ void calculate_var_route(const net::Request& req, Reply& out, const ScenarioStor
       fail(ErrorCode::invalid_argument, "bars", "'bars' reads the market data store: send it instead of 'returns', 'covariance' or 'scenario_set'");
     if (symbols.empty()) fail(ErrorCode::invalid_argument, "symbols", "'bars' needs the 'symbols' to read from the market data store");
     const Matrix closes = service::store_closes(bars_store, symbols, *bars);
-    Matrix r(closes.rows() - 1, closes.cols());
-    for (std::size_t t = 1; t < closes.rows(); ++t)
-      for (std::size_t j = 0; j < closes.cols(); ++j) r(t - 1, j) = closes(t, j) / closes(t - 1, j) - 1.0;
-    returns = std::move(r);
+    returns = service::simple_returns(closes);
     if (!positions.empty() && prices.empty())
       for (std::size_t j = 0; j < symbols.size(); ++j) prices[symbols[j]] = closes(closes.rows() - 1, j);
   }

@@ -3,9 +3,11 @@
 // and bad input answered with 400/404 while the registry stays as it was.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -148,6 +150,51 @@ struct BadCase {
   int status;
   const char* field;
 };
+
+// "train":{"symbols","bars"} reads the market data store: the model equals one trained on the same
+// bars' simple returns sent in the request, and a symbol the store lacks is an error naming it.
+TEST(MlHttp, TrainingReadsTheMarketDataStore) {
+  const fs::path dir = fresh_dir("models-store");
+  // An hour between bars: the 300 backfilled bars are all the store holds during the test.
+  ServerProcess server({"--engines", "ml,stream", "--models-dir", dir.string(), "--market-data", "sim", "--sim-history", "300",
+                        "--bar-interval-ms", "3600000"});
+  const auto ml = server.port(8400);
+  // The simulator's first live row follows its backfill at once: wait for it (301 bars), then nothing moves.
+  std::size_t held = 0;
+  for (int i = 0; i < 200 && held < 301; ++i, std::this_thread::sleep_for(std::chrono::milliseconds(50))) {
+    const std::string all = http(server.port(8600), "GET", "/bars/SIM000?limit=1000").body;
+    held = 0;
+    for (std::size_t at = all.find("\"ts_ns\""); at != std::string::npos; at = all.find("\"ts_ns\"", at + 1)) ++held;
+  }
+  ASSERT_EQ(held, 301u) << "300 backfilled bars and the first live one";
+  const auto bars = http(server.port(8600), "GET", "/bars/SIM000?limit=251");
+  ASSERT_EQ(bars.status, 200) << bars.body;
+  std::vector<double> close;
+  for (std::size_t at = bars.body.find("\"close\":"); at != std::string::npos; at = bars.body.find("\"close\":", at + 1))
+    close.push_back(std::strtod(bars.body.c_str() + at + 8, nullptr));
+  ASSERT_EQ(close.size(), 251u);
+  std::string returns = "[";
+  for (std::size_t t = 1; t < close.size(); ++t) returns += fmt::format("{}{:.17g}", t > 1 ? "," : "", close[t] / close[t - 1] - 1.0);
+  returns += "]";
+  const auto from_store = http(ml, "POST", "/models", R"({"id":"vol-store","preset":"volatility_forecasting","train":{"symbols":["SIM000"],"bars":250}})");
+  ASSERT_EQ(from_store.status, 201) << from_store.body;
+  const auto sent = http(ml, "POST", "/models", R"({"id":"vol-sent","preset":"volatility_forecasting","train":{"returns":)" + returns + "}}");
+  ASSERT_EQ(sent.status, 201) << sent.body;
+  const auto params = [](const std::string& body) { return body.substr(body.find("\"params\":"), body.find("\"created_ns\"") - body.find("\"params\":")); };
+  EXPECT_EQ(params(from_store.body), params(sent.body));
+  const auto panel = http(ml, "POST", "/models", R"({"id":"fac","preset":"factor_prediction","train":{"symbols":["SIM000","SIM001","SIM002"],"bars":200}})");
+  EXPECT_EQ(panel.status, 201) << panel.body;
+  const auto unknown = http(ml, "POST", "/models", R"({"id":"x","preset":"volatility_forecasting","train":{"symbols":["NOPE"],"bars":100}})");
+  EXPECT_EQ(unknown.status, 404) << unknown.body;
+  EXPECT_TRUE(contains(unknown.body, "train.symbols[0]")) << unknown.body;
+  const auto both = http(ml, "POST", "/models", R"({"id":"x","preset":"volatility_forecasting","train":{"symbols":["SIM000"],"bars":100,"returns":[0.1,0.2,0.3]}})");
+  EXPECT_EQ(both.status, 400) << both.body;
+  EXPECT_TRUE(contains(both.body, "train.bars")) << both.body;
+  const auto no_bars = http(ml, "POST", "/models", R"({"id":"x","preset":"volatility_forecasting","train":{"symbols":["SIM000"]}})");
+  EXPECT_EQ(no_bars.status, 400) << no_bars.body;
+  const auto retrain = http(ml, "POST", "/models/vol-store/train", R"({"train":{"symbols":["SIM001"],"bars":250}})");
+  EXPECT_EQ(retrain.status, 200) << retrain.body;
+}
 
 TEST(MlHttp, BadInputIsAnErrorAndLeavesTheRegistryAsItWas) {
   const fs::path dir = fresh_dir("models-bad");
