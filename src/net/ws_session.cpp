@@ -273,30 +273,36 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     do_read();
   }
 
-  // Runs on the session's thread: the next burst, or the close the application asked for. Nothing
-  // starts while a socket write is in flight: the queue keeps growing meanwhile, which is what lets a
-  // slow consumer's queue conflate.
+  // Runs on the session's thread: bursts until the queue is empty, or the close the application asked
+  // for. Nothing starts while a socket write is in flight: the queue keeps growing meanwhile, which is
+  // what lets a slow consumer's queue conflate, and the write's end pumps again. A burst the socket took
+  // at once is followed by the next here: the connection wakes the session only when its queue goes
+  // from empty to non-empty.
   void pump() {
-    if (finished_ || writing_ || closing_ || ws_.next_layer().writing()) return;
-    out_.clear();
-    const auto next = conn_->drain(out_, kBurstMessages, kBatchMessages);
-    if (next.close) return start_close(*next.close);
-    if (next.taken == 0) return;
-    if (next.batching && out_.size() > 1) {
-      frame_ = std::make_shared<std::string>();
-      std::size_t total = 2;
-      for (const auto& m : out_) total += m->size() + 1;
-      frame_->reserve(total);
-      *frame_ += '[';
-      for (std::size_t i = 0; i < out_.size(); ++i) {
-        if (i) *frame_ += ',';
-        *frame_ += *out_[i];
-      }
-      *frame_ += ']';
-    } else {
+    while (!finished_ && !writing_ && !closing_ && !ws_.next_layer().writing()) {
+      out_.clear();
+      const auto next = conn_->drain(out_, kBurstMessages, kBatchMessages);
+      if (next.close) return start_close(*next.close);
+      if (next.taken == 0) return;
       frame_.reset();
-    }
-    if (!deflated_ && ws_.is_open()) {
+      if (next.batching && out_.size() > 1) {
+        frame_ = std::make_shared<std::string>();
+        std::size_t total = 2;
+        for (const auto& m : out_) total += m->size() + 1;
+        frame_->reserve(total);
+        *frame_ += '[';
+        for (std::size_t i = 0; i < out_.size(); ++i) {
+          if (i) *frame_ += ',';
+          *frame_ += *out_[i];
+        }
+        *frame_ += ']';
+      }
+      if (deflated_ || !ws_.is_open()) {  // Beast frames (and compresses) the burst; on_write's end pumps again
+        next_ = 0;
+        writing_ = true;
+        ws_.next_layer().cork();
+        return write_next();
+      }
       // No compression: the frames go straight into the stream's buffer, one socket write for all.
       auto& stream = ws_.next_layer();
       if (frame_) {
@@ -306,13 +312,8 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
       }
       out_.clear();
       frame_.reset();
-      stream.uncork();  // one socket write for the burst; its end pumps again
-      return;
+      stream.uncork();
     }
-    next_ = 0;
-    writing_ = true;
-    ws_.next_layer().cork();
-    write_next();
   }
 
   // One frame of the burst: the batch's array, or the next queued message.
@@ -356,7 +357,8 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     writing_ = false;
     out_.clear();
     frame_.reset();
-    ws_.next_layer().uncork();  // the burst's one socket write; its end pumps again
+    ws_.next_layer().uncork();  // the burst's one socket write
+    pump();                     // the next burst, unless that write is still in flight (its end pumps)
   }
 
   void start_close(const WsConnection::CloseRequest& req) {

@@ -63,6 +63,31 @@ TEST(StreamWs, SimulatorBarsReachASubscriberInOrderPerTopic) {
   EXPECT_EQ(last_seq.size(), 5u);
 }
 
+// A row of 500 bars arrives at once: more than one burst of the session's queue (64 frames a socket
+// write), with and without permessage-deflate. Every bar of several rows arrives, in order per topic.
+TEST(StreamWs, ARowLargerThanABurstArrivesWhole) {
+  ServerProcess server(sim_args(500, 200, {"--sim-history", "0"}));
+  for (const char* extensions : {"", "permessage-deflate"}) {
+    auto ws = WsClient::connect(server.port(8600), {.extensions = extensions});
+    ASSERT_TRUE(ws);
+    EXPECT_EQ(ws->deflate(), std::string(extensions).size() > 0);
+    ws->send_text(R"({"op":"subscribe","topics":["marketdata.bars.*"]})");
+    ASSERT_TRUE(ws->read_until("subscribed", 10 * time_scale()));
+    std::map<std::string, std::int64_t> last_seq;
+    int bars = 0;
+    while (bars < 1500) {
+      auto m = ws->read_message(10 * time_scale());
+      ASSERT_TRUE(m) << "no bar after " << bars << (*extensions ? " (deflate)" : "");
+      const std::string topic = field_of(*m, "topic");
+      const std::int64_t seq = std::stoll(field_of(*m, "seq"));
+      if (last_seq.count(topic)) EXPECT_EQ(seq, last_seq[topic] + 1) << *m;
+      last_seq[topic] = seq;
+      ++bars;
+    }
+    EXPECT_EQ(last_seq.size(), 500u);
+  }
+}
+
 TEST(StreamWs, PingUnsubscribeAndClientErrors) {
   ServerProcess server(sim_args(3, 20));
   auto ws = WsClient::connect(server.port(8600));
