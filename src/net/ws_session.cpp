@@ -58,6 +58,7 @@ class CoalescingStream {
     flush();
   }
   bool writing() const { return writing_; }
+  bool failed() const { return bool(error_); }  //!< the socket failed: nothing more goes out
   std::chrono::steady_clock::time_point write_started() const { return write_started_; }
 
   //! Appends one unmasked, unfragmented text frame (RFC 6455 §5.2) holding `text`. The session's fast
@@ -279,7 +280,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   // at once is followed by the next here: the connection wakes the session only when its queue goes
   // from empty to non-empty.
   void pump() {
-    while (!finished_ && !writing_ && !closing_ && !ws_.next_layer().writing()) {
+    while (!finished_ && !writing_ && !closing_ && !ws_.next_layer().writing() && !ws_.next_layer().failed()) {
       out_.clear();
       const auto next = conn_->drain(out_, kBurstMessages, kBatchMessages);
       if (next.close) return start_close(*next.close);
