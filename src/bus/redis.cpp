@@ -82,16 +82,6 @@ std::string glob_of(std::string_view pattern) {
   return g;
 }
 
-// A priority-3 envelope as Sextant encodes it (fields id, type, source, target, priority, ts_ns,
-// payload, in that order): its pub/sub copy is dropped unread, since the consumer group delivers it.
-// Other spellings are decoded first and dropped after, which is slower but the same.
-bool is_priority_copy(std::string_view body) {
-  if (!body.starts_with("{\"id\":")) return false;
-  const auto at = body.find("\"priority\":");
-  const auto payload = body.find("\"payload\":");
-  return at != std::string_view::npos && at < payload && body.substr(at + 11, 2) == "3,";
-}
-
 }  // namespace
 
 struct RedisBus::State {
@@ -295,7 +285,7 @@ void RedisBus::State::subscriber() {
             }
           ++c.received;
         }
-        if (first != pattern || is_priority_copy(body)) continue;
+        if (first != pattern) continue;
         try {
           Envelope e = decode_envelope(topic, body);
           if (e.priority == Priority::high) continue;  // delivered from the stream, with acks
@@ -353,9 +343,13 @@ bool RedisBus::State::consume_batch(redisContext* ctx, redisReply* entries, std:
     argv.push_back(id.c_str());
     lens.push_back(id.size());
   }
-  // Pipelined: the ack goes out with the consumer's next command, and its reply is read before that
-  // command's (read_acks), so a batch costs one round trip to Redis, not two.
+  // Pipelined: the ack goes out now, but its reply is read with the consumer's next command's
+  // (read_acks), so a batch costs one round trip to Redis, not two. Sent at once, not held for that
+  // command: a consumer that stops here leaves nothing unacked that it delivered.
   if (redisAppendCommandArgv(ctx, int(argv.size()), argv.data(), lens.data()) != REDIS_OK) return false;
+  int done = 0;
+  while (!done)
+    if (redisBufferWrite(ctx, &done) != REDIS_OK) return false;
   ++acks_pending;
   std::lock_guard lock(mu);
   c.stream_delivered += delivered;

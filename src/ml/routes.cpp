@@ -2,6 +2,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "sextant/analytics/returns.hpp"
 #include "sextant/core/base64.hpp"
 #include "sextant/core/error.hpp"
 #include "sextant/bus/codec.hpp"
@@ -73,7 +74,8 @@ void read_store(TrainInput& t, const data::BarStore& store) {
     return;
   }
   const PresetData& p = t.p;
-  if (p.X.rows() || !p.close.empty() || !p.returns.empty() || p.panel.rows() || !p.open.empty() || !p.volume.empty())
+  if (p.X.rows() || !p.close.empty() || !p.returns.empty() || p.panel.rows() || !p.open.empty() || !p.high.empty() ||
+      !p.low.empty() || !p.volume.empty())
     fail(ErrorCode::invalid_argument, "train.bars", "'bars' reads the market data store: send it instead of X, prices, returns or a panel");
   data::BarWindow w;
   try {
@@ -81,7 +83,7 @@ void read_store(TrainInput& t, const data::BarStore& store) {
   } catch (const Error& e) {
     throw Error(e.code(), e.what(), "train." + e.field());  // the fields sit inside "train"
   }
-  t.p.panel = service::simple_returns(w.close);
+  t.p.panel = analytics::returns_from_prices(w.close.view(), analytics::ReturnsType::simple);
   t.p.names = t.symbols;
   if (t.symbols.size() == 1) {
     const auto column = [](const Matrix& m) { return std::vector<double>(m.flat().begin(), m.flat().end()); };

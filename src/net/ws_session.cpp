@@ -194,7 +194,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     active_->fetch_add(1, std::memory_order_relaxed);
     // Small frames go out at once: with Nagle's algorithm a frame waits for the peer's (delayed) ACK.
     beast::error_code ignored;
-    ws_.next_layer().next_layer().set_option(tcp::no_delay(true), ignored);
+    this->socket().set_option(tcp::no_delay(true), ignored);
   }
   ~WsSession() {
     finish(WsEnd::peer_closed);  // no-op when already finished
@@ -227,6 +227,8 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   }
 
  private:
+  tcp::socket& socket() { return ws_.next_layer().next_layer(); }
+
   void on_accept(beast::error_code ec) {
     if (ec) return finish(WsEnd::protocol_error);
     std::weak_ptr<WsSession> weak = shared_from_this();
@@ -338,7 +340,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
       if (stream.writing() && std::chrono::steady_clock::now() - stream.write_started() > std::chrono::milliseconds(self->settings_.stall_timeout_ms)) {
         self->end_ = WsEnd::stalled;
         self->conn_->close(WsCloseCode::try_again_later, "stalled: the client stopped reading");
-        auto& sock = self->ws_.next_layer().next_layer();
+        auto& sock = self->socket();
         beast::error_code ignored;
         sock.set_option(asio::socket_base::linger(true, 0), ignored);
         sock.close(ignored);
@@ -369,7 +371,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     ws_.async_close(reason, [self = shared_from_this()](beast::error_code) {
       self->finish(*self->end_);
       beast::error_code ignored;
-      self->ws_.next_layer().next_layer().close(ignored);
+      self->socket().close(ignored);
     });
   }
 

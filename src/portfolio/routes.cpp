@@ -318,9 +318,9 @@ void register_engine(service::EngineContext& ctx) {
   t.add("POST", "/rebalance", json_route([publisher](const net::Request& req, Reply& out) { rebalance_route(req, out, *publisher); }));
   t.add("POST", "/attribution", json_route(attribution_route));
 
-  // Live: drift of the book against its targets (the demo book under the simulator).
-  // The book comes from the file of config key portfolio_book: {"assets":[...], "shares":[...],
-  // "target_weights":[...], "cash", "cost_bps"}. Without one, the simulator's demo book.
+  // Live: drift of the book against its targets. The book comes from the file of config key
+  // portfolio_book: {"assets":[...], "shares":[...], "target_weights":[...], "cash", "cost_bps"};
+  // without one, the simulator's demo book.
   LiveDriftConfig live_cfg;
   LiveBook book;
   if (!ctx.config.portfolio_book.empty()) {

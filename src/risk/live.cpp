@@ -15,17 +15,23 @@ void validate_accounts(const std::vector<Account>& accounts) {
   std::set<std::string> names;
   for (std::size_t i = 0; i < accounts.size(); ++i) {
     const Account& a = accounts[i];
-    const auto field = [i](std::string_view what) { return fmt::format("accounts[{}].{}", i, what); };
-    if (a.name.empty()) fail(ErrorCode::invalid_argument, field("name"), "an account needs a name");
-    if (!names.insert(a.name).second) fail(ErrorCode::invalid_argument, field("name"), "two accounts are named '{}'", a.name);
-    if (a.positions.empty()) fail(ErrorCode::invalid_argument, field("positions"), "account '{}' holds no positions", a.name);
-    for (const auto& [symbol, quantity] : a.positions)
-      if (!std::isfinite(quantity)) fail(ErrorCode::non_finite, field("positions." + symbol), "the quantity of '{}' is not finite", symbol);
-    if (!std::isfinite(a.cash)) fail(ErrorCode::non_finite, field("cash"), "'cash' must be finite");
-    if (!(a.default_margin_rate > 0 && a.default_margin_rate <= 1))
-      fail(ErrorCode::invalid_argument, field("default_margin_rate"), "'default_margin_rate' must be in (0, 1], got {}", a.default_margin_rate);
-    if (!(a.maintenance_ratio > 0 && a.maintenance_ratio <= 1))
-      fail(ErrorCode::invalid_argument, field("maintenance_ratio"), "'maintenance_ratio' must be in (0, 1], got {}", a.maintenance_ratio);
+    const std::string prefix = fmt::format("accounts[{}].", i);
+    if (a.name.empty()) fail(ErrorCode::invalid_argument, prefix + "name", "an account needs a name");
+    if (!names.insert(a.name).second) fail(ErrorCode::invalid_argument, prefix + "name", "two accounts are named '{}'", a.name);
+    if (a.positions.empty()) fail(ErrorCode::invalid_argument, prefix + "positions", "account '{}' holds no positions", a.name);
+    if (!std::isfinite(a.cash)) fail(ErrorCode::non_finite, prefix + "cash", "'cash' must be finite");
+    // The rest is what margining checks on every price (rates, ratio, quantities), as /calculate-margin: ask it once now.
+    MarginInput in;
+    in.positions = a.positions;
+    for (const auto& [symbol, quantity] : a.positions) in.prices[symbol] = 1.0;
+    in.default_margin_rate = a.default_margin_rate;
+    in.maintenance_ratio = a.maintenance_ratio;
+    in.cash = a.cash;
+    try {
+      calculate_margin(in);
+    } catch (const Error& e) {
+      throw Error(e.code(), e.what(), prefix + e.field());
+    }
   }
 }
 

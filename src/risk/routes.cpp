@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "sextant/analytics/returns.hpp"
 #include "sextant/bus/codec.hpp"
 #include "sextant/core/error.hpp"
 #include "sextant/risk/backtest.hpp"
@@ -109,7 +110,7 @@ void calculate_var_route(const net::Request& req, Reply& out, const ScenarioStor
       fail(ErrorCode::invalid_argument, "bars", "'bars' reads the market data store: send it instead of 'returns', 'covariance' or 'scenario_set'");
     if (symbols.empty()) fail(ErrorCode::invalid_argument, "symbols", "'bars' needs the 'symbols' to read from the market data store");
     const Matrix closes = service::store_closes(bars_store, symbols, *bars);
-    returns = service::simple_returns(closes);
+    returns = analytics::returns_from_prices(closes.view(), analytics::ReturnsType::simple);
     if (!positions.empty() && prices.empty())
       for (std::size_t j = 0; j < symbols.size(); ++j) prices[symbols[j]] = closes(closes.rows() - 1, j);
   }
@@ -379,9 +380,9 @@ void register_engine(service::EngineContext& ctx) {
   t.add("POST", "/stress-test", json_route(stress_test_route));
   t.add("POST", "/pretrade-check", json_route([windows](const net::Request& req, Reply& out) { pretrade_route(req, out, *windows); }));
 
-  // Live: margin, alerts and VaR of the accounts (the demo account under the simulator).
-  // Accounts come from the file of config key risk_accounts: {"accounts":[{"name", "positions":{SYM:
-  // quantity}, "cash", "default_margin_rate", "maintenance_ratio"}]}. Without one, the simulator's demo account.
+  // Live: margin, alerts and VaR of the accounts. They come from the file of config key risk_accounts:
+  // {"accounts":[{"name", "positions":{SYM: quantity}, "cash", "default_margin_rate", "maintenance_ratio"}]};
+  // without one, the simulator's demo account.
   LiveRiskConfig live_cfg;
   std::vector<Account> accounts;
   if (!ctx.config.risk_accounts.empty()) {

@@ -17,11 +17,4 @@ Matrix store_closes(const data::BarStore& store, const std::vector<std::string>&
   return std::move(store_window(store, symbols, bars).close);
 }
 
-Matrix simple_returns(const Matrix& closes) {
-  Matrix r(closes.rows() - 1, closes.cols());
-  for (std::size_t t = 1; t < closes.rows(); ++t)
-    for (std::size_t j = 0; j < closes.cols(); ++j) r(t - 1, j) = closes(t, j) / closes(t - 1, j) - 1.0;
-  return r;
-}
-
 }  // namespace sextant::service

@@ -255,6 +255,18 @@ ServerProcess::~ServerProcess() {
   }
 }
 
+bool wait_for_bars(std::uint16_t port, const std::string& symbol, std::size_t bars, double seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds * time_scale());
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto r = http(port, "GET", "/bars/" + symbol + "?limit=100000");
+    std::size_t n = 0;
+    for (std::size_t at = 0; (at = r.body.find("\"close\":", at)) != std::string::npos; ++at) ++n;
+    if (n == bars) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
 int run_sextant(const std::vector<std::string>& args, std::string* err, int timeout_s) {
   int pipefd[2];
   if (::pipe(pipefd) != 0) return -1;

@@ -54,6 +54,10 @@ class ServerProcess {
   std::string models_dir_;  //!< a private --models-dir, removed with the server
 };
 
+//! Waits (up to `seconds` × time_scale()) until the stream engine on `port` reports exactly `bars` bars of
+//! `symbol` in the market data store (GET /bars/{symbol}); false on timeout.
+bool wait_for_bars(std::uint16_t port, const std::string& symbol, std::size_t bars, double seconds = 20);
+
 //! Runs the sextant binary to completion; returns its exit code and what it wrote to stderr.
 int run_sextant(const std::vector<std::string>& args, std::string* err, int timeout_s = 20);
 

@@ -3,11 +3,9 @@
 // and bad input answered with 400/404 while the registry stays as it was.
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -160,13 +158,7 @@ TEST(MlHttp, TrainingReadsTheMarketDataStore) {
                         "--bar-interval-ms", "3600000"});
   const auto ml = server.port(8400);
   // The simulator's first live row follows its backfill at once: wait for it (301 bars), then nothing moves.
-  std::size_t held = 0;
-  for (int i = 0; i < 200 && held < 301; ++i, std::this_thread::sleep_for(std::chrono::milliseconds(50))) {
-    const std::string all = http(server.port(8600), "GET", "/bars/SIM000?limit=1000").body;
-    held = 0;
-    for (std::size_t at = all.find("\"ts_ns\""); at != std::string::npos; at = all.find("\"ts_ns\"", at + 1)) ++held;
-  }
-  ASSERT_EQ(held, 301u) << "300 backfilled bars and the first live one";
+  ASSERT_TRUE(wait_for_bars(server.port(8600), "SIM000", 301)) << "300 backfilled bars and the first live one";
   const auto bars = http(server.port(8600), "GET", "/bars/SIM000?limit=251");
   ASSERT_EQ(bars.status, 200) << bars.body;
   std::vector<double> close;

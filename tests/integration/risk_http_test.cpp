@@ -384,7 +384,7 @@ TEST(LiveConfig, AccountsAndABookFromFilesDriveTheLiveEngines) {
   write(book, R"({"assets":["SIM000","SIM001"],"shares":[1,1],"target_weights":[0.4,0.4]})");
   EXPECT_NE(run_sextant({"serve", "--engines", "portfolio", "--portfolio-book", book}, &err), 0);
   EXPECT_TRUE(contains(err, "portfolio_book") && contains(err, "target_weights")) << err;
-  write(accounts, R"({"accounts":[{"name":"x","positions":{"SIM000":1},"maintenance_ratio":2}]})");
+  write(accounts, R"({"accounts":[{"name":"x","positions":{"SIM000":1},"maintenance_ratio":-1}]})");
   EXPECT_NE(run_sextant({"serve", "--engines", "risk", "--risk-accounts", accounts}, &err), 0);
   EXPECT_TRUE(contains(err, "accounts[0].maintenance_ratio")) << err;
 }

@@ -68,7 +68,9 @@ TEST(StreamWs, SimulatorBarsReachASubscriberInOrderPerTopic) {
 TEST(StreamWs, ARowLargerThanABurstArrivesWhole) {
   ServerProcess server(sim_args(500, 200, {"--sim-history", "0"}));
   for (const char* extensions : {"", "permessage-deflate"}) {
-    auto ws = WsClient::connect(server.port(8600), {.extensions = extensions});
+    WsConnectOptions opt;
+    opt.extensions = extensions;
+    auto ws = WsClient::connect(server.port(8600), opt);
     ASSERT_TRUE(ws);
     EXPECT_EQ(ws->deflate(), std::string(extensions).size() > 0);
     ws->send_text(R"({"op":"subscribe","topics":["marketdata.bars.*"]})");
@@ -80,7 +82,9 @@ TEST(StreamWs, ARowLargerThanABurstArrivesWhole) {
       ASSERT_TRUE(m) << "no bar after " << bars << (*extensions ? " (deflate)" : "");
       const std::string topic = field_of(*m, "topic");
       const std::int64_t seq = std::stoll(field_of(*m, "seq"));
-      if (last_seq.count(topic)) EXPECT_EQ(seq, last_seq[topic] + 1) << *m;
+      if (last_seq.count(topic)) {
+        EXPECT_EQ(seq, last_seq[topic] + 1) << *m;
+      }
       last_seq[topic] = seq;
       ++bars;
     }
@@ -250,14 +254,7 @@ TEST(StoreRequests, CorrelationAndVarReadTheStoresCloses) {
                         "60000", "--sim-history", "120"});
   // The backfill (120 rows) is in the store at "ready"; the first live row follows at once, then nothing for a
   // minute. Wait for that row to land in every symbol, so both requests below see the same store.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(20 * time_scale());
-  for (int j = 0; j < 4 && std::chrono::steady_clock::now() < deadline;) {
-    const auto r = http(server.port(8600), "GET", "/bars/SIM00" + std::to_string(j) + "?limit=1000");
-    std::size_t n = 0;
-    for (std::size_t at = 0; (at = r.body.find("\"close\":", at)) != std::string::npos; ++at) ++n;
-    if (n == 121) ++j;
-    else std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  for (int j = 0; j < 4; ++j) ASSERT_TRUE(wait_for_bars(server.port(8600), "SIM00" + std::to_string(j), 121)) << j;
   std::string closes[2];
   for (int j = 0; j < 2; ++j) {
     const auto r = http(server.port(8600), "GET", "/bars/SIM00" + std::to_string(j) + "?limit=51");

@@ -156,15 +156,18 @@ TEST(LiveRisk, ConfiguredAccountsAreValidatedNamingTheField) {
     }
     return std::string("(accepted)");
   };
-  const risk::Account good{.name = "a", .positions = {{"X", 10}}, .cash = 100};
+  risk::Account good;
+  good.name = "a", good.positions = {{"X", 10}}, good.cash = 100;
+  risk::Account b = good;
+  b.name = "b", b.maintenance_ratio = -0.5;
   EXPECT_EQ(field_of({good}), "(accepted)");
   EXPECT_EQ(field_of({good, good}), "accounts[1].name");
   auto bad = good;
   bad.positions.clear();
   EXPECT_EQ(field_of({bad}), "accounts[0].positions");
-  EXPECT_EQ(field_of({good, {.name = "b", .positions = {{"X", 1}}, .maintenance_ratio = 0}}), "accounts[1].maintenance_ratio");
+  EXPECT_EQ(field_of({good, b}), "accounts[1].maintenance_ratio");
   bad = good;
-  bad.default_margin_rate = 1.5;
+  bad.default_margin_rate = -0.1;
   EXPECT_EQ(field_of({bad}), "accounts[0].default_margin_rate");
   bad = good;
   bad.positions["Y"] = NAN;

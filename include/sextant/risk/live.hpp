@@ -33,7 +33,8 @@ struct Account {
 };
 
 //! Throws Error naming "accounts[i].<field>" for an account that cannot be margined: no name or a
-//! repeated one, no positions, a non-finite quantity or cash, a rate or ratio outside (0, 1].
+//! repeated one, no positions, non-finite cash, or what calculate_margin refuses (a negative rate or
+//! ratio, a non-finite quantity).
 void validate_accounts(const std::vector<Account>& accounts);
 
 struct LiveRiskConfig {

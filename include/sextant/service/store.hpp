@@ -24,7 +24,5 @@ inline constexpr std::int64_t kMaxStoreBars = 4999;
 Matrix store_closes(const data::BarStore& store, const std::vector<std::string>& symbols, std::int64_t bars);
 //! The same read with every field of the bars (open, high, low, close, volume), as store_closes checks it.
 data::BarWindow store_window(const data::BarStore& store, const std::vector<std::string>& symbols, std::int64_t bars);
-//! Simple returns close(t) / close(t-1) - 1 of a T × N close matrix: (T-1) × N.
-Matrix simple_returns(const Matrix& closes);
 
 }  // namespace sextant::service
