@@ -193,5 +193,5 @@ BENCHMARK(BM_CatalogueLastValue)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)-
 BENCHMARK(BM_Alpha158Batch)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(BM_WQ101Batch)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(BM_StreamActive)->Arg(0)->Unit(benchmark::kMillisecond)->Iterations(300);
-BENCHMARK(BM_StreamWQ20x4000)->Arg(0)->Unit(benchmark::kMillisecond)->Iterations(300);
+BENCHMARK(BM_StreamWQ20x4000)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->Iterations(300);
 BENCHMARK_MAIN();

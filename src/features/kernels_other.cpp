@@ -1,5 +1,6 @@
 // Cross-sectional kernels (per row, across instruments) and TA-Lib functions (per instrument).
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -15,23 +16,82 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// Average ranks (1-based, ties averaged) of the non-NaN values of one row; NaN stays NaN. Sorts
-// (value, column) pairs: contiguous keys sort several times faster than indices compared through x.
-void average_ranks(const double* x, std::size_t n, double* rank, std::size_t& count) {
-  thread_local std::vector<std::pair<double, std::uint32_t>> v;
-  v.clear();
-  for (std::size_t i = 0; i < n; ++i)
-    if (x[i] == x[i]) v.emplace_back(x[i], std::uint32_t(i));
-    else rank[i] = kNaN;
-  std::sort(v.begin(), v.end());
-  count = v.size();
-  for (std::size_t i = 0; i < v.size();) {
+// Radix sort order of a value: unsigned integers compare as the doubles do (-0.0 taken as 0.0).
+inline std::uint64_t order_key(double x) {
+  if (x == 0) x = 0.0;
+  const auto b = std::bit_cast<std::uint64_t>(x);
+  return b >> 63 ? ~b : b | (std::uint64_t(1) << 63);
+}
+
+// The ranks of words sorted by value (low 32 bits: the column): ties get their average rank.
+template <class Value>
+void assign_ranks(const std::uint64_t* sorted, std::size_t m, Value value, double* rank) {
+  for (std::size_t i = 0; i < m;) {
     std::size_t j = i;
-    while (j + 1 < v.size() && v[j + 1].first == v[i].first) ++j;
+    const double v = value(sorted[i]);
+    while (j + 1 < m && value(sorted[j + 1]) == v) ++j;
     const double r = (double(i + 1) + double(j + 1)) / 2.0;
-    for (std::size_t k = i; k <= j; ++k) rank[v[k].second] = r;
+    for (std::size_t k = i; k <= j; ++k) rank[std::uint32_t(sorted[k])] = r;
     i = j + 1;
   }
+}
+
+// Average ranks (1-based, ties averaged) of the non-NaN values of one row; NaN stays NaN.
+//
+// Fast path: a comparison sort of a row of random values mispredicts a branch per comparison (a
+// 4,000-value row took ~230 us). Instead each value becomes one 64-bit word, the top 32 bits of its
+// order key above its column, and three LSD radix passes of 11 bits sort the words by those top bits
+// (a pass is skipped when every word shares its digit). Values that share the top 32 bits (ties, or
+// values within ~1e-6 relative) are then ordered by value with a comparison sort of just that run, so
+// the order, and so every rank, is exact. ~50 us a 4,000-value row.
+void average_ranks(const double* x, std::size_t n, double* rank, std::size_t& count) {
+  constexpr int kDigit = 11, kShift[3] = {32, 43, 54};
+  constexpr std::size_t kBuckets = std::size_t(1) << kDigit;
+  thread_local std::vector<std::uint64_t> words, spare;
+  words.resize(n);
+  spare.resize(n);
+  std::size_t m = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (x[i] == x[i]) words[m++] = (order_key(x[i]) & ~std::uint64_t(0xffffffff)) | i;
+    else rank[i] = kNaN;
+  }
+  auto value = [&](std::uint64_t w) { return x[std::uint32_t(w)]; };
+  auto by_value = [&](std::uint64_t a, std::uint64_t b) { return value(a) < value(b); };
+  if (m < 256) {  // clearing the counts would cost more than the sort
+    std::sort(words.begin(), words.begin() + m, by_value);
+    assign_ranks(words.data(), m, value, rank);
+    count = m;
+    return;
+  }
+  // Two sets of counts, alternate words to each: consecutive words of one digit would otherwise
+  // wait on the same counter.
+  std::uint32_t hist[2][3][kBuckets] = {};
+  auto digit = [&](std::uint64_t w, int p) { return std::size_t(w >> kShift[p]) & (kBuckets - 1); };
+  for (std::size_t i = 0; i < m; ++i)
+    for (int p = 0; p < 3; ++p) ++hist[i & 1][p][digit(words[i], p)];
+  std::uint64_t* src = words.data();
+  std::uint64_t* dst = spare.data();
+  for (int p = 0; p < 3 && m > 0; ++p) {
+    std::uint32_t* h = hist[0][p];
+    for (std::size_t b = 0; b < kBuckets; ++b) h[b] += hist[1][p][b];
+    if (h[digit(src[0], p)] == m) continue;  // every word has this digit
+    std::uint32_t start = 0;
+    for (std::size_t b = 0; b < kBuckets; ++b) {
+      const std::uint32_t c = h[b];
+      h[b] = start;
+      start += c;
+    }
+    for (std::size_t i = 0; i < m; ++i) dst[h[digit(src[i], p)]++] = src[i];
+    std::swap(src, dst);
+  }
+  for (std::size_t i = 0; i < m;) {
+    std::size_t j = i + 1;
+    while (j < m && (src[j] >> 32) == (src[i] >> 32)) ++j;
+    if (j - i > 1) std::sort(src + i, src + j, by_value);
+    i = j;
+  }
+  assign_ranks(src, m, value, rank);
+  count = m;
 }
 
 }  // namespace

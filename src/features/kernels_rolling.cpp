@@ -283,6 +283,178 @@ void order_column(const Node& n, std::size_t w, const double* v, std::size_t row
   }
 }
 
+// The window operators for one output row (the stream, the last-row evaluator): the window's rows are
+// read where they lie and each operator steps across the instruments a row at a time, so the inner
+// loops vectorise and no column is copied out. Per instrument the arithmetic is scan()'s, in the same
+// order (a NaN row leaves an accumulator as it was, as scan() skips it), so both give the same bits.
+// Returns false for the operators it leaves to window_scan (Quantile, Med).
+bool last_row(const Node& n, const double* x, double* out, const Block& b) {
+  const Op op = n.op;
+  const std::size_t w = window_of(n), m = b.c1 - b.c0, t = b.rows - 1;
+  const std::size_t start = t + 1 >= w ? t + 1 - w : 0, len = t + 1 - start;
+  const bool strict = op_def(op).strict;
+  const double* last = x + t * b.stride + b.c0;
+  auto row = [&](std::size_t r) { return x + (start + r) * b.stride + b.c0; };  // r-th row of the window
+  double* o = out + b.c0;
+  thread_local std::vector<double> scratch;
+  scratch.assign(6 * m, 0.0);
+  double *cnt = scratch.data(), *a = cnt + m, *c = a + m, *d = c + m, *e = d + m, *f = e + m;
+  auto count_rows = [&] {
+    for (std::size_t r = 0; r < len; ++r) {
+      const double* v = row(r);
+      for (std::size_t j = 0; j < m; ++j) cnt[j] += v[j] == v[j] ? 1.0 : 0.0;
+    }
+  };
+  auto empty = [&](std::size_t j) { return cnt[j] == 0 || (strict && cnt[j] < double(w)); };
+  // sum over the window's non-NaN values of g(value, position), into acc
+  auto accumulate = [&](double* acc, auto g) {
+    for (std::size_t r = 0; r < len; ++r) {
+      const double* v = row(r);
+      for (std::size_t j = 0; j < m; ++j) acc[j] = v[j] == v[j] ? acc[j] + g(v[j], r, j) : acc[j];
+    }
+  };
+  switch (op) {
+    case Op::count:
+      count_rows();
+      std::copy(cnt, cnt + m, o);
+      return true;
+    case Op::max:
+    case Op::ts_max:
+    case Op::min:
+    case Op::ts_min:
+    case Op::idxmax:
+    case Op::ts_argmax:
+    case Op::idxmin:
+    case Op::ts_argmin: {
+      const bool want_max = op == Op::max || op == Op::ts_max || op == Op::idxmax || op == Op::ts_argmax;
+      const bool position = op == Op::idxmax || op == Op::idxmin || op == Op::ts_argmax || op == Op::ts_argmin;
+      std::fill(a, a + m, kNaN);  // the extreme so far (the earliest of ties), c: its position
+      for (std::size_t r = 0; r < len; ++r) {
+        const double* v = row(r);
+        for (std::size_t j = 0; j < m; ++j) {
+          const bool ok = v[j] == v[j];
+          const bool better = ok && (a[j] != a[j] || (want_max ? v[j] > a[j] : v[j] < a[j]));
+          cnt[j] += ok ? 1.0 : 0.0;
+          a[j] = better ? v[j] : a[j];
+          c[j] = better ? double(r) : c[j];
+        }
+      }
+      for (std::size_t j = 0; j < m; ++j) o[j] = empty(j) ? kNaN : position ? c[j] + 1.0 : a[j];
+      return true;
+    }
+    case Op::rank:
+    case Op::ts_rank: {
+      for (std::size_t r = 0; r < len; ++r) {
+        const double* v = row(r);
+        for (std::size_t j = 0; j < m; ++j) {
+          cnt[j] += v[j] == v[j] ? 1.0 : 0.0;
+          a[j] += v[j] < last[j] ? 1.0 : 0.0;  // less
+          c[j] += v[j] == last[j] ? 1.0 : 0.0;  // equal
+        }
+      }
+      for (std::size_t j = 0; j < m; ++j) {
+        const double rk = a[j] + (c[j] + 1.0) / 2.0;
+        o[j] = empty(j) || last[j] != last[j] ? kNaN : op == Op::rank ? rk / cnt[j] : rk;
+      }
+      return true;
+    }
+    case Op::decay_linear: {
+      count_rows();
+      const double total = double(w) * double(w + 1) / 2.0;
+      for (std::size_t r = 0; r < len; ++r) {  // NaN propagates, as in scan()
+        const double* v = row(r);
+        const double k = double(r + 1) / total;
+        for (std::size_t j = 0; j < m; ++j) a[j] += k * v[j];
+      }
+      for (std::size_t j = 0; j < m; ++j) o[j] = empty(j) ? kNaN : a[j];
+      return true;
+    }
+    case Op::wma: {
+      count_rows();
+      const double total = double(len) * double(len + 1) / 2.0;
+      accumulate(a, [&](double v, std::size_t r, std::size_t) { return (double(r + 1) / total) * v; });
+      for (std::size_t j = 0; j < m; ++j) o[j] = empty(j) ? kNaN : a[j] / cnt[j];
+      return true;
+    }
+    case Op::ts_product: {
+      count_rows();
+      std::fill(a, a + m, 1.0);
+      for (std::size_t r = 0; r < len; ++r) {
+        const double* v = row(r);
+        for (std::size_t j = 0; j < m; ++j) a[j] = v[j] == v[j] ? a[j] * v[j] : a[j];
+      }
+      for (std::size_t j = 0; j < m; ++j) o[j] = empty(j) ? kNaN : a[j];
+      return true;
+    }
+    case Op::mad: {
+      count_rows();
+      accumulate(a, [](double v, std::size_t, std::size_t) { return v; });
+      for (std::size_t j = 0; j < m; ++j) d[j] = a[j] / cnt[j];
+      accumulate(c, [&](double v, std::size_t, std::size_t j) { return std::fabs(v - d[j]); });
+      for (std::size_t j = 0; j < m; ++j) o[j] = empty(j) ? kNaN : c[j] / cnt[j];
+      return true;
+    }
+    case Op::skew:
+    case Op::kurt: {
+      count_rows();
+      accumulate(a, [](double v, std::size_t, std::size_t) { return v; });
+      for (std::size_t j = 0; j < m; ++j) f[j] = a[j] / cnt[j];  // the mean
+      for (std::size_t r = 0; r < len; ++r) {
+        const double* v = row(r);
+        for (std::size_t j = 0; j < m; ++j) {
+          const bool ok = v[j] == v[j];
+          const double dv = v[j] - f[j], d2 = dv * dv;
+          c[j] = ok ? c[j] + d2 : c[j];
+          d[j] = ok ? d[j] + d2 * dv : d[j];
+          e[j] = ok ? e[j] + d2 * d2 : e[j];
+        }
+      }
+      for (std::size_t j = 0; j < m; ++j) {
+        const double N = cnt[j];
+        if (empty(j) || N < (op == Op::skew ? 3.0 : 4.0)) {
+          o[j] = kNaN;
+          continue;
+        }
+        const double m2 = c[j] / N, m3 = d[j] / N, m4 = e[j] / N;
+        if (m2 <= 1e-14 * std::max(1.0, f[j] * f[j])) o[j] = kNaN;
+        else if (op == Op::skew) o[j] = std::sqrt(N * (N - 1)) / (N - 2) * m3 / std::pow(m2, 1.5);
+        else o[j] = (N - 1) / ((N - 2) * (N - 3)) * ((N + 1) * (m4 / (m2 * m2) - 3.0) + 6.0);
+      }
+      return true;
+    }
+    case Op::slope:
+    case Op::rsquare:
+    case Op::resi: {
+      count_rows();
+      accumulate(a, [](double, std::size_t r, std::size_t) { return double(r + 1); });  // sx
+      accumulate(c, [](double v, std::size_t, std::size_t) { return v; });               // sy
+      for (std::size_t j = 0; j < m; ++j) a[j] /= cnt[j], c[j] /= cnt[j];                // mx, my
+      for (std::size_t r = 0; r < len; ++r) {
+        const double* v = row(r);
+        for (std::size_t j = 0; j < m; ++j) {
+          const bool ok = v[j] == v[j];
+          const double dx = double(r + 1) - a[j], dy = v[j] - c[j];
+          d[j] = ok ? d[j] + dx * dx : d[j];  // sxx
+          e[j] = ok ? e[j] + dx * dy : e[j];  // sxy
+          f[j] = ok ? f[j] + dy * dy : f[j];  // syy
+        }
+      }
+      for (std::size_t j = 0; j < m; ++j) {
+        if (empty(j) || cnt[j] < 2) {
+          o[j] = kNaN;
+          continue;
+        }
+        const double slope = e[j] / d[j];
+        if (op == Op::slope) o[j] = slope;
+        else if (op == Op::rsquare) o[j] = f[j] > 0 ? e[j] * e[j] / (d[j] * f[j]) : kNaN;
+        else o[j] = last[j] != last[j] ? kNaN : last[j] - (c[j] + slope * (double(len) - a[j]));
+      }
+      return true;
+    }
+    default: return false;
+  }
+}
+
 // The window operators, a block of instruments at a time: the block's columns are copied out of the
 // row-major panel a row segment at a time (reading a column of a 500-instrument panel directly touches
 // one cache line per value), computed column by column, and written back by row segments.
@@ -347,7 +519,9 @@ void rolling(const Node& n, std::span<const double* const> in, double* out, cons
     case Op::cov:
     case Op::ts_cov: return pair(n, x, in[1], out, b, false);
     case Op::ema: return ema(n, x, out, b);
-    default: return window_scan(n, x, out, b);
+    default:
+      if (b.rows - b.first == 1 && last_row(n, x, out, b)) return;
+      window_scan(n, x, out, b);
   }
 }
 

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <limits>
 
 #include "sextant/analytics/ta.hpp"
 #include "sextant/features/compiler.hpp"
@@ -161,6 +163,81 @@ TEST(Evaluate, CrossSectionalOperatorsRankAcrossInstruments) {
   } catch (const Error& e) {
     EXPECT_EQ(e.field(), "factors[0]");
     EXPECT_NE(std::string(e.what()).find("at least 2 instruments"), std::string::npos);
+  }
+}
+
+// Wide rows take the radix path of cs_rank: ties, values equal in their leading 32 bits, -0.0 and
+// 0.0, infinities and NaN, against ranks counted pair by pair.
+TEST(Evaluate, CrossSectionalRankIsExactOnWideRows) {
+  const std::size_t N = 3000;
+  FieldPanel f;
+  f.rows = 4;
+  for (std::size_t j = 0; j < N; ++j) f.instruments.push_back("S" + std::to_string(j));
+  auto& x = f.fields["close"];
+  x.resize(f.rows * N);
+  std::uint64_t s = 42;
+  auto next = [&] { return (s = s * 6364136223846793005ULL + 1442695040888963407ULL) >> 11; };
+  for (std::size_t j = 0; j < N; ++j) {
+    x[j] = double(next() % 1000) / 7.0 - 70.0;                          // many ties, both signs
+    x[N + j] = 100.0 + double(next() % 2000) * 1e-12;                   // equal in the leading bits
+    x[2 * N + j] = -100.0 - double(next() % 2000) * 1e-12;
+    x[3 * N + j] = double(std::int64_t(next() % 2000001) - 1000000) * 1e-3;
+  }
+  const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+  x[3 * N + 0] = -0.0, x[3 * N + 1] = 0.0, x[3 * N + 2] = inf, x[3 * N + 3] = -inf, x[3 * N + 4] = nan, x[N + 7] = nan;
+  const auto got = eval("cs_rank($close)", f);
+  for (std::size_t t = 0; t < f.rows; ++t) {
+    const double* row = x.data() + t * N;
+    double count = 0;
+    for (std::size_t j = 0; j < N; ++j) count += row[j] == row[j];
+    for (std::size_t j = 0; j < N; ++j) {
+      const double g = got[t * N + j];
+      if (row[j] != row[j]) {
+        EXPECT_TRUE(std::isnan(g)) << t << "," << j;
+        continue;
+      }
+      double less = 0, equal = 0;
+      for (std::size_t k = 0; k < N; ++k) less += row[k] < row[j], equal += row[k] == row[j];
+      ASSERT_EQ(g, (less + (equal + 1) / 2) / count) << "row " << t << ", column " << j;
+    }
+  }
+}
+
+// The one-row path of the window operators (the stream, last_only) reads the window in place; it must
+// give the bits the full-panel scan gives, with NaN inside windows, ties, partial and strict windows.
+TEST(Evaluate, LastRowWindowsEqualTheFullPanel) {
+  const std::size_t N = 9, T = 40;
+  FieldPanel full;
+  full.rows = T;
+  for (std::size_t j = 0; j < N; ++j) full.instruments.push_back("S" + std::to_string(j));
+  auto& x = full.fields["close"];
+  x.resize(T * N);
+  std::uint64_t s = 7;
+  auto next = [&] { return (s = s * 6364136223846793005ULL + 1442695040888963407ULL) >> 11; };
+  for (std::size_t i = 0; i < T * N; ++i) {
+    const std::uint64_t r = next();
+    x[i] = r % 9 == 0 ? NAN : (i % N == 3 ? double(r % 4) : double(r % 100000) / 977.0 - 40.0);  // column 3: ties
+  }
+  for (std::size_t t = 0; t < T; ++t) x[t * N + 5] = t % 2 ? NAN : x[t * N + 5];  // half its rows NaN
+  const char* exprs[] = {"Max($close, 6)", "Min($close, 6)", "IdxMax($close, 6)", "IdxMin($close, 6)", "Rank($close, 6)",
+                         "Count($close, 6)", "WMA($close, 6)", "Mad($close, 6)", "Skew($close, 6)", "Kurt($close, 6)",
+                         "Slope($close, 6)", "Rsquare($close, 6)", "Resi($close, 6)", "ts_max($close, 5)", "ts_min($close, 5)",
+                         "ts_argmax($close, 5)", "ts_argmin($close, 5)", "ts_rank($close, 5)", "decay_linear($close, 5)",
+                         "ts_product($close, 3)", "Max($close, 60)", "Slope($close, 60)", "ts_rank($close, 60)"};
+  for (const char* e : exprs) {
+    const auto all = eval(e, full);
+    for (std::size_t rows : {std::size_t(1), std::size_t(4), std::size_t(7), std::size_t(23), T}) {
+      FieldPanel head = full;
+      head.rows = rows;
+      head.fields["close"].resize(rows * N);
+      const auto last = eval(e, head, true);
+      ASSERT_EQ(last.size(), N) << e;
+      for (std::size_t j = 0; j < N; ++j) {
+        const double want = all[(rows - 1) * N + j];
+        if (std::isnan(want)) EXPECT_TRUE(std::isnan(last[j])) << e << " rows " << rows << " column " << j;
+        else EXPECT_EQ(last[j], want) << e << " rows " << rows << " column " << j;
+      }
+    }
   }
 }
 
