@@ -6,7 +6,9 @@
 // included (see pair()), compute each window on its own.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <span>
 #include <vector>
 
 #include "kernels.hpp"
@@ -44,8 +46,11 @@ void variance(const Node& n, const double* x, double* out, const Block& b, bool 
 // correlation is small against the means: at |ρ| ~ 1e-3 between prices and log volumes it keeps 8
 // digits. Two passes keep the error at the scale of the deviations, and a window's value depends on
 // that window alone, so the last-row and streaming evaluators reproduce it exactly. The inner loops
-// run across instruments.
-void pair(const Node& n, const double* x, const double* y, double* out, const Block& b, bool corr) {
+// run across instruments (ivdep: the sums never alias the inputs; without it GCC keeps a scalar loop
+// beside the vector one); built for each CPU level, which give the same bits (IEEE operations in the
+// same order per instrument, no contraction).
+[[gnu::target_clones("avx512f", "avx2", "default")]] void pair(const Node& n, const double* x, const double* y, double* out,
+                                                               const Block& b, bool corr) {
   const std::size_t w = window_of(n), m = b.c1 - b.c0;
   const long minp = std::max(2L, min_periods(n));
   const bool qlib = !op_def(n.op).strict;
@@ -58,6 +63,7 @@ void pair(const Node& n, const double* x, const double* y, double* out, const Bl
     for (std::size_t r = start; r <= t; ++r) {
       const double* xr = x + r * b.stride + b.c0;
       const double* yr = y + r * b.stride + b.c0;
+#pragma GCC ivdep
       for (std::size_t j = 0; j < m; ++j) {
         const bool ok = xr[j] == xr[j] && yr[j] == yr[j];
         cnt[j] += ok ? 1.0 : 0.0;
@@ -70,6 +76,7 @@ void pair(const Node& n, const double* x, const double* y, double* out, const Bl
     for (std::size_t r = start; r <= t; ++r) {
       const double* xr = x + r * b.stride + b.c0;
       const double* yr = y + r * b.stride + b.c0;
+#pragma GCC ivdep
       for (std::size_t j = 0; j < m; ++j) {
         const bool ok = xr[j] == xr[j] && yr[j] == yr[j];
         const double dx = ok ? xr[j] - mx[j] : 0.0, dy = ok ? yr[j] - my[j] : 0.0;
@@ -108,194 +115,85 @@ void ema(const Node& n, const double* x, double* out, const Block& b) {
     }
 }
 
-// ---- window scans: one instrument at a time over a contiguous copy of its column ----
+// ---- Quantile and Med: one instrument at a time over a sorted copy of its window ----
 
-struct Window {
-  const double* v;  // the window's rows, oldest first
-  std::size_t len;  // rows in the window (fewer than w at the start)
-};
-
-double scan(Op op, const Node& n, Window win, std::vector<double>& buf) {
-  const std::size_t w = window_of(n);
-  const bool strict = op_def(op).strict;
-  buf.clear();
-  for (std::size_t i = 0; i < win.len; ++i)
-    if (win.v[i] == win.v[i]) buf.push_back(win.v[i]);
-  const std::size_t cnt = buf.size();
-  if (op == Op::count) return double(cnt);
-  if (cnt == 0 || (strict && cnt < w)) return kNaN;
-  const double last = win.v[win.len - 1];
-  switch (op) {
-    case Op::max:
-    case Op::ts_max: return *std::max_element(buf.begin(), buf.end());
-    case Op::min:
-    case Op::ts_min: return *std::min_element(buf.begin(), buf.end());
-    case Op::idxmax:
-    case Op::idxmin:
-    case Op::ts_argmax:
-    case Op::ts_argmin: {
-      const bool want_max = op == Op::idxmax || op == Op::ts_argmax;
-      std::size_t best = win.len;
-      for (std::size_t i = 0; i < win.len; ++i) {
-        const double v = win.v[i];
-        if (v != v) continue;
-        if (best == win.len || (want_max ? v > win.v[best] : v < win.v[best])) best = i;
-      }
-      return double(best + 1);
-    }
-    case Op::quantile:
-    case Op::med: {
-      // pandas: idx = q·(n-1); low + (high - low)·(idx - floor(idx)). The median is the mean of the
-      // middle two for even counts.
-      std::sort(buf.begin(), buf.end());
-      if (op == Op::med) return cnt % 2 ? buf[cnt / 2] : (buf[cnt / 2 - 1] + buf[cnt / 2]) / 2.0;
-      const double idx = n.params[1] * double(cnt - 1);
-      const double lo = std::floor(idx);
-      const double vlow = buf[std::size_t(lo)];
-      if (idx == lo) return vlow;
-      const double vhigh = buf[std::size_t(lo) + 1];
-      return vlow + (vhigh - vlow) * (idx - lo);
-    }
-    case Op::mad: {
-      double s = 0;
-      for (double v : buf) s += v;
-      const double m = s / double(cnt);
-      double a = 0;
-      for (double v : buf) a += std::fabs(v - m);
-      return a / double(cnt);
-    }
-    case Op::rank:
-    case Op::ts_rank: {
-      if (last != last) return kNaN;
-      double less = 0, equal = 0;
-      for (double v : buf) less += v < last, equal += v == last;
-      const double r = less + (equal + 1.0) / 2.0;  // average rank of the ties, 1-based
-      return op == Op::rank ? r / double(cnt) : r;
-    }
-    case Op::skew:
-    case Op::kurt: {
-      const double N = double(cnt);
-      if (cnt < (op == Op::skew ? 3u : 4u)) return kNaN;
-      double s = 0;
-      for (double v : buf) s += v;
-      const double m = s / N;
-      double m2 = 0, m3 = 0, m4 = 0;
-      for (double v : buf) {
-        const double d = v - m, d2 = d * d;
-        m2 += d2, m3 += d2 * d, m4 += d2 * d2;
-      }
-      m2 /= N, m3 /= N, m4 /= N;
-      if (m2 <= 1e-14 * std::max(1.0, m * m)) return kNaN;  // a constant window (pandas: NaN)
-      if (op == Op::skew) return std::sqrt(N * (N - 1)) / (N - 2) * m3 / std::pow(m2, 1.5);
-      return (N - 1) / ((N - 2) * (N - 3)) * ((N + 1) * (m4 / (m2 * m2) - 3.0) + 6.0);
-    }
-    case Op::slope:
-    case Op::rsquare:
-    case Op::resi: {
-      // OLS of the window's values on their positions 1..len (rows with NaN skipped).
-      if (cnt < 2) return kNaN;
-      double sx = 0, sy = 0;
-      for (std::size_t i = 0; i < win.len; ++i)
-        if (win.v[i] == win.v[i]) sx += double(i + 1), sy += win.v[i];
-      const double mx = sx / double(cnt), my = sy / double(cnt);
-      double sxx = 0, sxy = 0, syy = 0;
-      for (std::size_t i = 0; i < win.len; ++i) {
-        if (win.v[i] != win.v[i]) continue;
-        const double dx = double(i + 1) - mx, dy = win.v[i] - my;
-        sxx += dx * dx, sxy += dx * dy, syy += dy * dy;
-      }
-      const double slope = sxy / sxx;
-      if (op == Op::slope) return slope;
-      if (op == Op::rsquare) return syy > 0 ? sxy * sxy / (sxx * syy) : kNaN;
-      if (last != last) return kNaN;
-      return last - (my + slope * (double(win.len) - mx));
-    }
-    case Op::wma: {
-      // Qlib: w = 1..len normalised to sum 1, then numpy.nanmean(w·x) (the mean over the non-NaN
-      // products, so the result is the weighted mean divided by their count, as Qlib computes it).
-      const double total = double(win.len) * double(win.len + 1) / 2.0;
-      double s = 0;
-      for (std::size_t i = 0; i < win.len; ++i)
-        if (win.v[i] == win.v[i]) s += (double(i + 1) / total) * win.v[i];
-      return s / double(cnt);
-    }
-    case Op::ts_product: {
-      double p = 1;
-      for (double v : buf) p *= v;
-      return p;
-    }
-    case Op::decay_linear: {
-      const double total = double(w) * double(w + 1) / 2.0;
-      double s = 0;
-      for (std::size_t i = 0; i < win.len; ++i) s += (double(i + 1) / total) * win.v[i];
-      return s;
-    }
-    default: return kNaN;
-  }
+// pandas: idx = q·(n-1), low + (high - low)·(idx - floor(idx)); the median is the middle value or the
+// mean of the middle two. `sorted` holds the window's `cnt` non-NaN values in order.
+double order_statistic(const Node& n, const double* sorted, std::size_t cnt) {
+  if (cnt == 0) return kNaN;
+  if (n.op == Op::med) return cnt % 2 ? sorted[cnt / 2] : (sorted[cnt / 2 - 1] + sorted[cnt / 2]) / 2.0;
+  const double idx = n.params[1] * double(cnt - 1), lo = std::floor(idx);
+  const double vlow = sorted[std::size_t(lo)];
+  return idx == lo ? vlow : vlow + (sorted[std::size_t(lo) + 1] - vlow) * (idx - lo);
 }
 
-// Max, Min and the positions of the extremes with monotonic deques (amortised O(1) a row): the front is
-// the window's extreme, the earliest of ties, as scan() picks it.
-void extreme_column(Op op, std::size_t w, bool strict, const double* v, std::size_t rows, std::size_t first, double* res) {
-  const bool want_max = op == Op::max || op == Op::ts_max || op == Op::idxmax || op == Op::ts_argmax;
-  const bool position = op == Op::idxmax || op == Op::idxmin || op == Op::ts_argmax || op == Op::ts_argmin;
-  thread_local std::vector<std::size_t> dq;
-  dq.resize(rows + 1);
-  std::size_t head = 0, tail = 0, count = 0;
-  for (std::size_t t = 0; t < rows; ++t) {
-    const std::size_t start = t + 1 >= w ? t + 1 - w : 0;
-    const double x = v[t];
-    if (x == x) {
-      ++count;
-      while (tail > head && (want_max ? v[dq[tail - 1]] < x : v[dq[tail - 1]] > x)) --tail;
-      dq[tail++] = t;
-    }
-    if (t >= w && v[t - w] == v[t - w]) --count;
-    while (tail > head && dq[head] < start) ++head;
-    if (t < first) continue;
-    double r = kNaN;
-    if (count > 0 && !(strict && count < w)) r = position ? double(dq[head] - start + 1) : v[dq[head]];
-    res[t - first] = r;
-  }
-}
-
-// Quantile and median over a sorted copy of the window's values, kept sorted as rows enter and leave
-// (O(w) moves a row; the same sorted values scan() would sort, so the same arithmetic after).
+// One column's rows first..rows-1. Over many rows the window is kept sorted as rows enter and leave
+// (O(w) moves a row); for a few (the stream, the last row) each window is sorted on its own. Both
+// hold the same values in the same order, so they give the same bits.
 void order_column(const Node& n, std::size_t w, const double* v, std::size_t rows, std::size_t first, double* res) {
   thread_local std::vector<double> sorted;
   sorted.clear();
+  if ((rows - first) * 8 <= w) {
+    for (std::size_t t = first; t < rows; ++t) {
+      sorted.clear();
+      for (std::size_t i = t + 1 >= w ? t + 1 - w : 0; i <= t; ++i)
+        if (v[i] == v[i]) sorted.push_back(v[i]);
+      std::sort(sorted.begin(), sorted.end());
+      res[t - first] = order_statistic(n, sorted.data(), sorted.size());
+    }
+    return;
+  }
   for (std::size_t t = 0; t < rows; ++t) {
     if (t >= w && v[t - w] == v[t - w]) sorted.erase(std::lower_bound(sorted.begin(), sorted.end(), v[t - w]));
     if (v[t] == v[t]) sorted.insert(std::upper_bound(sorted.begin(), sorted.end(), v[t]), v[t]);
-    if (t < first) continue;
-    const std::size_t cnt = sorted.size();
-    if (cnt == 0) {
-      res[t - first] = kNaN;
-      continue;
-    }
-    if (n.op == Op::med) {
-      res[t - first] = cnt % 2 ? sorted[cnt / 2] : (sorted[cnt / 2 - 1] + sorted[cnt / 2]) / 2.0;
-      continue;
-    }
-    const double idx = n.params[1] * double(cnt - 1), lo = std::floor(idx);
-    const double vlow = sorted[std::size_t(lo)];
-    res[t - first] = idx == lo ? vlow : vlow + (sorted[std::size_t(lo) + 1] - vlow) * (idx - lo);
+    if (t >= first) res[t - first] = order_statistic(n, sorted.data(), sorted.size());
   }
 }
 
-// The window operators for one output row (the stream, the last-row evaluator): the window's rows are
-// read where they lie and each operator steps across the instruments a row at a time, so the inner
-// loops vectorise and no column is copied out. Per instrument the arithmetic is scan()'s, in the same
-// order (a NaN row leaves an accumulator as it was, as scan() skips it), so both give the same bits.
-// Returns false for the operators it leaves to window_scan (Quantile, Med).
-bool last_row(const Node& n, const double* x, double* out, const Block& b) {
+// Quantile and Med, a block of instruments at a time: the block's columns are copied out of the
+// row-major panel a row segment at a time (reading a column of a 500-instrument panel directly touches
+// one cache line per value), computed column by column, and written back by row segments.
+void order_scan(const Node& n, const double* x, double* out, const Block& b) {
+  const std::size_t w = window_of(n), m = b.c1 - b.c0, rows = b.rows, outrows = rows - b.first;
+  thread_local std::vector<double> cols, res;
+  cols.resize(m * rows);
+  res.resize(m * outrows);
+  const std::size_t from = b.first + 1 >= w ? b.first + 1 - w : 0;  // the first window's oldest row
+  for (std::size_t t = from; t < rows; ++t) {
+    const double* row = x + t * b.stride + b.c0;
+    for (std::size_t j = 0; j < m; ++j) cols[j * rows + t] = row[j];
+  }
+  for (std::size_t j = 0; j < m; ++j) order_column(n, w, cols.data() + j * rows + from, rows - from, b.first - from, res.data() + j * outrows);
+  for (std::size_t t = 0; t < outrows; ++t) {
+    double* row = out + t * b.stride + b.c0;
+    for (std::size_t j = 0; j < m; ++j) row[j] = res[j * outrows + t];
+  }
+}
+
+// Operators window_row() computes.
+bool by_rows(Op op) {
+  switch (op) {
+    case Op::count: case Op::max: case Op::ts_max: case Op::min: case Op::ts_min: case Op::idxmax: case Op::ts_argmax:
+    case Op::idxmin: case Op::ts_argmin: case Op::rank: case Op::ts_rank: case Op::decay_linear: case Op::wma:
+    case Op::ts_product: case Op::mad: case Op::skew: case Op::kurt: case Op::slope: case Op::rsquare: case Op::resi:
+      return true;
+    default: return false;
+  }
+}
+
+// A window operator's output row t: the window's rows are read where they lie and the operator steps
+// across the block's instruments a row at a time, so the inner loops vectorise and no column is copied
+// out. Per instrument, a NaN leaves every sum as it was, and the sums run oldest row first, so a row's
+// value depends only on its window: the stream and the last-row evaluator give batch's bits.
+// For the operators of by_rows().
+[[gnu::target_clones("avx512f", "avx2", "default")]] void window_row(const Node& n, const double* x, double* out, const Block& b, std::size_t t) {
   const Op op = n.op;
-  const std::size_t w = window_of(n), m = b.c1 - b.c0, t = b.rows - 1;
+  const std::size_t w = window_of(n), m = b.c1 - b.c0;
   const std::size_t start = t + 1 >= w ? t + 1 - w : 0, len = t + 1 - start;
   const bool strict = op_def(op).strict;
   const double* last = x + t * b.stride + b.c0;
   auto row = [&](std::size_t r) { return x + (start + r) * b.stride + b.c0; };  // r-th row of the window
-  double* o = out + b.c0;
+  double* o = out + (t - b.first) * b.stride + b.c0;
   thread_local std::vector<double> scratch;
   scratch.assign(6 * m, 0.0);
   double *cnt = scratch.data(), *a = cnt + m, *c = a + m, *d = c + m, *e = d + m, *f = e + m;
@@ -317,7 +215,7 @@ bool last_row(const Node& n, const double* x, double* out, const Block& b) {
     case Op::count:
       count_rows();
       std::copy(cnt, cnt + m, o);
-      return true;
+      return;
     case Op::max:
     case Op::ts_max:
     case Op::min:
@@ -340,7 +238,7 @@ bool last_row(const Node& n, const double* x, double* out, const Block& b) {
         }
       }
       for (std::size_t j = 0; j < m; ++j) o[j] = empty(j) ? kNaN : position ? c[j] + 1.0 : a[j];
-      return true;
+      return;
     }
     case Op::rank:
     case Op::ts_rank: {
@@ -356,25 +254,25 @@ bool last_row(const Node& n, const double* x, double* out, const Block& b) {
         const double rk = a[j] + (c[j] + 1.0) / 2.0;
         o[j] = empty(j) || last[j] != last[j] ? kNaN : op == Op::rank ? rk / cnt[j] : rk;
       }
-      return true;
+      return;
     }
     case Op::decay_linear: {
       count_rows();
       const double total = double(w) * double(w + 1) / 2.0;
-      for (std::size_t r = 0; r < len; ++r) {  // NaN propagates, as in scan()
+      for (std::size_t r = 0; r < len; ++r) {  // a NaN in the window propagates
         const double* v = row(r);
         const double k = double(r + 1) / total;
         for (std::size_t j = 0; j < m; ++j) a[j] += k * v[j];
       }
       for (std::size_t j = 0; j < m; ++j) o[j] = empty(j) ? kNaN : a[j];
-      return true;
+      return;
     }
     case Op::wma: {
       count_rows();
       const double total = double(len) * double(len + 1) / 2.0;
       accumulate(a, [&](double v, std::size_t r, std::size_t) { return (double(r + 1) / total) * v; });
       for (std::size_t j = 0; j < m; ++j) o[j] = empty(j) ? kNaN : a[j] / cnt[j];
-      return true;
+      return;
     }
     case Op::ts_product: {
       count_rows();
@@ -384,7 +282,7 @@ bool last_row(const Node& n, const double* x, double* out, const Block& b) {
         for (std::size_t j = 0; j < m; ++j) a[j] = v[j] == v[j] ? a[j] * v[j] : a[j];
       }
       for (std::size_t j = 0; j < m; ++j) o[j] = empty(j) ? kNaN : a[j];
-      return true;
+      return;
     }
     case Op::mad: {
       count_rows();
@@ -392,7 +290,7 @@ bool last_row(const Node& n, const double* x, double* out, const Block& b) {
       for (std::size_t j = 0; j < m; ++j) d[j] = a[j] / cnt[j];
       accumulate(c, [&](double v, std::size_t, std::size_t j) { return std::fabs(v - d[j]); });
       for (std::size_t j = 0; j < m; ++j) o[j] = empty(j) ? kNaN : c[j] / cnt[j];
-      return true;
+      return;
     }
     case Op::skew:
     case Op::kurt: {
@@ -420,7 +318,7 @@ bool last_row(const Node& n, const double* x, double* out, const Block& b) {
         else if (op == Op::skew) o[j] = std::sqrt(N * (N - 1)) / (N - 2) * m3 / std::pow(m2, 1.5);
         else o[j] = (N - 1) / ((N - 2) * (N - 3)) * ((N + 1) * (m4 / (m2 * m2) - 3.0) + 6.0);
       }
-      return true;
+      return;
     }
     case Op::slope:
     case Op::rsquare:
@@ -449,46 +347,9 @@ bool last_row(const Node& n, const double* x, double* out, const Block& b) {
         else if (op == Op::rsquare) o[j] = f[j] > 0 ? e[j] * e[j] / (d[j] * f[j]) : kNaN;
         else o[j] = last[j] != last[j] ? kNaN : last[j] - (c[j] + slope * (double(len) - a[j]));
       }
-      return true;
+      return;
     }
-    default: return false;
-  }
-}
-
-// The window operators, a block of instruments at a time: the block's columns are copied out of the
-// row-major panel a row segment at a time (reading a column of a 500-instrument panel directly touches
-// one cache line per value), computed column by column, and written back by row segments.
-void window_scan(const Node& n, const double* x, double* out, const Block& b) {
-  const std::size_t w = window_of(n), m = b.c1 - b.c0, rows = b.rows, outrows = rows - b.first;
-  thread_local std::vector<double> cols, res, buf;
-  cols.resize(m * rows);
-  res.resize(m * outrows);
-  const std::size_t from = b.first + 1 >= w ? b.first + 1 - w : 0;  // the first window's oldest row
-  for (std::size_t t = from; t < rows; ++t) {
-    const double* row = x + t * b.stride + b.c0;
-    for (std::size_t j = 0; j < m; ++j) cols[j * rows + t] = row[j];
-  }
-  const bool extreme = n.op == Op::max || n.op == Op::min || n.op == Op::idxmax || n.op == Op::idxmin || n.op == Op::ts_max ||
-                       n.op == Op::ts_min || n.op == Op::ts_argmax || n.op == Op::ts_argmin;
-  // A sorted window pays off over many rows; for a few (the stream, the last row) one sort is cheaper.
-  const bool order = (n.op == Op::quantile || n.op == Op::med) && outrows * 8 > w;
-  for (std::size_t j = 0; j < m; ++j) {
-    const double* v = cols.data() + j * rows;
-    double* r = res.data() + j * outrows;
-    if (extreme) {
-      extreme_column(n.op, w, op_def(n.op).strict, v + from, rows - from, b.first - from, r);
-    } else if (order) {
-      order_column(n, w, v + from, rows - from, b.first - from, r);
-    } else {
-      for (std::size_t t = b.first; t < rows; ++t) {
-        const std::size_t start = t + 1 >= w ? t + 1 - w : 0;
-        r[t - b.first] = scan(n.op, n, {v + start, t + 1 - start}, buf);
-      }
-    }
-  }
-  for (std::size_t t = 0; t < outrows; ++t) {
-    double* row = out + t * b.stride + b.c0;
-    for (std::size_t j = 0; j < m; ++j) row[j] = res[j * outrows + t];
+    default: return;
   }
 }
 
@@ -520,8 +381,8 @@ void rolling(const Node& n, std::span<const double* const> in, double* out, cons
     case Op::ts_cov: return pair(n, x, in[1], out, b, false);
     case Op::ema: return ema(n, x, out, b);
     default:
-      if (b.rows - b.first == 1 && last_row(n, x, out, b)) return;
-      window_scan(n, x, out, b);
+      if (!by_rows(n.op)) return order_scan(n, x, out, b);
+      for (std::size_t t = b.first; t < b.rows; ++t) window_row(n, x, out, b, t);
   }
 }
 
