@@ -353,6 +353,19 @@ bool by_rows(Op op) {
   }
 }
 
+// A wide block (the stream's rows: every instrument at once) in slices of 256 instruments, so the
+// kernels' per-instrument sums stay in L1 rather than stream through memory.
+template <class Kernel>
+void by_columns(const Block& b, Kernel kernel) {
+  constexpr std::size_t kSlice = 256;
+  for (std::size_t c = b.c0; c < b.c1; c += kSlice) {
+    Block slice = b;
+    slice.c0 = c;
+    slice.c1 = std::min(c + kSlice, b.c1);
+    kernel(slice);
+  }
+}
+
 }  // namespace
 
 void rolling(const Node& n, std::span<const double* const> in, double* out, const Block& b) {
@@ -376,13 +389,15 @@ void rolling(const Node& n, std::span<const double* const> in, double* out, cons
     case Op::ts_std: return variance(n, x, out, b, true);
     case Op::var: return variance(n, x, out, b, false);
     case Op::corr:
-    case Op::ts_corr: return pair(n, x, in[1], out, b, true);
+    case Op::ts_corr: return by_columns(b, [&](const Block& c) { pair(n, x, in[1], out, c, true); });
     case Op::cov:
-    case Op::ts_cov: return pair(n, x, in[1], out, b, false);
+    case Op::ts_cov: return by_columns(b, [&](const Block& c) { pair(n, x, in[1], out, c, false); });
     case Op::ema: return ema(n, x, out, b);
     default:
       if (!by_rows(n.op)) return order_scan(n, x, out, b);
-      for (std::size_t t = b.first; t < b.rows; ++t) window_row(n, x, out, b, t);
+      by_columns(b, [&](const Block& c) {
+        for (std::size_t t = c.first; t < c.rows; ++t) window_row(n, x, out, c, t);
+      });
   }
 }
 
