@@ -91,7 +91,9 @@ INSTANTIATE_TEST_SUITE_P(Functions, StreamEqualsBatch,
                                            "CMO", "VAR", "STDDEV", "AD", "ADOSC", "PLUS_DM", "MINUS_DM", "PLUS_DI",
                                            "MINUS_DI", "DX", "KAMA", "TRIX", "T3", "SAR", "SAREXT", "ADXR",
                                            "STOCHRSI", "HT_DCPERIOD", "HT_DCPHASE", "HT_PHASOR", "HT_SINE",
-                                           "HT_TRENDLINE", "HT_TRENDMODE", "MAMA"),
+                                           "HT_TRENDLINE", "HT_TRENDMODE", "MAMA", "ROCP", "ROCR", "ROCR100",
+                                           "AROONOSC", "MIDPOINT", "MIDPRICE", "LINEARREG", "LINEARREG_ANGLE",
+                                           "LINEARREG_INTERCEPT", "LINEARREG_SLOPE", "TSF"),
                          [](const auto& info) { return info.param; });
 
 TEST(Stream, EdgePeriodsOfTheRecursiveStreams) {

@@ -442,9 +442,9 @@ void register_momentum(std::vector<FunctionDef>& fs) {
   const ParamDef p10_1 = period(10, 1), p14 = period(14), p14_1 = period(14, 1);
   fs.push_back({"MOM", g, {"real"}, {p10_1}, {"outReal"}, false, lb_period, roc_family<0>, streams::mom});
   fs.push_back({"ROC", g, {"real"}, {p10_1}, {"outReal"}, false, lb_period, roc_family<1>, streams::roc});
-  fs.push_back({"ROCP", g, {"real"}, {p10_1}, {"outReal"}, false, lb_period, roc_family<2>, nullptr, finite_memory});
-  fs.push_back({"ROCR", g, {"real"}, {p10_1}, {"outReal"}, false, lb_period, roc_family<3>, nullptr, finite_memory});
-  fs.push_back({"ROCR100", g, {"real"}, {p10_1}, {"outReal"}, false, lb_period, roc_family<4>, nullptr, finite_memory});
+  fs.push_back({"ROCP", g, {"real"}, {p10_1}, {"outReal"}, false, lb_period, roc_family<2>, streams::rocp, finite_memory});
+  fs.push_back({"ROCR", g, {"real"}, {p10_1}, {"outReal"}, false, lb_period, roc_family<3>, streams::rocr, finite_memory});
+  fs.push_back({"ROCR100", g, {"real"}, {p10_1}, {"outReal"}, false, lb_period, roc_family<4>, streams::rocr100, finite_memory});
   fs.push_back({"RSI", g, {"real"}, {p14}, {"outReal"}, false, lb_period, rsi_fn, streams::rsi});
   fs.push_back({"CMO", g, {"real"}, {p14}, {"outReal"}, false, lb_period, cmo_fn, streams::cmo});
   fs.push_back({"MACD", g, {"real"},
@@ -468,7 +468,7 @@ void register_momentum(std::vector<FunctionDef>& fs) {
   fs.push_back({"CCI", g, {"high", "low", "close"}, {p14}, {"outReal"}, false, lb_period_minus_1, cci_fn, streams::cci});
   fs.push_back({"WILLR", g, {"high", "low", "close"}, {p14}, {"outReal"}, false, lb_period_minus_1, willr_fn, streams::willr});
   fs.push_back({"AROON", g, {"high", "low"}, {p14}, {"outAroonDown", "outAroonUp"}, false, lb_period, aroon_fn, streams::aroon});
-  fs.push_back({"AROONOSC", g, {"high", "low"}, {p14}, {"outReal"}, false, lb_period, aroonosc_fn, nullptr, finite_memory});
+  fs.push_back({"AROONOSC", g, {"high", "low"}, {p14}, {"outReal"}, false, lb_period, aroonosc_fn, streams::aroonosc, finite_memory});
   fs.push_back({"STOCH", g, {"high", "low", "close"},
                 {{"optInFastK_Period", "fastk_period", 5, 1, kBig, true},
                  {"optInSlowK_Period", "slowk_period", 3, 1, kBig, true},

@@ -118,6 +118,12 @@ std::unique_ptr<Stream> roc(const FunctionDef& f, std::span<const double> params
 std::unique_ptr<Stream> willr(const FunctionDef& f, std::span<const double> params, std::size_t instruments);
 std::unique_ptr<Stream> mfi(const FunctionDef& f, std::span<const double> params, std::size_t instruments);
 std::unique_ptr<Stream> aroon(const FunctionDef& f, std::span<const double> params, std::size_t instruments);
+std::unique_ptr<Stream> aroonosc(const FunctionDef& f, std::span<const double> params, std::size_t instruments);
+std::unique_ptr<Stream> rocp(const FunctionDef& f, std::span<const double> params, std::size_t instruments);
+std::unique_ptr<Stream> rocr(const FunctionDef& f, std::span<const double> params, std::size_t instruments);
+std::unique_ptr<Stream> rocr100(const FunctionDef& f, std::span<const double> params, std::size_t instruments);
+std::unique_ptr<Stream> midpoint(const FunctionDef& f, std::span<const double> params, std::size_t instruments);
+std::unique_ptr<Stream> midprice(const FunctionDef& f, std::span<const double> params, std::size_t instruments);
 // volatility_volume
 std::unique_ptr<Stream> trange(const FunctionDef& f, std::span<const double> params, std::size_t instruments);
 std::unique_ptr<Stream> atr(const FunctionDef& f, std::span<const double> params, std::size_t instruments);
@@ -128,6 +134,8 @@ std::unique_ptr<Stream> obv(const FunctionDef& f, std::span<const double> params
 // statistic
 std::unique_ptr<Stream> var(const FunctionDef& f, std::span<const double> params, std::size_t instruments);
 std::unique_ptr<Stream> stddev(const FunctionDef& f, std::span<const double> params, std::size_t instruments);
+//! LINEARREG, LINEARREG_ANGLE, LINEARREG_INTERCEPT, LINEARREG_SLOPE and TSF (by f.name).
+std::unique_ptr<Stream> linearreg(const FunctionDef& f, std::span<const double> params, std::size_t instruments);
 // cycle
 std::unique_ptr<Stream> ht_dcperiod(const FunctionDef& f, std::span<const double> params, std::size_t instruments);
 std::unique_ptr<Stream> ht_phasor(const FunctionDef& f, std::span<const double> params, std::size_t instruments);

@@ -161,9 +161,15 @@ struct RocStream final : Stream {
     ring.push(b.close.data());
     if (seen_++ < std::size_t(p)) return;
     const double* prev = ring.at(p);
-    for (std::size_t j = 0; j < n_; ++j) {
-      double v = b.close[j];
-      outputs_[0][j] = kind == 0 ? v - prev[j] : (prev[j] != 0.0 ? (v / prev[j] - 1.0) * 100.0 : 0.0);
+    for (std::size_t j = 0; j < n_; ++j) {  // roc_family's formulas: MOM, ROC, ROCP, ROCR, ROCR100
+      const double v = b.close[j], q = prev[j];
+      double r;
+      if (kind == 0) r = v - q;
+      else if (kind == 1) r = q != 0.0 ? (v / q - 1.0) * 100.0 : 0.0;
+      else if (kind == 2) r = q != 0.0 ? (v - q) / q : 0.0;
+      else if (kind == 3) r = q != 0.0 ? v / q : 0.0;
+      else r = q != 0.0 ? (v / q) * 100.0 : 0.0;
+      outputs_[0][j] = r;
     }
   }
   int kind, p;
@@ -300,19 +306,42 @@ struct MfiStream final : Stream {
   std::vector<double> prev_tp, fp, fn, ps, ns;
 };
 
+// AROON (down, up), or AROONOSC (up - down) when `osc`.
 struct AroonStream final : Stream {
-  AroonStream(int p, std::size_t n) : Stream(n, 2), p(p), w(p + 1, n) {}
+  AroonStream(int p, bool osc, std::size_t n) : Stream(n, osc ? 1 : 2), p(p), osc(osc), w(p + 1, n) {}
   void update(const PanelBar& b) override {
     w.push(b);
     w.compute(n_);
     if (seen_++ < std::size_t(p)) return;
     const double factor = 100.0 / p;
     for (std::size_t j = 0; j < n_; ++j) {
-      outputs_[0][j] = factor * double(p - w.lo_age[j]);
-      outputs_[1][j] = factor * double(p - w.hi_age[j]);
+      const double down = factor * double(p - w.lo_age[j]), up = factor * double(p - w.hi_age[j]);
+      if (osc) {
+        outputs_[0][j] = up - down;
+      } else {
+        outputs_[0][j] = down;
+        outputs_[1][j] = up;
+      }
     }
   }
   int p;
+  bool osc;
+  WindowHighLow w;
+};
+
+// MIDPOINT (of close: `of_close`) and MIDPRICE (of high and low): the window's (highest + lowest) / 2.
+struct MidStream final : Stream {
+  MidStream(int p, bool of_close, std::size_t n) : Stream(n, 1), p(p), of_close(of_close), w(p, n) {}
+  void update(const PanelBar& b) override {
+    PanelBar hl = b;
+    if (of_close) hl.high = hl.low = b.close;
+    w.push(hl);
+    w.compute(n_);
+    if (++seen_ < std::size_t(p)) return;
+    for (std::size_t j = 0; j < n_; ++j) outputs_[0][j] = (w.hi[j] + w.lo[j]) / 2.0;
+  }
+  int p;
+  bool of_close;
   WindowHighLow w;
 };
 
@@ -521,8 +550,32 @@ std::unique_ptr<Stream> mfi(const FunctionDef&, std::span<const double> p, std::
   return std::make_unique<MfiStream>(i(p, 0), n);
 }
 
+std::unique_ptr<Stream> rocp(const FunctionDef&, std::span<const double> p, std::size_t n) {
+  return std::make_unique<RocStream>(2, i(p, 0), n);
+}
+
+std::unique_ptr<Stream> rocr(const FunctionDef&, std::span<const double> p, std::size_t n) {
+  return std::make_unique<RocStream>(3, i(p, 0), n);
+}
+
+std::unique_ptr<Stream> rocr100(const FunctionDef&, std::span<const double> p, std::size_t n) {
+  return std::make_unique<RocStream>(4, i(p, 0), n);
+}
+
 std::unique_ptr<Stream> aroon(const FunctionDef&, std::span<const double> p, std::size_t n) {
-  return std::make_unique<AroonStream>(i(p, 0), n);
+  return std::make_unique<AroonStream>(i(p, 0), false, n);
+}
+
+std::unique_ptr<Stream> aroonosc(const FunctionDef&, std::span<const double> p, std::size_t n) {
+  return std::make_unique<AroonStream>(i(p, 0), true, n);
+}
+
+std::unique_ptr<Stream> midpoint(const FunctionDef&, std::span<const double> p, std::size_t n) {
+  return std::make_unique<MidStream>(i(p, 0), true, n);
+}
+
+std::unique_ptr<Stream> midprice(const FunctionDef&, std::span<const double> p, std::size_t n) {
+  return std::make_unique<MidStream>(i(p, 0), false, n);
 }
 
 }  // namespace streams

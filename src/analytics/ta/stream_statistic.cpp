@@ -1,4 +1,5 @@
-// Streams of the statistic functions (VAR STDDEV) (ta_stream.hpp): state machines that give the batch kernel's value at every row.
+// Streams of the statistic functions (VAR STDDEV, the LINEARREG family, TSF) (ta_stream.hpp): state machines that give the batch kernel's value at every row.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -36,6 +37,40 @@ struct VarStream final : Stream {
   std::vector<double> s1, s2;
 };
 
+// The LINEARREG family and TSF: the least squares of the last p closes, recomputed each bar over the
+// window in the batch kernel's order (i counting back from the newest bar), across instruments.
+struct LinregStream final : Stream {
+  enum What { value, angle, intercept, slope, forecast };
+  LinregStream(What what, int p, std::size_t n) : Stream(n, 1), what(what), p(p), ring(std::size_t(p), n), sum_y(n), sum_xy(n) {}
+  void update(const PanelBar& b) override {
+    ring.push(b.close.data());
+    if (++seen_ < std::size_t(p)) return;
+    const double nd = p, sum_x = nd * (nd - 1) * 0.5, sum_x2 = nd * (nd - 1) * (2.0 * nd - 1) / 6.0;
+    const double divisor = sum_x * sum_x - p * sum_x2;
+    std::fill(sum_y.begin(), sum_y.end(), 0.0);
+    std::fill(sum_xy.begin(), sum_xy.end(), 0.0);
+    for (int i = 0; i < p; ++i) accumulate(ring.at(std::size_t(i)), double(i), n_, sum_y.data(), sum_xy.data());
+    double* out = outputs_[0].data();
+    for (std::size_t j = 0; j < n_; ++j) {
+      const double m = (p * sum_xy[j] - sum_x * sum_y[j]) / divisor, c = (sum_y[j] - m * sum_x) / p;
+      switch (what) {
+        case value: out[j] = c + m * (p - 1); break;
+        case angle: out[j] = std::atan(m) * (180.0 / 3.14159265358979323846); break;
+        case intercept: out[j] = c; break;
+        case slope: out[j] = m; break;
+        case forecast: out[j] = c + m * p; break;
+      }
+    }
+  }
+  static void accumulate(const double* __restrict y, double i, std::size_t n, double* __restrict sy, double* __restrict sxy) {
+    for (std::size_t j = 0; j < n; ++j) sy[j] += y[j], sxy[j] += i * y[j];
+  }
+  What what;
+  int p;
+  Ring ring;
+  std::vector<double> sum_y, sum_xy;
+};
+
 }  // namespace
 
 std::unique_ptr<Stream> variance_stream(int period, std::size_t n) { return std::make_unique<VarStream>(false, period, 1.0, n); }
@@ -50,6 +85,15 @@ std::unique_ptr<Stream> var(const FunctionDef&, std::span<const double> p, std::
 
 std::unique_ptr<Stream> stddev(const FunctionDef&, std::span<const double> p, std::size_t n) {
   return std::make_unique<VarStream>(true, i(p, 0), p[1], n);
+}
+
+std::unique_ptr<Stream> linearreg(const FunctionDef& f, std::span<const double> p, std::size_t n) {
+  const auto what = f.name == "LINEARREG"             ? LinregStream::value
+                    : f.name == "LINEARREG_ANGLE"     ? LinregStream::angle
+                    : f.name == "LINEARREG_INTERCEPT" ? LinregStream::intercept
+                    : f.name == "LINEARREG_SLOPE"     ? LinregStream::slope
+                                                      : LinregStream::forecast;  // TSF
+  return std::make_unique<LinregStream>(what, i(p, 0), n);
 }
 
 }  // namespace streams
