@@ -117,36 +117,27 @@ void ema(const Node& n, const double* x, double* out, const Block& b) {
 
 // ---- Quantile and Med: one instrument at a time over a sorted copy of its window ----
 
-// pandas: idx = q·(n-1), low + (high - low)·(idx - floor(idx)); the median is the middle value or the
-// mean of the middle two. `sorted` holds the window's `cnt` non-NaN values in order.
-double order_statistic(const Node& n, const double* sorted, std::size_t cnt) {
-  if (cnt == 0) return kNaN;
-  if (n.op == Op::med) return cnt % 2 ? sorted[cnt / 2] : (sorted[cnt / 2 - 1] + sorted[cnt / 2]) / 2.0;
-  const double idx = n.params[1] * double(cnt - 1), lo = std::floor(idx);
-  const double vlow = sorted[std::size_t(lo)];
-  return idx == lo ? vlow : vlow + (sorted[std::size_t(lo) + 1] - vlow) * (idx - lo);
-}
-
 // One column's rows first..rows-1. Over many rows the window is kept sorted as rows enter and leave
-// (O(w) moves a row); for a few (the stream, the last row) each window is sorted on its own. Both
-// hold the same values in the same order, so they give the same bits.
+// (SortedWindow, as the stream keeps it); for a few (the last row) each window is sorted on its own.
+// Both hold the same values in the same order, so they give the same bits.
 void order_column(const Node& n, std::size_t w, const double* v, std::size_t rows, std::size_t first, double* res) {
-  thread_local std::vector<double> sorted;
-  sorted.clear();
+  const bool median = n.op == Op::med;
+  const double q = median ? 0.0 : n.params[1];
+  thread_local SortedWindow win;
+  win.v.clear();
   if ((rows - first) * 8 <= w) {
     for (std::size_t t = first; t < rows; ++t) {
-      sorted.clear();
+      win.v.clear();
       for (std::size_t i = t + 1 >= w ? t + 1 - w : 0; i <= t; ++i)
-        if (v[i] == v[i]) sorted.push_back(v[i]);
-      std::sort(sorted.begin(), sorted.end());
-      res[t - first] = order_statistic(n, sorted.data(), sorted.size());
+        if (v[i] == v[i]) win.v.push_back(v[i]);
+      std::sort(win.v.begin(), win.v.end());
+      res[t - first] = order_statistic(median, q, win.v.data(), win.v.size());
     }
     return;
   }
   for (std::size_t t = 0; t < rows; ++t) {
-    if (t >= w && v[t - w] == v[t - w]) sorted.erase(std::lower_bound(sorted.begin(), sorted.end(), v[t - w]));
-    if (v[t] == v[t]) sorted.insert(std::upper_bound(sorted.begin(), sorted.end(), v[t]), v[t]);
-    if (t >= first) res[t - first] = order_statistic(n, sorted.data(), sorted.size());
+    win.step(t >= w, t >= w ? v[t - w] : 0.0, v[t]);
+    if (t >= first) res[t - first] = order_statistic(median, q, win.v.data(), win.v.size());
   }
 }
 

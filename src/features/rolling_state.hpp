@@ -1,8 +1,11 @@
 #pragma once
 // Per-instrument states of the rolling recurrences, shared by the batch kernels and the stream so that
 // both perform the same operations in the same order (streaming equals batch bit for bit).
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <limits>
+#include <vector>
 
 namespace sextant::features::kernels {
 
@@ -131,5 +134,25 @@ struct EmaState {
     return nobs >= 1 ? weighted : std::numeric_limits<double>::quiet_NaN();
   }
 };
+
+// Quantile and Med's state: the window's non-NaN values kept sorted as rows enter and leave (O(w)
+// moves a row). Batch and the stream hold the same values in the same order.
+struct SortedWindow {
+  std::vector<double> v;
+  void step(bool full, double leaving, double entering) {
+    if (full && leaving == leaving) v.erase(std::lower_bound(v.begin(), v.end(), leaving));
+    if (entering == entering) v.insert(std::upper_bound(v.begin(), v.end(), entering), entering);
+  }
+};
+
+// pandas: idx = q·(n-1), low + (high - low)·(idx - floor(idx)); the median is the middle value or the
+// mean of the middle two. `sorted` holds the window's `cnt` non-NaN values in order.
+inline double order_statistic(bool median, double q, const double* sorted, std::size_t cnt) {
+  if (cnt == 0) return kNaN;
+  if (median) return cnt % 2 ? sorted[cnt / 2] : (sorted[cnt / 2 - 1] + sorted[cnt / 2]) / 2.0;
+  const double idx = q * double(cnt - 1), lo = std::floor(idx);
+  const double vlow = sorted[std::size_t(lo)];
+  return idx == lo ? vlow : vlow + (sorted[std::size_t(lo) + 1] - vlow) * (idx - lo);
+}
 
 }  // namespace sextant::features::kernels

@@ -42,6 +42,7 @@ struct NodeState {
   std::vector<kernels::MeanState> mean;
   std::vector<kernels::VarState> var;
   std::vector<kernels::EmaState> ema;
+  std::vector<kernels::SortedWindow> sorted;
   std::unique_ptr<analytics::ta::Stream> ta;
 };
 
@@ -115,6 +116,15 @@ struct FactorStream::State {
               default: out[c] = s.ema[c].step(x[c], kernels::ema_alpha(n.params[0])); break;
             }
           }
+        } else if (n.op == Op::quantile || n.op == Op::med) {
+          const std::size_t w = kernels::window_of(n);
+          const bool full = t >= w, median = n.op == Op::med;
+          const double* leaving = full ? rows(n.inputs[0], w + 1) : nullptr;  // the row w bars back
+          for (std::size_t c = 0; c < N; ++c) {
+            auto& win = s.sorted[c];
+            win.step(full, full ? leaving[c] : 0.0, x[c]);
+            out[c] = kernels::order_statistic(median, median ? 0.0 : n.params[1], win.v.data(), win.v.size());
+          }
         } else {
           // The batch kernel over the rows this bar's window holds, emitting only its last row.
           const auto sig = op_def(n.op).signature;
@@ -153,7 +163,8 @@ FactorStream::FactorStream(const Program& program, std::vector<NodeId> outputs, 
     if (n.op == Op::cs_pca_loading) look = kernels::window_of(n);
     if (op_def(n.op).cls == OpClass::rolling && n.op != Op::ema) {
       const auto sig = op_def(n.op).signature;
-      look = kernels::window_of(n) + (kernels::is_recurrence(n.op) || sig.find('L') != sig.npos ? 1 : 0);
+      const bool leaves = kernels::is_recurrence(n.op) || n.op == Op::quantile || n.op == Op::med;  // state drops the leaving row
+      look = kernels::window_of(n) + (leaves || sig.find('L') != sig.npos ? 1 : 0);
     }
     for (NodeId in : n.inputs) s.needed[in] = 1, history[in] = std::max(history[in], look);
   }
@@ -176,6 +187,7 @@ FactorStream::FactorStream(const Program& program, std::vector<NodeId> outputs, 
     if (n.op == Op::mean || n.op == Op::ts_mean || n.op == Op::sum || n.op == Op::ts_sum) ns.mean.resize(instruments);
     if (n.op == Op::std || n.op == Op::ts_std || n.op == Op::var) ns.var.resize(instruments);
     if (n.op == Op::ema) ns.ema.resize(instruments);
+    if (n.op == Op::quantile || n.op == Op::med) ns.sorted.resize(instruments);
     if (n.op == Op::ta) ns.ta = analytics::ta::make_stream(*n.ta, n.params, instruments);
     if (s.levels.size() <= depth[i]) s.levels.resize(depth[i] + 1);
     s.levels[depth[i]].push_back(NodeId(i));
