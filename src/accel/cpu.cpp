@@ -19,6 +19,7 @@
 #include <immintrin.h>
 
 #include <Eigen/Core>
+#include <Eigen/Eigenvalues>
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -37,6 +38,7 @@ namespace {
 
 constexpr std::size_t kMeanChunkRows = 256;   // fixed reduction chunk: determinism, not tuning
 constexpr std::size_t kSampleBlockRows = 4096;  // rows of Z held at once (4096×500 doubles = 16 MB)
+constexpr std::size_t kCallerThreadEigh = 160;  // eigh_topk up to this order: Eigen on the calling thread
 
 // sextant::dot, built for each CPU level (its lanes fill a zmm register on AVX-512).
 __attribute__((target_clones("avx512f", "avx2", "default"))) double dot_lanes(const double* a, const double* b,
@@ -269,6 +271,20 @@ class CpuDevice final : public Device {
 
   void eigh_topk(MatrixView a, std::size_t k, std::span<double> w, MutMatrixView v) override {
     const std::size_t n = a.rows;
+    if (n <= kCallerThreadEigh) {
+      // Eigen's full solve on the calling thread (1.4 ms at n = 120): dsyevr's threaded BLAS calls
+      // leave OpenBLAS's threads spinning ~60 ms after them, against the TBB tasks of callers that
+      // solve many small problems in parallel (the features stream's rolling PCA: p99 250 ms, 15 without).
+      const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(as_eigen(a), Eigen::ComputeEigenvectors);
+      if (es.info() != Eigen::Success) fail(ErrorCode::internal, "", "eigh_topk: the eigensolver did not converge");
+      for (std::size_t j = 0; j < k; ++j) {
+        const auto col = Eigen::Index(n - 1 - j);  // ascending order
+        w[j] = es.eigenvalues()(col);
+        for (std::size_t i = 0; i < n; ++i) v(i, j) = es.eigenvectors()(Eigen::Index(i), col);
+      }
+      detail::sign_normalise_columns(v);
+      return;
+    }
     Matrix work = Matrix::copy_of(a);
     std::vector<double> asc(n);
     std::vector<double> z(n * k);  // column-major n × k

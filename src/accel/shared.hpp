@@ -2,6 +2,7 @@
 // Helpers shared by the backends: per-row scenario draws (the cuda kernel mirrors them), the
 // Monte Carlo weight fold, the eigenvector sign convention and the overflow check on second moments
 // (host-only: it formats with fmt).
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -47,13 +48,16 @@ inline double fold_weights(const SampleSpec& spec, std::span<const double> w, st
   return base;
 }
 
-//! Flips each column so that its largest |entry| is positive (the PCA sign convention).
+//! Flips each column so that its largest |entry| is positive (the PCA sign convention). Entries within
+//! 1e-12 relative of the largest are ties and the first of them decides, so solvers that round
+//! differently agree on columns whose largest entries are equal in exact arithmetic ((1, ±1)/√2).
 inline void sign_normalise_columns(MutMatrixView v) {
   for (std::size_t j = 0; j < v.cols; ++j) {
+    double big = 0;
+    for (std::size_t i = 0; i < v.rows; ++i) big = std::max(big, std::abs(v(i, j)));
     std::size_t arg = 0;
-    for (std::size_t i = 1; i < v.rows; ++i)
-      if (std::abs(v(i, j)) > std::abs(v(arg, j))) arg = i;
-    if (v(arg, j) < 0)
+    while (arg < v.rows && std::abs(v(arg, j)) < big * (1 - 1e-12)) ++arg;
+    if (arg < v.rows && v(arg, j) < 0)
       for (std::size_t i = 0; i < v.rows; ++i) v(i, j) = -v(i, j);
   }
 }
