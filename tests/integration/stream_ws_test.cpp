@@ -215,7 +215,10 @@ TEST(StreamWs, AStalledClientIsConflatedThenClosedWithoutDelayingOthers) {
   std::sort(latency_ms.begin(), latency_ms.end());
   ASSERT_GT(latency_ms.size(), 1000u);
   const double p99 = latency_ms[latency_ms.size() * 99 / 100];
-  EXPECT_LT(p99, 50 * time_scale()) << "p99 delivery to the reading clients while one stalls, of " << latency_ms.size();
+  // Readers held up behind the stalled socket would wait up to its 2 s stall timeout; the bound tells
+  // that apart from a loaded machine's scheduling (a 50 ms bound failed at 52 ms beside other tests).
+  // Delivery speed itself is measured by bench/peers/stream, not here.
+  EXPECT_LT(p99, 500 * time_scale()) << "p99 delivery to the reading clients while one stalls, of " << latency_ms.size();
   // The stalled client's socket was reset: reading it now ends (after whatever it had buffered).
   while (stalled->read_frame(5 * time_scale())) {}
   EXPECT_TRUE(stalled->eof()) << stats;
