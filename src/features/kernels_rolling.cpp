@@ -49,14 +49,17 @@ void variance(const Node& n, const double* x, double* out, const Block& b, bool 
 // run across instruments (ivdep: the sums never alias the inputs; without it GCC keeps a scalar loop
 // beside the vector one); built for each CPU level, which give the same bits (IEEE operations in the
 // same order per instrument, no contraction).
-[[gnu::target_clones("avx512f", "avx2", "default")]] void pair(const Node& n, const double* x, const double* y, double* out,
-                                                               const Block& b, bool corr) {
-  const std::size_t w = window_of(n), m = b.c1 - b.c0;
+// Fixed: as for window_row_impl.
+template <std::size_t Fixed>
+[[gnu::always_inline]] inline void pair_impl(const Node& n, const double* x, const double* y, double* out, const Block& b, bool corr) {
+  const std::size_t w = window_of(n), m = Fixed ? Fixed : b.c1 - b.c0;
   const long minp = std::max(2L, min_periods(n));
   const bool qlib = !op_def(n.op).strict;
+  double local[6 * (Fixed ? Fixed : 1)];
   thread_local std::vector<double> scratch;
-  scratch.resize(6 * m);
-  double *cnt = scratch.data(), *mx = cnt + m, *my = mx + m, *sxx = my + m, *syy = sxx + m, *sxy = syy + m;
+  if constexpr (!Fixed) scratch.resize(6 * m);
+  double* const sums = Fixed ? local : scratch.data();
+  double *cnt = sums, *mx = cnt + m, *my = mx + m, *sxx = my + m, *syy = sxx + m, *sxy = syy + m;
   for (std::size_t t = b.first; t < b.rows; ++t) {
     const std::size_t start = t + 1 >= w ? t + 1 - w : 0;
     std::fill(cnt, cnt + 3 * m, 0.0);  // cnt, mx, my
@@ -102,6 +105,12 @@ void variance(const Node& n, const double* x, double* out, const Block& b, bool 
       }
     }
   }
+}
+
+[[gnu::target_clones("avx512f", "avx2", "default")]] void pair(const Node& n, const double* x, const double* y, double* out,
+                                                               const Block& b, bool corr) {
+  if (b.c1 - b.c0 == 1) pair_impl<1>(n, x, y, out, b, corr);
+  else pair_impl<0>(n, x, y, out, b, corr);
 }
 
 void ema(const Node& n, const double* x, double* out, const Block& b) {
@@ -177,17 +186,22 @@ bool by_rows(Op op) {
 // out. Per instrument, a NaN leaves every sum as it was, and the sums run oldest row first, so a row's
 // value depends only on its window: the stream and the last-row evaluator give batch's bits.
 // For the operators of by_rows().
-[[gnu::target_clones("avx512f", "avx2", "default")]] void window_row(const Node& n, const double* x, double* out, const Block& b, std::size_t t) {
+// Fixed: the block's width when known at compile time (1: one instrument, whose sums then live in
+// registers; the last-row evaluation of the whole catalogue runs one instrument), else 0.
+template <std::size_t Fixed>
+[[gnu::always_inline]] inline void window_row_impl(const Node& n, const double* x, double* out, const Block& b, std::size_t t) {
   const Op op = n.op;
-  const std::size_t w = window_of(n), m = b.c1 - b.c0;
+  const std::size_t w = window_of(n), m = Fixed ? Fixed : b.c1 - b.c0;
   const std::size_t start = t + 1 >= w ? t + 1 - w : 0, len = t + 1 - start;
   const bool strict = op_def(op).strict;
   const double* last = x + t * b.stride + b.c0;
   auto row = [&](std::size_t r) { return x + (start + r) * b.stride + b.c0; };  // r-th row of the window
   double* o = out + (t - b.first) * b.stride + b.c0;
+  double local[6 * (Fixed ? Fixed : 1)] = {};
   thread_local std::vector<double> scratch;
-  scratch.assign(6 * m, 0.0);
-  double *cnt = scratch.data(), *a = cnt + m, *c = a + m, *d = c + m, *e = d + m, *f = e + m;
+  if constexpr (!Fixed) scratch.assign(6 * m, 0.0);
+  double* const sums = Fixed ? local : scratch.data();
+  double *cnt = sums, *a = cnt + m, *c = a + m, *d = c + m, *e = d + m, *f = e + m;
   auto count_rows = [&] {
     for (std::size_t r = 0; r < len; ++r) {
       const double* v = row(r);
@@ -342,6 +356,11 @@ bool by_rows(Op op) {
     }
     default: return;
   }
+}
+
+[[gnu::target_clones("avx512f", "avx2", "default")]] void window_row(const Node& n, const double* x, double* out, const Block& b, std::size_t t) {
+  if (b.c1 - b.c0 == 1) window_row_impl<1>(n, x, out, b, t);
+  else window_row_impl<0>(n, x, out, b, t);
 }
 
 // A wide block (the stream's rows: every instrument at once) in slices of 256 instruments, so the
