@@ -93,7 +93,7 @@ INSTANTIATE_TEST_SUITE_P(Functions, StreamEqualsBatch,
                                            "STOCHRSI", "HT_DCPERIOD", "HT_DCPHASE", "HT_PHASOR", "HT_SINE",
                                            "HT_TRENDLINE", "HT_TRENDMODE", "MAMA", "ROCP", "ROCR", "ROCR100",
                                            "AROONOSC", "MIDPOINT", "MIDPRICE", "LINEARREG", "LINEARREG_ANGLE",
-                                           "LINEARREG_INTERCEPT", "LINEARREG_SLOPE", "TSF"),
+                                           "LINEARREG_INTERCEPT", "LINEARREG_SLOPE", "TSF", "TRIMA"),
                          [](const auto& info) { return info.param; });
 
 TEST(Stream, EdgePeriodsOfTheRecursiveStreams) {
@@ -115,7 +115,8 @@ TEST(Stream, EdgePeriodsOfTheRecursiveStreams) {
 // of those smoothing types, and MACDEXT; MACDFIX is MACD with fixed smoothing constants.
 TEST(Stream, MovingAverageTypesAndTheirCompositesUseStateMachines) {
   for (const auto& [name, params] : std::vector<std::pair<const char*, std::vector<double>>>{
-           {"MA", {20, 0}}, {"MA", {20, 1}}, {"MA", {20, 2}}, {"MA", {20, 3}}, {"MA", {7, 4}}, {"MACDFIX", {9}},
+           {"MA", {20, 0}}, {"MA", {20, 1}}, {"MA", {20, 2}}, {"MA", {20, 3}}, {"MA", {7, 4}}, {"MA", {20, 5}},
+           {"MA", {7, 5}}, {"MACDFIX", {9}},
            {"MACDFIX", {4}}, {"APO", {12, 26, 0}}, {"APO", {26, 12, 1}}, {"PPO", {12, 26, 1}}, {"PPO", {5, 9, 2}},
            {"APO", {4, 9, 3}}, {"PPO", {3, 7, 4}}, {"BBANDS", {20, 2, 1.5, 1}}, {"BBANDS", {10, 2, 2, 2}},
            {"BBANDS", {8, 1, 3, 3}}, {"BBANDS", {5, 2, 2, 4}}, {"STOCH", {5, 3, 1, 3, 1}},
@@ -131,7 +132,7 @@ TEST(Stream, MovingAverageTypesAndTheirCompositesUseStateMachines) {
 }
 
 TEST(Stream, EveryOtherFunctionStreamsThroughTheGenericAdapter) {
-  for (const char* name : {"CDLENGULFING", "MAXINDEX", "MINMAXINDEX", "TRIMA"}) {
+  for (const char* name : {"CDLENGULFING", "MAXINDEX", "MINMAXINDEX", "ACCBANDS"}) {
     const FunctionDef* f = find(name);
     ASSERT_NE(f, nullptr);
     std::vector<double> params;

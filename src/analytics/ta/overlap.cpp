@@ -310,7 +310,7 @@ void register_overlap(std::vector<FunctionDef>& fs) {
   fs.push_back({"WMA", g, {"real"}, {kPeriod30}, {"outReal"}, false, lb_period_minus_1, wma_fn, streams::wma});
   fs.push_back({"DEMA", g, {"real"}, {kPeriod30}, {"outReal"}, false, lb_dema, dema_fn, streams::dema});
   fs.push_back({"TEMA", g, {"real"}, {kPeriod30}, {"outReal"}, false, lb_tema, tema_fn, streams::tema});
-  fs.push_back({"TRIMA", g, {"real"}, {kPeriod30}, {"outReal"}, false, lb_period_minus_1, trima_fn, nullptr, finite_memory});
+  fs.push_back({"TRIMA", g, {"real"}, {kPeriod30}, {"outReal"}, false, lb_period_minus_1, trima_fn, streams::trima, finite_memory});
   fs.push_back({"MA", g, {"real"}, {{"optInTimePeriod", "timeperiod", 30, 1, kBig, true}, kMaType}, {"outReal"}, false,
                 lb_ma, ma_fn, streams::ma, finite_memory});
   fs.push_back({"BBANDS", g, {"real"},

@@ -75,9 +75,10 @@ struct SmaState {
   std::vector<double> sum, value;
 };
 
-//! MA types 0-4 (SMA EMA WMA DEMA TEMA) have streams; TRIMA, KAMA, MAMA and T3 as MA types replay.
+//! MA types 0-4 (SMA EMA WMA DEMA TEMA) stream inside the composites (APO, PPO, BBANDS, MACDEXT, the
+//! stochastics); MA itself streams type 5 (TRIMA) too; KAMA, MAMA and T3 as MA types replay.
 inline bool streamed_ma_type(int ma_type) { return ma_type >= 0 && ma_type <= 4; }
-//! The stream of MA type `ma_type` with period >= 2, else null (stream_overlap.cpp).
+//! The stream of MA type `ma_type` (0-5) with period >= 2, else null (stream_overlap.cpp).
 std::unique_ptr<Stream> ma_stream(int period, int ma_type, std::size_t n);
 //! VAR with deviations 1 (stream_statistic.cpp).
 std::unique_ptr<Stream> variance_stream(int period, std::size_t n);
@@ -92,6 +93,7 @@ namespace streams {
 std::unique_ptr<Stream> sma(const FunctionDef& f, std::span<const double> params, std::size_t instruments);
 std::unique_ptr<Stream> ema(const FunctionDef& f, std::span<const double> params, std::size_t instruments);
 std::unique_ptr<Stream> wma(const FunctionDef& f, std::span<const double> params, std::size_t instruments);
+std::unique_ptr<Stream> trima(const FunctionDef& f, std::span<const double> params, std::size_t instruments);
 std::unique_ptr<Stream> dema(const FunctionDef& f, std::span<const double> params, std::size_t instruments);
 std::unique_ptr<Stream> tema(const FunctionDef& f, std::span<const double> params, std::size_t instruments);
 std::unique_ptr<Stream> ma(const FunctionDef& f, std::span<const double> params, std::size_t instruments);

@@ -18,6 +18,17 @@ struct SmaStream final : Stream {
   SmaState s;
 };
 
+// TRIMA (and MA type 5): the batch kernel's SMA of an SMA, periods (p+1)/2 twice for odd p, p/2 then
+// p/2 + 1 for even p, the second fed from the first's first value on.
+struct TrimaStream final : Stream {
+  TrimaStream(int p, std::size_t n) : Stream(n, 1), s1(p % 2 ? (p + 1) / 2 : p / 2, n), s2(p % 2 ? (p + 1) / 2 : p / 2 + 1, n) {}
+  void update(const PanelBar& b) override {
+    ++seen_;
+    if (s1.update(b.close.data()) && s2.update(s1.value.data())) outputs_[0] = s2.value;
+  }
+  SmaState s1, s2;
+};
+
 struct EmaStream final : Stream {
   EmaStream(int p, std::size_t n) : Stream(n, 1), e(p, k::ema_k(p), n) {}
   void update(const PanelBar& b) override {
@@ -239,6 +250,7 @@ std::unique_ptr<Stream> ma_stream(int period, int ma_type, std::size_t n) {
     case 2: return std::make_unique<WmaStream>(period, n);
     case 3: return std::make_unique<MultiEmaStream>(period, 2, n);
     case 4: return std::make_unique<MultiEmaStream>(period, 3, n);
+    case 5: return std::make_unique<TrimaStream>(period, n);
   }
   return nullptr;
 }
@@ -250,6 +262,10 @@ using namespace streaming;
 
 std::unique_ptr<Stream> sma(const FunctionDef&, std::span<const double> p, std::size_t n) {
   return std::make_unique<SmaStream>(i(p, 0), n);
+}
+
+std::unique_ptr<Stream> trima(const FunctionDef&, std::span<const double> p, std::size_t n) {
+  return std::make_unique<TrimaStream>(i(p, 0), n);
 }
 
 std::unique_ptr<Stream> ema(const FunctionDef&, std::span<const double> p, std::size_t n) {
