@@ -7,6 +7,7 @@
 #include <cstring>
 #include <functional>
 
+#include "kernels.hpp"
 #include "scalar.hpp"
 #include "sextant/analytics/ta.hpp"
 
@@ -207,8 +208,9 @@ NodeId Program::call(const Expr& e) {
   if (def.op == Op::cs_scale && n.params.empty()) n.params.push_back(1.0);
   if (def.op == Op::cs_pca_loading) {
     if (n.params[0] < 2) throw ExpressionError(args[1]->position, "the window of cs_pca_loading must be >= 2 rows");
-    if (!(n.params[1] >= 1 && n.params[1] <= 10 && n.params[1] == std::floor(n.params[1])))
-      throw ExpressionError(args[2]->position, "the component of cs_pca_loading must be an integer in [1, 10], not " + number_text(n.params[1]));
+    if (!(n.params[1] >= 1 && n.params[1] <= double(kernels::kMaxPcaComponents) && n.params[1] == std::floor(n.params[1])))
+      throw ExpressionError(args[2]->position, "the component of cs_pca_loading must be an integer in [1, " +
+                                                   std::to_string(kernels::kMaxPcaComponents) + "], not " + number_text(n.params[1]));
   }
   if (def.op == Op::ref && n.params[0] == 0) return n.inputs[0];  // Ref(x, 0) is x
 

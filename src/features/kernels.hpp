@@ -43,9 +43,14 @@ void ta_function(const Node& n, std::span<const double* const> in, double* out, 
 void cross_section(const Node& n, std::span<const double* const> in, double* out, std::size_t rows, std::size_t cols,
                    std::size_t r0, std::size_t r1);
 
+//! The most components cs_pca_loading takes (k in [1, 10]).
+inline constexpr std::size_t kMaxPcaComponents = 10;
 //! cs_pca_loading for one row: `window` holds its last W rows (oldest first, stride `cols`); fills the
 //! row `out` (NaN for an instrument with a NaN in the window, and for every one when fewer than two
 //! instruments are complete or component k exceeds the window's rank).
 void pca_loading_row(const Node& n, const double* window, std::size_t cols, double* out);
+//! The same for several components of one window from one decomposition: outs[i] gets component ks[i].
+void pca_loading_rows(std::size_t W, std::span<const std::size_t> ks, const double* window, std::size_t cols,
+                      std::span<double* const> outs);
 
 }  // namespace sextant::features::kernels

@@ -17,10 +17,10 @@
 
 namespace sextant::features::kernels {
 
-void pca_loading_row(const Node& n, const double* window, std::size_t cols, double* out) {
+void pca_loading_rows(std::size_t W, std::span<const std::size_t> ks, const double* window, std::size_t cols,
+                      std::span<double* const> outs) {
   constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-  const std::size_t W = window_of(n), k = std::size_t(n.params[1]);
-  std::fill(out, out + cols, kNaN);
+  for (double* out : outs) std::fill(out, out + cols, kNaN);
   std::vector<std::size_t> keep;
   for (std::size_t c = 0; c < cols; ++c) {
     bool ok = true;
@@ -28,7 +28,7 @@ void pca_loading_row(const Node& n, const double* window, std::size_t cols, doub
     if (ok) keep.push_back(c);
   }
   const std::size_t m = keep.size();
-  if (m < 2 || k > std::min(m, W - 1)) return;  // rank of the centred window is at most min(m, W-1)
+  if (m < 2 || W < 2) return;
   Matrix X(W, m);
   for (std::size_t j = 0; j < m; ++j) {
     double mean = 0;
@@ -37,42 +37,49 @@ void pca_loading_row(const Node& n, const double* window, std::size_t cols, doub
     for (std::size_t t = 0; t < W; ++t) X(t, j) = window[t * cols + keep[j]] - mean;
   }
   const double scale = 1.0 / double(W - 1);
-  std::vector<double> load(m);
   // The cross product as a batch of one small product (Eigen on the CPU, on this thread), not a dgemm:
   // X is W × m, a few MFLOP, and a threaded dgemm leaves OpenBLAS's threads spinning for ~60 ms after it
   // against the other nodes' TBB tasks (the stream of the active set: p99 250 ms with it, 15 ms without).
   Matrix Xt(m, W);
   for (std::size_t t = 0; t < W; ++t)
     for (std::size_t j = 0; j < m; ++j) Xt(j, t) = X(t, j);
-  auto cross = [&](bool by_instrument) {
-    Matrix P = by_instrument ? accel::batched_gemm(1, m, m, W, Xt.flat(), X.flat()) : accel::batched_gemm(1, W, W, m, X.flat(), Xt.flat());
-    for (double& v : P.flat()) v *= scale;
-    return P;
-  };
-  if (m <= W) {
-    const Matrix C = cross(true);
-    const accel::Eigh e = accel::eigh_topk(C.view(), k);
-    const double lambda = e.values[k - 1];
-    if (!(lambda > 0)) return;
-    for (std::size_t j = 0; j < m; ++j) load[j] = e.vectors(j, k - 1) * std::sqrt(lambda);
-  } else {
-    const Matrix G = cross(false);
-    const accel::Eigh e = accel::eigh_topk(G.view(), k);
-    if (!(e.values[k - 1] > 0)) return;
-    const double s = std::sqrt(scale);
-    for (std::size_t j = 0; j < m; ++j) {
-      double v = 0;
-      for (std::size_t t = 0; t < W; ++t) v += X(t, j) * e.vectors(t, k - 1);
-      load[j] = v * s;
+  const bool small = m <= W;  // the m × m covariance, else the W × W Gram matrix
+  Matrix P = small ? accel::batched_gemm(1, m, m, W, Xt.flat(), X.flat()) : accel::batched_gemm(1, W, W, m, X.flat(), Xt.flat());
+  for (double& v : P.flat()) v *= scale;
+  // Always the same number of eigenpairs (the most a factor asks for, or the matrix's order), so a
+  // component's loadings do not depend on which others were asked for with it: streaming (the
+  // components of a window together) and batch (one at a time) give the same bits.
+  const std::size_t rank = std::min(m, W - 1), want = std::min(kMaxPcaComponents, P.rows());
+  const accel::Eigh e = accel::eigh_topk(P.view(), want);
+  std::vector<double> load(m);
+  for (std::size_t q = 0; q < ks.size(); ++q) {
+    const std::size_t k = ks[q];
+    if (k > rank || !(e.values[k - 1] > 0)) continue;  // the centred window's rank is at most min(m, W-1)
+    if (small) {
+      const double root = std::sqrt(e.values[k - 1]);
+      for (std::size_t j = 0; j < m; ++j) load[j] = e.vectors(j, k - 1) * root;
+    } else {
+      const double s = std::sqrt(scale);
+      for (std::size_t j = 0; j < m; ++j) {
+        double v = 0;
+        for (std::size_t t = 0; t < W; ++t) v += X(t, j) * e.vectors(t, k - 1);
+        load[j] = v * s;
+      }
     }
+    double sum = 0, big = 0;
+    for (double v : load) {
+      sum += v;
+      if (std::fabs(v) > std::fabs(big)) big = v;
+    }
+    const double sign = sum < 0 || (sum == 0 && big < 0) ? -1.0 : 1.0;
+    for (std::size_t j = 0; j < m; ++j) outs[q][keep[j]] = sign * load[j];
   }
-  double sum = 0, big = 0;
-  for (double v : load) {
-    sum += v;
-    if (std::fabs(v) > std::fabs(big)) big = v;
-  }
-  const double sign = sum < 0 || (sum == 0 && big < 0) ? -1.0 : 1.0;
-  for (std::size_t j = 0; j < m; ++j) out[keep[j]] = sign * load[j];
+}
+
+void pca_loading_row(const Node& n, const double* window, std::size_t cols, double* out) {
+  const std::size_t k = std::size_t(n.params[1]);
+  double* const outs[1] = {out};
+  pca_loading_rows(window_of(n), std::span<const std::size_t>(&k, 1), window, cols, outs);
 }
 
 }  // namespace sextant::features::kernels

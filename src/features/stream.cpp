@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
+#include <unordered_map>
 
 #include "kernels.hpp"
 #include "rolling_state.hpp"
@@ -56,6 +58,14 @@ struct FactorStream::State {
   std::vector<NodeState> st;
   std::vector<std::string> fields;
   std::size_t N = 0, seen = 0;
+  // cs_pca_loading nodes of one input and window, by their first: it computes the others' rows too
+  // (one decomposition a window and bar); the others are not stepped on their own.
+  std::unordered_map<NodeId, std::vector<NodeId>> pca_groups;
+
+  // A node's history gets this bar's row before its readers run (a window ends at this bar).
+  void record(NodeId i) {
+    if (st[i].hist.H) st[i].hist.push(st[i].cur.data());
+  }
 
   // The row of node `id` as an elementwise argument.
   kernels::Arg arg(NodeId id) const {
@@ -80,8 +90,22 @@ struct FactorStream::State {
       case OpClass::cross_section: {
         if (n.op == Op::cs_pca_loading) {
           const std::size_t W = kernels::window_of(n);
-          if (t + 1 < W) std::fill(out, out + N, kNaN);
-          else kernels::pca_loading_row(n, rows(n.inputs[0], W), N, out);
+          const auto group = pca_groups.find(id);
+          if (group == pca_groups.end()) {
+            if (t + 1 < W) std::fill(out, out + N, kNaN);
+            else kernels::pca_loading_row(n, rows(n.inputs[0], W), N, out);
+            break;
+          }
+          std::vector<std::size_t> ks;
+          std::vector<double*> outs;
+          for (NodeId g : group->second) ks.push_back(std::size_t(nodes[g].params[1])), outs.push_back(st[g].cur.data());
+          if (t + 1 < W) {
+            for (double* o : outs) std::fill(o, o + N, kNaN);
+          } else {
+            kernels::pca_loading_rows(W, ks, rows(n.inputs[0], W), N, outs);
+          }
+          for (NodeId g : group->second)
+            if (g != id) record(g);
           break;
         }
         const double* args[2];
@@ -194,6 +218,16 @@ FactorStream::FactorStream(const Program& program, std::vector<NodeId> outputs, 
   }
   std::sort(s.fields.begin(), s.fields.end());
   s.fields.erase(std::unique(s.fields.begin(), s.fields.end()), s.fields.end());
+  std::map<std::pair<NodeId, double>, std::vector<NodeId>> by_window;  // (input, W) -> nodes
+  for (const auto& level : s.levels)
+    for (NodeId i : level)
+      if (nodes[i].op == Op::cs_pca_loading) by_window[{nodes[i].inputs[0], nodes[i].params[0]}].push_back(i);
+  for (auto& [key, group] : by_window) {
+    if (group.size() < 2) continue;
+    for (auto& level : s.levels)
+      std::erase_if(level, [&](NodeId i) { return i != group[0] && std::find(group.begin(), group.end(), i) != group.end(); });
+    s.pca_groups.emplace(group[0], std::move(group));
+  }
 }
 
 FactorStream::~FactorStream() = default;
@@ -209,10 +243,7 @@ void FactorStream::update(const BarFields& bar) {
   }
   for (std::size_t i = 0; i < s.nodes.size(); ++i)
     if (s.needed[i] && s.nodes[i].op == Op::field) s.st[i].cur = bar.find(s.nodes[i].field)->second;
-  // A node's history gets this bar's row before its readers run (a window ends at this bar).
-  auto record = [&](NodeId i) {
-    if (s.st[i].hist.H) s.st[i].hist.push(s.st[i].cur.data());
-  };
+  auto record = [&](NodeId i) { s.record(i); };
   for (std::size_t i = 0; i < s.nodes.size(); ++i)
     if (s.needed[i] && (s.nodes[i].op == Op::field || s.nodes[i].op == Op::constant)) record(NodeId(i));
   for (const auto& level : s.levels) {
