@@ -12,6 +12,7 @@
 
 #include "kernels.hpp"
 #include "rolling_state.hpp"
+#include "sextant/core/clones.hpp"
 
 // The sums of a loop never alias its inputs (ivdep); clang's spelling of the same promise.
 #if defined(__clang__)
@@ -113,7 +114,7 @@ template <std::size_t Fixed>
   }
 }
 
-[[gnu::target_clones("avx512f", "avx2", "default")]] void pair(const Node& n, const double* x, const double* y, double* out,
+SEXTANT_SIMD_CLONES void pair(const Node& n, const double* x, const double* y, double* out,
                                                                const Block& b, bool corr) {
   if (b.c1 - b.c0 == 1) pair_impl<1>(n, x, y, out, b, corr);
   else pair_impl<0>(n, x, y, out, b, corr);
@@ -364,7 +365,7 @@ template <std::size_t Fixed>
   }
 }
 
-[[gnu::target_clones("avx512f", "avx2", "default")]] void window_row(const Node& n, const double* x, double* out, const Block& b, std::size_t t) {
+SEXTANT_SIMD_CLONES void window_row(const Node& n, const double* x, double* out, const Block& b, std::size_t t) {
   if (b.c1 - b.c0 == 1) window_row_impl<1>(n, x, out, b, t);
   else window_row_impl<0>(n, x, out, b, t);
 }

@@ -222,7 +222,8 @@ FactorStream::FactorStream(const Program& program, std::vector<NodeId> outputs, 
   for (const auto& level : s.levels)
     for (NodeId i : level)
       if (nodes[i].op == Op::cs_pca_loading) by_window[{nodes[i].inputs[0], nodes[i].params[0]}].push_back(i);
-  for (auto& [key, group] : by_window) {
+  for (auto& entry : by_window) {
+    auto& group = entry.second;  // a named reference: clang 14 cannot capture a structured binding
     if (group.size() < 2) continue;
     for (auto& level : s.levels)
       std::erase_if(level, [&](NodeId i) { return i != group[0] && std::find(group.begin(), group.end(), i) != group.end(); });
