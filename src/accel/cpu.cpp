@@ -48,6 +48,47 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) double dot_lanes(co
 
 CBLAS_TRANSPOSE cblas_trans(Trans t) { return t == Trans::yes ? CblasTrans : CblasNoTrans; }
 
+// Rows of Z·Lᵀ over L's lower triangle (as the reference backend reads it), `lt` holding Lᵀ row-major:
+// out[r][j] = Σ_{k ≤ j} z[r][k]·L[j][k], k in order, four rows at a time so each row of Lᵀ is loaded
+// once for four. Not OpenBLAS's dgemm: on its AVX-512 kernels one thread and two round differently
+// (the split puts edge tiles elsewhere), and the scenarios must not depend on the thread count. With
+// no contraction in this file every CPU level gives the same bits; half the flops of a full product.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void correlate_rows(const double* z, std::size_t d,
+                                                                                 const double* lt, std::size_t rows,
+                                                                                 double* out, std::size_t ld) {
+  std::size_t r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const double *z0 = z + r * d, *z1 = z0 + d, *z2 = z1 + d, *z3 = z2 + d;
+    double *o0 = out + r * ld, *o1 = o0 + ld, *o2 = o1 + ld, *o3 = o2 + ld;
+    std::fill(o0, o0 + d, 0.0), std::fill(o1, o1 + d, 0.0), std::fill(o2, o2 + d, 0.0), std::fill(o3, o3 + d, 0.0);
+    for (std::size_t k = 0; k < d; ++k) {
+      const double a0 = z0[k], a1 = z1[k], a2 = z2[k], a3 = z3[k];
+      const double* l = lt + k * d;
+#if defined(__clang__)
+#pragma clang loop vectorize(assume_safety)
+#else
+#pragma GCC ivdep
+#endif
+      for (std::size_t j = k; j < d; ++j) {
+        o0[j] += a0 * l[j];
+        o1[j] += a1 * l[j];
+        o2[j] += a2 * l[j];
+        o3[j] += a3 * l[j];
+      }
+    }
+  }
+  for (; r < rows; ++r) {
+    const double* zr = z + r * d;
+    double* o = out + r * ld;
+    std::fill(o, o + d, 0.0);
+    for (std::size_t k = 0; k < d; ++k) {
+      const double a = zr[k];
+      const double* l = lt + k * d;
+      for (std::size_t j = k; j < d; ++j) o[j] += a * l[j];
+    }
+  }
+}
+
 // Philox blocks 0..pairs-1 of one row (stream 0) into struct-of-arrays words: philox::draw, batched.
 // GCC vectorises the generic loop over 32-bit lanes and widens each 32×32→64 product through
 // cross-lane shuffles, which cost more than the multiplies on AVX2 (vperm2i128 is slow on Zen 1/2).
@@ -336,7 +377,9 @@ class CpuDevice final : public Device {
   void sample(const SampleSpec& spec, MutMatrixView out) override {
     const std::size_t d = out.cols;
     const bool correlate = !spec.chol.empty();
-    AlignedVector z(correlate ? std::min(kSampleBlockRows, out.rows) * d : 0);
+    AlignedVector z(correlate ? std::min(kSampleBlockRows, out.rows) * d : 0), lt(correlate ? d * d : 0);
+    for (std::size_t j = 0; correlate && j < d; ++j)  // Lᵀ, its lower triangle's transpose
+      for (std::size_t k = 0; k <= j; ++k) lt[k * d + j] = spec.chol(j, k);
     for (std::size_t r0 = 0; r0 < out.rows; r0 += kSampleBlockRows) {
       const std::size_t rows = std::min(kSampleBlockRows, out.rows - r0);
       // Uncorrelated draws go straight into the output; correlated ones through Z then one dgemm.
@@ -349,9 +392,10 @@ class CpuDevice final : public Device {
           for (std::size_t j = 0; j < d; ++j) zr[j] = scale * row[j];
         }
       });
-      if (correlate)  // out_block = Z · Lᵀ
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(rows), int(d), int(d), 1.0, z.data(), int(d),
-                    spec.chol.data, int(spec.chol.ld), 0.0, out.row(r0), int(out.ld));
+      if (correlate)  // out_block = Z · Lᵀ, in fixed chunks of rows
+        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, rows, 64), [&](const tbb::blocked_range<std::size_t>& rr) {
+          correlate_rows(z.data() + rr.begin() * d, d, lt.data(), rr.size(), out.row(r0 + rr.begin()), out.ld);
+        });
       if (!spec.mean.empty())
         for (std::size_t r = 0; r < rows; ++r) {
           double* o = out.row(r0 + r);
