@@ -14,7 +14,9 @@
 #include <new>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <memory>
+#include <tuple>
 #include <unordered_map>
 
 #include "kernels.hpp"
@@ -52,6 +54,15 @@ std::size_t reach_back(const Node& n, std::size_t T) {
   }
 }
 
+// Instruments [0, N) in blocks of `size` (the last one shorter), in parallel: blocks start at multiples
+// of `size`, so the kernels' 8-wide lanes are full (TBB's own split of a range halves it, into 15s).
+template <class Body>
+void for_blocks(std::size_t N, std::size_t size, const Body& body) {
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, (N + size - 1) / size, 1), [&](const tbb::blocked_range<std::size_t>& r) {
+    body(tbb::blocked_range<std::size_t>(r.begin() * size, std::min(N, r.end() * size)));
+  });
+}
+
 // What one evaluation needs: the nodes the outputs reach, how many read each, the rows each must get
 // right, and the order to run them in.
 struct Plan {
@@ -59,7 +70,17 @@ struct Plan {
   std::vector<char> needed;
   std::vector<std::size_t> readers, need, span;
   std::vector<std::vector<NodeId>> steps;  // run in order; the nodes of a step in parallel
+  // Nodes a step's node computes with it from one pass over the same windows (kernels::rolling_shared):
+  // they are in no step of their own.
+  std::unordered_map<NodeId, std::vector<NodeId>> companions;
   bool cross_sectional = false;
+  // Node i with its companions.
+  template <class F>
+  void with_companions(NodeId i, F f) const {
+    f(i);
+    if (auto it = companions.find(i); it != companions.end())
+      for (NodeId c : it->second) f(c);
+  }
 };
 
 bool owns(const Node& n) { return n.op != Op::field && n.op != Op::constant; }
@@ -132,7 +153,7 @@ void run(const Plan& plan, std::span<const NodeId> outputs, std::vector<const do
   // A node's work split across instrument blocks, or run here when it is one block.
   auto blocks = [&](std::size_t grain, const auto& body) {
     if (N <= grain) body(tbb::blocked_range<std::size_t>(0, N));
-    else tbb::parallel_for(tbb::blocked_range<std::size_t>(0, N, grain), body);
+    else for_blocks(N, grain, body);
   };
   auto compute = [&](NodeId i) {
     const Node& n = nodes[i];
@@ -163,20 +184,27 @@ void run(const Plan& plan, std::span<const NodeId> outputs, std::vector<const do
         kernels::cross_section(n, a, out, rows, N, r.begin(), r.end());
       });
     } else {
+      const Node* shared[kernels::kMaxShared] = {&n};
+      double* outs[kernels::kMaxShared] = {out};
+      std::size_t k = 0;
+      plan.with_companions(i, [&](NodeId c) { shared[k] = &nodes[c], outs[k++] = owned[c]; });
       blocks(kBlockCols, [&](const auto& r) {
         const kernels::Block b{rows, N, r.begin(), r.end(), first};
         if (cls == OpClass::ta) kernels::ta_function(n, a, out, b);
+        else if (k > 1) kernels::rolling_shared({shared, k}, a[0], {outs, k}, b);
         else kernels::rolling(n, a, out, b);
       });
     }
   };
   for (const auto& step : plan.steps) {
     if (options.checkpoint) options.checkpoint();
-    for (NodeId i : step) data[i] = owned[i] = get(need[i] * N);
+    for (NodeId i : step) plan.with_companions(i, [&](NodeId k) { data[k] = owned[k] = get(need[k] * N); });
     if (step.size() == 1) compute(step[0]);
     else tbb::parallel_for(std::size_t(0), step.size(), [&](std::size_t k) { compute(step[k]); });
     for (NodeId i : step)
-      for (NodeId in : nodes[i].inputs) release(in);
+      plan.with_companions(i, [&](NodeId k) {
+        for (NodeId in : nodes[k].inputs) release(in);
+      });
   }
   for (std::size_t k = 0; k < outputs.size(); ++k) emit(k, data[outputs[k]]);
   for (std::size_t i = 0; i < nodes.size(); ++i)
@@ -275,6 +303,24 @@ EvalPlan plan_evaluation(const Program& program, std::span<const NodeId> outputs
     for (NodeId in : nodes[i].inputs) need[in] = std::max(need[in], span[i]);
   }
 
+  // Companions: rolling nodes of one shared_window_family over the same input, window and rows.
+  {
+    std::map<std::tuple<int, NodeId, double, std::size_t, std::size_t>, NodeId> first_of;
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      const Node& n = nodes[i];
+      const int family = kernels::shared_window_family(n.op);
+      if (!plan.needed[i] || !family) continue;
+      auto [it, fresh] = first_of.try_emplace({family, n.inputs[0], n.params[0], need[i], span[i]}, NodeId(i));
+      if (fresh) continue;
+      auto& group = plan.companions[it->second];
+      group.push_back(NodeId(i));
+      if (group.size() + 1 == kernels::kMaxShared) first_of.erase(it);
+    }
+  }
+  std::vector<char> led(nodes.size(), 0);  // a companion: computed with the first of its group
+  for (const auto& [leader, group] : plan.companions)
+    for (NodeId c : group) led[c] = 1;
+
   // Three ways to run. Small panels (under 64K cells): the DAG level by level, the nodes of a level in
   // parallel (a whole catalogue on one instrument is 400K small nodes). Large panels without
   // cross-sectional nodes: blocks of 16 instruments in parallel, each through the whole DAG, so the
@@ -286,12 +332,13 @@ EvalPlan plan_evaluation(const Program& program, std::span<const NodeId> outputs
     for (std::size_t i = 0; i < nodes.size(); ++i) {
       if (!plan.needed[i] || !owns(nodes[i])) continue;
       for (NodeId in : nodes[i].inputs) depth[i] = std::max(depth[i], depth[in] + 1);
+      if (led[i]) continue;
       if (plan.steps.size() < depth[i]) plan.steps.resize(depth[i]);
       plan.steps[depth[i] - 1].push_back(NodeId(i));
     }
   } else {
     for (std::size_t i = 0; i < nodes.size(); ++i)
-      if (plan.needed[i] && owns(nodes[i])) plan.steps.push_back({NodeId(i)});
+      if (plan.needed[i] && owns(nodes[i]) && !led[i]) plan.steps.push_back({NodeId(i)});
   }
 
   // Peak memory: buffers live from their step to their last reader's (per block: times the blocks
@@ -300,11 +347,13 @@ EvalPlan plan_evaluation(const Program& program, std::span<const NodeId> outputs
     std::vector<std::size_t> left = plan.readers;
     double live = 0, peak = 0;
     for (const auto& step : plan.steps) {
-      for (NodeId i : step) live += double(need[i]);
+      for (NodeId i : step) plan.with_companions(i, [&](NodeId k) { live += double(need[k]); });
       peak = std::max(peak, live);
       for (NodeId i : step)
-        for (NodeId in : nodes[i].inputs)
-          if (--left[in] == 0 && owns(nodes[in])) live -= double(need[in]);
+        plan.with_companions(i, [&](NodeId k) {
+          for (NodeId in : nodes[k].inputs)
+            if (--left[in] == 0 && owns(nodes[in])) live -= double(need[in]);
+        });
     }
     const double width = by_block ? double(kBlockCols) * double(tbb::this_task_arena::max_concurrency()) : double(N);
     const double kept = double(outputs.size()) * double(options.last_only ? 1 : T) * double(N);  // the result
@@ -356,7 +405,7 @@ FactorValues evaluate(const EvalPlan& prepared, const FieldPanel& panel) {
   }
   tbb::enumerable_thread_specific<Pool> pools;
 
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, N, kBlockCols), [&](const tbb::blocked_range<std::size_t>& r) {
+  for_blocks(N, kBlockCols, [&](const tbb::blocked_range<std::size_t>& r) {
     const std::size_t c0 = r.begin(), m = r.end() - r.begin();
     // The block's columns of each field, the rows the plan needs, row-major with stride m.
     std::vector<std::vector<double>> fields;

@@ -37,6 +37,21 @@ inline bool is_recurrence(Op op) {
 }
 //! Rolling operators (Qlib's and the paper's); inputs are buffers, never scalars.
 void rolling(const Node& n, std::span<const double* const> in, double* out, const Block& b);
+//! Window kernels (kernels_window.cpp), each row from its window alone. Corr (corr) or Cov of x and y:
+void pair(const Node& n, const double* x, const double* y, double* out, const Block& b, bool corr);
+//! Output row t of Count, Max/Min, IdxMax/IdxMin, Rank, decay_linear, WMA, product, Mad, Skew, Kurt,
+//! Slope/Rsquare/Resi (nodes of one shared_window_family together).
+void window_row(std::span<const Node* const> nodes, const double* x, std::span<double* const> outs, const Block& b, std::size_t t);
+//! Max/Min/IdxMax/IdxMin (and the paper's) over the block's rows, in O(1) a value; window_row()'s bits.
+void extremes(std::span<const Node* const> nodes, const double* x, std::span<double* const> outs, const Block& b);
+//! Rolling operators that one pass over a window answers together: Max with IdxMax (1), Min with
+//! IdxMin (2), the paper's and Qlib's alike; Slope, Rsquare and Resi (3); Quantiles and Med (4). 0: none.
+int shared_window_family(Op op);
+//! The most nodes rolling_shared() takes at once.
+inline constexpr std::size_t kMaxShared = 8;
+//! Nodes of one shared_window_family() over the same input and window, each into its own output (the
+//! bits rolling() gives each alone).
+void rolling_shared(std::span<const Node* const> nodes, const double* x, std::span<double* const> outs, const Block& b);
 //! A TA-Lib function per instrument (first output).
 void ta_function(const Node& n, std::span<const double* const> in, double* out, const Block& b);
 //! Cross-sectional operators over rows [r0, r1).

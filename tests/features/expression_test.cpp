@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <tuple>
 
 #include "sextant/analytics/ta.hpp"
 #include "sextant/features/compiler.hpp"
@@ -236,6 +237,41 @@ TEST(Evaluate, LastRowWindowsEqualTheFullPanel) {
         const double want = all[(rows - 1) * N + j];
         if (std::isnan(want)) EXPECT_TRUE(std::isnan(last[j])) << e << " rows " << rows << " column " << j;
         else EXPECT_EQ(last[j], want) << e << " rows " << rows << " column " << j;
+      }
+    }
+  }
+}
+
+// Rolling nodes over the same input and window are computed together (Max with IdxMax, Slope with
+// Rsquare and Resi, Quantiles with Med): asked together they give each one's bits alone, in each way
+// the evaluator runs (small panels by level, large ones by instrument block, and node by node when a
+// cross-sectional operator is asked too), on blocks of 8 lanes and the leftovers.
+TEST(Evaluate, SharedWindowsEqualEachAlone) {
+  const char* exprs[] = {"Max($close, 7)", "IdxMax($close, 7)", "ts_max($close, 7)", "ts_argmax($close, 7)", "Min($close, 7)",
+                         "IdxMin($close, 7)", "ts_argmin($close, 7)", "Slope($close, 9)", "Rsquare($close, 9)", "Resi($close, 9)",
+                         "Quantile($close, 8, 0.8)", "Quantile($close, 8, 0.2)", "Med($close, 8)", "Max($close, 30)",
+                         "IdxMax($close, 30)", "Resi($close, 30)", "Slope($close, 30)"};
+  for (auto [T, N, cross] : {std::tuple{40, 19, false}, std::tuple{2000, 37, false}, std::tuple{2000, 37, true}}) {
+    FieldPanel f;
+    f.rows = std::size_t(T);
+    for (int j = 0; j < N; ++j) f.instruments.push_back("S" + std::to_string(j));
+    auto& x = f.fields["close"];
+    std::uint64_t s = 11;
+    for (int i = 0; i < T * N; ++i) {
+      s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+      const std::uint64_t r = s >> 11;
+      x.push_back(r % 7 == 0 ? NAN : (i % N == 2 ? double(r % 3) : double(r % 100000) / 977.0 - 40.0));  // column 2: ties
+    }
+    Program p;
+    std::vector<NodeId> ids;
+    for (const char* e : exprs) ids.push_back(p.add(e));
+    if (cross) ids.push_back(p.add("cs_rank($close)"));
+    const auto together = evaluate(p, ids, f);
+    for (std::size_t k = 0; k < std::size(exprs); ++k) {
+      const auto alone = eval(exprs[k], f);
+      for (std::size_t i = 0; i < alone.size(); ++i) {
+        if (std::isnan(alone[i])) EXPECT_TRUE(std::isnan(together[k][i])) << exprs[k] << " cell " << i << " T " << T;
+        else EXPECT_EQ(together[k][i], alone[i]) << exprs[k] << " cell " << i << " T " << T;
       }
     }
   }
