@@ -16,11 +16,13 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <tuple>
 #include <unordered_map>
 
 #include "kernels.hpp"
 #include "sextant/accel/ops.hpp"
+#include "sextant/accel/router.hpp"
 #include "sextant/analytics/ta.hpp"
 #include "sextant/core/error.hpp"
 
@@ -87,13 +89,42 @@ bool owns(const Node& n) { return n.op != Op::field && n.op != Op::constant; }
 
 // Buffers of 2 MB and more are 2 MB aligned and advised to transparent huge pages: a first touch then
 // faults once per 2 MB rather than per 4 KB (a fault is a hypervisor exit on these VMs; 4 KB faults
-// were a fifth of a WorldQuant 101 batch). Freed with std::free.
-double* allocate_cells(std::size_t cells) {
-  constexpr std::size_t kHuge = std::size_t(2) << 20;
+// were a fifth of a WorldQuant 101 batch). When freed they wait in a process-wide cache (a quarter of
+// SME_MEMORY_POOL_MB at most, 2 GiB by default; exact sizes) for the next evaluation: a fresh block's first touch has the kernel zero every
+// page (and, on a VM, the host back it), a quarter of a WorldQuant 101 batch; a cached one is written
+// over as it is. Smaller buffers come from malloc.
+constexpr std::size_t kHuge = std::size_t(2) << 20;
+
+struct BlockCache {
+  std::mutex mutex;
+  std::unordered_multimap<std::size_t, void*> blocks;  // by size in bytes
+  std::size_t bytes = 0;
+};
+BlockCache& block_cache() {
+  static BlockCache* cache = new BlockCache;  // never destroyed: results may be freed during exit
+  return *cache;
+}
+
+std::size_t block_bytes(std::size_t cells) {
   const std::size_t bytes = std::max<std::size_t>(cells, 1) * sizeof(double);
+  return bytes >= kHuge ? (bytes + kHuge - 1) / kHuge * kHuge : bytes;
+}
+
+double* allocate_cells(std::size_t cells) {
+  const std::size_t bytes = block_bytes(cells);
   void* p = nullptr;
   if (bytes >= kHuge) {
-    p = std::aligned_alloc(kHuge, (bytes + kHuge - 1) / kHuge * kHuge);
+    {
+      BlockCache& c = block_cache();
+      std::lock_guard lock(c.mutex);
+      if (auto it = c.blocks.find(bytes); it != c.blocks.end()) {
+        p = it->second;
+        c.blocks.erase(it);
+        c.bytes -= bytes;
+        return static_cast<double*>(p);
+      }
+    }
+    p = std::aligned_alloc(kHuge, bytes);
     if (p) ::madvise(p, bytes, MADV_HUGEPAGE);  // advice: a kernel without THP ignores it
   } else {
     p = std::malloc(bytes);
@@ -101,8 +132,32 @@ double* allocate_cells(std::size_t cells) {
   if (!p) throw std::bad_alloc();
   return static_cast<double*>(p);
 }
+
+void free_cells(double* p, std::size_t cells) {
+  if (!p) return;
+  const std::size_t bytes = block_bytes(cells);
+  if (bytes >= kHuge) {
+    BlockCache& c = block_cache();
+    std::lock_guard lock(c.mutex);
+    const std::size_t cap = accel::Router::instance().settings().memory_pool_mb / 4 * (std::size_t(1) << 20);
+    if (bytes <= cap) {  // the latest block stays; older ones make room
+      while (c.bytes + bytes > cap) {
+        auto it = c.blocks.begin();
+        std::free(it->second);
+        c.bytes -= it->first;
+        c.blocks.erase(it);
+      }
+      c.blocks.emplace(bytes, p);
+      c.bytes += bytes;
+      return;
+    }
+  }
+  std::free(p);
+}
+
 struct FreeCells {
-  void operator()(double* p) const { std::free(p); }
+  std::size_t cells = 0;
+  void operator()(double* p) const { free_cells(p, cells); }
 };
 
 // Runs the plan over `width` instruments whose fields are at `field_data[id]` (row-major, stride
@@ -118,7 +173,7 @@ struct Pool {
       f.pop_back();
       return p;
     }
-    storage.emplace_back(allocate_cells(cells));
+    storage.emplace_back(allocate_cells(cells), FreeCells{cells});
     return storage.back().get();
   }
   void put(std::size_t cells, double* p) { free[cells].push_back(p); }
@@ -214,9 +269,9 @@ void run(const Plan& plan, std::span<const NodeId> outputs, std::vector<const do
 }  // namespace
 
 FactorValues::FactorValues(std::size_t outputs, std::size_t cells)
-    : outputs_(outputs), cells_(cells), data_(allocate_cells(std::max<std::size_t>(outputs * cells, 1))) {}
+    : outputs_(outputs), cells_(cells), data_(allocate_cells(outputs * cells), Free{outputs * cells}) {}
 
-void FactorValues::Free::operator()(double* p) const { std::free(p); }
+void FactorValues::Free::operator()(double* p) const { free_cells(p, cells); }
 
 namespace {
 

@@ -75,20 +75,18 @@ template <std::size_t L>
     double k_[L], xx[L], yy[L], xy[L];
     store(k_, cnt), store(xx, sxx), store(yy, syy), store(xy, sxy);
     double* o = out + (t - b.first) * b.stride + b.c0;
+    // Every case computed and the answer picked, so the loop vectorises (the features library is built
+    // without errno from sqrt); each picked value is the same IEEE expression as when branched to.
     for (std::size_t j = 0; j < L; ++j) {
-      const double k = k_[j];
-      if (k < double(minp)) {
-        o[j] = kNaN;
-      } else if (!corr) {
-        o[j] = xy[j] / (k - 1);
-      } else if (qlib && (std::sqrt(xx[j] / (k - 1)) <= 2e-5 || std::sqrt(yy[j] / (k - 1)) <= 2e-5)) {
-        o[j] = kNaN;  // Qlib: NaN where either side's rolling std is within 2e-5 of 0 (numpy.isclose, atol 2e-5)
-      } else {
-        // The paper's correlation of a constant window is 0 (as pandas implementations of the alphas
-        // fill it): a NaN there would void every strict window downstream of it.
-        const double den = std::sqrt(xx[j] * yy[j]);
-        o[j] = den > 0 ? xy[j] / den : qlib ? kNaN : 0.0;
-      }
+      const double k = k_[j], k1 = k - 1;
+      const double cov = xy[j] / k1;
+      // Qlib: NaN where either side's rolling std is within 2e-5 of 0 (numpy.isclose, atol 2e-5).
+      const bool flat = qlib && (std::sqrt(xx[j] / k1) <= 2e-5 || std::sqrt(yy[j] / k1) <= 2e-5);
+      // The paper's correlation of a constant window is 0 (as pandas implementations of the alphas
+      // fill it): a NaN there would void every strict window downstream of it.
+      const double den = std::sqrt(xx[j] * yy[j]);
+      const double rho = den > 0 ? xy[j] / den : qlib ? kNaN : 0.0;
+      o[j] = k < double(minp) ? kNaN : !corr ? cov : flat ? kNaN : rho;
     }
   }
 }

@@ -39,7 +39,8 @@ class FactorValues {
  public:
   //! Uninitialised: every value is written by the evaluator (no pass of zeros over gigabytes first).
   //! Large blocks are backed by transparent huge pages where the kernel offers them (first-touch
-  //! faults of 4 KiB pages cost more than the writes: 1.6 GB of Alpha158 is 400,000 faults).
+  //! faults of 4 KiB pages cost more than the writes: 1.6 GB of Alpha158 is 400,000 faults), and go
+  //! back to the evaluator's block cache when freed.
   FactorValues(std::size_t outputs, std::size_t cells);
   std::span<const double> operator[](std::size_t k) const { return {data_.get() + k * cells_, cells_}; }
   std::span<double> operator[](std::size_t k) { return {data_.get() + k * cells_, cells_}; }
@@ -48,6 +49,7 @@ class FactorValues {
 
  private:
   struct Free {
+    std::size_t cells = 0;
     void operator()(double* p) const;
   };
   std::size_t outputs_, cells_;
