@@ -111,6 +111,14 @@ template <std::size_t L>
   // The sums per instrument, for the scalar tail of each case.
   double n_[L], a_[L], c_[L], d_[L], e_[L], f_[L];
   auto spill = [&]() __attribute__((always_inline)) { store(n_, cnt), store(a_, a), store(c_, c), store(d_, d), store(e_, e), store(f_, f); };
+  auto count_and_sum = [&]() __attribute__((always_inline)) {  // cnt and a: the count and sum of the non-NaN values
+    for (std::size_t r = 0; r < len; ++r) {
+      const V v = load<V>(base + r * b.stride);
+      const auto ok = v == v;
+      cnt += ok ? one : zero;
+      a = ok ? a + v : a;
+    }
+  };
   auto empty = [&](std::size_t j) __attribute__((always_inline)) { return n_[j] == 0 || (strict && n_[j] < double(w)); };
   switch (op) {
     case Op::count:
@@ -192,12 +200,7 @@ template <std::size_t L>
       return;
     }
     case Op::mad: {
-      for (std::size_t r = 0; r < len; ++r) {
-        const V v = load<V>(base + r * b.stride);
-        const auto ok = v == v;
-        cnt += ok ? one : zero;
-        a = ok ? a + v : a;
-      }
+      count_and_sum();
       d = a / cnt;
       for (std::size_t r = 0; r < len; ++r) {
         const V v = load<V>(base + r * b.stride);
@@ -209,12 +212,7 @@ template <std::size_t L>
     }
     case Op::skew:
     case Op::kurt: {
-      for (std::size_t r = 0; r < len; ++r) {
-        const V v = load<V>(base + r * b.stride);
-        const auto ok = v == v;
-        cnt += ok ? one : zero;
-        a = ok ? a + v : a;
-      }
+      count_and_sum();
       f = a / cnt;  // the mean
       for (std::size_t r = 0; r < len; ++r) {
         const V v = load<V>(base + r * b.stride);
