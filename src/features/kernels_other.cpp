@@ -23,52 +23,62 @@ inline std::uint64_t order_key(double x) {
   return b >> 63 ? ~b : b | (std::uint64_t(1) << 63);
 }
 
-// The ranks of words sorted by value (low 32 bits: the column): ties get their average rank.
-template <class Value>
-void assign_ranks(const std::uint64_t* sorted, std::size_t m, Value value, double* rank) {
-  for (std::size_t i = 0; i < m;) {
-    std::size_t j = i;
+// f(average rank, count) into rank[column] for words sorted by value in [i, j) (low 32 bits: the
+// column), ties taking their average rank.
+template <class Value, class F>
+void assign_ranks(const std::uint64_t* sorted, std::size_t i, std::size_t j, std::size_t m, Value value, double* rank, F f) {
+  while (i < j) {
+    std::size_t k = i;
     const double v = value(sorted[i]);
-    while (j + 1 < m && value(sorted[j + 1]) == v) ++j;
-    const double r = (double(i + 1) + double(j + 1)) / 2.0;
-    for (std::size_t k = i; k <= j; ++k) rank[std::uint32_t(sorted[k])] = r;
-    i = j + 1;
+    while (k + 1 < j && value(sorted[k + 1]) == v) ++k;
+    const double r = f((double(i + 1) + double(k + 1)) / 2.0, m);
+    for (std::size_t q = i; q <= k; ++q) rank[std::uint32_t(sorted[q])] = r;
+    i = k + 1;
   }
 }
 
-// Average ranks (1-based, ties averaged) of the non-NaN values of one row; NaN stays NaN.
+// f(average rank, count of non-NaN values) for each non-NaN value of one row (ranks 1-based, ties
+// averaged); NaN stays NaN.
 //
 // Fast path: a comparison sort of a row of random values mispredicts a branch per comparison (a
 // 4,000-value row took ~230 us). Instead each value becomes one 64-bit word, the top 32 bits of its
 // order key above its column, and three LSD radix passes of 11 bits sort the words by those top bits
 // (a pass is skipped when every word shares its digit). Values that share the top 32 bits (ties, or
 // values within ~1e-6 relative) are then ordered by value with a comparison sort of just that run, so
-// the order, and so every rank, is exact. ~50 us a 4,000-value row.
-void average_ranks(const double* x, std::size_t n, double* rank, std::size_t& count) {
+// the order, and so every rank, is exact; a word alone in its run is its own rank, with no value read.
+template <class F>
+void rank_row(const double* x, std::size_t n, double* rank, F f) {
   constexpr int kDigit = 11, kShift[3] = {32, 43, 54};
   constexpr std::size_t kBuckets = std::size_t(1) << kDigit;
   thread_local std::vector<std::uint64_t> words, spare;
   words.resize(n);
   spare.resize(n);
-  std::size_t m = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (x[i] == x[i]) words[m++] = (order_key(x[i]) & ~std::uint64_t(0xffffffff)) | i;
-    else rank[i] = kNaN;
-  }
   auto value = [&](std::uint64_t w) { return x[std::uint32_t(w)]; };
   auto by_value = [&](std::uint64_t a, std::uint64_t b) { return value(a) < value(b); };
-  if (m < 256) {  // clearing the counts would cost more than the sort
+  auto digit = [&](std::uint64_t w, int p) { return std::size_t(w >> kShift[p]) & (kBuckets - 1); };
+  if (n < 256) {  // clearing the counts would cost more than the sort
+    std::size_t m = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (x[i] == x[i]) words[m++] = i;
+      else rank[i] = kNaN;
+    }
     std::sort(words.begin(), words.begin() + m, by_value);
-    assign_ranks(words.data(), m, value, rank);
-    count = m;
+    assign_ranks(words.data(), 0, m, m, value, rank, f);
     return;
   }
-  // Two sets of counts, alternate words to each: consecutive words of one digit would otherwise
-  // wait on the same counter.
+  // The words and their digits' counts in one pass. Two sets of counts, alternate words to each:
+  // consecutive words of one digit would otherwise wait on the same counter.
   std::uint32_t hist[2][3][kBuckets] = {};
-  auto digit = [&](std::uint64_t w, int p) { return std::size_t(w >> kShift[p]) & (kBuckets - 1); };
-  for (std::size_t i = 0; i < m; ++i)
-    for (int p = 0; p < 3; ++p) ++hist[i & 1][p][digit(words[i], p)];
+  std::size_t m = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (x[i] != x[i]) {
+      rank[i] = kNaN;
+      continue;
+    }
+    const std::uint64_t w = (order_key(x[i]) & ~std::uint64_t(0xffffffff)) | i;
+    for (int p = 0; p < 3; ++p) ++hist[m & 1][p][digit(w, p)];
+    words[m++] = w;
+  }
   std::uint64_t* src = words.data();
   std::uint64_t* dst = spare.data();
   for (int p = 0; p < 3 && m > 0; ++p) {
@@ -87,11 +97,14 @@ void average_ranks(const double* x, std::size_t n, double* rank, std::size_t& co
   for (std::size_t i = 0; i < m;) {
     std::size_t j = i + 1;
     while (j < m && (src[j] >> 32) == (src[i] >> 32)) ++j;
-    if (j - i > 1) std::sort(src + i, src + j, by_value);
+    if (j - i == 1) {
+      rank[std::uint32_t(src[i])] = f(double(i + 1), m);
+    } else {
+      std::sort(src + i, src + j, by_value);
+      assign_ranks(src, i, j, m, value, rank, f);
+    }
     i = j;
   }
-  assign_ranks(src, m, value, rank);
-  count = m;
 }
 
 }  // namespace
@@ -103,22 +116,16 @@ void cross_section(const Node& n, std::span<const double* const> in, double* out
     const double* x = in[0] + t * cols;
     double* y = out + t * cols;
     switch (n.op) {
-      case Op::cs_rank:
+      case Op::cs_rank: rank_row(x, cols, y, [](double r, std::size_t cnt) { return r / double(cnt); }); break;
       case Op::cs_percentile:
-      case Op::cs_decile: {
-        std::size_t cnt = 0;
-        average_ranks(x, cols, y, cnt);
-        for (std::size_t i = 0; i < cols; ++i) {
-          if (y[i] != y[i]) continue;
-          if (n.op == Op::cs_rank) {
-            y[i] = y[i] / double(cnt);
-          } else {
-            const double pct = cnt > 1 ? (y[i] - 1.0) / double(cnt - 1) : kNaN;
-            y[i] = n.op == Op::cs_percentile ? pct : (pct == pct ? std::min(10.0, std::floor(pct * 10.0) + 1.0) : kNaN);
-          }
-        }
+        rank_row(x, cols, y, [](double r, std::size_t cnt) { return cnt > 1 ? (r - 1.0) / double(cnt - 1) : kNaN; });
         break;
-      }
+      case Op::cs_decile:
+        rank_row(x, cols, y, [](double r, std::size_t cnt) {
+          const double pct = cnt > 1 ? (r - 1.0) / double(cnt - 1) : kNaN;
+          return pct == pct ? std::min(10.0, std::floor(pct * 10.0) + 1.0) : kNaN;
+        });
+        break;
       case Op::cs_zscore:
       case Op::cs_demean: {
         double s = 0;

@@ -186,20 +186,23 @@ TEST(Evaluate, CrossSectionalRankIsExactOnWideRows) {
   }
   const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
   x[3 * N + 0] = -0.0, x[3 * N + 1] = 0.0, x[3 * N + 2] = inf, x[3 * N + 3] = -inf, x[3 * N + 4] = nan, x[N + 7] = nan;
-  const auto got = eval("cs_rank($close)", f);
+  const auto got = eval("cs_rank($close)", f), pct = eval("cs_percentile($close)", f), dec = eval("cs_decile($close)", f);
   for (std::size_t t = 0; t < f.rows; ++t) {
     const double* row = x.data() + t * N;
     double count = 0;
     for (std::size_t j = 0; j < N; ++j) count += row[j] == row[j];
     for (std::size_t j = 0; j < N; ++j) {
-      const double g = got[t * N + j];
+      const std::size_t c = t * N + j;
       if (row[j] != row[j]) {
-        EXPECT_TRUE(std::isnan(g)) << t << "," << j;
+        EXPECT_TRUE(std::isnan(got[c]) && std::isnan(pct[c]) && std::isnan(dec[c])) << t << "," << j;
         continue;
       }
       double less = 0, equal = 0;
       for (std::size_t k = 0; k < N; ++k) less += row[k] < row[j], equal += row[k] == row[j];
-      ASSERT_EQ(g, (less + (equal + 1) / 2) / count) << "row " << t << ", column " << j;
+      const double rank = less + (equal + 1) / 2, p = (rank - 1) / (count - 1);
+      ASSERT_EQ(got[c], rank / count) << "row " << t << ", column " << j;
+      ASSERT_EQ(pct[c], p) << "row " << t << ", column " << j;
+      ASSERT_EQ(dec[c], std::min(10.0, std::floor(p * 10) + 1)) << "row " << t << ", column " << j;
     }
   }
 }
