@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <limits>
 #include <numeric>
-#include <unordered_map>
 #include <vector>
 
 #include "kernels.hpp"
@@ -107,6 +106,36 @@ void rank_row(const double* x, std::size_t n, double* rank, F f) {
   }
 }
 
+// x minus the mean of its group's non-NaN values (NaN where the group is NaN or has none). Groups are
+// found by open addressing on the group value's bits (-0.0 taken as 0.0), sums added in column order.
+void neutralize_row(const double* x, const double* g, std::size_t n, double* y) {
+  std::size_t bits = 4;
+  while ((std::size_t(1) << bits) < 2 * n) ++bits;
+  const std::size_t cap = std::size_t(1) << bits;
+  thread_local std::vector<std::uint64_t> keys;
+  thread_local std::vector<double> sums, counts;  // counts 0: the slot is free
+  keys.resize(cap);
+  sums.resize(cap);
+  counts.assign(cap, 0.0);
+  auto slot = [&](double group) {  // the group's slot, or the free one where it would go
+    const auto k = std::bit_cast<std::uint64_t>(group == 0 ? 0.0 : group);
+    std::size_t h = std::size_t((k * 0x9E3779B97F4A7C15ull) >> (64 - bits));
+    while (counts[h] != 0 && keys[h] != k) h = (h + 1) & (cap - 1);
+    keys[h] = k;
+    return h;
+  };
+  for (std::size_t i = 0; i < n; ++i)
+    if (x[i] == x[i] && g[i] == g[i]) {
+      const std::size_t h = slot(g[i]);
+      sums[h] = (counts[h] == 0 ? 0.0 : sums[h]) + x[i];
+      counts[h] += 1.0;
+    }
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t h = g[i] == g[i] ? slot(g[i]) : cap;
+    y[i] = h == cap || counts[h] == 0 ? kNaN : x[i] - sums[h] / counts[h];
+  }
+}
+
 }  // namespace
 
 void cross_section(const Node& n, std::span<const double* const> in, double* out, std::size_t rows, std::size_t cols,
@@ -147,20 +176,7 @@ void cross_section(const Node& n, std::span<const double* const> in, double* out
         for (std::size_t i = 0; i < cols; ++i) y[i] = s > 0 ? n.params[0] * x[i] / s : kNaN;
         break;
       }
-      case Op::cs_neutralize: {
-        const double* g = in[1] + t * cols;
-        std::unordered_map<double, std::pair<double, std::size_t>> groups;
-        for (std::size_t i = 0; i < cols; ++i)
-          if (x[i] == x[i] && g[i] == g[i]) {
-            auto& [s, c] = groups[g[i]];
-            s += x[i], ++c;
-          }
-        for (std::size_t i = 0; i < cols; ++i) {
-          auto it = g[i] == g[i] ? groups.find(g[i]) : groups.end();
-          y[i] = it == groups.end() ? kNaN : x[i] - it->second.first / double(it->second.second);
-        }
-        break;
-      }
+      case Op::cs_neutralize: neutralize_row(x, in[1] + t * cols, cols, y); break;
       default: std::fill(y, y + cols, kNaN);
     }
   }

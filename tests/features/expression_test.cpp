@@ -207,6 +207,34 @@ TEST(Evaluate, CrossSectionalRankIsExactOnWideRows) {
   }
 }
 
+// indneutralize: x minus its group's mean over the row's non-NaN values; groups compared as values
+// (-0.0 is 0.0); NaN where the group is NaN or has no value. A wide row too (the table grows).
+TEST(Evaluate, IndNeutralizeSubtractsTheGroupMean) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  FieldPanel f;
+  f.rows = 1;
+  for (int j = 0; j < 7; ++j) f.instruments.push_back("S" + std::to_string(j));
+  f.fields["close"] = {1.0, 2.0, 4.0, nan, 10.0, 7.0, 3.0};
+  f.fields["sector"] = {0.0, -0.0, 1.0, 1.0, 1.0, nan, 2.0};
+  f.fields["close"][6] = nan;  // sector 2 has no value
+  expect_values(eval("indneutralize($close, $sector)", f), {-0.5, 0.5, -3.0, nan, 3.0, nan, nan});
+
+  const std::size_t N = 3000;
+  FieldPanel w;
+  w.rows = 1;
+  for (std::size_t j = 0; j < N; ++j) w.instruments.push_back("S" + std::to_string(j));
+  auto& x = w.fields["close"];
+  auto& g = w.fields["sector"];
+  for (std::size_t j = 0; j < N; ++j) x.push_back(double((j * 7919) % 1000) / 10.0), g.push_back(double(j % 97) * 1.5);
+  const auto got = eval("indneutralize($close, $sector)", w);
+  for (std::size_t j = 0; j < N; ++j) {
+    double s = 0, c = 0;
+    for (std::size_t k = 0; k < N; ++k)
+      if (g[k] == g[j]) s += x[k], ++c;
+    ASSERT_EQ(got[j], x[j] - s / c) << j;
+  }
+}
+
 // The one-row path of the window operators (the stream, last_only) reads the window in place; it must
 // give the bits the full-panel scan gives, with NaN inside windows, ties, partial and strict windows.
 TEST(Evaluate, LastRowWindowsEqualTheFullPanel) {
