@@ -42,6 +42,10 @@ void pair(const Node& n, const double* x, const double* y, double* out, const Bl
 //! Output row t of Count, Max/Min, IdxMax/IdxMin, Rank, decay_linear, WMA, product, Mad, Skew, Kurt,
 //! Slope/Rsquare/Resi (nodes of one shared_window_family together).
 void window_row(std::span<const Node* const> nodes, const double* x, std::span<double* const> outs, const Block& b, std::size_t t);
+//! Sum/Mean (mean) and Var/Std (sd) over the block's rows: rolling_state.hpp's MeanState and VarState
+//! for eight instruments at once, with the scalar states' bits (the stream steps those).
+void mean_or_sum(const Node& n, const double* x, double* out, const Block& b, bool mean);
+void variance(const Node& n, const double* x, double* out, const Block& b, bool sd);
 //! Max/Min/IdxMax/IdxMin (and the paper's) over the block's rows, in O(1) a value; window_row()'s bits.
 void extremes(std::span<const Node* const> nodes, const double* x, std::span<double* const> outs, const Block& b);
 //! Rolling operators that one pass over a window answers together: Max with IdxMax (1), Min with

@@ -1,9 +1,9 @@
 // Rolling kernels. Conventions (docs/features.md): a window holds the rows (t-w, t]; NaNs in it are
 // skipped; Qlib's operators answer once one value is present (min_periods = 1), the paper's once the
-// window holds w values. Recurrences (sum, mean, var, EMA) keep one state per instrument
-// and step row by row across instruments: sum, mean and var with pandas' update formulas (Kahan-
-// compensated sums, Welford variance), so they agree with pandas to rounding. The rest, Corr and Cov
-// included (see pair()), compute each window on its own.
+// window holds w values. Sum, Mean, Var and Std keep pandas' running states (Kahan-compensated sums,
+// Welford variance; rolling_state.hpp), eight instruments to a vector in kernels_window.cpp, so they
+// agree with pandas to rounding; EMA steps one state per instrument here; Quantile/Med keep a sorted
+// window. Corr, Cov and the other window operators compute each window on its own (kernels_window.cpp).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -15,30 +15,6 @@
 
 namespace sextant::features::kernels {
 namespace {
-
-// A windowed recurrence over the block: per instrument, `step(state, full, leaving, entering)` (one of
-// rolling_state.hpp's, as the stream calls it) gives the row's value.
-template <class State, class Step>
-void running(const Node& n, const double* x, double* out, const Block& b, Step step) {
-  const std::size_t w = window_of(n);
-  thread_local std::vector<State> st;
-  st.assign(b.c1 - b.c0, State{});
-  for (std::size_t t = 0; t < b.rows; ++t)
-    for (std::size_t c = b.c0; c < b.c1; ++c) {
-      const double v = step(st[c - b.c0], t >= w, t >= w ? x[(t - w) * b.stride + c] : 0.0, x[t * b.stride + c]);
-      if (t >= b.first) out[(t - b.first) * b.stride + c] = v;
-    }
-}
-
-void mean_or_sum(const Node& n, const double* x, double* out, const Block& b, bool mean) {
-  const long minp = min_periods(n);
-  running<MeanState>(n, x, out, b, [&](MeanState& s, bool full, double old, double v) { return mean_step(s, full, old, v, minp, mean); });
-}
-
-void variance(const Node& n, const double* x, double* out, const Block& b, bool sd) {
-  const long minp = min_periods(n);
-  running<VarState>(n, x, out, b, [&](VarState& s, bool full, double old, double v) { return var_step(s, full, old, v, minp, sd); });
-}
 
 void ema(const Node& n, const double* x, double* out, const Block& b) {
   const double alpha = ema_alpha(n.params[0]);

@@ -84,6 +84,16 @@ void window_row(std::span<const Node* const> nodes, const double* x, std::span<d
   (level == 2 ? avx512::window_row : level == 1 ? avx2::window_row : baseline::window_row)(nodes, x, outs, b, t);
 }
 
+void mean_or_sum(const Node& n, const double* x, double* out, const Block& b, bool mean) {
+  const int level = cpu_level();
+  (level == 2 ? avx512::mean_or_sum : level == 1 ? avx2::mean_or_sum : baseline::mean_or_sum)(n, x, out, b, mean);
+}
+
+void variance(const Node& n, const double* x, double* out, const Block& b, bool sd) {
+  const int level = cpu_level();
+  (level == 2 ? avx512::variance : level == 1 ? avx2::variance : baseline::variance)(n, x, out, b, sd);
+}
+
 void extremes(std::span<const Node* const> nodes, const double* x, std::span<double* const> outs, const Block& b) {
   const int level = cpu_level();
   (level == 2 ? avx512::extremes : level == 1 ? avx2::extremes : baseline::extremes)(nodes, x, outs, b);

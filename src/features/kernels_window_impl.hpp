@@ -353,7 +353,121 @@ template <std::size_t L>
   }
 }
 
+// A lane's sign bit (std::signbit) where the lane is not NaN, as a mask of a double comparison.
+template <class V>
+[[gnu::always_inline]] inline auto sign_of(V v) {
+  if constexpr (std::is_same_v<V, double>) {
+    return std::signbit(v);
+  } else {
+    const V zero = splat<V>(0.0);
+    return (v < zero) | ((v == zero) & (splat<V>(1.0) / v < zero));
+  }
+}
+
+// Sum and Mean over the block's rows: MeanState (rolling_state.hpp, pandas' roll_sum/roll_mean) for
+// eight instruments at once, each lane taking the scalar state's operations in the same order (a NaN
+// leaves a lane as it was), so batch keeps the stream's bits.
+template <std::size_t L>
+[[gnu::always_inline]] inline void mean_impl(const Node& n, const double* x, double* out, const Block& b, bool mean) {
+  using V = Lane<L>;
+  const V zero = splat<V>(0.0), one = splat<V>(1.0), nan = splat<V>(kNaN);
+  const std::size_t w = window_of(n);
+  const V minp = splat<V>(double(min_periods(n)));
+  V sum = zero, comp_add = zero, comp_rem = zero, prev = nan, nobs = zero, same = zero, neg = zero;
+  for (std::size_t t = 0; t < b.rows; ++t) {
+    if (t >= w) {  // remove
+      const V v = load<V>(x + (t - w) * b.stride + b.c0);
+      const auto ok = v == v;
+      const V y = -v - comp_rem, s1 = sum + y;
+      nobs = ok ? nobs - one : nobs;
+      comp_rem = ok ? s1 - sum - y : comp_rem;
+      sum = ok ? s1 : sum;
+      neg = ok & sign_of(v) ? neg - one : neg;
+    }
+    {  // add
+      const V v = load<V>(x + t * b.stride + b.c0);
+      const auto ok = v == v;
+      const V y = v - comp_add, s1 = sum + y;
+      nobs = ok ? nobs + one : nobs;
+      comp_add = ok ? s1 - sum - y : comp_add;
+      sum = ok ? s1 : sum;
+      neg = ok & sign_of(v) ? neg + one : neg;
+      const auto repeat = v == prev;  // a repeat keeps the first of the equal values (0.0 against -0.0)
+      same = ok ? (repeat ? same + one : one) : same;
+      prev = repeat ? prev : ok ? v : prev;
+    }
+    if (t < b.first) continue;
+    V r;
+    const auto none = (nobs < minp) | (nobs == zero);
+    if (mean) {
+      const V m = sum / nobs;
+      r = (neg == zero) & (m < zero) ? zero : m;
+      r = (neg == nobs) & (m > zero) ? zero : r;
+      r = same >= nobs ? prev : r;
+    } else {
+      r = same >= nobs ? prev * nobs : sum;
+    }
+    store(out + (t - b.first) * b.stride + b.c0, none ? nan : r);
+  }
+}
+
+// Std and Var over the block's rows: VarState (Welford with compensated means, as pandas' roll_var)
+// for eight instruments at once, lane by lane in the scalar state's order.
+template <std::size_t L>
+[[gnu::always_inline]] inline void var_impl(const Node& n, const double* x, double* out, const Block& b, bool sd) {
+  using V = Lane<L>;
+  const V zero = splat<V>(0.0), one = splat<V>(1.0), nan = splat<V>(kNaN);
+  const std::size_t w = window_of(n);
+  const V minp = splat<V>(double(min_periods(n)));
+  V mean = zero, ssq = zero, comp_add = zero, comp_rem = zero, prev = nan, nobs = zero, same = zero;
+  for (std::size_t t = 0; t < b.rows; ++t) {
+    if (t >= w) {  // remove
+      const V v = load<V>(x + (t - w) * b.stride + b.c0);
+      const auto ok = v == v;
+      const V left = ok ? nobs - one : nobs;
+      const auto some = ok & (left != zero);
+      const V prev_mean = mean - comp_rem, y = v - comp_rem, d = y - mean;
+      const V mean1 = mean - d / left;
+      const V ssq1 = ssq - (v - prev_mean) * (v - mean1);
+      comp_rem = some ? d + mean - y : comp_rem;
+      mean = some ? mean1 : ok ? zero : mean;
+      ssq = some ? ssq1 : ok ? zero : ssq;
+      nobs = left;
+    }
+    {  // add
+      const V v = load<V>(x + t * b.stride + b.c0);
+      const auto ok = v == v;
+      const auto repeat = v == prev;
+      same = ok ? (repeat ? same + one : one) : same;
+      prev = repeat ? prev : ok ? v : prev;
+      const V count = ok ? nobs + one : nobs;
+      const V prev_mean = mean - comp_add, y = v - comp_add, d = y - mean;
+      const V mean1 = mean + d / count;
+      const V ssq1 = ssq + (v - prev_mean) * (v - mean1);
+      comp_add = ok ? d + mean - y : comp_add;
+      mean = ok ? mean1 : mean;
+      ssq = ok ? ssq1 : ssq;
+      nobs = count;
+    }
+    if (t < b.first) continue;
+    const V r = ssq / (nobs - one);
+    V var = r < zero ? zero : r;
+    var = (nobs == one) | (same >= nobs) ? zero : var;
+    var = (nobs < minp) | (nobs <= one) ? nan : var;
+    double* o = out + (t - b.first) * b.stride + b.c0;
+    store(o, var);
+    if (sd)
+      for (std::size_t j = 0; j < L; ++j) o[j] = std::sqrt(o[j]);
+  }
+}
+
 // The entry points, built for this level.
+inline void mean_or_sum(const Node& n, const double* x, double* out, const Block& b, bool mean) {
+  SEXTANT_IN_LANES(mean_impl, b, n, x, out, lanes_, mean);
+}
+inline void variance(const Node& n, const double* x, double* out, const Block& b, bool sd) {
+  SEXTANT_IN_LANES(var_impl, b, n, x, out, lanes_, sd);
+}
 inline void pair(const Node& n, const double* x, const double* y, double* out, const Block& b, bool corr) {
   SEXTANT_IN_LANES(pair_impl, b, n, x, y, out, lanes_, corr);
 }
