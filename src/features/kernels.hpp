@@ -62,6 +62,8 @@ void ta_function(const Node& n, std::span<const double* const> in, double* out, 
 void cross_section(const Node& n, std::span<const double* const> in, double* out, std::size_t rows, std::size_t cols,
                    std::size_t r0, std::size_t r1);
 
+//! g = x·xᵀ (rows × rows) for x row-major rows × cols (kernels_window.cpp).
+void gram(const double* x, std::size_t rows, std::size_t cols, double* g);
 //! The most components cs_pca_loading takes (k in [1, 10]).
 inline constexpr std::size_t kMaxPcaComponents = 10;
 //! cs_pca_loading for one row: `window` holds its last W rows (oldest first, stride `cols`); fills the

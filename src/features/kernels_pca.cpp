@@ -37,20 +37,41 @@ void pca_loading_rows(std::size_t W, std::span<const std::size_t> ks, const doub
     for (std::size_t t = 0; t < W; ++t) X(t, j) = window[t * cols + keep[j]] - mean;
   }
   const double scale = 1.0 / double(W - 1);
-  // The cross product as a batch of one small product (Eigen on the CPU, on this thread), not a dgemm:
-  // X is W × m, a few MFLOP, and a threaded dgemm leaves OpenBLAS's threads spinning for ~60 ms after it
-  // against the other nodes' TBB tasks (the stream of the active set: p99 250 ms with it, 15 ms without).
-  Matrix Xt(m, W);
-  for (std::size_t t = 0; t < W; ++t)
-    for (std::size_t j = 0; j < m; ++j) Xt(j, t) = X(t, j);
+  // The cross product on this thread, not a dgemm: X is W × m, a few MFLOP, and a threaded dgemm leaves
+  // OpenBLAS's threads spinning for ~60 ms after it against the other nodes' TBB tasks (the stream of
+  // the active set: p99 250 ms with it, 15 ms without). The W × W Gram matrix (the usual case, m > W)
+  // by gram(): rows of X are contiguous, and one triangle is half the work; the m × m covariance as a
+  // batch of one small product (Eigen).
   const bool small = m <= W;  // the m × m covariance, else the W × W Gram matrix
-  Matrix P = small ? accel::batched_gemm(1, m, m, W, Xt.flat(), X.flat()) : accel::batched_gemm(1, W, W, m, X.flat(), Xt.flat());
+  Matrix P(small ? m : W, small ? m : W);
+  if (small) {
+    Matrix Xt(m, W);
+    for (std::size_t t = 0; t < W; ++t)
+      for (std::size_t j = 0; j < m; ++j) Xt(j, t) = X(t, j);
+    P = accel::batched_gemm(1, m, m, W, Xt.flat(), X.flat());
+  } else {
+    gram(X.flat().data(), W, m, P.flat().data());
+  }
   for (double& v : P.flat()) v *= scale;
   // Always the same number of eigenpairs (the most a factor asks for, or the matrix's order), so a
   // component's loadings do not depend on which others were asked for with it: streaming (the
   // components of a window together) and batch (one at a time) give the same bits.
   const std::size_t rank = std::min(m, W - 1), want = std::min(kMaxPcaComponents, P.rows());
   const accel::Eigh e = accel::eigh_topk(P.view(), want);
+  // Xᵀu_k for every component asked for, a row of X at a time (contiguous), each sum over t in order.
+  std::vector<double> xu;
+  if (!small) {
+    xu.assign(ks.size() * m, 0.0);
+    for (std::size_t t = 0; t < W; ++t) {
+      const double* xt = &X(t, 0);
+      for (std::size_t q = 0; q < ks.size(); ++q) {
+        if (ks[q] > rank) continue;
+        const double u = e.vectors(t, ks[q] - 1);
+        double* v = xu.data() + q * m;
+        for (std::size_t j = 0; j < m; ++j) v[j] += xt[j] * u;
+      }
+    }
+  }
   std::vector<double> load(m);
   for (std::size_t q = 0; q < ks.size(); ++q) {
     const std::size_t k = ks[q];
@@ -60,11 +81,7 @@ void pca_loading_rows(std::size_t W, std::span<const std::size_t> ks, const doub
       for (std::size_t j = 0; j < m; ++j) load[j] = e.vectors(j, k - 1) * root;
     } else {
       const double s = std::sqrt(scale);
-      for (std::size_t j = 0; j < m; ++j) {
-        double v = 0;
-        for (std::size_t t = 0; t < W; ++t) v += X(t, j) * e.vectors(t, k - 1);
-        load[j] = v * s;
-      }
+      for (std::size_t j = 0; j < m; ++j) load[j] = xu[q * m + j] * s;
     }
     double sum = 0, big = 0;
     for (double v : load) {

@@ -94,6 +94,11 @@ void variance(const Node& n, const double* x, double* out, const Block& b, bool 
   (level == 2 ? avx512::variance : level == 1 ? avx2::variance : baseline::variance)(n, x, out, b, sd);
 }
 
+void gram(const double* x, std::size_t rows, std::size_t cols, double* g) {
+  const int level = cpu_level();
+  (level == 2 ? avx512::gram : level == 1 ? avx2::gram : baseline::gram)(x, rows, cols, g);
+}
+
 void extremes(std::span<const Node* const> nodes, const double* x, std::span<double* const> outs, const Block& b) {
   const int level = cpu_level();
   (level == 2 ? avx512::extremes : level == 1 ? avx2::extremes : baseline::extremes)(nodes, x, outs, b);

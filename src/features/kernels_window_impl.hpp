@@ -461,6 +461,27 @@ template <std::size_t L>
   }
 }
 
+// g = x·xᵀ (rows × rows, both triangles) for x row-major rows × cols: each entry a dot product of two
+// rows, eight columns a lane, the lanes then added in order and the leftover columns after them.
+inline void gram(const double* x, std::size_t rows, std::size_t cols, double* g) {
+  using V = Lane<8>;
+  const std::size_t full = cols / 8 * 8;
+  for (std::size_t a = 0; a < rows; ++a) {
+    const double* xa = x + a * cols;
+    for (std::size_t b = 0; b <= a; ++b) {
+      const double* xb = x + b * cols;
+      V acc = splat<V>(0.0);
+      for (std::size_t j = 0; j < full; j += 8) acc += load<V>(xa + j) * load<V>(xb + j);
+      double lanes[8];
+      store(lanes, acc);
+      double s = 0;
+      for (double v : lanes) s += v;
+      for (std::size_t j = full; j < cols; ++j) s += xa[j] * xb[j];
+      g[a * rows + b] = g[b * rows + a] = s;
+    }
+  }
+}
+
 // The entry points, built for this level.
 inline void mean_or_sum(const Node& n, const double* x, double* out, const Block& b, bool mean) {
   SEXTANT_IN_LANES(mean_impl, b, n, x, out, lanes_, mean);
