@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <tuple>
 #include <unordered_map>
 
 #include "kernels.hpp"
@@ -58,9 +59,10 @@ struct FactorStream::State {
   std::vector<NodeState> st;
   std::vector<std::string> fields;
   std::size_t N = 0, seen = 0;
-  // cs_pca_loading nodes of one input and window, by their first: it computes the others' rows too
-  // (one decomposition a window and bar); the others are not stepped on their own.
-  std::unordered_map<NodeId, std::vector<NodeId>> pca_groups;
+  // cs_pca_loading nodes of one input and window, and Quantile/Med nodes of one input and window, by
+  // their first: it computes the others' rows too (one decomposition, one sorted window a bar); the
+  // others are not stepped on their own.
+  std::unordered_map<NodeId, std::vector<NodeId>> groups;
 
   // A node's history gets this bar's row before its readers run (a window ends at this bar).
   void record(NodeId i) {
@@ -90,8 +92,8 @@ struct FactorStream::State {
       case OpClass::cross_section: {
         if (n.op == Op::cs_pca_loading) {
           const std::size_t W = kernels::window_of(n);
-          const auto group = pca_groups.find(id);
-          if (group == pca_groups.end()) {
+          const auto group = groups.find(id);
+          if (group == groups.end()) {
             if (t + 1 < W) std::fill(out, out + N, kNaN);
             else kernels::pca_loading_row(n, rows(n.inputs[0], W), N, out);
             break;
@@ -142,13 +144,21 @@ struct FactorStream::State {
           }
         } else if (n.op == Op::quantile || n.op == Op::med) {
           const std::size_t w = kernels::window_of(n);
-          const bool full = t >= w, median = n.op == Op::med;
+          const bool full = t >= w;
           const double* leaving = full ? rows(n.inputs[0], w + 1) : nullptr;  // the row w bars back
+          const auto group = groups.find(id);
+          const NodeId* members = group == groups.end() ? &id : group->second.data();
+          const std::size_t count = group == groups.end() ? 1 : group->second.size();
           for (std::size_t c = 0; c < N; ++c) {
             auto& win = s.sorted[c];
             win.step(full, full ? leaving[c] : 0.0, x[c]);
-            out[c] = kernels::order_statistic(median, median ? 0.0 : n.params[1], win.v.data(), win.v.size());
+            for (std::size_t g = 0; g < count; ++g) {
+              const Node& m = nodes[members[g]];
+              const bool median = m.op == Op::med;
+              st[members[g]].cur[c] = kernels::order_statistic(median, median ? 0.0 : m.params[1], win.v.data(), win.v.size());
+            }
           }
+          for (std::size_t g = 1; g < count; ++g) record(members[g]);
         } else {
           // The batch kernel over the rows this bar's window holds, emitting only its last row.
           const auto sig = op_def(n.op).signature;
@@ -218,16 +228,19 @@ FactorStream::FactorStream(const Program& program, std::vector<NodeId> outputs, 
   }
   std::sort(s.fields.begin(), s.fields.end());
   s.fields.erase(std::unique(s.fields.begin(), s.fields.end()), s.fields.end());
-  std::map<std::pair<NodeId, double>, std::vector<NodeId>> by_window;  // (input, W) -> nodes
+  std::map<std::tuple<bool, NodeId, double>, std::vector<NodeId>> by_window;  // (PCA?, input, W) -> nodes
   for (const auto& level : s.levels)
-    for (NodeId i : level)
-      if (nodes[i].op == Op::cs_pca_loading) by_window[{nodes[i].inputs[0], nodes[i].params[0]}].push_back(i);
+    for (NodeId i : level) {
+      const Op op = nodes[i].op;
+      if (op == Op::cs_pca_loading || op == Op::quantile || op == Op::med)
+        by_window[{op == Op::cs_pca_loading, nodes[i].inputs[0], nodes[i].params[0]}].push_back(i);
+    }
   for (auto& entry : by_window) {
     auto& group = entry.second;  // a named reference: clang 14 cannot capture a structured binding
     if (group.size() < 2) continue;
     for (auto& level : s.levels)
       std::erase_if(level, [&](NodeId i) { return i != group[0] && std::find(group.begin(), group.end(), i) != group.end(); });
-    s.pca_groups.emplace(group[0], std::move(group));
+    s.groups.emplace(group[0], std::move(group));
   }
 }
 
