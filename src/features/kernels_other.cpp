@@ -65,9 +65,9 @@ void rank_row(const double* x, std::size_t n, double* rank, F f) {
     assign_ranks(words.data(), 0, m, m, value, rank, f);
     return;
   }
-  // The words and their digits' counts in one pass. Two sets of counts, alternate words to each:
-  // consecutive words of one digit would otherwise wait on the same counter.
-  std::uint32_t hist[2][3][kBuckets] = {};
+  // The words and their digits' counts in one pass (one set of counts: two sets, alternating words,
+  // spared repeated digits a wait on one counter but cost more to clear and merge than they saved).
+  std::uint32_t hist[3][kBuckets] = {};
   std::size_t m = 0;
   for (std::size_t i = 0; i < n; ++i) {
     if (x[i] != x[i]) {
@@ -75,14 +75,13 @@ void rank_row(const double* x, std::size_t n, double* rank, F f) {
       continue;
     }
     const std::uint64_t w = (order_key(x[i]) & ~std::uint64_t(0xffffffff)) | i;
-    for (int p = 0; p < 3; ++p) ++hist[m & 1][p][digit(w, p)];
+    for (int p = 0; p < 3; ++p) ++hist[p][digit(w, p)];
     words[m++] = w;
   }
   std::uint64_t* src = words.data();
   std::uint64_t* dst = spare.data();
   for (int p = 0; p < 3 && m > 0; ++p) {
-    std::uint32_t* h = hist[0][p];
-    for (std::size_t b = 0; b < kBuckets; ++b) h[b] += hist[1][p][b];
+    std::uint32_t* h = hist[p];
     if (h[digit(src[0], p)] == m) continue;  // every word has this digit
     std::uint32_t start = 0;
     for (std::size_t b = 0; b < kBuckets; ++b) {
@@ -99,7 +98,10 @@ void rank_row(const double* x, std::size_t n, double* rank, F f) {
     if (j - i == 1) {
       rank[std::uint32_t(src[i])] = f(double(i + 1), m);
     } else {
-      std::sort(src + i, src + j, by_value);
+      const double first = value(src[i]);
+      std::size_t k = i + 1;
+      while (k < j && value(src[k]) == first) ++k;
+      if (k < j) std::sort(src + i, src + j, by_value);  // not all ties: order the run by value
       assign_ranks(src, i, j, m, value, rank, f);
     }
     i = j;
