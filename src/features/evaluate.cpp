@@ -219,7 +219,13 @@ void run(const Plan& plan, std::span<const NodeId> outputs, std::vector<const do
       kernels::Arg args[3];
       for (std::size_t k = 0; k < n.inputs.size(); ++k) args[k] = rows_of(n.inputs[k], rows, true);
       const std::span<const kernels::Arg> a(args, n.inputs.size());
-      blocks(std::max<std::size_t>(kBlockCols, N / 64 + 1), [&](const auto& r) { kernels::elementwise(n, a, out, {rows, N, r.begin(), r.end()}); });
+      if (N <= kBlockCols || rows * N < 65536) return kernels::elementwise(n, a, out, {rows, N, 0, N});
+      // Wide rows split by rows: each task streams whole rows (contiguous), not a strip of every row.
+      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, rows, std::max<std::size_t>(1, 32768 / N)), [&](const auto& r) {
+        kernels::Arg part[3];
+        for (std::size_t k = 0; k < n.inputs.size(); ++k) part[k] = {args[k].scalar ? args[k].p : args[k].p + r.begin() * N, args[k].scalar};
+        kernels::elementwise(n, std::span<const kernels::Arg>(part, n.inputs.size()), out + r.begin() * N, {r.size(), N, 0, N});
+      });
       return;
     }
     const double* args[8];
