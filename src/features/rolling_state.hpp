@@ -1,6 +1,7 @@
 #pragma once
-// Per-instrument states of the rolling recurrences, shared by the batch kernels and the stream so that
-// both perform the same operations in the same order (streaming equals batch bit for bit).
+// Per-instrument states of the rolling recurrences. The stream steps these; batch runs MeanState and
+// VarState eight instruments to a vector (mean_impl/var_impl in kernels_window_impl.hpp), which must
+// perform the same operations in the same order (streaming equals batch bit for bit: change both).
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -93,7 +94,7 @@ struct VarState {
 };
 
 // One step of a windowed recurrence for one instrument: the value leaving the window (when the window
-// is full) is removed, the new one added. The batch kernels and the stream both call these.
+// is full) is removed, the new one added. The stream calls these (batch: their vector copies).
 inline double mean_step(MeanState& s, bool full, double leaving, double entering, long minp, bool mean) {
   if (full) s.remove(leaving);
   s.add(entering);
