@@ -5,7 +5,8 @@
 //    (half the flops of gemm), then scale the N² result. Where the CPU has AVX-512 that is Sextant's
 //    own kernel (syrk_avx512.cpp, centring while it packs), else centre + OpenBLAS dsyrk. See
 //    bench/accel/accel_bench.cpp.
-//  - eigh_topk: dsyevr computes only the requested eigenpairs (MRRR), O(n²k) after tridiagonalisation.
+//  - eigh_topk: only the requested eigenpairs, O(n²k) after tridiagonalisation: bisection and inverse
+//    iteration on the calling thread up to n = 160 (eigh_small.cpp), dsyevr (MRRR) above.
 //  - sample: scenarios are generated in fixed row blocks (independent Philox counters per row), then
 //    correlated by one dgemm per block, so the result is identical whatever the thread count.
 //
@@ -24,6 +25,7 @@
 #include <cmath>
 #include <vector>
 
+#include "eigh_small.hpp"
 #include "shared.hpp"
 #include "sextant/accel/device.hpp"
 #include "sextant/accel/router.hpp"
@@ -38,7 +40,7 @@ namespace {
 
 constexpr std::size_t kMeanChunkRows = 256;   // fixed reduction chunk: determinism, not tuning
 constexpr std::size_t kSampleBlockRows = 4096;  // rows of Z held at once (4096×500 doubles = 16 MB)
-constexpr std::size_t kCallerThreadEigh = 160;  // eigh_topk up to this order: Eigen on the calling thread
+constexpr std::size_t kCallerThreadEigh = 160;  // eigh_topk up to this order: eigh_small on the calling thread
 
 // sextant::dot, built for each CPU level (its lanes fill a zmm register on AVX-512).
 __attribute__((target_clones("avx512f", "avx2", "default"))) double dot_lanes(const double* a, const double* b,
@@ -313,16 +315,11 @@ class CpuDevice final : public Device {
   void eigh_topk(MatrixView a, std::size_t k, std::span<double> w, MutMatrixView v) override {
     const std::size_t n = a.rows;
     if (n <= kCallerThreadEigh) {
-      // Eigen's full solve on the calling thread (1.4 ms at n = 120): dsyevr's threaded BLAS calls
-      // leave OpenBLAS's threads spinning ~60 ms after them, against the TBB tasks of callers that
-      // solve many small problems in parallel (the features stream's rolling PCA: p99 250 ms, 15 without).
-      const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(as_eigen(a), Eigen::ComputeEigenvectors);
-      if (es.info() != Eigen::Success) fail(ErrorCode::internal, "", "eigh_topk: the eigensolver did not converge");
-      for (std::size_t j = 0; j < k; ++j) {
-        const auto col = Eigen::Index(n - 1 - j);  // ascending order
-        w[j] = es.eigenvalues()(col);
-        for (std::size_t i = 0; i < n; ++i) v(i, j) = es.eigenvectors()(Eigen::Index(i), col);
-      }
+      // On the calling thread, only the k vectors asked for (eigh_small.cpp: 0.25 ms at n = 120, k = 10,
+      // where Eigen's full solve took 1.6): dsyevr's threaded BLAS calls leave OpenBLAS's threads
+      // spinning ~60 ms after them, against the TBB tasks of callers that solve many small problems in
+      // parallel (the features stream's rolling PCA: p99 250 ms, 15 without).
+      detail::eigh_topk_small(a, k, w, v);
       detail::sign_normalise_columns(v);
       return;
     }

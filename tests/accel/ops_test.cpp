@@ -320,3 +320,51 @@ TEST(Symv, MatchesGemmAndReference) {
 }
 }  // namespace
 }  // namespace sextant::accel
+
+namespace sextant::accel {
+namespace {
+// Repeated and clustered eigenvalues: any basis of the eigenspace is an answer, so check the
+// definition (A·V = V·Λ, VᵀV = I) rather than particular vectors.
+TEST(EighTopk, RepeatedEigenvaluesGiveAnOrthonormalBasis) {
+  const std::size_t n = 40;
+  Matrix q = eigh(correlation(test::random_returns(200, n, 91), Backend::cpu), Backend::cpu).vectors;  // a random orthogonal basis
+  std::vector<double> lambda(n, 0.5);
+  lambda[0] = lambda[1] = lambda[2] = 3.0;  // a triple top eigenvalue
+  lambda[3] = 2.0, lambda[4] = 2.0 * (1 + 1e-13);  // a near-tie
+  Matrix a(n, n);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j)
+      for (std::size_t k = 0; k < n; ++k) a(i, j) += q(i, k) * lambda[k] * q(j, k);
+  for (Backend b : {Backend::reference, Backend::cpu}) {
+    auto top = eigh_topk(a, 6, b);
+    for (std::size_t j = 0; j < 6; ++j) EXPECT_NEAR(top.values[j], j < 3 ? 3.0 : j < 5 ? 2.0 : 0.5, 1e-12) << backend_name(b);
+    Matrix av = gemm(a, top.vectors, Trans::no, Trans::no, Backend::reference);
+    Matrix vtv = gemm(top.vectors, top.vectors, Trans::yes, Trans::no, Backend::reference);
+    for (std::size_t j = 0; j < 6; ++j) {
+      for (std::size_t i = 0; i < n; ++i) EXPECT_NEAR(av(i, j), top.vectors(i, j) * top.values[j], 1e-12) << backend_name(b);
+      for (std::size_t i = 0; i < 6; ++i) EXPECT_NEAR(vtv(i, j), i == j ? 1.0 : 0.0, 1e-12) << backend_name(b);
+    }
+  }
+}
+
+// The features engine's case: the Gram matrix of a 120-day window of 500 instruments (rank 119 once
+// centred), its ten leading pairs against the full solve.
+TEST(EighTopk, RankDeficientGramMatchesTheFullSolve) {
+  const std::size_t w = 120, m = 500;
+  Matrix x = test::random_returns(w, m, 93);
+  for (std::size_t j = 0; j < m; ++j) {
+    double mean = 0;
+    for (std::size_t t = 0; t < w; ++t) mean += x(t, j);
+    for (std::size_t t = 0; t < w; ++t) x(t, j) -= mean / double(w);
+  }
+  Matrix g = gemm(x, x, Trans::no, Trans::yes, Backend::reference);
+  auto full = eigh(g, Backend::reference);
+  auto top = eigh_topk(g, 10, Backend::cpu);
+  for (std::size_t j = 0; j < 10; ++j) {
+    EXPECT_NEAR(top.values[j], full.values[j], 1e-12 * full.values[0]);
+    for (std::size_t i = 0; i < w; ++i) EXPECT_NEAR(top.vectors(i, j), full.vectors(i, j), 1e-9);
+  }
+  EXPECT_NEAR(eigh_topk(g, w, Backend::cpu).values[w - 1], 0.0, 1e-12 * full.values[0]);  // the centred window's null direction
+}
+}  // namespace
+}  // namespace sextant::accel
