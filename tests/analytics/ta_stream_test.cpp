@@ -40,8 +40,7 @@ Inputs inputs_of(const FunctionDef& f, const Instrument& s) {
   return in;
 }
 
-void check_stream(const FunctionDef& f, std::vector<double> params) {
-  auto inst = panel();
+void check_stream(const FunctionDef& f, std::vector<double> params, std::vector<Instrument> inst = panel()) {
   std::vector<Result> batch;
   for (const auto& s : inst) batch.push_back(run(f, inputs_of(f, s), params));
   auto stream = make_stream(f, params, inst.size());
@@ -132,7 +131,8 @@ TEST(Stream, MovingAverageTypesAndTheirCompositesUseStateMachines) {
 }
 
 TEST(Stream, EveryOtherFunctionStreamsThroughTheGenericAdapter) {
-  for (const char* name : {"CDLENGULFING", "MAXINDEX", "MINMAXINDEX", "ACCBANDS"}) {
+  // BOP, AVGPRICE and SIN depend on their row alone: one batch call over the bar's instruments.
+  for (const char* name : {"CDLENGULFING", "MAXINDEX", "MINMAXINDEX", "ACCBANDS", "BOP", "AVGPRICE", "SIN"}) {
     const FunctionDef* f = find(name);
     ASSERT_NE(f, nullptr);
     std::vector<double> params;
@@ -143,6 +143,27 @@ TEST(Stream, EveryOtherFunctionStreamsThroughTheGenericAdapter) {
   const FunctionDef* rsi = find("RSI");
   std::vector<double> bad{0.5};
   EXPECT_THROW(make_stream(*rsi, bad, 1), Error);
+}
+
+// Windows of kDequeFrom (40) bars or more keep their extremes in monotonic deques rather than
+// rescanning: the same values and ages as batch, on real data and on a path with ties (a price that
+// repeats, so the newest of equal extremes must be the one kept).
+TEST(Stream, LongWindowsKeepTheirExtremesInDeques) {
+  auto ties = panel();
+  for (auto& s : ties)
+    for (auto* v : {&s.open, &s.high, &s.low, &s.close})
+      for (double& x : *v) x = std::round(x / 25) * 25;  // long runs of equal highs and lows
+  for (const char* name : {"WILLR", "AROON", "AROONOSC", "MIDPOINT", "MIDPRICE"})
+    for (double p : {40.0, 64.0, 200.0}) {
+      const FunctionDef* f = find(name);
+      ASSERT_NE(f, nullptr);
+      SCOPED_TRACE(std::string(name) + "/" + std::to_string(int(p)));
+      check_stream(*f, {p});
+      check_stream(*f, {p}, ties);
+    }
+  const FunctionDef* stochf = find("STOCHF");
+  check_stream(*stochf, {60, 3, 0});
+  check_stream(*stochf, {60, 3, 0}, ties);
 }
 
 }  // namespace

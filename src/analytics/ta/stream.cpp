@@ -31,14 +31,26 @@ namespace {
 // the emitted value is the batch value by construction. Functions whose row t depends only on a
 // bounded window recompute over the last `window` bars (O(lookback) per bar, at most 2·window bars
 // kept); recursive ones (TRIMA as the MA type of MA, APO, PPO, BBANDS, MACDEXT or the stochastics)
-// replay the instrument's history (O(T) per bar).
+// replay the instrument's history (O(T) per bar). A finite-memory function of lookback 0 (BOP,
+// the price transforms, the math operators) depends on its row alone: one batch call over the bar's
+// instruments, taken as the rows, answers them all.
 class GenericStream final : public Stream {
  public:
   GenericStream(const FunctionDef& f, std::vector<double> params, std::size_t n, bool windowed)
       : Stream(n, f.outputs.size()), f_(f), params_(std::move(params)), windowed_(windowed),
-        window_(std::size_t(2 * std::max(0, f.lookback(params_.data())) + 16)), hist_(n) {}
+        row_only_(windowed && f.lookback(params_.data()) == 0),
+        window_(std::size_t(2 * std::max(0, f.lookback(params_.data())) + 16)), hist_(row_only_ ? 0 : n), zeros_(row_only_ ? n : 0, 0.0) {}
   void update(const PanelBar& b) override {
     ++seen_;
+    if (row_only_) {
+      auto or_zeros = [&](std::span<const double> s) { return s.empty() ? std::span<const double>(zeros_) : s; };
+      Inputs in;
+      in.open = or_zeros(b.open), in.high = or_zeros(b.high), in.low = or_zeros(b.low), in.close = or_zeros(b.close);
+      in.volume = or_zeros(b.volume), in.real = in.close, in.real1 = b.real1.empty() ? in.close : b.real1;
+      Result r = run(f_, in, params_);
+      for (std::size_t k = 0; k < r.outputs.size(); ++k) std::copy(r.outputs[k].begin(), r.outputs[k].end(), outputs_[k].begin());
+      return;
+    }
     for (std::size_t j = 0; j < n_; ++j) {
       auto& h = hist_[j];
       auto push = [&](std::vector<double>& v, std::span<const double> s) { v.push_back(s.empty() ? 0.0 : s[j]); };
@@ -75,9 +87,10 @@ class GenericStream final : public Stream {
   };
   const FunctionDef& f_;
   std::vector<double> params_;
-  bool windowed_;
+  bool windowed_, row_only_;
   std::size_t window_;
   std::vector<History> hist_;
+  std::vector<double> zeros_;  // the inputs a row-only function does not read
 };
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include <limits>
 #include <memory>
 
+#include "sextant/core/clones.hpp"
+
 #include "stream_kit.hpp"
 
 namespace sextant::analytics::ta {
@@ -37,6 +39,29 @@ struct VarStream final : Stream {
   std::vector<double> s1, s2;
 };
 
+// Σy and Σi·y over the window of each instrument, rows[i] holding the bar i bars ago, i in order (the
+// batch kernel's order). 32 instruments at a time with the sums in registers, so each window row is
+// loaded once and no sum goes back to memory between rows (no FMA: this file is built without
+// contraction, so every clone rounds as the batch kernel does).
+SEXTANT_SIMD_CLONES void window_sums(const double* const* rows, int p, std::size_t n, double* __restrict sy, double* __restrict sxy) {
+  constexpr std::size_t B = 32;
+  std::size_t j0 = 0;
+  for (; j0 + B <= n; j0 += B) {
+    double a[B] = {}, b[B] = {};
+    for (int i = 0; i < p; ++i) {
+      const double* y = rows[i] + j0;
+      const double x = double(i);
+      for (std::size_t q = 0; q < B; ++q) a[q] += y[q], b[q] += x * y[q];
+    }
+    for (std::size_t q = 0; q < B; ++q) sy[j0 + q] = a[q], sxy[j0 + q] = b[q];
+  }
+  for (std::size_t j = j0; j < n; ++j) {
+    double a = 0, b = 0;
+    for (int i = 0; i < p; ++i) a += rows[i][j], b += double(i) * rows[i][j];
+    sy[j] = a, sxy[j] = b;
+  }
+}
+
 // The LINEARREG family and TSF: the least squares of the last p closes, recomputed each bar over the
 // window in the batch kernel's order (i counting back from the newest bar), across instruments.
 struct LinregStream final : Stream {
@@ -47,9 +72,8 @@ struct LinregStream final : Stream {
     if (++seen_ < std::size_t(p)) return;
     const double nd = p, sum_x = nd * (nd - 1) * 0.5, sum_x2 = nd * (nd - 1) * (2.0 * nd - 1) / 6.0;
     const double divisor = sum_x * sum_x - p * sum_x2;
-    std::fill(sum_y.begin(), sum_y.end(), 0.0);
-    std::fill(sum_xy.begin(), sum_xy.end(), 0.0);
-    for (int i = 0; i < p; ++i) accumulate(ring.at(std::size_t(i)), double(i), n_, sum_y.data(), sum_xy.data());
+    for (int i = 0; i < p; ++i) rows[std::size_t(i)] = ring.at(std::size_t(i));
+    window_sums(rows.data(), p, n_, sum_y.data(), sum_xy.data());
     double* out = outputs_[0].data();
     for (std::size_t j = 0; j < n_; ++j) {
       const double m = (p * sum_xy[j] - sum_x * sum_y[j]) / divisor, c = (sum_y[j] - m * sum_x) / p;
@@ -62,13 +86,11 @@ struct LinregStream final : Stream {
       }
     }
   }
-  static void accumulate(const double* __restrict y, double i, std::size_t n, double* __restrict sy, double* __restrict sxy) {
-    for (std::size_t j = 0; j < n; ++j) sy[j] += y[j], sxy[j] += i * y[j];
-  }
   What what;
   int p;
   Ring ring;
   std::vector<double> sum_y, sum_xy;
+  std::vector<const double*> rows = std::vector<const double*>(std::size_t(p));
 };
 
 }  // namespace
