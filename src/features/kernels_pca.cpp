@@ -21,20 +21,30 @@ void pca_loading_rows(std::size_t W, std::span<const std::size_t> ks, const doub
                       std::span<double* const> outs) {
   constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   for (double* out : outs) std::fill(out, out + cols, kNaN);
-  std::vector<std::size_t> keep;
-  for (std::size_t c = 0; c < cols; ++c) {
-    bool ok = true;
-    for (std::size_t t = 0; t < W && ok; ++t) ok = std::isfinite(window[t * cols + c]);
-    if (ok) keep.push_back(c);
+  // The instruments with a value on every row of the window, and their means (sums over t in order),
+  // in passes along the rows: the window is row-major.
+  std::vector<char> ok(cols, 1);
+  std::vector<double> sum(cols, 0.0);
+  for (std::size_t t = 0; t < W; ++t) {
+    const double* row = window + t * cols;
+    for (std::size_t c = 0; c < cols; ++c) ok[c] &= std::isfinite(row[c]), sum[c] += row[c];
   }
+  std::vector<std::size_t> keep;
+  for (std::size_t c = 0; c < cols; ++c)
+    if (ok[c]) keep.push_back(c);
   const std::size_t m = keep.size();
   if (m < 2 || W < 2) return;
+  std::vector<double> mean(m);
+  for (std::size_t j = 0; j < m; ++j) mean[j] = sum[keep[j]] / double(W);
   Matrix X(W, m);
-  for (std::size_t j = 0; j < m; ++j) {
-    double mean = 0;
-    for (std::size_t t = 0; t < W; ++t) mean += window[t * cols + keep[j]];
-    mean /= double(W);
-    for (std::size_t t = 0; t < W; ++t) X(t, j) = window[t * cols + keep[j]] - mean;
+  for (std::size_t t = 0; t < W; ++t) {
+    const double* row = window + t * cols;
+    double* xt = &X(t, 0);
+    if (m == cols) {
+      for (std::size_t j = 0; j < m; ++j) xt[j] = row[j] - mean[j];
+    } else {
+      for (std::size_t j = 0; j < m; ++j) xt[j] = row[keep[j]] - mean[j];
+    }
   }
   const double scale = 1.0 / double(W - 1);
   // The cross product on this thread, not a dgemm: X is W × m, a few MFLOP, and a threaded dgemm leaves

@@ -462,24 +462,51 @@ template <std::size_t L>
 }
 
 // g = x·xᵀ (rows × rows, both triangles) for x row-major rows × cols: each entry a dot product of two
-// rows, eight columns a lane, the lanes then added in order and the leftover columns after them.
+// rows, eight columns a lane, the lanes then added in order and the leftover columns after them. Below
+// the diagonal, 4 × 4 entries at a time, each in its own accumulator: the same sums, but 8 row loads
+// for 16 entries and 16 add chains in flight (at 120 × 500, 3x faster than an entry at a time).
 inline void gram(const double* x, std::size_t rows, std::size_t cols, double* g) {
   using V = Lane<8>;
   const std::size_t full = cols / 8 * 8;
-  for (std::size_t a = 0; a < rows; ++a) {
-    const double* xa = x + a * cols;
-    for (std::size_t b = 0; b <= a; ++b) {
-      const double* xb = x + b * cols;
-      V acc = splat<V>(0.0);
-      for (std::size_t j = 0; j < full; j += 8) acc += load<V>(xa + j) * load<V>(xb + j);
-      double lanes[8];
-      store(lanes, acc);
-      double s = 0;
-      for (double v : lanes) s += v;
-      for (std::size_t j = full; j < cols; ++j) s += xa[j] * xb[j];
-      g[a * rows + b] = g[b * rows + a] = s;
+  auto finish = [&](const V& acc, std::size_t a, std::size_t b) {
+    const double *xa = x + a * cols, *xb = x + b * cols;
+    double lanes[8];
+    store(lanes, acc);
+    double s = 0;
+    for (double v : lanes) s += v;
+    for (std::size_t j = full; j < cols; ++j) s += xa[j] * xb[j];
+    g[a * rows + b] = g[b * rows + a] = s;
+  };
+  std::size_t a0 = 0;
+  for (; a0 + 4 <= rows; a0 += 4) {
+    const double* xa = x + a0 * cols;
+    for (std::size_t b0 = 0; b0 + 4 <= a0; b0 += 4) {  // whole blocks below the diagonal
+      const double* xb = x + b0 * cols;
+      V acc[4][4];
+      for (auto& r : acc)
+        for (V& v : r) v = splat<V>(0.0);
+      for (std::size_t j = 0; j < full; j += 8) {
+        const V va[4] = {load<V>(xa + j), load<V>(xa + cols + j), load<V>(xa + 2 * cols + j), load<V>(xa + 3 * cols + j)};
+        const V vb[4] = {load<V>(xb + j), load<V>(xb + cols + j), load<V>(xb + 2 * cols + j), load<V>(xb + 3 * cols + j)};
+        for (std::size_t p = 0; p < 4; ++p)
+          for (std::size_t q = 0; q < 4; ++q) acc[p][q] += va[p] * vb[q];
+      }
+      for (std::size_t p = 0; p < 4; ++p)
+        for (std::size_t q = 0; q < 4; ++q) finish(acc[p][q], a0 + p, b0 + q);
     }
+    for (std::size_t a = a0; a < a0 + 4; ++a)  // the diagonal block, an entry at a time
+      for (std::size_t b = a0; b <= a; ++b) {
+        V acc = splat<V>(0.0);
+        for (std::size_t j = 0; j < full; j += 8) acc += load<V>(x + a * cols + j) * load<V>(x + b * cols + j);
+        finish(acc, a, b);
+      }
   }
+  for (std::size_t a = a0; a < rows; ++a)  // the last rows, an entry at a time
+    for (std::size_t b = 0; b <= a; ++b) {
+      V acc = splat<V>(0.0);
+      for (std::size_t j = 0; j < full; j += 8) acc += load<V>(x + a * cols + j) * load<V>(x + b * cols + j);
+      finish(acc, a, b);
+    }
 }
 
 // The entry points, built for this level.
