@@ -167,10 +167,9 @@ TEST(Evaluate, CrossSectionalOperatorsRankAcrossInstruments) {
   }
 }
 
-// Wide rows take the radix path of cs_rank: ties, values equal in their leading 32 bits, -0.0 and
-// 0.0, infinities and NaN, against ranks counted pair by pair.
-TEST(Evaluate, CrossSectionalRankIsExactOnWideRows) {
-  const std::size_t N = 3000;
+// Wide rows take the radix paths of cs_rank (600 and 3,000 values): ties, values equal in their
+// leading 32 bits, -0.0 and 0.0, infinities and NaN, against ranks counted pair by pair.
+void check_wide_ranks(std::size_t N) {
   FieldPanel f;
   f.rows = 4;
   for (std::size_t j = 0; j < N; ++j) f.instruments.push_back("S" + std::to_string(j));
@@ -205,6 +204,11 @@ TEST(Evaluate, CrossSectionalRankIsExactOnWideRows) {
       ASSERT_EQ(dec[c], std::min(10.0, std::floor(p * 10) + 1)) << "row " << t << ", column " << j;
     }
   }
+}
+
+TEST(Evaluate, CrossSectionalRankIsExactOnWideRows) {
+  check_wide_ranks(3000);  // 11-bit digits
+  check_wide_ranks(600);   // 8-bit digits
 }
 
 // indneutralize: x minus its group's mean over the row's non-NaN values; groups compared as values
