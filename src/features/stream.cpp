@@ -3,8 +3,17 @@
 #include "sextant/features/stream.hpp"
 
 #include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#endif
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <thread>
 #include <limits>
 #include <map>
 #include <tuple>
@@ -20,6 +29,15 @@ namespace sextant::features {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// A cheap clock for the schedule's costs (any monotonic tick will do), and a spin-wait hint.
+#if defined(__x86_64__) || defined(__i386__)
+inline std::uint64_t ticks() { return __rdtsc(); }
+inline void relax() { _mm_pause(); }
+#else
+inline std::uint64_t ticks() { return std::uint64_t(std::chrono::steady_clock::now().time_since_epoch().count()); }
+inline void relax() {}
+#endif
 
 // The last H rows of a node, contiguous: each row is written twice, at p and p + H, so rows
 // (p, p + H] of the 2H-row buffer are the window, oldest first.
@@ -55,7 +73,16 @@ struct FactorStream::State {
   std::vector<Node> nodes;
   std::vector<NodeId> outputs;
   std::vector<char> needed;
-  std::vector<std::vector<NodeId>> levels;  // needed non-leaf nodes by depth
+  // The schedule: every node to step (needed, not a leaf, not a group's follower) in an order that
+  // puts each after its inputs, longest measured path to an output first; `waits` holds the nodes each
+  // must see done this bar (a group's leader for its followers). Workers take nodes in that order.
+  std::vector<NodeId> order;
+  std::vector<std::vector<NodeId>> waits;
+  std::vector<std::vector<NodeId>> readers;  // stepped nodes that wait for each node
+  std::unique_ptr<std::atomic<std::size_t>[]> done;   // by node: the run() that last stepped it
+  std::unique_ptr<std::atomic<std::size_t>[]> taken;  // by place in `order`: the run() that last took it
+  std::vector<double> cost;  // each node's recent time per bar (TSC ticks, smoothed)
+  std::size_t runs = 0;      // calls of run(): the stamp a node's `done` gets
   std::vector<NodeState> st;
   std::vector<std::string> fields;
   std::size_t N = 0, seen = 0;
@@ -173,6 +200,75 @@ struct FactorStream::State {
       default: break;
     }
   }
+
+  // Orders the nodes by their longest path to an output, in measured time: the heaviest chains start
+  // first, so one long node (a rolling PCA) overlaps the rest rather than ending a level on its own.
+  void reorder() {
+    std::vector<double> path(nodes.size(), 0.0);
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {  // readers come after their inputs in `order`
+      double longest = 0;
+      for (NodeId r : readers[*it]) longest = std::max(longest, path[r]);
+      path[*it] = cost[*it] + longest;
+    }
+    std::stable_sort(order.begin(), order.end(), [&](NodeId a, NodeId b) { return path[a] > path[b]; });
+  }
+
+  // Steps every node of the schedule once. A worker takes the first node of the list, from the first
+  // one not yet taken and up to kLookahead places on, whose inputs are done this bar; when none is, it
+  // waits (spinning briefly, then yielding: the worker it waits for may be descheduled when more
+  // threads than cores run). As the list puts inputs first, the first node not taken only waits for
+  // nodes already running, and a lone worker never waits. A node's time is its cost. A node that
+  // throws stops the others and the first error is rethrown.
+  void run() {
+    constexpr std::size_t kLookahead = 32;
+    const std::size_t stamp = ++runs, count = order.size();
+    std::atomic<std::size_t> first{0};  // every place before it is taken
+    std::atomic<bool> failed{false};
+    std::exception_ptr error;
+    auto ready = [&](NodeId id) {
+      for (NodeId d : waits[id])
+        if (done[d].load(std::memory_order_acquire) != stamp) return false;
+      return true;
+    };
+    auto work = [&] {
+      try {
+        for (unsigned idle = 0;;) {
+          std::size_t f = first.load(std::memory_order_acquire);
+          while (f < count && taken[f].load(std::memory_order_relaxed) == stamp)  // move `first` past taken places
+            if (first.compare_exchange_weak(f, f + 1, std::memory_order_acq_rel)) ++f;
+          if (f >= count || failed.load(std::memory_order_relaxed)) return;
+          std::size_t k = f, end = std::min(count, f + kLookahead);
+          for (; k < end; ++k) {
+            std::size_t was = taken[k].load(std::memory_order_relaxed);
+            if (was != stamp && ready(order[k]) && taken[k].compare_exchange_strong(was, stamp, std::memory_order_acq_rel)) break;
+          }
+          if (k == end) {
+            if (++idle < 256) relax();
+            else std::this_thread::yield();
+            continue;
+          }
+          idle = 0;
+          const NodeId id = order[k];
+          const std::uint64_t t0 = ticks();
+          step(id);
+          record(id);
+          cost[id] = 0.75 * cost[id] + 0.25 * std::max(1.0, double(ticks() - t0));
+          done[id].store(stamp, std::memory_order_release);
+        }
+      } catch (...) {
+        if (!failed.exchange(true)) error = std::current_exception();
+      }
+    };
+    const int workers = tbb::this_task_arena::max_concurrency();
+    if (workers < 2) {
+      work();
+    } else {
+      // Isolated: a kernel's own parallel loop must not pick up another worker here, which could wait
+      // on the node this thread is in the middle of.
+      tbb::parallel_for(0, workers, [&](int) { tbb::this_task_arena::isolate(work); }, tbb::simple_partitioner());
+    }
+    if (error) std::rethrow_exception(error);
+  }
 };
 
 FactorStream::FactorStream(const Program& program, std::vector<NodeId> outputs, std::size_t instruments)
@@ -184,7 +280,7 @@ FactorStream::FactorStream(const Program& program, std::vector<NodeId> outputs, 
   const auto& nodes = s.nodes;
   s.needed.assign(nodes.size(), 0);
   for (NodeId o : s.outputs) s.needed[o] = 1;
-  std::vector<std::size_t> history(nodes.size(), 0), depth(nodes.size(), 0);  // 0: no reader looks back
+  std::vector<std::size_t> history(nodes.size(), 0);  // 0: no reader looks back
   for (std::size_t i = nodes.size(); i-- > 0;) {
     if (!s.needed[i]) continue;
     const Node& n = nodes[i];
@@ -201,10 +297,6 @@ FactorStream::FactorStream(const Program& program, std::vector<NodeId> outputs, 
       look = kernels::window_of(n) + (leaves || sig.find('L') != sig.npos ? 1 : 0);
     }
     for (NodeId in : n.inputs) s.needed[in] = 1, history[in] = std::max(history[in], look);
-  }
-  for (std::size_t i = 0; i < nodes.size(); ++i) {
-    if (!s.needed[i]) continue;
-    for (NodeId in : nodes[i].inputs) depth[i] = std::max(depth[i], depth[in] + 1);
   }
   s.st.resize(nodes.size());
   for (std::size_t i = 0; i < nodes.size(); ++i) {
@@ -223,25 +315,38 @@ FactorStream::FactorStream(const Program& program, std::vector<NodeId> outputs, 
     if (n.op == Op::ema) ns.ema.resize(instruments);
     if (n.op == Op::quantile || n.op == Op::med) ns.sorted.resize(instruments);
     if (n.op == Op::ta) ns.ta = analytics::ta::make_stream(*n.ta, n.params, instruments);
-    if (s.levels.size() <= depth[i]) s.levels.resize(depth[i] + 1);
-    s.levels[depth[i]].push_back(NodeId(i));
+    s.order.push_back(NodeId(i));
   }
   std::sort(s.fields.begin(), s.fields.end());
   s.fields.erase(std::unique(s.fields.begin(), s.fields.end()), s.fields.end());
   std::map<std::tuple<bool, NodeId, double>, std::vector<NodeId>> by_window;  // (PCA?, input, W) -> nodes
-  for (const auto& level : s.levels)
-    for (NodeId i : level) {
-      const Op op = nodes[i].op;
-      if (op == Op::cs_pca_loading || op == Op::quantile || op == Op::med)
-        by_window[{op == Op::cs_pca_loading, nodes[i].inputs[0], nodes[i].params[0]}].push_back(i);
-    }
+  for (NodeId i : s.order) {
+    const Op op = nodes[i].op;
+    if (op == Op::cs_pca_loading || op == Op::quantile || op == Op::med)
+      by_window[{op == Op::cs_pca_loading, nodes[i].inputs[0], nodes[i].params[0]}].push_back(i);
+  }
+  std::vector<NodeId> leader(nodes.size());
+  for (std::size_t i = 0; i < nodes.size(); ++i) leader[i] = NodeId(i);
   for (auto& entry : by_window) {
     auto& group = entry.second;  // a named reference: clang 14 cannot capture a structured binding
     if (group.size() < 2) continue;
-    for (auto& level : s.levels)
-      std::erase_if(level, [&](NodeId i) { return i != group[0] && std::find(group.begin(), group.end(), i) != group.end(); });
+    for (NodeId g : group) leader[g] = group[0];
     s.groups.emplace(group[0], std::move(group));
   }
+  std::erase_if(s.order, [&](NodeId i) { return leader[i] != i; });
+  s.waits.resize(nodes.size());
+  s.readers.resize(nodes.size());
+  for (NodeId i : s.order)
+    for (NodeId in : nodes[i].inputs) {
+      const NodeId d = leader[in];
+      const Op op = nodes[d].op;
+      if (op == Op::field || op == Op::constant || std::find(s.waits[i].begin(), s.waits[i].end(), d) != s.waits[i].end()) continue;
+      s.waits[i].push_back(d);
+      s.readers[d].push_back(i);
+    }
+  s.done = std::make_unique<std::atomic<std::size_t>[]>(nodes.size());
+  s.taken = std::make_unique<std::atomic<std::size_t>[]>(s.order.size());
+  s.cost.assign(nodes.size(), 1.0);
 }
 
 FactorStream::~FactorStream() = default;
@@ -257,15 +362,10 @@ void FactorStream::update(const BarFields& bar) {
   }
   for (std::size_t i = 0; i < s.nodes.size(); ++i)
     if (s.needed[i] && s.nodes[i].op == Op::field) s.st[i].cur = bar.find(s.nodes[i].field)->second;
-  auto record = [&](NodeId i) { s.record(i); };
   for (std::size_t i = 0; i < s.nodes.size(); ++i)
-    if (s.needed[i] && (s.nodes[i].op == Op::field || s.nodes[i].op == Op::constant)) record(NodeId(i));
-  for (const auto& level : s.levels) {
-    tbb::parallel_for(std::size_t(0), level.size(), [&](std::size_t k) {
-      s.step(level[k]);
-      record(level[k]);
-    });
-  }
+    if (s.needed[i] && (s.nodes[i].op == Op::field || s.nodes[i].op == Op::constant)) s.record(NodeId(i));
+  if (s.seen % 64 == 1) s.reorder();  // from the second bar on (the first has no full windows)
+  s.run();
   ++s.seen;
 }
 

@@ -4,7 +4,9 @@
 // recurrences (sums, means, variances, EMA) keep their running state and the TA-Lib functions their
 // stream. Every node runs the batch kernels' arithmetic in the same order, so after bar t each output
 // equals the batch evaluator's row t bit for bit (tests/features/stream_test.cpp checks every row).
-// Nodes of one depth of the DAG update in parallel.
+// Nodes update in parallel as soon as their inputs have: each thread takes the next ready node of a
+// list ordered by the longest measured path to an output, so a heavy node (a rolling PCA) starts first
+// and overlaps the rest.
 #include <map>
 #include <memory>
 #include <span>
