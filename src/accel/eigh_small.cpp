@@ -3,7 +3,8 @@
 // Householder tridiagonalisation (Eigen), then, as LAPACK's dstebz and dstein do, bisection on Sturm
 // counts for the k largest eigenvalues and inverse iteration on the tridiagonal for their vectors, which
 // the Householder reflectors carry back. Only k of the n eigenvectors are formed: at n = 120, k = 10
-// that is ~0.25 ms against ~1.6 ms for a full QR solve, whose rotations over the n × n basis dominate.
+// eigh_topk takes 0.38 ms against 1.6 ms for Eigen's full QR solve, whose rotations over the n × n
+// basis dominate; the tridiagonalisation is now most of it.
 // Every step is sequential and fixed in count, so the result does not depend on threads or timing.
 #include "eigh_small.hpp"
 
