@@ -37,17 +37,18 @@ void assign_ranks(const std::uint64_t* sorted, std::size_t i, std::size_t j, std
 }
 
 // Sorts the non-NaN values of x[0..n) by the top 32 bits of their order-preserving keys, least
-// significant digit first (Passes digits of Digit bits from bit 32), into words[0..m) as (key << 32 | i),
-// and writes NaN ranks; returns m. Words equal in those bits keep their column order.
+// significant digit first (Passes digits of Digit bits from bit 32), as words (key << 32 | i), and
+// writes NaN ranks. Returns the buffer the m sorted words ended in (words or spare) and sets m. Words
+// equal in those bits keep their column order.
 template <int Digit, int Passes>
-std::size_t radix_sort_keys(const double* x, std::size_t n, double* rank, std::uint64_t* words, std::uint64_t* spare) {
+std::uint64_t* radix_sort_keys(const double* x, std::size_t n, double* rank, std::uint64_t* words, std::uint64_t* spare, std::size_t& m) {
   static_assert(Digit * Passes >= 32);
   constexpr std::size_t kBuckets = std::size_t(1) << Digit;
   auto digit = [](std::uint64_t w, int p) { return std::size_t(w >> (32 + Digit * p)) & (kBuckets - 1); };
   // The words and their digits' counts in one pass (one set of counts: two sets, alternating words,
   // spared repeated digits a wait on one counter but cost more to clear and merge than they saved).
   std::uint32_t hist[Passes][kBuckets] = {};
-  std::size_t m = 0;
+  m = 0;
   for (std::size_t i = 0; i < n; ++i) {
     if (x[i] != x[i]) {
       rank[i] = kNaN;
@@ -71,8 +72,7 @@ std::size_t radix_sort_keys(const double* x, std::size_t n, double* rank, std::u
     for (std::size_t i = 0; i < m; ++i) dst[h[digit(src[i], p)]++] = src[i];
     std::swap(src, dst);
   }
-  if (src != words) std::copy(src, src + m, words);
-  return m;
+  return src;
 }
 
 // f(average rank, count of non-NaN values) for each non-NaN value of one row (ranks 1-based, ties
@@ -81,9 +81,10 @@ std::size_t radix_sort_keys(const double* x, std::size_t n, double* rank, std::u
 // Fast path: a comparison sort of a row of random values mispredicts a branch per comparison (a
 // 4,000-value row took ~230 us). Instead each value becomes one 64-bit word, the top 32 bits of its
 // order key above its column, and LSD radix passes sort the words by those top bits (four of 8 bits up
-// to 2,048 values, three of 11 above; a pass is skipped when every word shares its digit). Values that share the top 32 bits (ties, or
-// values within ~1e-6 relative) are then ordered by value with a comparison sort of just that run, so
-// the order, and so every rank, is exact; a word alone in its run is its own rank, with no value read.
+// to 2,048 values, three of 11 above; a pass is skipped when every word shares its digit). Values that
+// share the top 32 bits (ties, or values within ~1e-6 relative) are then ordered by value with a
+// comparison sort of just that run, so the order, and so every rank, is exact; a word alone in its run
+// is its own rank, with no value read.
 template <class F>
 void rank_row(const double* x, std::size_t n, double* rank, F f) {
   thread_local std::vector<std::uint64_t> words, spare;
@@ -103,9 +104,9 @@ void rank_row(const double* x, std::size_t n, double* rank, F f) {
   }
   // Rows up to 2,048 values in four 8-bit passes (1,024 counts to clear and sum), wider ones in three
   // 11-bit passes (6,144 counts, fewer passes over the words): a 500-value row ~2x faster than with 11.
-  const std::size_t m = n < 2048 ? radix_sort_keys<8, 4>(x, n, rank, words.data(), spare.data())
-                                 : radix_sort_keys<11, 3>(x, n, rank, words.data(), spare.data());
-  const std::uint64_t* src = words.data();
+  std::size_t m = 0;
+  std::uint64_t* src = n < 2048 ? radix_sort_keys<8, 4>(x, n, rank, words.data(), spare.data(), m)
+                                : radix_sort_keys<11, 3>(x, n, rank, words.data(), spare.data(), m);
   for (std::size_t i = 0; i < m;) {
     std::size_t j = i + 1;
     while (j < m && (src[j] >> 32) == (src[i] >> 32)) ++j;
@@ -115,8 +116,8 @@ void rank_row(const double* x, std::size_t n, double* rank, F f) {
       const double first = value(src[i]);
       std::size_t k = i + 1;
       while (k < j && value(src[k]) == first) ++k;
-      if (k < j) std::sort(words.data() + i, words.data() + j, by_value);  // not all ties: order the run by value
-      assign_ranks(words.data(), i, j, m, value, rank, f);
+      if (k < j) std::sort(src + i, src + j, by_value);  // not all ties: order the run by value
+      assign_ranks(src, i, j, m, value, rank, f);
     }
     i = j;
   }
