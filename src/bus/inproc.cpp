@@ -1,4 +1,6 @@
 // The in-process bus: one bounded queue and one delivery thread per subscription (bus/bus.hpp).
+#include <pthread.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -7,6 +9,8 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "sextant/bus/bus.hpp"
 #include "sextant/core/clock.hpp"
@@ -30,12 +34,20 @@ bool is_topic(std::string_view t) {
   return true;
 }
 
+namespace {
+// The subscription whose handler this thread is running (either path), so that a handler unsubscribing
+// its own subscription is detected in stop().
+thread_local const void* t_running = nullptr;
+}  // namespace
+
 struct InProcessBus::Subscription {
   std::uint64_t id = 0;
   std::string pattern;
   Handler handler;
   std::size_t capacity = kDefaultQueueCapacity;
+  Priority min_priority = Priority::low;
   std::mutex mu;  // guards queue; held only to push or pop
+  std::mutex run_mu;  // held while the handler runs: the delivery thread and deliver_now() take turns
   std::condition_variable cv;
   std::deque<std::shared_ptr<const Envelope>> queue;
   bool stopping = false;                        // under mu
@@ -76,20 +88,30 @@ struct InProcessBus::Subscription {
         queued.store(queue.size(), std::memory_order_release);
         busy.store(true, std::memory_order_release);
       }
-      bool ok = true;
-      try {
-        handler(*e);
-      } catch (...) {
-        ok = false;
+      {
+        std::lock_guard run(run_mu);
+        if (stop_flag.load(std::memory_order_acquire)) return;  // unsubscribed while deliver_now() ran it
+        call(*e);
       }
       e.reset();
-      (ok ? delivered : handler_errors).fetch_add(1, std::memory_order_relaxed);
       busy.store(false, std::memory_order_seq_cst);
       if (drainers.load(std::memory_order_seq_cst) > 0) {
         std::lock_guard lock(mu);
         cv.notify_all();  // drain() waits for an idle queue
       }
     }
+  }
+  // The handler, counted; run_mu is held.
+  void call(const Envelope& e) {
+    const void* outer = std::exchange(t_running, this);
+    bool ok = true;
+    try {
+      handler(e);
+    } catch (...) {
+      ok = false;
+    }
+    t_running = outer;
+    (ok ? delivered : handler_errors).fetch_add(1, std::memory_order_relaxed);
   }
   void stop() {
     {
@@ -98,7 +120,9 @@ struct InProcessBus::Subscription {
       stop_flag.store(true);
     }
     cv.notify_all();
-    if (worker.get_id() == std::this_thread::get_id()) worker.detach();  // unsubscribed from its own handler
+    // Unsubscribed from its own handler: on its delivery thread, or in deliver_now() while the delivery
+    // thread may be waiting for run_mu. The thread holds the subscription, and returns once it sees stop.
+    if (worker.get_id() == std::this_thread::get_id() || t_running == this) worker.detach();
     else if (worker.joinable()) worker.join();
   }
 };
@@ -108,6 +132,14 @@ struct InProcessBus::State {
   std::map<std::uint64_t, std::shared_ptr<Subscription>> subs;
   std::uint64_t next_id = 1;
   std::atomic<std::uint64_t> sequence{0}, published{0};
+
+  std::vector<std::shared_ptr<Subscription>> matching(const Envelope& e) const {
+    std::vector<std::shared_ptr<Subscription>> found;
+    std::lock_guard lock(mu);
+    for (const auto& [id, s] : subs)
+      if (e.priority >= s->min_priority && topic_matches(s->pattern, e.topic)) found.push_back(s);
+    return found;
+  }
 };
 
 InProcessBus::InProcessBus() : state_(std::make_shared<State>()) {}
@@ -127,12 +159,7 @@ std::size_t InProcessBus::publish(Envelope e) {
   if (e.id.empty()) e.id = e.source + "-" + std::to_string(seq);
   if (e.ts_ns == 0) e.ts_ns = wall_ns();
   auto shared = std::make_shared<const Envelope>(std::move(e));
-  std::vector<std::shared_ptr<Subscription>> targets;
-  {
-    std::lock_guard lock(state_->mu);
-    for (const auto& [id, s] : state_->subs)
-      if (topic_matches(s->pattern, shared->topic)) targets.push_back(s);
-  }
+  const auto targets = state_->matching(*shared);
   ++state_->published;
   for (const auto& s : targets) {  // outside the bus lock: a handler may publish or subscribe
     {
@@ -146,16 +173,20 @@ std::size_t InProcessBus::publish(Envelope e) {
   return targets.size();
 }
 
-std::uint64_t InProcessBus::subscribe(std::string pattern, Handler h, std::size_t queue_capacity) {
+std::uint64_t InProcessBus::subscribe(std::string pattern, Handler h, std::size_t queue_capacity, Priority min_priority) {
   if (pattern.empty()) fail(ErrorCode::invalid_argument, "pattern", "a subscription needs a topic or pattern");
   if (queue_capacity == 0) fail(ErrorCode::invalid_argument, "queue_capacity", "a subscription's queue holds at least 1 message");
   auto s = std::make_shared<Subscription>();
   s->pattern = std::move(pattern);
   s->handler = std::move(h);
   s->capacity = queue_capacity;
+  s->min_priority = min_priority;
   // The thread holds its subscription: one that unsubscribes from its own handler (stop() detaches
   // then) is freed only when its loop has returned.
-  s->worker = std::thread([s] { s->run(); });
+  s->worker = std::thread([s] {
+    pthread_setname_np(pthread_self(), "bus-delivery");
+    s->run();
+  });
   std::lock_guard lock(state_->mu);
   s->id = state_->next_id++;
   state_->subs.emplace(s->id, s);
@@ -198,6 +229,17 @@ void InProcessBus::drain() {
     lock.unlock();
     s->drainers.fetch_sub(1, std::memory_order_seq_cst);
   }
+}
+
+std::size_t InProcessBus::deliver_now(const Envelope& e) {
+  std::size_t ran = 0;
+  for (const auto& s : state_->matching(e)) {
+    std::lock_guard run(s->run_mu);
+    if (s->stop_flag.load(std::memory_order_acquire)) continue;  // unsubscribed meanwhile
+    s->call(e);
+    ++ran;
+  }
+  return ran;
 }
 
 std::uint64_t InProcessBus::published() const { return state_->published.load(); }

@@ -1,12 +1,14 @@
 // The Redis bus (bus/redis.hpp) on hiredis: three threads, each with its own blocking connection.
 //   writer     flushes the outbound buffer: PUBLISH, and XADD for priority 3, pipelined per batch
-//   subscriber PSUBSCRIBEs the local patterns and hands pub/sub messages to the local queues
-//   consumer   reads sextant:priority through the consumer group, delivers, acks; claims stale entries
+//   subscriber PSUBSCRIBEs the local patterns (of subscriptions taking priorities below 3) and hands
+//              pub/sub messages to the local queues
+//   consumer   reads sextant:priority through the consumer group, runs the handlers, acks; claims stale entries
 // Each reconnects on its own with backoff and jitter. Local delivery reuses InProcessBus.
 #include "sextant/bus/redis.hpp"
 
 #include <hiredis/hiredis.h>
 #include <poll.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -100,9 +102,26 @@ struct RedisBus::State {
   bool stop = false;
   std::deque<std::pair<Envelope, std::string>> outbox;  // envelope + its wire form
   std::size_t in_flight = 0;                             // taken by the writer, not yet confirmed
-  std::vector<std::string> patterns;                     // distinct local patterns, sorted
-  std::map<std::uint64_t, std::string> pattern_of;       // subscription -> pattern
+  struct Subscribed {
+    std::string pattern;
+    bool pubsub = true;  // takes priorities below 3, so its pattern is PSUBSCRIBEd
+  };
+  std::map<std::uint64_t, Subscribed> subscriptions;
+  std::vector<std::string> patterns;  // distinct PSUBSCRIBEd patterns, sorted
   bool patterns_changed = false;
+
+  // Recomputes `patterns` after a subscription came or went; mu held.
+  void update_patterns() {
+    std::vector<std::string> want;
+    for (const auto& [id, sub] : subscriptions)
+      if (sub.pubsub) want.push_back(sub.pattern);
+    std::sort(want.begin(), want.end());
+    want.erase(std::unique(want.begin(), want.end()), want.end());
+    if (want == patterns) return;
+    if (!std::includes(patterns.begin(), patterns.end(), want.begin(), want.end())) sub_ready = false;  // until Redis confirms
+    patterns = std::move(want);
+    patterns_changed = true;
+  }
   RedisCounters c;
   std::atomic<bool> sub_ready{false}, pub_ready{false}, group_ready{false};
   std::mt19937 rng{std::random_device{}()};
@@ -328,7 +347,7 @@ bool RedisBus::State::consume_batch(redisContext* ctx, redisReply* entries, std:
           seen_order.pop_front();
         }
       }
-      deliver(std::move(e));
+      local.deliver_now(e);  // on this thread: the ack below follows the handlers without a hand-off
       ++delivered;
     } catch (const std::exception&) {
       std::lock_guard lock(mu);
@@ -336,7 +355,6 @@ bool RedisBus::State::consume_batch(redisContext* ctx, redisReply* entries, std:
     }
   }
   if (ids.empty()) return true;
-  local.drain();  // the handlers ran: now the entries may be acked
   std::vector<const char*> argv{"XACK", kPriorityStream.data(), opt.group.c_str()};
   std::vector<std::size_t> lens{4, kPriorityStream.size(), opt.group.size()};
   for (const auto& id : ids) {
@@ -384,7 +402,7 @@ void RedisBus::State::consumer() {
   while (!stopping()) {
     {  // no subscriptions, no consumer: a publisher-only process leaves the group alone
       std::unique_lock lock(mu);
-      cv.wait(lock, [this] { return stop || !patterns.empty(); });
+      cv.wait(lock, [this] { return stop || !subscriptions.empty(); });
       if (stop) return;
     }
     ContextPtr ctx = connect();
@@ -445,9 +463,9 @@ void RedisBus::State::consumer() {
 }
 
 RedisBus::RedisBus(RedisOptions options) : state_(std::make_shared<State>(std::move(options))) {
-  threads_.emplace_back([s = state_] { s->writer(); });
-  threads_.emplace_back([s = state_] { s->subscriber(); });
-  threads_.emplace_back([s = state_] { s->consumer(); });
+  threads_.emplace_back([s = state_] { pthread_setname_np(pthread_self(), "redis-writer"); s->writer(); });
+  threads_.emplace_back([s = state_] { pthread_setname_np(pthread_self(), "redis-sub"); s->subscriber(); });
+  threads_.emplace_back([s = state_] { pthread_setname_np(pthread_self(), "redis-consumer"); s->consumer(); });
 }
 
 RedisBus::~RedisBus() {
@@ -462,7 +480,8 @@ RedisBus::~RedisBus() {
 std::size_t RedisBus::publish(Envelope e) {
   if (!is_topic(e.topic)) fail(ErrorCode::invalid_argument, "topic", "'{}' is not a topic (no wildcards, no empty segments)", e.topic);
   static std::atomic<std::uint64_t> sequence{0};
-  if (e.id.empty()) e.id = fmt::format("{}-{}-{}", e.source, getpid(), sequence.fetch_add(1, std::memory_order_relaxed));
+  static const pid_t pid = getpid();  // a system call each time otherwise (glibc does not cache it)
+  if (e.id.empty()) e.id = fmt::format("{}-{}-{}", e.source, pid, sequence.fetch_add(1, std::memory_order_relaxed));
   if (e.ts_ns == 0)
     e.ts_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   std::string wire = encode_envelope(e);
@@ -476,16 +495,12 @@ std::size_t RedisBus::publish(Envelope e) {
   return 1;
 }
 
-std::uint64_t RedisBus::subscribe(std::string pattern, Handler h, std::size_t queue_capacity) {
-  const std::uint64_t id = state_->local.subscribe(pattern, std::move(h), queue_capacity);
+std::uint64_t RedisBus::subscribe(std::string pattern, Handler h, std::size_t queue_capacity, Priority min_priority) {
+  const std::uint64_t id = state_->local.subscribe(pattern, std::move(h), queue_capacity, min_priority);
   std::lock_guard lock(state_->mu);
-  state_->pattern_of[id] = pattern;
-  auto& ps = state_->patterns;
-  if (!std::binary_search(ps.begin(), ps.end(), pattern)) {
-    ps.insert(std::upper_bound(ps.begin(), ps.end(), pattern), pattern);
-    state_->patterns_changed = true;
-    state_->sub_ready = false;  // until Redis confirms the new pattern
-  }
+  // Priority 3 comes from the stream only, so an alerts-only subscription needs no PSUBSCRIBE.
+  state_->subscriptions[id] = {std::move(pattern), min_priority < Priority::high};
+  state_->update_patterns();
   state_->cv.notify_all();
   return id;
 }
@@ -493,15 +508,7 @@ std::uint64_t RedisBus::subscribe(std::string pattern, Handler h, std::size_t qu
 void RedisBus::unsubscribe(std::uint64_t id) {
   state_->local.unsubscribe(id);
   std::lock_guard lock(state_->mu);
-  auto it = state_->pattern_of.find(id);
-  if (it == state_->pattern_of.end()) return;
-  const std::string p = it->second;
-  state_->pattern_of.erase(it);
-  for (const auto& [other, q] : state_->pattern_of)
-    if (q == p) return;
-  auto& ps = state_->patterns;
-  ps.erase(std::remove(ps.begin(), ps.end(), p), ps.end());
-  state_->patterns_changed = true;
+  if (state_->subscriptions.erase(id)) state_->update_patterns();
 }
 
 SubscriptionStats RedisBus::stats(std::uint64_t id) const { return state_->local.stats(id); }
@@ -528,7 +535,7 @@ RedisCounters RedisBus::counters() const {
 bool RedisBus::ready() const {
   if (!state_->pub_ready || !state_->sub_ready) return false;
   std::lock_guard lock(state_->mu);
-  return state_->patterns.empty() || state_->group_ready;  // a subscriber also needs its consumer group
+  return state_->subscriptions.empty() || state_->group_ready;  // a subscriber also needs its consumer group
 }
 
 }  // namespace sextant::bus

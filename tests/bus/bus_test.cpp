@@ -112,6 +112,56 @@ TEST(Bus, ASlowSubscriberDropsItsOldestAndNeverBlocksThePublisher) {
   EXPECT_EQ(bus.dropped(), s.dropped);
 }
 
+// A subscription's minimum priority filters what it is sent, on either delivery path.
+TEST(Bus, ASubscriptionTakesOnlyMessagesAtItsMinimumPriority) {
+  InProcessBus bus;
+  std::atomic<int> alerts{0}, all{0};
+  bus.subscribe("risk.*", [&](const Envelope&) { ++alerts; }, kDefaultQueueCapacity, Priority::high);
+  bus.subscribe("risk.*", [&](const Envelope&) { ++all; });
+  EXPECT_EQ(bus.publish({.topic = "risk.status", .source = "risk", .priority = Priority::normal}), 1u);
+  EXPECT_EQ(bus.publish({.topic = "risk.alerts", .source = "risk", .priority = Priority::high}), 2u);
+  EXPECT_EQ(bus.deliver_now({.topic = "risk.status", .source = "risk", .priority = Priority::low}), 1u);
+  bus.drain();
+  EXPECT_EQ(alerts.load(), 1);
+  EXPECT_EQ(all.load(), 3);
+}
+
+// deliver_now runs the handlers on the caller's thread, never at the same time as the subscription's
+// own delivery thread, and a handler run that way may unsubscribe itself.
+TEST(Bus, DeliverNowRunsHandlersInlineAndNeverBesideTheirDeliveryThread) {
+  InProcessBus bus;
+  std::atomic<int> inside{0}, overlaps{0}, calls{0}, inline_calls{0};
+  const auto caller = std::this_thread::get_id();
+  bus.subscribe("marketdata.bars.*", [&](const Envelope&) {
+    if (inside.fetch_add(1) != 0) ++overlaps;
+    if (std::this_thread::get_id() == caller) ++inline_calls;
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+    ++calls;
+    inside.fetch_sub(1);
+  });
+  std::thread publisher([&] {
+    for (int i = 0; i < 200; ++i) bus.publish({.topic = "marketdata.bars.AAPL", .source = "test"});
+  });
+  for (int i = 0; i < 200; ++i) EXPECT_EQ(bus.deliver_now({.topic = "marketdata.bars.MSFT", .source = "test"}), 1u);
+  publisher.join();
+  bus.drain();
+  EXPECT_EQ(overlaps.load(), 0) << "a handler ran beside itself";
+  EXPECT_EQ(inline_calls.load(), 200);
+  EXPECT_EQ(calls.load(), 400);
+
+  std::uint64_t id = 0;
+  std::atomic<int> self{0};
+  id = bus.subscribe("system.status", [&](const Envelope&) {
+    ++self;
+    bus.unsubscribe(id);
+  });
+  bus.publish({.topic = "system.status", .source = "app"});  // queued for its thread, which may be waiting
+  EXPECT_LE(bus.deliver_now({.topic = "system.status", .source = "app"}), 1u);
+  bus.drain();
+  EXPECT_EQ(bus.deliver_now({.topic = "system.status", .source = "app"}), 0u) << "gone after unsubscribing";
+  EXPECT_EQ(self.load(), 1);
+}
+
 TEST(Bus, CodecRoundTripsEveryPayload) {
   const Message messages[] = {
       RiskAlert{.kind = "margin", .risk_level = "HIGH", .margin_utilization = 0.8, .equity = 750, .maintenance_margin = 600, .excess_margin = 150},

@@ -243,6 +243,32 @@ TEST(RedisBus, ADeadConsumersPendingEntriesAreClaimed) {
   ASSERT_TRUE(wait_until([&] { return survivor.counters().stream_acked >= 5; }, 5));
 }
 
+// A subscription to priority 3 only reads the consumer group and never PSUBSCRIBEs, so an alert is not
+// also sent to it through pub/sub; lower priorities on the same topics do not reach it.
+TEST(RedisBus, AnAlertsOnlySubscriptionReadsTheStreamAlone) {
+  RedisServer redis;
+  bus::RedisOptions o = bus::parse_redis_url(redis.url());
+  o.group = "alerts-only";
+  Received got;
+  bus::RedisBus consumer(o);
+  consumer.subscribe("risk.*", [&](const bus::Envelope& e) { got.add(e); }, bus::kDefaultQueueCapacity, bus::Priority::high);
+  ASSERT_TRUE(wait_until([&] { return consumer.ready(); }, 10));
+  bus::RedisOptions po = o;
+  po.group = "publisher";
+  bus::RedisBus publisher(po);
+  for (int i = 0; i < 10; ++i) {
+    publisher.publish(alert(i));
+    publisher.publish(bus::envelope(bus::RiskStatus{.account = "A", .risk_level = "LOW"}, bus::Priority::normal, "test"));
+  }
+  publisher.drain();
+  ASSERT_TRUE(wait_until([&] { return got.distinct() == 10; }, 20)) << got.distinct();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(got.distinct(), 10u) << "a priority-2 message reached an alerts-only subscription";
+  for (const auto& [id, n] : got.count) EXPECT_EQ(n, 1) << id;
+  EXPECT_EQ(consumer.counters().received, 0u) << "pub/sub messages were sent to it";
+  ASSERT_TRUE(wait_until([&] { return consumer.counters().stream_acked >= 10; }, 5));
+}
+
 TEST(RedisBus, ReplayPublishesACsvsBarsToAnotherProcess) {
   RedisServer redis;
   ServerProcess stream({"--engines", "stream", "--bus", redis.url()});

@@ -45,7 +45,11 @@ class Bus {
   //! Queues the envelope for every matching subscriber and returns how many; never blocks on them.
   //! Error(invalid_argument) naming "topic" when the topic is a pattern or empty.
   virtual std::size_t publish(Envelope e) = 0;
-  virtual std::uint64_t subscribe(std::string pattern, Handler h, std::size_t queue_capacity = kDefaultQueueCapacity) = 0;
+  //! Messages below min_priority are not delivered to this subscription. On the Redis bus a subscription
+  //! with min_priority high reads the priority stream only (no PSUBSCRIBE): an alert consumer in a
+  //! consumer group is then not sent every alert a second time through pub/sub only to drop it.
+  virtual std::uint64_t subscribe(std::string pattern, Handler h, std::size_t queue_capacity = kDefaultQueueCapacity,
+                                  Priority min_priority = Priority::low) = 0;
   //! Stops delivery; messages still queued for it are discarded.
   virtual void unsubscribe(std::uint64_t id) = 0;
   virtual SubscriptionStats stats(std::uint64_t id) const = 0;
@@ -58,11 +62,18 @@ class InProcessBus final : public Bus {
   InProcessBus();
   ~InProcessBus() override;
   std::size_t publish(Envelope e) override;
-  std::uint64_t subscribe(std::string pattern, Handler h, std::size_t queue_capacity = kDefaultQueueCapacity) override;
+  std::uint64_t subscribe(std::string pattern, Handler h, std::size_t queue_capacity = kDefaultQueueCapacity,
+                          Priority min_priority = Priority::low) override;
   void unsubscribe(std::uint64_t id) override;
   SubscriptionStats stats(std::uint64_t id) const override;
   void drain() override;
   std::uint64_t published() const;
+  //! Runs the handlers of the subscriptions matching e's topic on the calling thread and returns how
+  //! many ran. Each runs serialized with its subscription's delivery thread (a handler never runs
+  //! concurrently with itself), and never waits in or drops from a queue. For a caller that must know the
+  //! handlers have run (the Redis consumer group acks after them) without two thread hand-offs. A handler
+  //! run this way must not call drain().
+  std::size_t deliver_now(const Envelope& e);
   //! Summed over the live subscriptions.
   std::uint64_t handler_errors() const;
   std::uint64_t dropped() const;

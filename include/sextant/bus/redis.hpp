@@ -8,8 +8,9 @@
 // in process (a slow handler never blocks the bus).
 //
 // Priority 3 (alerts): also XADDed to the capped stream `sextant:priority`. Subscribers read those
-// through a consumer group (one per process role, --bus-group), ack them after their handlers ran, and
-// get them from the stream only (never twice through pub/sub). A process that was down reads what it
+// through a consumer group (one per process role, --bus-group), run the handlers on the consumer's thread
+// (InProcessBus::deliver_now: no queue, no drop, no hand-off) and ack them after, and get them from the
+// stream only (never twice through pub/sub). A process that was down reads what it
 // missed when it returns; every `claim_interval_ms` it XAUTOCLAIMs entries another consumer of its
 // group left pending for over `claim_idle_ms` (a consumer that died before acking).
 //
@@ -61,7 +62,8 @@ class RedisBus final : public Bus {
   explicit RedisBus(RedisOptions options);
   ~RedisBus() override;
   std::size_t publish(Envelope e) override;
-  std::uint64_t subscribe(std::string pattern, Handler h, std::size_t queue_capacity = kDefaultQueueCapacity) override;
+  std::uint64_t subscribe(std::string pattern, Handler h, std::size_t queue_capacity = kDefaultQueueCapacity,
+                          Priority min_priority = Priority::low) override;
   void unsubscribe(std::uint64_t id) override;
   SubscriptionStats stats(std::uint64_t id) const override;
   //! Waits until the outbound buffer is flushed (or Redis is away) and local queues are delivered.
