@@ -1,5 +1,6 @@
 // The Redis bus (bus/redis.hpp) on hiredis: three threads, each with its own blocking connection.
-//   writer     flushes the outbound buffer: PUBLISH, and XADD for priority 3, pipelined per batch
+//   writer     reads the replies to what publish() sent itself, and sends what it queued: PUBLISH, and
+//              XADD for priority 3
 //   subscriber PSUBSCRIBEs the local patterns (of subscriptions taking priorities below 3) and hands
 //              pub/sub messages to the local queues
 //   consumer   reads sextant:priority through the consumer group, runs the handlers, acks; claims stale entries
@@ -8,10 +9,13 @@
 
 #include <hiredis/hiredis.h>
 #include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdarg>
 #include <condition_variable>
@@ -94,14 +98,25 @@ struct RedisBus::State {
       opt.consumer = fmt::format("{}-{}-{}", opt.group, host, getpid());
     }
   }
+  ~State() {
+    if (wake_fd >= 0) ::close(wake_fd);
+  }
   RedisOptions opt;
   InProcessBus local;  // the subscriptions' bounded queues
 
   mutable std::mutex mu;
   std::condition_variable cv;
   bool stop = false;
-  std::deque<std::pair<Envelope, std::string>> outbox;  // envelope + its wire form
-  std::size_t in_flight = 0;                             // taken by the writer, not yet confirmed
+  std::deque<std::pair<Envelope, std::string>> outbox;  // envelope + its wire form, not yet sent
+  struct Sent {
+    Envelope e;
+    std::string wire;
+    std::size_t commands = 0;  // replies that confirm it
+  };
+  std::deque<Sent> sent;  // sent, in order, not yet confirmed by Redis
+  std::string pending;    // formatted commands the socket has not taken yet
+  int pub_fd = -1;        // the writer's connection while it is up
+  int wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);  // publish() and stop wake the writer's poll
   struct Subscribed {
     std::string pattern;
     bool pubsub = true;  // takes priorities below 3, so its pattern is PSUBSCRIBEd
@@ -162,6 +177,10 @@ struct RedisBus::State {
   void deliver(Envelope e) { local.publish(std::move(e)); }
 
   void writer();
+  std::size_t format(const Envelope& e, const std::string& wire);
+  bool send_pending();
+  bool flush_outbox();
+  void wake_writer();
   void subscriber();
   void consumer();
   bool consume_batch(redisContext* ctx, redisReply* entries, std::unordered_set<std::string>& seen, std::deque<std::string>& seen_order);
@@ -172,6 +191,54 @@ struct RedisBus::State {
   int acks_pending = 0;  // consumer thread only
 };
 
+// Formats one outbound message's commands onto `pending`: PUBLISH, and XADD for priority 3. mu held.
+std::size_t RedisBus::State::format(const Envelope& e, const std::string& wire) {
+  const auto add = [this](char* cmd, int len) {
+    if (len > 0) pending.append(cmd, std::size_t(len));
+    redisFreeCommand(cmd);
+  };
+  char* cmd = nullptr;
+  add(cmd, redisFormatCommand(&cmd, "PUBLISH %b %b", e.topic.data(), e.topic.size(), wire.data(), wire.size()));
+  if (e.priority != Priority::high) return 1;
+  const std::string maxlen = std::to_string(opt.stream_maxlen);
+  cmd = nullptr;
+  add(cmd, redisFormatCommand(&cmd, "XADD %s MAXLEN ~ %s * topic %b envelope %b", std::string(kPriorityStream).c_str(),
+                              maxlen.c_str(), e.topic.data(), e.topic.size(), wire.data(), wire.size()));
+  return 2;
+}
+
+// Sends what it can of `pending` without blocking; false when the connection failed. mu held.
+bool RedisBus::State::send_pending() {
+  while (!pending.empty()) {
+    const ssize_t n = ::send(pub_fd, pending.data(), pending.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n > 0) pending.erase(0, std::size_t(n));
+    else if (n < 0 && errno == EINTR) continue;
+    else return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);  // full: the writer polls for room
+  }
+  return true;
+}
+
+// Moves the outbox onto the connection, in order; false when the connection failed. mu held.
+bool RedisBus::State::flush_outbox() {
+  while (!outbox.empty()) {
+    auto& [e, wire] = outbox.front();
+    const std::size_t commands = format(e, wire);
+    sent.push_back({std::move(e), std::move(wire), commands});
+    outbox.pop_front();
+  }
+  return send_pending();
+}
+
+void RedisBus::State::wake_writer() {
+  const std::uint64_t one = 1;
+  [[maybe_unused]] const auto n = ::write(wake_fd, &one, sizeof one);
+}
+
+// The publisher's connection. publish() sends on it itself when nothing is queued before it (no hand-off
+// on the latency path); this thread sends what publish() queued (outbox, or bytes a full socket did not
+// take), reads Redis's replies, and confirms messages in order. On a failure everything unconfirmed goes
+// back to the front of the outbox (a message may then reach Redis twice; the stream consumers drop
+// repeated envelope ids), and it reconnects.
 void RedisBus::State::writer() {
   int attempt = 0;
   while (!stopping()) {
@@ -182,56 +249,64 @@ void RedisBus::State::writer() {
       continue;
     }
     attempt = 0;
-    pub_ready = true;
-    for (;;) {
-      std::vector<std::pair<Envelope, std::string>> batch;
+    bool broken = false;
+    {
+      std::lock_guard lock(mu);
+      pub_fd = ctx->fd;
+      pending.clear();
+      broken = !flush_outbox();
+      pub_ready = !broken;
+    }
+    std::size_t replies = 0;  // read for sent.front()
+    std::chrono::steady_clock::time_point stop_by{};
+    while (!broken) {
+      bool want_out = false;
       {
-        std::unique_lock lock(mu);
-        cv.wait(lock, [this] { return stop || !outbox.empty(); });
-        if (outbox.empty()) return;  // stopping with nothing left
-        while (!outbox.empty() && batch.size() < 512) {
-          batch.push_back(std::move(outbox.front()));
-          outbox.pop_front();
+        std::lock_guard lock(mu);
+        if (stop) {
+          if (outbox.empty() && pending.empty() && sent.empty()) return;  // stopping with nothing left
+          if (stop_by == std::chrono::steady_clock::time_point{}) stop_by = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+          else if (std::chrono::steady_clock::now() > stop_by) return;  // Redis stopped answering
         }
-        in_flight = batch.size();
+        want_out = !pending.empty();
       }
-      std::size_t commands = 0;
-      for (const auto& [e, wire] : batch) {
-        redisAppendCommand(ctx.get(), "PUBLISH %b %b", e.topic.data(), e.topic.size(), wire.data(), wire.size());
-        ++commands;
-        if (e.priority == Priority::high) {
-          const std::string maxlen = std::to_string(opt.stream_maxlen);
-          redisAppendCommand(ctx.get(), "XADD %s MAXLEN ~ %s * topic %b envelope %b", std::string(kPriorityStream).c_str(),
-                             maxlen.c_str(), e.topic.data(), e.topic.size(), wire.data(), wire.size());
-          ++commands;
-        }
+      pollfd p[2] = {{ctx->fd, short(POLLIN | (want_out ? POLLOUT : 0)), 0}, {wake_fd, POLLIN, 0}};
+      if (::poll(p, 2, 100) < 0 && errno != EINTR) break;
+      if (p[1].revents & POLLIN) {
+        std::uint64_t v;
+        [[maybe_unused]] const auto n = ::read(wake_fd, &v, sizeof v);
       }
-      bool ok = true;
-      for (std::size_t i = 0; i < commands; ++i) {
-        void* r = nullptr;
-        if (redisGetReply(ctx.get(), &r) != REDIS_OK) {
-          ok = false;
-          break;
-        }
-        freeReplyObject(r);
+      {
+        std::lock_guard lock(mu);
+        if (!flush_outbox()) break;
+      }
+      if (!(p[0].revents & (POLLIN | POLLERR | POLLHUP))) continue;
+      if (redisBufferRead(ctx.get()) != REDIS_OK) break;
+      std::size_t got = 0;
+      for (void* raw = nullptr;; ++got) {
+        if (redisGetReplyFromReader(ctx.get(), &raw) != REDIS_OK) broken = true;
+        if (!raw) break;
+        freeReplyObject(raw);
+        raw = nullptr;
       }
       std::lock_guard lock(mu);
-      in_flight = 0;
-      if (ok) {
-        c.published += batch.size();
-        cv.notify_all();
-        continue;
+      for (replies += got; !sent.empty() && replies >= sent.front().commands; sent.pop_front()) {
+        replies -= sent.front().commands;
+        ++c.published;
       }
-      // Redis went away mid-batch: the batch goes back first (a message may reach Redis twice; the
-      // stream consumers drop repeated envelope ids).
-      for (auto it = batch.rbegin(); it != batch.rend(); ++it) outbox.push_front(std::move(*it));
-      while (outbox.size() > opt.buffer_limit) {
-        outbox.pop_front();
-        ++c.dropped;
-      }
-      pub_ready = false;
-      break;
+      if (sent.empty()) cv.notify_all();  // drain() waits for this
     }
+    std::lock_guard lock(mu);
+    pub_ready = false;
+    pub_fd = -1;
+    pending.clear();
+    for (auto it = sent.rbegin(); it != sent.rend(); ++it) outbox.emplace_front(std::move(it->e), std::move(it->wire));
+    sent.clear();
+    while (outbox.size() > opt.buffer_limit) {
+      outbox.pop_front();
+      ++c.dropped;
+    }
+    cv.notify_all();
   }
 }
 
@@ -474,6 +549,7 @@ RedisBus::~RedisBus() {
     state_->stop = true;
   }
   state_->cv.notify_all();
+  state_->wake_writer();
   for (auto& t : threads_) t.join();
 }
 
@@ -485,13 +561,22 @@ std::size_t RedisBus::publish(Envelope e) {
   if (e.ts_ns == 0)
     e.ts_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   std::string wire = encode_envelope(e);
-  std::lock_guard lock(state_->mu);
-  state_->outbox.emplace_back(std::move(e), std::move(wire));
-  while (state_->outbox.size() > state_->opt.buffer_limit) {
-    state_->outbox.pop_front();
-    ++state_->c.dropped;
+  auto& s = *state_;
+  std::lock_guard lock(s.mu);
+  if (s.pub_ready && s.outbox.empty() && s.pending.empty()) {
+    // Nothing queued before it: sent from this thread now; the writer reads the replies. A full socket
+    // leaves the rest in `pending` for the writer; a failed one is seen by the writer, which requeues.
+    const std::size_t commands = s.format(e, wire);
+    s.sent.push_back({std::move(e), std::move(wire), commands});
+    if (!s.send_pending() || !s.pending.empty()) s.wake_writer();
+    return 1;
   }
-  state_->cv.notify_all();
+  s.outbox.emplace_back(std::move(e), std::move(wire));
+  while (s.outbox.size() > s.opt.buffer_limit) {
+    s.outbox.pop_front();
+    ++s.c.dropped;
+  }
+  s.wake_writer();
   return 1;
 }
 
@@ -517,7 +602,7 @@ void RedisBus::drain() {
   {
     std::unique_lock lock(state_->mu);
     state_->cv.wait_for(lock, std::chrono::seconds(10), [this] {
-      return state_->stop || ((state_->outbox.empty() && state_->in_flight == 0) || !state_->pub_ready);
+      return state_->stop || ((state_->outbox.empty() && state_->sent.empty()) || !state_->pub_ready);
     });
   }
   state_->local.drain();
@@ -526,7 +611,7 @@ void RedisBus::drain() {
 RedisCounters RedisBus::counters() const {
   std::lock_guard lock(state_->mu);
   RedisCounters c = state_->c;
-  c.buffered = state_->outbox.size() + state_->in_flight;
+  c.buffered = state_->outbox.size() + state_->sent.size();
   c.publisher_connected = state_->pub_ready;
   c.subscriber_connected = state_->sub_ready;
   return c;
