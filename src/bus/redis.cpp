@@ -193,17 +193,17 @@ struct RedisBus::State {
 
 // Formats one outbound message's commands onto `pending`: PUBLISH, and XADD for priority 3. mu held.
 std::size_t RedisBus::State::format(const Envelope& e, const std::string& wire) {
-  const auto add = [this](char* cmd, int len) {
-    if (len > 0) pending.append(cmd, std::size_t(len));
-    redisFreeCommand(cmd);
-  };
   char* cmd = nullptr;
-  add(cmd, redisFormatCommand(&cmd, "PUBLISH %b %b", e.topic.data(), e.topic.size(), wire.data(), wire.size()));
+  int len = redisFormatCommand(&cmd, "PUBLISH %b %b", e.topic.data(), e.topic.size(), wire.data(), wire.size());
+  if (len > 0) pending.append(cmd, std::size_t(len));
+  redisFreeCommand(cmd);
   if (e.priority != Priority::high) return 1;
   const std::string maxlen = std::to_string(opt.stream_maxlen);
   cmd = nullptr;
-  add(cmd, redisFormatCommand(&cmd, "XADD %s MAXLEN ~ %s * topic %b envelope %b", std::string(kPriorityStream).c_str(),
-                              maxlen.c_str(), e.topic.data(), e.topic.size(), wire.data(), wire.size()));
+  len = redisFormatCommand(&cmd, "XADD %s MAXLEN ~ %s * topic %b envelope %b", std::string(kPriorityStream).c_str(), maxlen.c_str(),
+                           e.topic.data(), e.topic.size(), wire.data(), wire.size());
+  if (len > 0) pending.append(cmd, std::size_t(len));
+  redisFreeCommand(cmd);
   return 2;
 }
 
@@ -436,13 +436,10 @@ bool RedisBus::State::consume_batch(redisContext* ctx, redisReply* entries, std:
     argv.push_back(id.c_str());
     lens.push_back(id.size());
   }
-  // Pipelined: the ack goes out now, but its reply is read with the consumer's next command's
-  // (read_acks), so a batch costs one round trip to Redis, not two. Sent at once, not held for that
-  // command: a consumer that stops here leaves nothing unacked that it delivered.
+  // Pipelined: the ack goes out in one write with the consumer's next command, which follows at once
+  // (or, when stopping, on its own: consumer()), and its reply is read before that command's
+  // (read_acks), so a batch costs one write and one round trip to Redis.
   if (redisAppendCommandArgv(ctx, int(argv.size()), argv.data(), lens.data()) != REDIS_OK) return false;
-  int done = 0;
-  while (!done)
-    if (redisBufferWrite(ctx, &done) != REDIS_OK) return false;
   ++acks_pending;
   std::lock_guard lock(mu);
   c.stream_delivered += delivered;
@@ -531,6 +528,10 @@ void RedisBus::State::consumer() {
           c.claimed += n;
         }
       }
+    }
+    if (!broken) {  // stopping: acks appended since the last command still go out
+      int done = 0;
+      while (!done && redisBufferWrite(ctx.get(), &done) == REDIS_OK) {}
     }
     group_ready = false;
     if (!stopping() && !backoff(attempt++)) return;
