@@ -44,6 +44,7 @@ struct Harness {
     opt.port = 0;
     opt.body_limit_bytes = 1 << 20;
     opt.request_timeout_ms = 2000;
+    opt.io_timeout_ms = 2000;
     opt.api_key = "fuzz-key";
     opt.compute_threads = 2;
     opt.queue_limit = 4;

@@ -31,6 +31,7 @@ struct ConfigFlags {
     opt("--threads", "threads", "I/O threads (default: one per core)");
     opt("--body-limit-mb", "body_limit_mb", "request body limit in MiB (default 64)");
     opt("--request-timeout-ms", "request_timeout_ms", "per-request deadline (default 30000)");
+    opt("--io-timeout-ms", "io_timeout_ms", "time to read a request or write a response (default 30000)");
     opt("--max-connections", "max_connections", "connection cap per engine port (default 10000)");
     opt("--bus", "bus", "message bus: inproc (default) or redis://[:password@]host:port[/db]");
     opt("--bus-group", "bus_group", "the Redis consumer group for priority messages (default sextant-<engines>)");
@@ -113,6 +114,7 @@ int main(int argc, char** argv) {
       show("engines", cfg.engines);
       show("body_limit_mb", std::to_string(cfg.body_limit_mb));
       show("request_timeout_ms", std::to_string(cfg.request_timeout_ms));
+      show("io_timeout_ms", std::to_string(cfg.io_timeout_ms));
       show("max_connections", std::to_string(cfg.max_connections));
       show("bus", cfg.bus);
       show("bus_group", cfg.bus_group.empty() ? "(default)" : cfg.bus_group);

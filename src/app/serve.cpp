@@ -156,6 +156,7 @@ Platform::Platform(const Config& cfg, std::span<const service::EngineRow> table)
     opt.port = std::uint16_t(port);
     opt.body_limit_bytes = cfg.body_limit_mb << 20;
     opt.request_timeout_ms = cfg.request_timeout_ms;
+    opt.io_timeout_ms = cfg.io_timeout_ms;
     opt.max_connections = max_connections;
     opt.api_key = cfg.api_key;
     opt.queue_limit = cfg.queue_limit;

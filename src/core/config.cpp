@@ -29,7 +29,7 @@ Int parse_int(const std::string& key, const std::string& v, Int lo, Int hi) {
 const std::vector<std::string>& Config::keys() {
   static const std::vector<std::string> k{"host",          "port_offset",        "threads",
                                           "api_key",       "engines",            "body_limit_mb",
-                                          "request_timeout_ms", "max_connections", "bus",
+                                          "request_timeout_ms", "io_timeout_ms", "max_connections", "bus",
                                           "api_key_file",  "queue_limit",        "body_budget_mb",
                                           "models_dir",    "market_data",        "bar_interval_ms",
                                           "sim_instruments", "sim_seed",      "ws_ping_interval_ms",
@@ -97,6 +97,8 @@ void Config::set(const std::string& key, const std::string& value, const std::st
     body_limit_mb = parse_int<std::uint64_t>(key, value, 1, 4096);
   } else if (key == "request_timeout_ms") {
     request_timeout_ms = parse_int<std::uint64_t>(key, value, 1, 3600000);
+  } else if (key == "io_timeout_ms") {
+    io_timeout_ms = parse_int<std::uint64_t>(key, value, 1, 3600000);
   } else if (key == "max_connections") {
     max_connections = parse_int<std::uint32_t>(key, value, 1, 100000);
   } else if (key == "bus") {

@@ -185,7 +185,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void do_read() {
     parser_.emplace();
     parser_->body_limit(server_->opt.body_limit_bytes);
-    stream_.expires_after(std::chrono::milliseconds(server_->opt.request_timeout_ms));
+    stream_.expires_after(std::chrono::milliseconds(server_->opt.io_timeout_ms));
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&HttpSession::on_header, shared_from_this()));
   }
@@ -382,7 +382,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     res_.body() = std::move(r.body);
     res_.prepare_payload();
     close_after_ = !keep_alive;
-    stream_.expires_after(std::chrono::milliseconds(server_->opt.request_timeout_ms));
+    stream_.expires_after(std::chrono::milliseconds(server_->opt.io_timeout_ms));
     http::async_write(stream_, res_, beast::bind_front_handler(&HttpSession::on_write, shared_from_this()));
   }
 

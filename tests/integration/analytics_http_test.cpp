@@ -1,9 +1,12 @@
 // The analytics endpoints through the real server: answers, and a 400 naming the field for bad input.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <string>
+#include <thread>
 
 #include "integration/http_client.hpp"
 #include "sextant/net/json.hpp"
@@ -202,6 +205,25 @@ TEST_F(AnalyticsHttp, RollingPerformanceAndTheComprehensiveReport) {
   expect_400("/rolling", R"({"data":[[1],[2]],"statistic":"mode"})", "statistic");
   expect_400("/performance", R"({"returns":[0.01,-1.2,0.01]})", "returns");
   expect_400("/analytics", R"({"returns":)" + kReturns + R"(,"weights":[0.5,0.5]})", "weights");
+}
+
+// The deadline counts from the request's last byte: a body that takes longer than the deadline to
+// arrive is read (the I/O timeout is --io-timeout-ms) and answered, not cut off mid-upload.
+TEST(AnalyticsDeadline, ASlowUploadIsNotCutOffByTheDeadline) {
+  ServerProcess server({"--engines", "analytics", "--request-timeout-ms", "300"});
+  const std::string body = R"({"method":"pearson","returns":[[0.01,0.02],[0.03,-0.01],[-0.02,0.01],[0.0,0.02]]})";
+  const int fd = connect_loopback(server.port(8100));
+  ASSERT_GE(fd, 0);
+  send_all(fd, "POST /correlation HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+                   std::to_string(body.size()) + "\r\n\r\n");
+  const std::size_t half = body.size() / 2;
+  send_all(fd, body.substr(0, half));
+  std::this_thread::sleep_for(std::chrono::milliseconds(900));  // three deadlines
+  send_all(fd, body.substr(half));
+  std::string buffer;
+  const auto r = read_response(fd, buffer);
+  ::close(fd);
+  EXPECT_EQ(r.status, 200) << r.body;
 }
 
 TEST(AnalyticsDeadline, ALongKendallStopsAtTheDeadline) {

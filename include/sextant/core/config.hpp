@@ -19,6 +19,7 @@ struct Config {
   std::string engines = "all";            //!< "all" or a comma list
   std::uint64_t body_limit_mb = 64;       //!< request body cap (413 past it)
   std::uint64_t request_timeout_ms = 30000;  //!< per-request deadline
+  std::uint64_t io_timeout_ms = 30000;       //!< reading a request, writing a response
   std::uint32_t max_connections = 10000;  //!< per engine port
   std::string bus = "inproc";             //!< "inproc" or redis://[:password@]host:port[/db]
   std::string bus_group;                  //!< the Redis consumer group of this process; empty = "sextant-<engines>"

@@ -43,7 +43,10 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
   std::uint64_t body_limit_bytes = 64ull << 20;
-  std::uint64_t request_timeout_ms = 30000;
+  std::uint64_t request_timeout_ms = 30000;  //!< the deadline of the work, from the request's last byte
+  //! Reading one request (header and body) and writing one response. Separate from the deadline: a
+  //! 300 ms deadline must not cut off the upload of a 24 MB body.
+  std::uint64_t io_timeout_ms = 30000;
   std::uint32_t max_connections = 10000;
   std::string api_key;  //!< empty: no auth. Otherwise every path but /health needs "Bearer <key>"
   std::uint32_t compute_threads = 0;  //!< this engine's compute pool; 0: one per core
