@@ -117,6 +117,8 @@ struct RedisBus::State {
   std::string pending;    // formatted commands the socket has not taken yet
   int pub_fd = -1;        // the writer's connection while it is up
   int wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);  // publish() and stop wake the writer's poll
+  const std::string stream_name{kPriorityStream};  // XADD's arguments, formatted once
+  const std::string stream_maxlen = std::to_string(opt.stream_maxlen);
   struct Subscribed {
     std::string pattern;
     bool pubsub = true;  // takes priorities below 3, so its pattern is PSUBSCRIBEd
@@ -193,17 +195,18 @@ struct RedisBus::State {
 
 // Formats one outbound message's commands onto `pending`: PUBLISH, and XADD for priority 3. mu held.
 std::size_t RedisBus::State::format(const Envelope& e, const std::string& wire) {
+  const auto append = [this](int len, char* cmd) {
+    if (len > 0) pending.append(cmd, std::size_t(len));
+    redisFreeCommand(cmd);
+  };
   char* cmd = nullptr;
   int len = redisFormatCommand(&cmd, "PUBLISH %b %b", e.topic.data(), e.topic.size(), wire.data(), wire.size());
-  if (len > 0) pending.append(cmd, std::size_t(len));
-  redisFreeCommand(cmd);
+  append(len, cmd);
   if (e.priority != Priority::high) return 1;
-  const std::string maxlen = std::to_string(opt.stream_maxlen);
   cmd = nullptr;
-  len = redisFormatCommand(&cmd, "XADD %s MAXLEN ~ %s * topic %b envelope %b", std::string(kPriorityStream).c_str(), maxlen.c_str(),
+  len = redisFormatCommand(&cmd, "XADD %s MAXLEN ~ %s * topic %b envelope %b", stream_name.c_str(), stream_maxlen.c_str(),
                            e.topic.data(), e.topic.size(), wire.data(), wire.size());
-  if (len > 0) pending.append(cmd, std::size_t(len));
-  redisFreeCommand(cmd);
+  append(len, cmd);
   return 2;
 }
 

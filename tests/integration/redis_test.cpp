@@ -178,6 +178,13 @@ struct Received {
   }
 };
 
+//! Options for a bus of this server in the given consumer group.
+bus::RedisOptions in_group(const RedisServer& redis, std::string group) {
+  bus::RedisOptions o = bus::parse_redis_url(redis.url());
+  o.group = std::move(group);
+  return o;
+}
+
 bus::Envelope alert(int i) {
   auto e = bus::envelope(bus::RiskAlert{.kind = "margin", .risk_level = "CRITICAL", .margin_utilization = 0.95}, bus::Priority::high, "test");
   e.id = "alert-" + std::to_string(i);
@@ -187,15 +194,11 @@ bus::Envelope alert(int i) {
 // (c)
 TEST(RedisBus, PriorityMessagesSurviveAnOutageExactlyOnce) {
   RedisServer redis;
-  bus::RedisOptions o = bus::parse_redis_url(redis.url());
-  o.group = "alerts-test";
   Received got;
-  bus::RedisBus consumer(o);
+  bus::RedisBus consumer(in_group(redis, "alerts-test"));
   consumer.subscribe("risk.alerts", [&](const bus::Envelope& e) { got.add(e); });
   ASSERT_TRUE(wait_until([&] { return consumer.ready(); }, 10));  // connected, subscribed, its group created
-  bus::RedisOptions po = o;
-  po.group = "publisher";
-  bus::RedisBus publisher(po);
+  bus::RedisBus publisher(in_group(redis, "publisher"));
   // An engine keeps serving HTTP through the outage.
   ServerProcess server({"--engines", "risk", "--bus", redis.url()});
 
@@ -224,15 +227,12 @@ TEST(RedisBus, ADeadConsumersPendingEntriesAreClaimed) {
   RedisServer redis;
   const std::string stream(bus::kPriorityStream);
   ASSERT_EQ(redis.cli({"XGROUP", "CREATE", stream, "claimers", "$", "MKSTREAM"}), 0);
-  bus::RedisOptions po = bus::parse_redis_url(redis.url());
-  po.group = "publisher";
-  bus::RedisBus publisher(po);
+  bus::RedisBus publisher(in_group(redis, "publisher"));
   for (int i = 0; i < 5; ++i) publisher.publish(alert(i));
   publisher.drain();
   // A consumer of the group reads them and dies without acking.
   ASSERT_EQ(redis.cli({"XREADGROUP", "GROUP", "claimers", "dead-consumer", "COUNT", "100", "STREAMS", stream, ">"}), 0);
-  bus::RedisOptions o = bus::parse_redis_url(redis.url());
-  o.group = "claimers";
+  bus::RedisOptions o = in_group(redis, "claimers");
   o.claim_idle_ms = 300;
   o.claim_interval_ms = 200;
   Received got;
@@ -247,15 +247,11 @@ TEST(RedisBus, ADeadConsumersPendingEntriesAreClaimed) {
 // also sent to it through pub/sub; lower priorities on the same topics do not reach it.
 TEST(RedisBus, AnAlertsOnlySubscriptionReadsTheStreamAlone) {
   RedisServer redis;
-  bus::RedisOptions o = bus::parse_redis_url(redis.url());
-  o.group = "alerts-only";
   Received got;
-  bus::RedisBus consumer(o);
+  bus::RedisBus consumer(in_group(redis, "alerts-only"));
   consumer.subscribe("risk.*", [&](const bus::Envelope& e) { got.add(e); }, bus::kDefaultQueueCapacity, bus::Priority::high);
   ASSERT_TRUE(wait_until([&] { return consumer.ready(); }, 10));
-  bus::RedisOptions po = o;
-  po.group = "publisher";
-  bus::RedisBus publisher(po);
+  bus::RedisBus publisher(in_group(redis, "publisher"));
   for (int i = 0; i < 10; ++i) {
     publisher.publish(alert(i));
     publisher.publish(bus::envelope(bus::RiskStatus{.account = "A", .risk_level = "LOW"}, bus::Priority::normal, "test"));
