@@ -49,7 +49,8 @@ void variance(const Node& n, const double* x, double* out, const Block& b, bool 
 //! Max/Min/IdxMax/IdxMin (and the paper's) over the block's rows, in O(1) a value; window_row()'s bits.
 void extremes(std::span<const Node* const> nodes, const double* x, std::span<double* const> outs, const Block& b);
 //! Rolling operators that one pass over a window answers together: Max with IdxMax (1), Min with
-//! IdxMin (2), the paper's and Qlib's alike; Slope, Rsquare and Resi (3); Quantiles and Med (4). 0: none.
+//! IdxMin (2), the paper's and Qlib's alike; Slope, Rsquare and Resi (3); Quantiles and Med (4); Skew and
+//! Kurt (5). 0: none.
 int shared_window_family(Op op);
 //! The most nodes rolling_shared() takes at once.
 inline constexpr std::size_t kMaxShared = 8;

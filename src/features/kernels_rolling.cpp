@@ -125,6 +125,7 @@ int shared_window_family(Op op) {
     case Op::min: case Op::ts_min: case Op::idxmin: case Op::ts_argmin: return 2;
     case Op::slope: case Op::rsquare: case Op::resi: return 3;
     case Op::quantile: case Op::med: return 4;
+    case Op::skew: case Op::kurt: return 5;
     default: return 0;
   }
 }

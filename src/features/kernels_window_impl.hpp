@@ -223,16 +223,20 @@ template <std::size_t L>
         e = ok ? e + d2 * d2 : e;
       }
       spill();
-      for (std::size_t j = 0; j < L; ++j) {
-        const double N = n_[j];
-        if (empty(j) || N < (op == Op::skew ? 3.0 : 4.0)) {
-          o[j] = kNaN;
-          continue;
+      for (std::size_t i = 0; i < nodes.size(); ++i) {  // Skew and Kurt of one window
+        const bool skew = nodes[i]->op == Op::skew;
+        double* y = outs[i] + (t - b.first) * b.stride + b.c0;
+        for (std::size_t j = 0; j < L; ++j) {
+          const double N = n_[j];
+          if (empty(j) || N < (skew ? 3.0 : 4.0)) {
+            y[j] = kNaN;
+            continue;
+          }
+          const double m2 = c_[j] / N, m3 = d_[j] / N, m4 = e_[j] / N;
+          if (m2 <= 1e-14 * std::max(1.0, f_[j] * f_[j])) y[j] = kNaN;
+          else if (skew) y[j] = std::sqrt(N * (N - 1)) / (N - 2) * m3 / std::pow(m2, 1.5);
+          else y[j] = (N - 1) / ((N - 2) * (N - 3)) * ((N + 1) * (m4 / (m2 * m2) - 3.0) + 6.0);
         }
-        const double m2 = c_[j] / N, m3 = d_[j] / N, m4 = e_[j] / N;
-        if (m2 <= 1e-14 * std::max(1.0, f_[j] * f_[j])) o[j] = kNaN;
-        else if (op == Op::skew) o[j] = std::sqrt(N * (N - 1)) / (N - 2) * m3 / std::pow(m2, 1.5);
-        else o[j] = (N - 1) / ((N - 2) * (N - 3)) * ((N + 1) * (m4 / (m2 * m2) - 3.0) + 6.0);
       }
       return;
     }

@@ -166,5 +166,41 @@ TEST(Stream, LongWindowsKeepTheirExtremesInDeques) {
   check_stream(*stochf, {60, 3, 0}, ties);
 }
 
+// The LINEARREG family shares one stream (one pass of window sums a bar): output k of the shared stream
+// is function k's value, bit for bit what its own stream gives; functions of other families are refused.
+TEST(Stream, TheLinearRegressionFamilySharesOneStream) {
+  std::vector<const FunctionDef*> fs;
+  for (const char* name : {"TSF", "LINEARREG_ANGLE", "LINEARREG", "LINEARREG_SLOPE", "LINEARREG_INTERCEPT"}) {
+    fs.push_back(find(name));
+    ASSERT_NE(fs.back(), nullptr);
+    EXPECT_EQ(shared_stream_family(*fs.back()), "linearreg");
+  }
+  EXPECT_EQ(shared_stream_family(*find("RSI")), "");
+  const std::vector<double> params{21};
+  auto shared = make_shared_stream(fs, params, 2);
+  std::vector<std::unique_ptr<Stream>> alone;
+  for (const FunctionDef* f : fs) alone.push_back(make_stream(*f, params, 2));
+  const auto inst = panel();
+  std::size_t compared = 0;
+  for (std::size_t t = 0; t < inst[0].close.size(); ++t) {
+    const std::vector<double> c{inst[0].close[t], inst[1].close[t]};
+    const PanelBar bar{{}, {}, {}, c, {}};
+    shared->update(bar);
+    for (std::size_t k = 0; k < fs.size(); ++k) {
+      alone[k]->update(bar);
+      for (std::size_t j = 0; j < 2; ++j) {
+        const double a = shared->output(k)[j], b = alone[k]->output(0)[j];
+        ASSERT_TRUE((std::isnan(a) && std::isnan(b)) || a == b) << fs[k]->name << " row " << t << ": " << a << " vs " << b;
+        compared += std::isfinite(b);
+      }
+    }
+  }
+  EXPECT_GT(compared, inst[0].close.size() * fs.size());
+  const std::vector<const FunctionDef*> mixed{find("TSF"), find("RSI")};
+  EXPECT_THROW(make_shared_stream(mixed, params, 2), Error);
+  const std::vector<double> bad{0.5};
+  EXPECT_THROW(make_shared_stream(fs, bad, 2), Error);
+}
+
 }  // namespace
 }  // namespace sextant::analytics::ta

@@ -285,7 +285,7 @@ TEST(Evaluate, SharedWindowsEqualEachAlone) {
   const char* exprs[] = {"Max($close, 7)", "IdxMax($close, 7)", "ts_max($close, 7)", "ts_argmax($close, 7)", "Min($close, 7)",
                          "IdxMin($close, 7)", "ts_argmin($close, 7)", "Slope($close, 9)", "Rsquare($close, 9)", "Resi($close, 9)",
                          "Quantile($close, 8, 0.8)", "Quantile($close, 8, 0.2)", "Med($close, 8)", "Max($close, 30)",
-                         "IdxMax($close, 30)", "Resi($close, 30)", "Slope($close, 30)"};
+                         "IdxMax($close, 30)", "Resi($close, 30)", "Slope($close, 30)", "Skew($close, 9)", "Kurt($close, 9)"};
   for (auto [T, N, cross] : {std::tuple{40, 19, false}, std::tuple{2000, 37, false}, std::tuple{2000, 37, true}}) {
     FieldPanel f;
     f.rows = std::size_t(T);

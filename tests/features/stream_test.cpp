@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include "sextant/data/csv.hpp"
@@ -73,6 +74,44 @@ TEST(FeatureStream, EqualsBatchOnEveryRowForEveryCataloguedFactor) {
   }
   EXPECT_EQ(mismatches, 0u);
   EXPECT_GT(finite, ids.size() * T * N / 2) << "most values are defined";
+}
+
+// Nodes that one scan of a window or one TA-Lib stream answers together (Max with IdxMax, Slope with
+// Rsquare and Resi, Skew with Kurt, Quantiles with Med, the LINEARREG family) step as one group in the
+// stream; each must still equal batch, over NaNs and ties, in every group size.
+TEST(FeatureStream, SharedWindowsEqualBatch) {
+  const char* exprs[] = {"Max($close, 7)", "IdxMax($close, 7)", "ts_max($close, 7)", "ts_argmax($close, 7)", "Min($close, 7)",
+                         "ts_argmin($close, 7)", "Slope($close, 9)", "Rsquare($close, 9)", "Resi($close, 9)", "Skew($close, 9)",
+                         "Kurt($close, 9)", "Skew($close, 12)", "Kurt($open, 12)", "Quantile($close, 8, 0.8)", "Med($close, 8)",
+                         "IdxMin($close, 30)", "LINEARREG($close, 14)", "LINEARREG_ANGLE($close, 14)", "TSF($close, 14)",
+                         "LINEARREG_SLOPE($close, 14)", "LINEARREG_INTERCEPT($close, 14)", "LINEARREG($close, 9)", "TSF($open, 9)"};
+  const std::size_t T = 120, N = 13;
+  FieldPanel f;
+  f.rows = T;
+  for (std::size_t j = 0; j < N; ++j) f.instruments.push_back("S" + std::to_string(j));
+  std::uint64_t r = 5;
+  for (const char* name : {"close", "open"}) {
+    auto& x = f.fields[name];
+    for (std::size_t i = 0; i < T * N; ++i) {
+      r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+      const std::uint64_t u = r >> 11;
+      x.push_back(u % 9 == 0 ? NAN : (i % N == 2 ? double(u % 3) : double(u % 100000) / 977.0 - 40.0));  // column 2: ties
+    }
+  }
+  features::Program p;
+  std::vector<features::NodeId> ids;
+  for (const char* e : exprs) ids.push_back(p.add(e));
+  const auto batch = features::evaluate(p, ids, f);
+  features::FactorStream stream(p, ids, N);
+  features::BarFields bar;
+  for (std::size_t t = 0; t < T; ++t) {
+    for (const auto& [name, v] : f.fields) bar[name].assign(v.begin() + t * N, v.begin() + (t + 1) * N);
+    stream.update(bar);
+    for (std::size_t k = 0; k < ids.size(); ++k)
+      for (std::size_t j = 0; j < N; ++j)
+        ASSERT_TRUE(same(stream.value(k)[j], batch[k][t * N + j]))
+            << exprs[k] << " row " << t << " instrument " << j << ": stream " << stream.value(k)[j] << ", batch " << batch[k][t * N + j];
+  }
 }
 
 TEST(FeatureStream, MissingFieldsAreNamed) {

@@ -138,6 +138,8 @@ std::unique_ptr<Stream> var(const FunctionDef& f, std::span<const double> params
 std::unique_ptr<Stream> stddev(const FunctionDef& f, std::span<const double> params, std::size_t instruments);
 //! LINEARREG, LINEARREG_ANGLE, LINEARREG_INTERCEPT, LINEARREG_SLOPE and TSF (by f.name).
 std::unique_ptr<Stream> linearreg(const FunctionDef& f, std::span<const double> params, std::size_t instruments);
+//! Several of them over one close and period: output k is fs[k]'s.
+std::unique_ptr<Stream> linearreg_set(std::span<const FunctionDef* const> fs, std::span<const double> params, std::size_t instruments);
 // cycle
 std::unique_ptr<Stream> ht_dcperiod(const FunctionDef& f, std::span<const double> params, std::size_t instruments);
 std::unique_ptr<Stream> ht_phasor(const FunctionDef& f, std::span<const double> params, std::size_t instruments);

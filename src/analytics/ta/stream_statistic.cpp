@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <vector>
 
 #include "sextant/core/clones.hpp"
 
@@ -63,10 +64,12 @@ SEXTANT_SIMD_CLONES void window_sums(const double* const* rows, int p, std::size
 }
 
 // The LINEARREG family and TSF: the least squares of the last p closes, recomputed each bar over the
-// window in the batch kernel's order (i counting back from the newest bar), across instruments.
+// window in the batch kernel's order (i counting back from the newest bar), across instruments. One
+// stream serves any of the five at once (output k is whats[k]): they differ only in the last step.
 struct LinregStream final : Stream {
   enum What { value, angle, intercept, slope, forecast };
-  LinregStream(What what, int p, std::size_t n) : Stream(n, 1), what(what), p(p), ring(std::size_t(p), n), sum_y(n), sum_xy(n) {}
+  LinregStream(std::vector<What> whats, int p, std::size_t n)
+      : Stream(n, whats.size()), whats(std::move(whats)), p(p), ring(std::size_t(p), n), sum_y(n), sum_xy(n) {}
   void update(const PanelBar& b) override {
     ring.push(b.close.data());
     if (++seen_ < std::size_t(p)) return;
@@ -74,19 +77,28 @@ struct LinregStream final : Stream {
     const double divisor = sum_x * sum_x - p * sum_x2;
     for (int i = 0; i < p; ++i) rows[std::size_t(i)] = ring.at(std::size_t(i));
     window_sums(rows.data(), p, n_, sum_y.data(), sum_xy.data());
-    double* out = outputs_[0].data();
-    for (std::size_t j = 0; j < n_; ++j) {
-      const double m = (p * sum_xy[j] - sum_x * sum_y[j]) / divisor, c = (sum_y[j] - m * sum_x) / p;
-      switch (what) {
-        case value: out[j] = c + m * (p - 1); break;
-        case angle: out[j] = std::atan(m) * (180.0 / 3.14159265358979323846); break;
-        case intercept: out[j] = c; break;
-        case slope: out[j] = m; break;
-        case forecast: out[j] = c + m * p; break;
+    for (std::size_t k = 0; k < whats.size(); ++k) {
+      double* out = outputs_[k].data();
+      for (std::size_t j = 0; j < n_; ++j) {
+        const double m = (p * sum_xy[j] - sum_x * sum_y[j]) / divisor, c = (sum_y[j] - m * sum_x) / p;
+        switch (whats[k]) {
+          case value: out[j] = c + m * (p - 1); break;
+          case angle: out[j] = std::atan(m) * (180.0 / 3.14159265358979323846); break;
+          case intercept: out[j] = c; break;
+          case slope: out[j] = m; break;
+          case forecast: out[j] = c + m * p; break;
+        }
       }
     }
   }
-  What what;
+  static What what_of(const FunctionDef& f) {
+    return f.name == "LINEARREG"             ? value
+           : f.name == "LINEARREG_ANGLE"     ? angle
+           : f.name == "LINEARREG_INTERCEPT" ? intercept
+           : f.name == "LINEARREG_SLOPE"     ? slope
+                                             : forecast;  // TSF
+  }
+  std::vector<What> whats;
   int p;
   Ring ring;
   std::vector<double> sum_y, sum_xy;
@@ -110,12 +122,13 @@ std::unique_ptr<Stream> stddev(const FunctionDef&, std::span<const double> p, st
 }
 
 std::unique_ptr<Stream> linearreg(const FunctionDef& f, std::span<const double> p, std::size_t n) {
-  const auto what = f.name == "LINEARREG"             ? LinregStream::value
-                    : f.name == "LINEARREG_ANGLE"     ? LinregStream::angle
-                    : f.name == "LINEARREG_INTERCEPT" ? LinregStream::intercept
-                    : f.name == "LINEARREG_SLOPE"     ? LinregStream::slope
-                                                      : LinregStream::forecast;  // TSF
-  return std::make_unique<LinregStream>(what, i(p, 0), n);
+  return std::make_unique<LinregStream>(std::vector{LinregStream::what_of(f)}, i(p, 0), n);
+}
+
+std::unique_ptr<Stream> linearreg_set(std::span<const FunctionDef* const> fs, std::span<const double> p, std::size_t n) {
+  std::vector<LinregStream::What> whats;
+  for (const FunctionDef* f : fs) whats.push_back(LinregStream::what_of(*f));
+  return std::make_unique<LinregStream>(std::move(whats), i(p, 0), n);
 }
 
 }  // namespace streams
