@@ -174,9 +174,13 @@ struct FactorStream::State {
       }
       case OpClass::ta: {
         analytics::ta::PanelBar bar;
-        for (std::size_t k = 0; k < n.inputs.size(); ++k) bar.set(n.ta->inputs[k], st[n.inputs[k]].cur);
-        s.ta->update(bar);
         const auto group = groups.find(id);
+        const NodeId* members = group == groups.end() ? &id : group->second.data();
+        const std::size_t count = group == groups.end() ? 1 : group->second.size();
+        for (std::size_t g = 0; g < count; ++g)  // a shared stream reads every member's inputs
+          for (std::size_t k = 0; k < nodes[members[g]].inputs.size(); ++k)
+            bar.set(nodes[members[g]].ta->inputs[k], st[nodes[members[g]].inputs[k]].cur);
+        s.ta->update(bar);
         if (group == groups.end()) {
           std::copy(s.ta->output(0).begin(), s.ta->output(0).end(), out);
           break;
@@ -384,19 +388,37 @@ FactorStream::FactorStream(const Program& program, std::vector<NodeId> outputs, 
   }
   std::vector<NodeId> leader(nodes.size());
   for (std::size_t i = 0; i < nodes.size(); ++i) leader[i] = NodeId(i);
-  // TA-Lib functions of one shared_stream_family over the same inputs and parameters: one stream
-  std::map<std::tuple<std::string_view, std::vector<NodeId>, std::vector<double>>, std::vector<NodeId>> by_stream;
-  for (NodeId i : s.order)
-    if (nodes[i].op == Op::ta)
-      if (const auto family = analytics::ta::shared_stream_family(*nodes[i].ta); !family.empty())
-        by_stream[{family, nodes[i].inputs, nodes[i].params}].push_back(i);
-  for (auto& [key, group] : by_stream) {
-    if (group.size() < 2) continue;
-    std::vector<const analytics::ta::FunctionDef*> fs;
-    for (NodeId g : group) fs.push_back(nodes[g].ta), leader[g] = group[0], s.st[g].ta.reset();
-    s.st[group[0]].ta = analytics::ta::make_shared_stream(fs, nodes[group[0]].params, instruments);
-    s.groups.emplace(group[0], std::move(group));
+  // TA-Lib functions of one shared_stream_family and parameters whose inputs of one name are one node
+  // (WILLR's and MIDPRICE's high and low): one stream.
+  struct TaGroup {
+    std::vector<std::pair<std::string_view, NodeId>> inputs;  // by name, of every member
+    std::vector<NodeId> members;
+  };
+  std::map<std::pair<std::string_view, std::vector<double>>, std::vector<TaGroup>> by_stream;  // (family, params)
+  for (NodeId i : s.order) {
+    const Node& n = nodes[i];
+    const std::string_view family = n.op == Op::ta ? analytics::ta::shared_stream_family(*n.ta) : std::string_view();
+    if (family.empty()) continue;
+    auto agrees = [&](const TaGroup& g) {
+      for (std::size_t k = 0; k < n.inputs.size(); ++k)
+        for (const auto& [name, id] : g.inputs)
+          if (name == n.ta->inputs[k] && id != n.inputs[k]) return false;
+      return true;
+    };
+    auto& candidates = by_stream[{family, n.params}];
+    auto g = std::find_if(candidates.begin(), candidates.end(), agrees);
+    if (g == candidates.end()) g = candidates.insert(candidates.end(), TaGroup{});
+    g->members.push_back(i);
+    for (std::size_t k = 0; k < n.inputs.size(); ++k) g->inputs.emplace_back(n.ta->inputs[k], n.inputs[k]);
   }
+  for (auto& [key, candidates] : by_stream)
+    for (auto& group : candidates) {
+      if (group.members.size() < 2) continue;
+      std::vector<const analytics::ta::FunctionDef*> fs;
+      for (NodeId g : group.members) fs.push_back(nodes[g].ta), leader[g] = group.members[0], s.st[g].ta.reset();
+      s.st[group.members[0]].ta = analytics::ta::make_shared_stream(fs, key.second, instruments);
+      s.groups.emplace(group.members[0], std::move(group.members));
+    }
   for (auto& [key, group] : by_window) {
     // rolling_shared takes at most kMaxShared nodes; the sorted window and the decomposition any number
     const bool scan = std::get<0>(key) > 0 && std::get<0>(key) != 4;

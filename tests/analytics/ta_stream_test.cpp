@@ -166,25 +166,20 @@ TEST(Stream, LongWindowsKeepTheirExtremesInDeques) {
   check_stream(*stochf, {60, 3, 0}, ties);
 }
 
-// The LINEARREG family shares one stream (one pass of window sums a bar): output k of the shared stream
-// is function k's value, bit for bit what its own stream gives; functions of other families are refused.
-TEST(Stream, TheLinearRegressionFamilySharesOneStream) {
+// Functions of one shared_stream_family share one stream: the LINEARREG family (one pass of window
+// sums a bar) and WILLR with MIDPRICE (one window of highs and lows). Output k of the shared stream is
+// function k's value, bit for bit what its own stream gives; functions of other families are refused.
+void check_shared(const std::vector<const char*>& names, const std::vector<double>& params, const std::vector<Instrument>& inst) {
   std::vector<const FunctionDef*> fs;
-  for (const char* name : {"TSF", "LINEARREG_ANGLE", "LINEARREG", "LINEARREG_SLOPE", "LINEARREG_INTERCEPT"}) {
-    fs.push_back(find(name));
-    ASSERT_NE(fs.back(), nullptr);
-    EXPECT_EQ(shared_stream_family(*fs.back()), "linearreg");
-  }
-  EXPECT_EQ(shared_stream_family(*find("RSI")), "");
-  const std::vector<double> params{21};
+  for (const char* name : names) fs.push_back(find(name));
   auto shared = make_shared_stream(fs, params, 2);
   std::vector<std::unique_ptr<Stream>> alone;
   for (const FunctionDef* f : fs) alone.push_back(make_stream(*f, params, 2));
-  const auto inst = panel();
   std::size_t compared = 0;
   for (std::size_t t = 0; t < inst[0].close.size(); ++t) {
-    const std::vector<double> c{inst[0].close[t], inst[1].close[t]};
-    const PanelBar bar{{}, {}, {}, c, {}};
+    std::vector<double> h, l, c;
+    for (std::size_t j = 0; j < 2; ++j) h.push_back(inst[j].high[t]), l.push_back(inst[j].low[t]), c.push_back(inst[j].close[t]);
+    const PanelBar bar{{}, h, l, c, {}};
     shared->update(bar);
     for (std::size_t k = 0; k < fs.size(); ++k) {
       alone[k]->update(bar);
@@ -196,9 +191,23 @@ TEST(Stream, TheLinearRegressionFamilySharesOneStream) {
     }
   }
   EXPECT_GT(compared, inst[0].close.size() * fs.size());
-  const std::vector<const FunctionDef*> mixed{find("TSF"), find("RSI")};
+}
+
+TEST(Stream, FunctionsOfOneFamilyShareOneStream) {
+  for (const char* name : {"TSF", "LINEARREG_ANGLE", "LINEARREG", "LINEARREG_SLOPE", "LINEARREG_INTERCEPT"})
+    EXPECT_EQ(shared_stream_family(*find(name)), "linearreg") << name;
+  EXPECT_EQ(shared_stream_family(*find("WILLR")), "highlow");
+  EXPECT_EQ(shared_stream_family(*find("MIDPRICE")), "highlow");
+  EXPECT_EQ(shared_stream_family(*find("MIDPOINT")), "");
+  EXPECT_EQ(shared_stream_family(*find("RSI")), "");
+  const auto inst = panel();
+  check_shared({"TSF", "LINEARREG_ANGLE", "LINEARREG", "LINEARREG_SLOPE", "LINEARREG_INTERCEPT"}, {21}, inst);
+  for (double p : {14.0, 60.0})  // a scanned window and one kept in deques
+    check_shared({"MIDPRICE", "WILLR"}, {p}, inst), check_shared({"WILLR", "MIDPRICE"}, {p}, inst);
+  const std::vector<const FunctionDef*> mixed{find("TSF"), find("WILLR")};
+  const std::vector<double> params{21}, bad{0.5};
   EXPECT_THROW(make_shared_stream(mixed, params, 2), Error);
-  const std::vector<double> bad{0.5};
+  const std::vector<const FunctionDef*> fs{find("TSF"), find("LINEARREG")};
   EXPECT_THROW(make_shared_stream(fs, bad, 2), Error);
 }
 

@@ -113,7 +113,7 @@ std::unique_ptr<Stream> make_stream(const FunctionDef& f, std::span<const double
 std::string_view shared_stream_family(const FunctionDef& f) {
   const bool linearreg = f.name == "LINEARREG" || f.name == "LINEARREG_ANGLE" || f.name == "LINEARREG_INTERCEPT" ||
                          f.name == "LINEARREG_SLOPE" || f.name == "TSF";
-  return linearreg ? "linearreg" : "";
+  return linearreg ? "linearreg" : f.name == "WILLR" || f.name == "MIDPRICE" ? "highlow" : "";
 }
 
 std::unique_ptr<Stream> make_shared_stream(std::span<const FunctionDef* const> fs, std::span<const double> params, std::size_t instruments) {
@@ -124,7 +124,7 @@ std::unique_ptr<Stream> make_shared_stream(std::span<const FunctionDef* const> f
       fail(ErrorCode::invalid_argument, "functions", "{} and {} do not share a stream", fs[0]->name, f->name);
     check_params(*f, params);
   }
-  return streams::linearreg_set(fs, params, instruments);
+  return family == "linearreg" ? streams::linearreg_set(fs, params, instruments) : streams::highlow_set(fs, params, instruments);
 }
 
 }  // namespace sextant::analytics::ta

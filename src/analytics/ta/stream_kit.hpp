@@ -126,6 +126,8 @@ std::unique_ptr<Stream> rocr(const FunctionDef& f, std::span<const double> param
 std::unique_ptr<Stream> rocr100(const FunctionDef& f, std::span<const double> params, std::size_t instruments);
 std::unique_ptr<Stream> midpoint(const FunctionDef& f, std::span<const double> params, std::size_t instruments);
 std::unique_ptr<Stream> midprice(const FunctionDef& f, std::span<const double> params, std::size_t instruments);
+//! WILLR and MIDPRICE of one period: output k is fs[k]'s.
+std::unique_ptr<Stream> highlow_set(std::span<const FunctionDef* const> fs, std::span<const double> params, std::size_t instruments);
 // volatility_volume
 std::unique_ptr<Stream> trange(const FunctionDef& f, std::span<const double> params, std::size_t instruments);
 std::unique_ptr<Stream> atr(const FunctionDef& f, std::span<const double> params, std::size_t instruments);

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <vector>
 
 #include <cstring>
 
@@ -217,25 +218,35 @@ SEXTANT_SIMD_CLONES void window_extremes(
 // equals or beats (the newest of equal values is the one kept, as the scans' >= and <= keep it).
 // NaN is never a candidate. O(1) amortised per bar, however long the window.
 struct ExtremeDeques {
-  ExtremeDeques(std::size_t cap, std::size_t n) : cap(cap), val(cap * n), at(cap * n), head(n, 0), len(n, 0) {}
-  //! Bar t's value x for instrument j: drops the candidate from bar t - cap, then adds x.
+  struct Candidate {
+    double value;
+    std::int64_t bar;
+  };
+  struct Ends {
+    std::uint32_t head = 0, len = 0;
+  };
+  // A candidate's value and bar side by side, and an instrument's head and length in one word: a
+  // step touches two or three cache lines per instrument, not five (a bar steps 500 such deques
+  // per window, with tens of windows in the caches at once).
+  ExtremeDeques(std::size_t cap, std::size_t n) : cap(cap), slots(cap * n), ends(n) {}
+  //! Bar t's value x for instrument j: drops the candidate from bar t - cap, then adds x. Returns the
+  //! front (the extreme; stale when the deque is empty, which only a window of NaN leaves).
   template <bool Max>
-  void step(std::size_t j, double x, std::int64_t t) {
-    double* v = val.data() + j * cap;
-    std::int64_t* a = at.data() + j * cap;
-    std::size_t h = head[j], k = len[j];
-    if (k && a[h] <= t - std::int64_t(cap)) h = h + 1 == cap ? 0 : h + 1, --k;  // candidates are one per bar: one leaves
+  const Candidate& step(std::size_t j, double x, std::int64_t t) {
+    Candidate* c = slots.data() + j * cap;
+    std::size_t h = ends[j].head, k = ends[j].len;
+    if (k && c[h].bar <= t - std::int64_t(cap)) h = h + 1 == cap ? 0 : h + 1, --k;  // candidates are one per bar: one leaves
     if (x == x) {
       auto slot = [&](std::size_t i) { return h + i < cap ? h + i : h + i - cap; };
-      while (k && (Max ? v[slot(k - 1)] <= x : v[slot(k - 1)] >= x)) --k;
-      v[slot(k)] = x, a[slot(k)] = t, ++k;
+      while (k && (Max ? c[slot(k - 1)].value <= x : c[slot(k - 1)].value >= x)) --k;
+      c[slot(k)] = {x, t}, ++k;
     }
-    head[j] = h, len[j] = k;
+    ends[j] = {std::uint32_t(h), std::uint32_t(k)};
+    return c[h];
   }
   std::size_t cap;
-  std::vector<double> val;
-  std::vector<std::int64_t> at;  // the bar of each candidate
-  std::vector<std::size_t> head, len;
+  std::vector<Candidate> slots;
+  std::vector<Ends> ends;
 };
 
 // A window's highest high and lowest low, with the age of the newest bar holding each (Aroon needs
@@ -269,13 +280,13 @@ struct WindowHighLow {
     const double *nh = highs.at(0), *nl = lows.at(0), *oh = highs.at(std::size_t(span - 1)), *ol = lows.at(std::size_t(span - 1));
     constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
     for (std::size_t j = 0; j < n; ++j) {
-      top.step<true>(j, nh[j], t);
-      bottom.step<false>(j, nl[j], t);
+      const auto& h = top.step<true>(j, nh[j], t);
+      const auto& l = bottom.step<false>(j, nl[j], t);
       const bool hn = oh[j] != oh[j], ln = ol[j] != ol[j];
-      hi[j] = hn ? kNaN : top.val[j * top.cap + top.head[j]];
-      hi_age[j] = hn ? span - 1 : double(t - top.at[j * top.cap + top.head[j]]);
-      lo[j] = ln ? kNaN : bottom.val[j * bottom.cap + bottom.head[j]];
-      lo_age[j] = ln ? span - 1 : double(t - bottom.at[j * bottom.cap + bottom.head[j]]);
+      hi[j] = hn ? kNaN : h.value;
+      hi_age[j] = hn ? span - 1 : double(t - h.bar);
+      lo[j] = ln ? kNaN : l.value;
+      lo_age[j] = ln ? span - 1 : double(t - l.bar);
     }
   }
   int p;
@@ -285,22 +296,6 @@ struct WindowHighLow {
   std::vector<double> hi_age, lo_age;  //!< whole numbers
   std::vector<const double*> rows_h, rows_l;
   ExtremeDeques top, bottom;
-};
-
-struct WillrStream final : Stream {
-  WillrStream(int p, std::size_t n) : Stream(n, 1), p(p), w(p, n) {}
-  void update(const PanelBar& b) override {
-    w.push(b);
-    w.compute(n_);
-    if (++seen_ < std::size_t(p)) return;
-    double* out = outputs_[0].data();
-    for (std::size_t j = 0; j < n_; ++j) {  // computed unconditionally, then selected: vectorises
-      const double d = (w.hi[j] - w.lo[j]) / -100.0, v = (w.hi[j] - b.close[j]) / d;
-      out[j] = d != 0.0 ? v : 0.0;
-    }
-  }
-  int p;
-  WindowHighLow w;
 };
 
 // Fast %K of every instrument from its window high/low: computed unconditionally, then selected, so
@@ -381,19 +376,32 @@ struct AroonStream final : Stream {
   WindowHighLow w;
 };
 
-// MIDPOINT (of close: `of_close`) and MIDPRICE (of high and low): the window's (highest + lowest) / 2.
-struct MidStream final : Stream {
-  MidStream(int p, bool of_close, std::size_t n) : Stream(n, 1), p(p), of_close(of_close), w(p, n) {}
+// WILLR, MIDPRICE and MIDPOINT: values of one window's highest high and lowest low (MIDPOINT's of
+// the close). One stream serves any of WILLR and MIDPRICE of one period (output k is whats[k]): they
+// read the same window.
+struct HighLowStream final : Stream {
+  enum What { willr, midprice, midpoint };
+  HighLowStream(std::vector<What> whats, int p, std::size_t n) : Stream(n, whats.size()), whats(std::move(whats)), p(p), w(p, n) {}
   void update(const PanelBar& b) override {
     PanelBar hl = b;
-    if (of_close) hl.high = hl.low = b.close;
+    if (whats[0] == midpoint) hl.high = hl.low = b.close;  // MIDPOINT shares with no other
     w.push(hl);
     w.compute(n_);
     if (++seen_ < std::size_t(p)) return;
-    for (std::size_t j = 0; j < n_; ++j) outputs_[0][j] = (w.hi[j] + w.lo[j]) / 2.0;
+    for (std::size_t k = 0; k < whats.size(); ++k) {
+      double* out = outputs_[k].data();
+      if (whats[k] != willr) {
+        for (std::size_t j = 0; j < n_; ++j) out[j] = (w.hi[j] + w.lo[j]) / 2.0;
+        continue;
+      }
+      for (std::size_t j = 0; j < n_; ++j) {  // computed unconditionally, then selected: vectorises
+        const double d = (w.hi[j] - w.lo[j]) / -100.0, v = (w.hi[j] - b.close[j]) / d;
+        out[j] = d != 0.0 ? v : 0.0;
+      }
+    }
   }
+  std::vector<What> whats;
   int p;
-  bool of_close;
   WindowHighLow w;
 };
 
@@ -595,7 +603,7 @@ std::unique_ptr<Stream> roc(const FunctionDef&, std::span<const double> p, std::
 }
 
 std::unique_ptr<Stream> willr(const FunctionDef&, std::span<const double> p, std::size_t n) {
-  return std::make_unique<WillrStream>(i(p, 0), n);
+  return std::make_unique<HighLowStream>(std::vector{HighLowStream::willr}, i(p, 0), n);
 }
 
 std::unique_ptr<Stream> mfi(const FunctionDef&, std::span<const double> p, std::size_t n) {
@@ -623,11 +631,17 @@ std::unique_ptr<Stream> aroonosc(const FunctionDef&, std::span<const double> p, 
 }
 
 std::unique_ptr<Stream> midpoint(const FunctionDef&, std::span<const double> p, std::size_t n) {
-  return std::make_unique<MidStream>(i(p, 0), true, n);
+  return std::make_unique<HighLowStream>(std::vector{HighLowStream::midpoint}, i(p, 0), n);
 }
 
 std::unique_ptr<Stream> midprice(const FunctionDef&, std::span<const double> p, std::size_t n) {
-  return std::make_unique<MidStream>(i(p, 0), false, n);
+  return std::make_unique<HighLowStream>(std::vector{HighLowStream::midprice}, i(p, 0), n);
+}
+
+std::unique_ptr<Stream> highlow_set(std::span<const FunctionDef* const> fs, std::span<const double> p, std::size_t n) {
+  std::vector<HighLowStream::What> whats;
+  for (const FunctionDef* f : fs) whats.push_back(f->name == "WILLR" ? HighLowStream::willr : HighLowStream::midprice);
+  return std::make_unique<HighLowStream>(std::move(whats), i(p, 0), n);
 }
 
 }  // namespace streams
