@@ -22,7 +22,6 @@
 #include <string_view>
 #include <thread>
 #include <tuple>
-#include <unordered_map>
 
 #include "kernels.hpp"
 #include "rolling_state.hpp"
@@ -119,7 +118,7 @@ struct FactorStream::State {
   // cs_pca_loading nodes of one input and window, rolling nodes of one shared_window_family, input and
   // window, and TA-Lib functions that share a stream, by their first: it computes the others' rows too
   // (one decomposition, sorted window, scan or stream a bar); the others are not stepped on their own.
-  std::unordered_map<NodeId, std::vector<NodeId>> groups;
+  std::vector<std::vector<NodeId>> groups;  // by node; empty: none (an index, not a lookup, on every step)
 
   // A node's history gets this bar's row before its readers run (a window ends at this bar).
   void record(NodeId i) {
@@ -134,11 +133,17 @@ struct FactorStream::State {
   // The last `k` rows of node `id` (its history), for a window that ends at this bar.
   const double* rows(NodeId id, std::size_t k) { return st[id].hist.last(k); }
 
+  // The nodes one step of `id` computes: its group (id first), or id alone.
+  std::span<const NodeId> members(const NodeId& id) const {
+    return groups[id].empty() ? std::span<const NodeId>(&id, 1) : std::span<const NodeId>(groups[id]);
+  }
+
   void step(NodeId id) {
     const Node& n = nodes[id];
     NodeState& s = st[id];
     double* out = s.cur.data();
     const std::size_t t = seen;  // this bar's row index
+    const auto group = members(id);
     switch (op_def(n.op).cls) {
       case OpClass::elementwise: {
         kernels::Arg args[3];  // no allocation per node and bar: at most three operands
@@ -147,24 +152,16 @@ struct FactorStream::State {
         break;
       }
       case OpClass::cross_section: {
-        if (n.op == Op::cs_pca_loading) {
+        if (n.op == Op::cs_pca_loading) {  // the group's components from one decomposition
           const std::size_t W = kernels::window_of(n);
-          const auto group = groups.find(id);
-          if (group == groups.end()) {
-            if (t + 1 < W) std::fill(out, out + N, kNaN);
-            else kernels::pca_loading_row(n, rows(n.inputs[0], W), N, out);
-            break;
-          }
           std::vector<std::size_t> ks;
           std::vector<double*> outs;
-          for (NodeId g : group->second) ks.push_back(std::size_t(nodes[g].params[1])), outs.push_back(st[g].cur.data());
+          for (NodeId g : group) ks.push_back(std::size_t(nodes[g].params[1])), outs.push_back(st[g].cur.data());
           if (t + 1 < W) {
             for (double* o : outs) std::fill(o, o + N, kNaN);
           } else {
             kernels::pca_loading_rows(W, ks, rows(n.inputs[0], W), N, outs);
           }
-          for (NodeId g : group->second)
-            if (g != id) record(g);
           break;
         }
         const double* args[2];
@@ -172,23 +169,12 @@ struct FactorStream::State {
         kernels::cross_section(n, std::span<const double* const>(args, n.inputs.size()), out, 1, N, 0, 1);
         break;
       }
-      case OpClass::ta: {
+      case OpClass::ta: {  // a shared stream reads every member's inputs; its output g is member g's
         analytics::ta::PanelBar bar;
-        const auto group = groups.find(id);
-        const NodeId* members = group == groups.end() ? &id : group->second.data();
-        const std::size_t count = group == groups.end() ? 1 : group->second.size();
-        for (std::size_t g = 0; g < count; ++g)  // a shared stream reads every member's inputs
-          for (std::size_t k = 0; k < nodes[members[g]].inputs.size(); ++k)
-            bar.set(nodes[members[g]].ta->inputs[k], st[nodes[members[g]].inputs[k]].cur);
+        for (NodeId g : group)
+          for (std::size_t k = 0; k < nodes[g].inputs.size(); ++k) bar.set(nodes[g].ta->inputs[k], st[nodes[g].inputs[k]].cur);
         s.ta->update(bar);
-        if (group == groups.end()) {
-          std::copy(s.ta->output(0).begin(), s.ta->output(0).end(), out);
-          break;
-        }
-        for (std::size_t g = 0; g < group->second.size(); ++g) {  // a shared stream: output g is member g's
-          std::copy(s.ta->output(g).begin(), s.ta->output(g).end(), st[group->second[g]].cur.begin());
-          if (g) record(group->second[g]);
-        }
+        for (std::size_t g = 0; g < group.size(); ++g) std::copy(s.ta->output(g).begin(), s.ta->output(g).end(), st[group[g]].cur.begin());
         break;
       }
       case OpClass::rolling: {
@@ -211,47 +197,40 @@ struct FactorStream::State {
               default: out[c] = s.ema[c].step(x[c], kernels::ema_alpha(n.params[0])); break;
             }
           }
-        } else if (n.op == Op::quantile || n.op == Op::med) {
+        } else if (n.op == Op::quantile || n.op == Op::med) {  // the group's order statistics of one sorted window
           const std::size_t w = kernels::window_of(n);
           const bool full = t >= w;
           const double* leaving = full ? rows(n.inputs[0], w + 1) : nullptr;  // the row w bars back
-          const auto group = groups.find(id);
-          const NodeId* members = group == groups.end() ? &id : group->second.data();
-          const std::size_t count = group == groups.end() ? 1 : group->second.size();
           for (std::size_t c = 0; c < N; ++c) {
             auto& win = s.sorted[c];
             win.step(full, full ? leaving[c] : 0.0, x[c]);
-            for (std::size_t g = 0; g < count; ++g) {
-              const Node& m = nodes[members[g]];
-              const bool median = m.op == Op::med;
-              st[members[g]].cur[c] = kernels::order_statistic(median, median ? 0.0 : m.params[1], win.v.data(), win.v.size());
+            for (NodeId g : group) {
+              const bool median = nodes[g].op == Op::med;
+              st[g].cur[c] = kernels::order_statistic(median, median ? 0.0 : nodes[g].params[1], win.v.data(), win.v.size());
             }
           }
-          for (std::size_t g = 1; g < count; ++g) record(members[g]);
         } else {
-          // The batch kernel over the rows this bar's window holds, emitting only its last row.
+          // The batch kernel over the rows this bar's window holds, emitting only its last row; a group
+          // (Max with IdxMax, Slope with Rsquare and Resi, Skew with Kurt) from one scan of the window.
           const auto sig = op_def(n.op).signature;
           const std::size_t reach = sig.find('L') != sig.npos ? kernels::window_of(n) + 1 : kernels::window_of(n);
           const std::size_t k = std::min(reach, t + 1);
           const double* args[2];
           for (std::size_t i = 0; i < n.inputs.size(); ++i) args[i] = rows(n.inputs[i], k);
-          const auto group = groups.find(id);
-          if (group == groups.end()) {
+          if (group.size() == 1) {
             kernels::rolling(n, std::span<const double* const>(args, n.inputs.size()), out, {k, N, 0, N, k - 1});
             break;
           }
-          // Max with IdxMax, Slope with Rsquare and Resi, Skew with Kurt: one scan of the window
           const Node* shared[kernels::kMaxShared];
           double* outs[kernels::kMaxShared];
-          const std::size_t count = group->second.size();
-          for (std::size_t g = 0; g < count; ++g) shared[g] = &nodes[group->second[g]], outs[g] = st[group->second[g]].cur.data();
-          kernels::rolling_shared({shared, count}, args[0], {outs, count}, {k, N, 0, N, k - 1});
-          for (std::size_t g = 1; g < count; ++g) record(group->second[g]);
+          for (std::size_t g = 0; g < group.size(); ++g) shared[g] = &nodes[group[g]], outs[g] = st[group[g]].cur.data();
+          kernels::rolling_shared({shared, group.size()}, args[0], {outs, group.size()}, {k, N, 0, N, k - 1});
         }
         break;
       }
       default: break;
     }
+    for (NodeId g : group.subspan(1)) record(g);  // the leader's own row is recorded by run()
   }
 
   // Orders the nodes by their longest path to an output, in measured time: the heaviest chains start
@@ -388,6 +367,7 @@ FactorStream::FactorStream(const Program& program, std::vector<NodeId> outputs, 
   }
   std::vector<NodeId> leader(nodes.size());
   for (std::size_t i = 0; i < nodes.size(); ++i) leader[i] = NodeId(i);
+  s.groups.resize(nodes.size());
   // TA-Lib functions of one shared_stream_family and parameters whose inputs of one name are one node
   // (WILLR's and MIDPRICE's high and low): one stream.
   struct TaGroup {
@@ -417,16 +397,17 @@ FactorStream::FactorStream(const Program& program, std::vector<NodeId> outputs, 
       std::vector<const analytics::ta::FunctionDef*> fs;
       for (NodeId g : group.members) fs.push_back(nodes[g].ta), leader[g] = group.members[0], s.st[g].ta.reset();
       s.st[group.members[0]].ta = analytics::ta::make_shared_stream(fs, key.second, instruments);
-      s.groups.emplace(group.members[0], std::move(group.members));
+      s.groups[group.members[0]] = std::move(group.members);
     }
   for (auto& [key, group] : by_window) {
-    // rolling_shared takes at most kMaxShared nodes; the sorted window and the decomposition any number
+    // rolling_shared takes at most kMaxShared nodes; a sorted window (family 4, Quantile/Med) and the
+    // decomposition (-1) serve any number
     const bool scan = std::get<0>(key) > 0 && std::get<0>(key) != 4;
     for (std::size_t from = 0; from < group.size(); from += scan ? kernels::kMaxShared : group.size()) {
       const std::size_t to = scan ? std::min(group.size(), from + kernels::kMaxShared) : group.size();
       if (to - from < 2) continue;
       for (std::size_t g = from; g < to; ++g) leader[group[g]] = group[from];
-      s.groups.emplace(group[from], std::vector<NodeId>(group.begin() + std::ptrdiff_t(from), group.begin() + std::ptrdiff_t(to)));
+      s.groups[group[from]].assign(group.begin() + std::ptrdiff_t(from), group.begin() + std::ptrdiff_t(to));
     }
   }
   std::erase_if(s.order, [&](NodeId i) { return leader[i] != i; });
@@ -466,7 +447,6 @@ void FactorStream::update(const BarFields& bar) {
   if (s.seen % 64 == 1) s.reorder();  // from the second bar on (the first has no full windows)
   s.run();
   ++s.seen;
-
 }
 
 std::span<const double> FactorStream::value(std::size_t k) const {

@@ -40,6 +40,15 @@ class Stream;  // ta_stream.hpp
 using LookbackFn = int (*)(const double* params);
 //! This function's O(1)-per-bar stream for these parameters, or null (then make_stream's generic one).
 using StreamFactory = std::unique_ptr<Stream> (*)(const FunctionDef& f, std::span<const double> params, std::size_t instruments);
+//! One stream for several functions of one StreamFamily: output k is fs[k]'s first output.
+using SharedStreamFactory = std::unique_ptr<Stream> (*)(std::span<const FunctionDef* const> fs, std::span<const double> params,
+                                                        std::size_t instruments);
+//! Functions of one family (the same name) that one stream state serves together: the LINEARREG family
+//! (one pass of window sums), WILLR with MIDPRICE (one window of highs and lows).
+struct StreamFamily {
+  std::string_view name;  //!< empty: shares with none
+  SharedStreamFactory make = nullptr;
+};
 //! Whether a row's value depends only on the bars of a window covering the lookback (so the generic
 //! stream may recompute over a bounded window); null: recursive, the whole history counts.
 using FiniteMemoryFn = bool (*)(const FunctionDef& f, std::span<const double> params);
@@ -56,6 +65,7 @@ struct FunctionDef {
   ComputeFn compute;  //!< writes rows >= lookback of each output; the caller fills NaN before
   StreamFactory stream = nullptr;
   FiniteMemoryFn finite_memory = nullptr;
+  StreamFamily shared_stream = {};  //!< make_shared_stream (ta_stream.hpp)
 };
 
 //! Error(invalid_argument) naming the parameter when params do not fit f (count, range, integrality).

@@ -65,9 +65,10 @@ void update_all(std::span<const std::unique_ptr<Stream>> streams, const PanelBar
 //! A stream for any function; throws Error(invalid_argument) naming a parameter out of range.
 std::unique_ptr<Stream> make_stream(const FunctionDef& f, std::span<const double> params, std::size_t instruments);
 //! Functions that one stream state serves together, with the same parameters and their inputs of one
-//! name bound to one series: the name of the function's family, or empty when it shares with none.
-//! "linearreg": LINEARREG, LINEARREG_ANGLE, LINEARREG_INTERCEPT, LINEARREG_SLOPE and TSF (one pass of
-//! window sums a bar); "highlow": WILLR and MIDPRICE (one window of highs and lows).
+//! name bound to one series: the name of the function's family (its FunctionDef row's shared_stream),
+//! or empty when it shares with none. "linearreg": LINEARREG, LINEARREG_ANGLE, LINEARREG_INTERCEPT,
+//! LINEARREG_SLOPE and TSF (one pass of window sums a bar); "highlow": WILLR and MIDPRICE (one window
+//! of highs and lows).
 std::string_view shared_stream_family(const FunctionDef& f);
 //! One stream for functions of one shared_stream_family() and parameters: output(k) is fs[k]'s first
 //! output, bit for bit what make_stream(*fs[k], params) gives, when each bar carries every input any

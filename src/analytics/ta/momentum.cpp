@@ -466,7 +466,8 @@ void register_momentum(std::vector<FunctionDef>& fs) {
   fs.push_back({"TRIX", g, {"real"}, {period(30, 1)}, {"outReal"}, false, lb_trix, trix_fn, streams::trix});
   fs.push_back({"BOP", g, {"open", "high", "low", "close"}, {}, {"outReal"}, false, [](const double*) { return 0; }, bop_fn, nullptr, finite_memory});
   fs.push_back({"CCI", g, {"high", "low", "close"}, {p14}, {"outReal"}, false, lb_period_minus_1, cci_fn, streams::cci});
-  fs.push_back({"WILLR", g, {"high", "low", "close"}, {p14}, {"outReal"}, false, lb_period_minus_1, willr_fn, streams::willr});
+  fs.push_back({"WILLR", g, {"high", "low", "close"}, {p14}, {"outReal"}, false, lb_period_minus_1, willr_fn, streams::willr, nullptr,
+                {"highlow", streams::highlow_set}});
   fs.push_back({"AROON", g, {"high", "low"}, {p14}, {"outAroonDown", "outAroonUp"}, false, lb_period, aroon_fn, streams::aroon});
   fs.push_back({"AROONOSC", g, {"high", "low"}, {p14}, {"outReal"}, false, lb_period, aroonosc_fn, streams::aroonosc, finite_memory});
   fs.push_back({"STOCH", g, {"high", "low", "close"},

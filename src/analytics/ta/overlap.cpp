@@ -322,7 +322,7 @@ void register_overlap(std::vector<FunctionDef>& fs) {
   fs.push_back({"MIDPOINT", g, {"real"}, {{"optInTimePeriod", "timeperiod", 14, 2, kBig, true}}, {"outReal"}, false,
                 lb_period_minus_1, midpoint_fn, streams::midpoint, finite_memory});
   fs.push_back({"MIDPRICE", g, {"high", "low"}, {{"optInTimePeriod", "timeperiod", 14, 2, kBig, true}}, {"outReal"},
-                false, lb_period_minus_1, midprice_fn, streams::midprice, finite_memory});
+                false, lb_period_minus_1, midprice_fn, streams::midprice, finite_memory, {"highlow", streams::highlow_set}});
   fs.push_back({"KAMA", g, {"real"}, {kPeriod30}, {"outReal"}, false, [](const double* p) { return int(p[0]); }, kama_fn, streams::kama});
   fs.push_back({"T3", g, {"real"},
                 {{"optInTimePeriod", "timeperiod", 5, 2, kBig, true}, {"optInVFactor", "vfactor", 0.7, 0, 1, false}},

@@ -110,11 +110,12 @@ void register_statistic(std::vector<FunctionDef>& fs) {
   fs.push_back({"VAR", g, {"real"}, {{"optInTimePeriod", "timeperiod", 5, 1, kBig, true}, nbdev}, {"outReal"}, false,
                 lb_period_minus_1, var_fn, streams::var});
   fs.push_back({"AVGDEV", g, {"real"}, {p14}, {"outReal"}, false, lb_period_minus_1, avgdev_fn, nullptr, finite_memory});
-  fs.push_back({"LINEARREG", g, {"real"}, {p14}, {"outReal"}, false, lb_period_minus_1, linreg_fn<Reg::value>, streams::linearreg, finite_memory});
-  fs.push_back({"LINEARREG_ANGLE", g, {"real"}, {p14}, {"outReal"}, false, lb_period_minus_1, linreg_fn<Reg::angle>, streams::linearreg, finite_memory});
-  fs.push_back({"LINEARREG_INTERCEPT", g, {"real"}, {p14}, {"outReal"}, false, lb_period_minus_1, linreg_fn<Reg::intercept>, streams::linearreg, finite_memory});
-  fs.push_back({"LINEARREG_SLOPE", g, {"real"}, {p14}, {"outReal"}, false, lb_period_minus_1, linreg_fn<Reg::slope>, streams::linearreg, finite_memory});
-  fs.push_back({"TSF", g, {"real"}, {p14}, {"outReal"}, false, lb_period_minus_1, linreg_fn<Reg::forecast>, streams::linearreg, finite_memory});
+  const StreamFamily kLinearreg{"linearreg", streams::linearreg_set};
+  fs.push_back({"LINEARREG", g, {"real"}, {p14}, {"outReal"}, false, lb_period_minus_1, linreg_fn<Reg::value>, streams::linearreg, finite_memory, kLinearreg});
+  fs.push_back({"LINEARREG_ANGLE", g, {"real"}, {p14}, {"outReal"}, false, lb_period_minus_1, linreg_fn<Reg::angle>, streams::linearreg, finite_memory, kLinearreg});
+  fs.push_back({"LINEARREG_INTERCEPT", g, {"real"}, {p14}, {"outReal"}, false, lb_period_minus_1, linreg_fn<Reg::intercept>, streams::linearreg, finite_memory, kLinearreg});
+  fs.push_back({"LINEARREG_SLOPE", g, {"real"}, {p14}, {"outReal"}, false, lb_period_minus_1, linreg_fn<Reg::slope>, streams::linearreg, finite_memory, kLinearreg});
+  fs.push_back({"TSF", g, {"real"}, {p14}, {"outReal"}, false, lb_period_minus_1, linreg_fn<Reg::forecast>, streams::linearreg, finite_memory, kLinearreg});
   fs.push_back({"BETA", g, {"real", "real1"}, {{"optInTimePeriod", "timeperiod", 5, 1, kBig, true}}, {"outReal"}, false,
                 lb_beta, beta_fn, nullptr, finite_memory});
   fs.push_back({"CORREL", g, {"real", "real1"}, {{"optInTimePeriod", "timeperiod", 30, 1, kBig, true}}, {"outReal"},

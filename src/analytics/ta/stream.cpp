@@ -110,21 +110,17 @@ std::unique_ptr<Stream> make_stream(const FunctionDef& f, std::span<const double
   return std::make_unique<GenericStream>(f, std::vector<double>(params.begin(), params.end()), instruments, windowed);
 }
 
-std::string_view shared_stream_family(const FunctionDef& f) {
-  const bool linearreg = f.name == "LINEARREG" || f.name == "LINEARREG_ANGLE" || f.name == "LINEARREG_INTERCEPT" ||
-                         f.name == "LINEARREG_SLOPE" || f.name == "TSF";
-  return linearreg ? "linearreg" : f.name == "WILLR" || f.name == "MIDPRICE" ? "highlow" : "";
-}
+std::string_view shared_stream_family(const FunctionDef& f) { return f.shared_stream.name; }
 
 std::unique_ptr<Stream> make_shared_stream(std::span<const FunctionDef* const> fs, std::span<const double> params, std::size_t instruments) {
   if (fs.empty()) fail(ErrorCode::invalid_argument, "functions", "a shared stream needs at least one function");
-  const std::string_view family = shared_stream_family(*fs[0]);
+  const std::string_view family = fs[0]->shared_stream.name;
   for (const FunctionDef* f : fs) {
-    if (family.empty() || shared_stream_family(*f) != family)
+    if (family.empty() || f->shared_stream.name != family)
       fail(ErrorCode::invalid_argument, "functions", "{} and {} do not share a stream", fs[0]->name, f->name);
     check_params(*f, params);
   }
-  return family == "linearreg" ? streams::linearreg_set(fs, params, instruments) : streams::highlow_set(fs, params, instruments);
+  return fs[0]->shared_stream.make(fs, params, instruments);
 }
 
 }  // namespace sextant::analytics::ta
