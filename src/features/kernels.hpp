@@ -4,6 +4,7 @@
 // the evaluator can split a node across threads without locks.
 #include <cstddef>
 #include <span>
+#include <vector>
 
 #include "sextant/features/compiler.hpp"
 
@@ -42,10 +43,17 @@ void pair(const Node& n, const double* x, const double* y, double* out, const Bl
 //! Output row t of Count, Max/Min, IdxMax/IdxMin, Rank, decay_linear, WMA, product, Mad, Skew, Kurt,
 //! Slope/Rsquare/Resi (nodes of one shared_window_family together).
 void window_row(std::span<const Node* const> nodes, const double* x, std::span<double* const> outs, const Block& b, std::size_t t);
-//! Sum/Mean (mean) and Var/Std (sd) over the block's rows: rolling_state.hpp's MeanState and VarState
-//! for eight instruments at once, with the scalar states' bits (the stream steps those).
+//! Sum/Mean (mean) and Var/Std (sd) over the block's rows: pandas' roll_sum/roll_mean and roll_var
+//! states (MeanLanes and VarLanes in kernels_window_impl.hpp), eight instruments at once.
 void mean_or_sum(const Node& n, const double* x, double* out, const Block& b, bool mean);
 void variance(const Node& n, const double* x, double* out, const Block& b, bool sd);
+//! The same states stepped one bar for the stream, N instruments: `state` (recurrence_state(N)) is
+//! carried from bar to bar, `leaving` is the row leaving a full window (null before the window fills),
+//! x this bar's row. Each bar's value has the bits batch gives its row.
+inline constexpr std::size_t kRecurrenceFields = 7;
+std::vector<double> recurrence_state(std::size_t N);
+void mean_or_sum_step(const Node& n, double* state, const double* leaving, const double* x, double* out, std::size_t N, bool mean);
+void variance_step(const Node& n, double* state, const double* leaving, const double* x, double* out, std::size_t N, bool sd);
 //! Max/Min/IdxMax/IdxMin (and the paper's) over the block's rows, in O(1) a value; window_row()'s bits.
 void extremes(std::span<const Node* const> nodes, const double* x, std::span<double* const> outs, const Block& b);
 //! Rolling operators that one pass over a window answers together: Max with IdxMax (1), Min with

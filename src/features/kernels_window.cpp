@@ -94,6 +94,22 @@ void variance(const Node& n, const double* x, double* out, const Block& b, bool 
   (level == 2 ? avx512::variance : level == 1 ? avx2::variance : baseline::variance)(n, x, out, b, sd);
 }
 
+void mean_or_sum_step(const Node& n, double* state, const double* leaving, const double* x, double* out, std::size_t N, bool mean) {
+  const int level = cpu_level();
+  (level == 2 ? avx512::mean_or_sum_step : level == 1 ? avx2::mean_or_sum_step : baseline::mean_or_sum_step)(n, state, leaving, x, out, N, mean);
+}
+
+void variance_step(const Node& n, double* state, const double* leaving, const double* x, double* out, std::size_t N, bool sd) {
+  const int level = cpu_level();
+  (level == 2 ? avx512::variance_step : level == 1 ? avx2::variance_step : baseline::variance_step)(n, state, leaving, x, out, N, sd);
+}
+
+std::vector<double> recurrence_state(std::size_t N) {
+  std::vector<double> s(kRecurrenceFields * N, 0.0);
+  std::fill(s.begin() + 3 * N, s.begin() + 4 * N, kNaN);  // the last value seen: none yet
+  return s;
+}
+
 void gram(const double* x, std::size_t rows, std::size_t cols, double* g) {
   const int level = cpu_level();
   (level == 2 ? avx512::gram : level == 1 ? avx2::gram : baseline::gram)(x, rows, cols, g);

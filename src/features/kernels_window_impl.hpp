@@ -368,41 +368,51 @@ template <class V>
   }
 }
 
-// Sum and Mean over the block's rows: MeanState (rolling_state.hpp, pandas' roll_sum/roll_mean) for
-// eight instruments at once, each lane taking the scalar state's operations in the same order (a NaN
-// leaves a lane as it was), so batch keeps the stream's bits.
-template <std::size_t L>
-[[gnu::always_inline]] inline void mean_impl(const Node& n, const double* x, double* out, const Block& b, bool mean) {
-  using V = Lane<L>;
-  const V zero = splat<V>(0.0), one = splat<V>(1.0), nan = splat<V>(kNaN);
-  const std::size_t w = window_of(n);
-  const V minp = splat<V>(double(min_periods(n)));
-  V sum = zero, comp_add = zero, comp_rem = zero, prev = nan, nobs = zero, same = zero, neg = zero;
-  for (std::size_t t = 0; t < b.rows; ++t) {
-    if (t >= w) {  // remove
-      const V v = load<V>(x + (t - w) * b.stride + b.c0);
-      const auto ok = v == v;
-      const V y = -v - comp_rem, s1 = sum + y;
-      nobs = ok ? nobs - one : nobs;
-      comp_rem = ok ? s1 - sum - y : comp_rem;
-      sum = ok ? s1 : sum;
-      neg = ok & sign_of(v) ? neg - one : neg;
-    }
-    {  // add
-      const V v = load<V>(x + t * b.stride + b.c0);
-      const auto ok = v == v;
-      const V y = v - comp_add, s1 = sum + y;
-      nobs = ok ? nobs + one : nobs;
-      comp_add = ok ? s1 - sum - y : comp_add;
-      sum = ok ? s1 : sum;
-      neg = ok & sign_of(v) ? neg + one : neg;
-      const auto repeat = v == prev;  // a repeat keeps the first of the equal values (0.0 against -0.0)
-      same = ok ? (repeat ? same + one : one) : same;
-      prev = repeat ? prev : ok ? v : prev;
-    }
-    if (t < b.first) continue;
-    V r;
+// pandas' roll_sum/roll_mean state for L instruments: separate compensations for adding and removing,
+// the last value and how many times it repeats, and the count of negatives (a mean of only negatives
+// or only non-negatives keeps its sign). A NaN leaves a lane as it was. Batch carries the state in
+// registers from row to row; the stream keeps it between bars in kRecurrenceFields rows of N doubles
+// (load/save), so the two run the same operations in the same order, lane by lane.
+template <class V>
+struct MeanLanes {
+  V sum, comp_add, comp_rem, prev, nobs, same, neg;  // prev is field 3 (recurrence_state's NaN row)
+  [[gnu::always_inline]] static MeanLanes fresh() {
+    const V zero = splat<V>(0.0);
+    return {zero, zero, zero, splat<V>(kNaN), zero, zero, zero};
+  }
+  [[gnu::always_inline]] static MeanLanes load_from(const double* s, std::size_t N) {
+    return {load<V>(s), load<V>(s + N), load<V>(s + 2 * N), load<V>(s + 3 * N), load<V>(s + 4 * N), load<V>(s + 5 * N), load<V>(s + 6 * N)};
+  }
+  [[gnu::always_inline]] void save_to(double* s, std::size_t N) const {
+    store(s, sum), store(s + N, comp_add), store(s + 2 * N, comp_rem), store(s + 3 * N, prev), store(s + 4 * N, nobs),
+        store(s + 5 * N, same), store(s + 6 * N, neg);
+  }
+  [[gnu::always_inline]] void remove(V v) {
+    const V one = splat<V>(1.0);
+    const auto ok = v == v;
+    const V y = -v - comp_rem, s1 = sum + y;
+    nobs = ok ? nobs - one : nobs;
+    comp_rem = ok ? s1 - sum - y : comp_rem;
+    sum = ok ? s1 : sum;
+    neg = ok & sign_of(v) ? neg - one : neg;
+  }
+  [[gnu::always_inline]] void add(V v) {
+    const V one = splat<V>(1.0);
+    const auto ok = v == v;
+    const V y = v - comp_add, s1 = sum + y;
+    nobs = ok ? nobs + one : nobs;
+    comp_add = ok ? s1 - sum - y : comp_add;
+    sum = ok ? s1 : sum;
+    neg = ok & sign_of(v) ? neg + one : neg;
+    const auto repeat = v == prev;  // a repeat keeps the first of the equal values (0.0 against -0.0)
+    same = ok ? (repeat ? same + one : one) : same;
+    prev = repeat ? prev : ok ? v : prev;
+  }
+  //! The window's mean (mean) or sum; NaN below minp values.
+  [[gnu::always_inline]] V value(bool mean, V minp) const {
+    const V zero = splat<V>(0.0);
     const auto none = (nobs < minp) | (nobs == zero);
+    V r;
     if (mean) {
       const V m = sum / nobs;
       r = (neg == zero) & (m < zero) ? zero : m;
@@ -411,58 +421,117 @@ template <std::size_t L>
     } else {
       r = same >= nobs ? prev * nobs : sum;
     }
-    store(out + (t - b.first) * b.stride + b.c0, none ? nan : r);
+    return none ? splat<V>(kNaN) : r;
   }
-}
+};
 
-// Std and Var over the block's rows: VarState (Welford with compensated means, as pandas' roll_var)
-// for eight instruments at once, lane by lane in the scalar state's order.
-template <std::size_t L>
-[[gnu::always_inline]] inline void var_impl(const Node& n, const double* x, double* out, const Block& b, bool sd) {
-  using V = Lane<L>;
-  const V zero = splat<V>(0.0), one = splat<V>(1.0), nan = splat<V>(kNaN);
-  const std::size_t w = window_of(n);
-  const V minp = splat<V>(double(min_periods(n)));
-  V mean = zero, ssq = zero, comp_add = zero, comp_rem = zero, prev = nan, nobs = zero, same = zero;
-  for (std::size_t t = 0; t < b.rows; ++t) {
-    if (t >= w) {  // remove
-      const V v = load<V>(x + (t - w) * b.stride + b.c0);
-      const auto ok = v == v;
-      const V left = ok ? nobs - one : nobs;
-      const auto some = ok & (left != zero);
-      const V prev_mean = mean - comp_rem, y = v - comp_rem, d = y - mean;
-      const V mean1 = mean - d / left;
-      const V ssq1 = ssq - (v - prev_mean) * (v - mean1);
-      comp_rem = some ? d + mean - y : comp_rem;
-      mean = some ? mean1 : ok ? zero : mean;
-      ssq = some ? ssq1 : ok ? zero : ssq;
-      nobs = left;
-    }
-    {  // add
-      const V v = load<V>(x + t * b.stride + b.c0);
-      const auto ok = v == v;
-      const auto repeat = v == prev;
-      same = ok ? (repeat ? same + one : one) : same;
-      prev = repeat ? prev : ok ? v : prev;
-      const V count = ok ? nobs + one : nobs;
-      const V prev_mean = mean - comp_add, y = v - comp_add, d = y - mean;
-      const V mean1 = mean + d / count;
-      const V ssq1 = ssq + (v - prev_mean) * (v - mean1);
-      comp_add = ok ? d + mean - y : comp_add;
-      mean = ok ? mean1 : mean;
-      ssq = ok ? ssq1 : ssq;
-      nobs = count;
-    }
-    if (t < b.first) continue;
+// pandas' roll_var state for L instruments: Welford with Kahan-compensated means, and the repeats of
+// the last value (a window of one repeated value has variance 0). Kept as MeanLanes is.
+template <class V>
+struct VarLanes {
+  V mean, ssq, comp_add, prev, comp_rem, nobs, same;  // prev is field 3, as MeanLanes'
+  [[gnu::always_inline]] static VarLanes fresh() {
+    const V zero = splat<V>(0.0);
+    return {zero, zero, zero, splat<V>(kNaN), zero, zero, zero};
+  }
+  [[gnu::always_inline]] static VarLanes load_from(const double* s, std::size_t N) {
+    return {load<V>(s), load<V>(s + N), load<V>(s + 2 * N), load<V>(s + 3 * N), load<V>(s + 4 * N), load<V>(s + 5 * N), load<V>(s + 6 * N)};
+  }
+  [[gnu::always_inline]] void save_to(double* s, std::size_t N) const {
+    store(s, mean), store(s + N, ssq), store(s + 2 * N, comp_add), store(s + 3 * N, prev), store(s + 4 * N, comp_rem),
+        store(s + 5 * N, nobs), store(s + 6 * N, same);
+  }
+  [[gnu::always_inline]] void remove(V v) {
+    const V zero = splat<V>(0.0), one = splat<V>(1.0);
+    const auto ok = v == v;
+    const V left = ok ? nobs - one : nobs;
+    const auto some = ok & (left != zero);
+    const V prev_mean = mean - comp_rem, y = v - comp_rem, d = y - mean;
+    const V mean1 = mean - d / left;
+    const V ssq1 = ssq - (v - prev_mean) * (v - mean1);
+    comp_rem = some ? d + mean - y : comp_rem;
+    mean = some ? mean1 : ok ? zero : mean;
+    ssq = some ? ssq1 : ok ? zero : ssq;
+    nobs = left;
+  }
+  [[gnu::always_inline]] void add(V v) {
+    const V one = splat<V>(1.0);
+    const auto ok = v == v;
+    const auto repeat = v == prev;
+    same = ok ? (repeat ? same + one : one) : same;
+    prev = repeat ? prev : ok ? v : prev;
+    const V count = ok ? nobs + one : nobs;
+    const V prev_mean = mean - comp_add, y = v - comp_add, d = y - mean;
+    const V mean1 = mean + d / count;
+    const V ssq1 = ssq + (v - prev_mean) * (v - mean1);
+    comp_add = ok ? d + mean - y : comp_add;
+    mean = ok ? mean1 : mean;
+    ssq = ok ? ssq1 : ssq;
+    nobs = count;
+  }
+  //! The window's variance (ddof 1) into o[0..L), or its square root (sd); NaN below minp values.
+  [[gnu::always_inline]] void value(V minp, bool sd, double* o) const {
+    const V zero = splat<V>(0.0), one = splat<V>(1.0);
     const V r = ssq / (nobs - one);
     V var = r < zero ? zero : r;
     var = (nobs == one) | (same >= nobs) ? zero : var;
-    var = (nobs < minp) | (nobs <= one) ? nan : var;
-    double* o = out + (t - b.first) * b.stride + b.c0;
+    var = (nobs < minp) | (nobs <= one) ? splat<V>(kNaN) : var;
     store(o, var);
     if (sd)
-      for (std::size_t j = 0; j < L; ++j) o[j] = std::sqrt(o[j]);
+      for (std::size_t j = 0; j < sizeof(V) / sizeof(double); ++j) o[j] = std::sqrt(o[j]);
   }
+};
+
+// Sum and Mean over the block's rows, eight instruments at once.
+template <std::size_t L>
+[[gnu::always_inline]] inline void mean_impl(const Node& n, const double* x, double* out, const Block& b, bool mean) {
+  using V = Lane<L>;
+  const std::size_t w = window_of(n);
+  const V minp = splat<V>(double(min_periods(n)));
+  auto st = MeanLanes<V>::fresh();
+  for (std::size_t t = 0; t < b.rows; ++t) {
+    if (t >= w) st.remove(load<V>(x + (t - w) * b.stride + b.c0));
+    st.add(load<V>(x + t * b.stride + b.c0));
+    if (t >= b.first) store(out + (t - b.first) * b.stride + b.c0, st.value(mean, minp));
+  }
+}
+
+// Std and Var over the block's rows, eight instruments at once.
+template <std::size_t L>
+[[gnu::always_inline]] inline void var_impl(const Node& n, const double* x, double* out, const Block& b, bool sd) {
+  using V = Lane<L>;
+  const std::size_t w = window_of(n);
+  const V minp = splat<V>(double(min_periods(n)));
+  auto st = VarLanes<V>::fresh();
+  for (std::size_t t = 0; t < b.rows; ++t) {
+    if (t >= w) st.remove(load<V>(x + (t - w) * b.stride + b.c0));
+    st.add(load<V>(x + t * b.stride + b.c0));
+    if (t >= b.first) st.value(minp, sd, out + (t - b.first) * b.stride + b.c0);
+  }
+}
+
+// One bar of Sum/Mean (mean_step_impl) or Var/Std (var_step_impl) for the stream: the state from
+// `state` (kRecurrenceFields rows of `N`), the row leaving the window removed (when the window is
+// full), this bar's added, the value out and the state back.
+template <std::size_t L>
+[[gnu::always_inline]] inline void mean_step_impl(const Node& n, double* state, std::size_t N, const double* leaving, const double* x,
+                                                  double* out, const Block& b, bool mean) {
+  using V = Lane<L>;
+  auto st = MeanLanes<V>::load_from(state + b.c0, N);
+  if (leaving) st.remove(load<V>(leaving + b.c0));
+  st.add(load<V>(x + b.c0));
+  store(out + b.c0, st.value(mean, splat<V>(double(min_periods(n)))));
+  st.save_to(state + b.c0, N);
+}
+template <std::size_t L>
+[[gnu::always_inline]] inline void var_step_impl(const Node& n, double* state, std::size_t N, const double* leaving, const double* x,
+                                                 double* out, const Block& b, bool sd) {
+  using V = Lane<L>;
+  auto st = VarLanes<V>::load_from(state + b.c0, N);
+  if (leaving) st.remove(load<V>(leaving + b.c0));
+  st.add(load<V>(x + b.c0));
+  st.value(splat<V>(double(min_periods(n))), sd, out + b.c0);
+  st.save_to(state + b.c0, N);
 }
 
 // g = x·xᵀ (rows × rows, both triangles) for x row-major rows × cols: each entry a dot product of two
@@ -519,6 +588,14 @@ inline void mean_or_sum(const Node& n, const double* x, double* out, const Block
 }
 inline void variance(const Node& n, const double* x, double* out, const Block& b, bool sd) {
   SEXTANT_IN_LANES(var_impl, b, n, x, out, lanes_, sd);
+}
+inline void mean_or_sum_step(const Node& n, double* state, const double* leaving, const double* x, double* out, std::size_t N, bool mean) {
+  const Block b{1, N, 0, N};
+  SEXTANT_IN_LANES(mean_step_impl, b, n, state, N, leaving, x, out, lanes_, mean);
+}
+inline void variance_step(const Node& n, double* state, const double* leaving, const double* x, double* out, std::size_t N, bool sd) {
+  const Block b{1, N, 0, N};
+  SEXTANT_IN_LANES(var_step_impl, b, n, state, N, leaving, x, out, lanes_, sd);
 }
 inline void pair(const Node& n, const double* x, const double* y, double* out, const Block& b, bool corr) {
   SEXTANT_IN_LANES(pair_impl, b, n, x, y, out, lanes_, corr);

@@ -43,8 +43,10 @@ inline std::uint64_t ticks() { return std::uint64_t(std::chrono::steady_clock::n
 inline void relax() {}
 #endif
 
-// The last H rows of a node, contiguous: each row is written twice, at p and p + H, so rows
+// The last H rows of a node, contiguous: each row is held twice, at p and p + H, so rows
 // (p, p + H] of the 2H-row buffer (2·H·N cells of the stream's arena) are the window, oldest first.
+// A node computes its bar's row straight into the slot next() names (its `cur` for the bar), and
+// commit() copies it to the other: one copy a bar where a separate row took two.
 struct History {
   std::size_t H = 0, N = 0, p = 0;
   double* buf = nullptr;
@@ -52,10 +54,12 @@ struct History {
     H = rows, N = n, p = 0, buf = cells;
     std::fill(buf, buf + 2 * H * N, kNaN);
   }
-  void push(const double* row) {
+  //! Where the next bar's row goes: outside the current window (its mirror holds the oldest row,
+  //! which that bar drops).
+  double* next() const { return buf + ((p + 1) % H + H) * N; }
+  void commit() {
     p = (p + 1) % H;
-    std::copy(row, row + N, buf + p * N);
-    std::copy(row, row + N, buf + (p + H) * N);
+    std::copy(buf + (p + H) * N, buf + (p + H + 1) * N, buf + p * N);
   }
   //! The last k rows (k <= H), oldest first.
   const double* last(std::size_t k) const { return buf + (p + H + 1 - k) * N; }
@@ -88,8 +92,7 @@ struct Arena {
 struct NodeState {
   std::span<double> cur;  // this bar's row (in the arena)
   History hist;           // when a reader looks back
-  std::vector<kernels::MeanState> mean;
-  std::vector<kernels::VarState> var;
+  std::vector<double> moments;  // Sum/Mean/Var/Std: kernels::recurrence_state
   std::vector<kernels::EmaState> ema;
   std::vector<kernels::SortedWindow> sorted;
   std::unique_ptr<analytics::ta::Stream> ta;
@@ -122,7 +125,12 @@ struct FactorStream::State {
 
   // A node's history gets this bar's row before its readers run (a window ends at this bar).
   void record(NodeId i) {
-    if (st[i].hist.H) st[i].hist.push(st[i].cur.data());
+    if (st[i].hist.H) st[i].hist.commit();
+  }
+  // Each node with a history computes this bar's row in the history's next slot.
+  void place_rows() {
+    for (NodeState& ns : st)
+      if (ns.hist.H) ns.cur = {ns.hist.next(), N};
   }
 
   // The row of node `id` as an elementwise argument.
@@ -179,23 +187,19 @@ struct FactorStream::State {
       }
       case OpClass::rolling: {
         const double* x = st[n.inputs[0]].cur.data();
-        if (kernels::is_recurrence(n.op)) {
+        if (n.op == Op::ema) {
+          for (std::size_t c = 0; c < N; ++c) out[c] = s.ema[c].step(x[c], kernels::ema_alpha(n.params[0]));
+        } else if (kernels::is_recurrence(n.op)) {
           const std::size_t w = kernels::window_of(n);
-          const long minp = kernels::min_periods(n);
-          const bool full = n.op != Op::ema && t >= w;
-          const double* leaving = full ? rows(n.inputs[0], w + 1) : nullptr;  // the row w bars back
-          for (std::size_t c = 0; c < N; ++c) {
-            const double old = full ? leaving[c] : 0.0;
-            switch (n.op) {
-              case Op::mean:
-              case Op::ts_mean: out[c] = kernels::mean_step(s.mean[c], full, old, x[c], minp, true); break;
-              case Op::sum:
-              case Op::ts_sum: out[c] = kernels::mean_step(s.mean[c], full, old, x[c], minp, false); break;
-              case Op::std:
-              case Op::ts_std: out[c] = kernels::var_step(s.var[c], full, old, x[c], minp, true); break;
-              case Op::var: out[c] = kernels::var_step(s.var[c], full, old, x[c], minp, false); break;
-              default: out[c] = s.ema[c].step(x[c], kernels::ema_alpha(n.params[0])); break;
-            }
+          const double* leaving = t >= w ? rows(n.inputs[0], w + 1) : nullptr;  // the row w bars back
+          switch (n.op) {
+            case Op::mean:
+            case Op::ts_mean:
+            case Op::sum:
+            case Op::ts_sum:
+              kernels::mean_or_sum_step(n, s.moments.data(), leaving, x, out, N, n.op == Op::mean || n.op == Op::ts_mean);
+              break;
+            default: kernels::variance_step(n, s.moments.data(), leaving, x, out, N, n.op != Op::var); break;
           }
         } else if (n.op == Op::quantile || n.op == Op::med) {  // the group's order statistics of one sorted window
           const std::size_t w = kernels::window_of(n);
@@ -331,26 +335,29 @@ FactorStream::FactorStream(const Program& program, std::vector<NodeId> outputs, 
     for (NodeId in : n.inputs) s.needed[in] = 1, history[in] = std::max(history[in], look);
   }
   s.st.resize(nodes.size());
-  std::size_t cells = 0;
+  std::size_t cells = 0;  // a row, or a history whose next slot is the row (History::next)
   for (std::size_t i = 0; i < nodes.size(); ++i)
-    if (s.needed[i]) cells += (1 + 2 * history[i]) * instruments;
+    if (s.needed[i]) cells += (history[i] > 0 ? 2 * history[i] : 1) * instruments;
   s.arena.allocate(cells);
   double* next = s.arena.cells;
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     if (!s.needed[i]) continue;
     const Node& n = nodes[i];
     NodeState& ns = s.st[i];
-    ns.cur = {next, instruments};
-    next += instruments;
+    if (history[i] > 0) {
+      ns.hist.init(history[i], instruments, next), next += 2 * history[i] * instruments;
+      ns.cur = {ns.hist.next(), instruments};
+    } else {
+      ns.cur = {next, instruments};
+      next += instruments;
+    }
     std::fill(ns.cur.begin(), ns.cur.end(), n.op == Op::constant ? n.params[0] : kNaN);  // a constant is a row that never changes
-    if (history[i] > 0) ns.hist.init(history[i], instruments, next), next += 2 * history[i] * instruments;
     if (n.op == Op::constant) continue;
     if (n.op == Op::field) {
       s.fields.push_back(n.field);
       continue;
     }
-    if (n.op == Op::mean || n.op == Op::ts_mean || n.op == Op::sum || n.op == Op::ts_sum) ns.mean.resize(instruments);
-    if (n.op == Op::std || n.op == Op::ts_std || n.op == Op::var) ns.var.resize(instruments);
+    if (kernels::is_recurrence(n.op) && n.op != Op::ema) ns.moments = kernels::recurrence_state(instruments);
     if (n.op == Op::ema) ns.ema.resize(instruments);
     if (n.op == Op::quantile || n.op == Op::med) ns.sorted.resize(instruments);
     if (n.op == Op::ta) ns.ta = analytics::ta::make_stream(*n.ta, n.params, instruments);
@@ -437,13 +444,18 @@ void FactorStream::update(const BarFields& bar) {
     if (it == bar.end()) fail(ErrorCode::invalid_argument, f, "the bar has no field ${}", f);
     if (it->second.size() != s.N) fail(ErrorCode::dimension_mismatch, f, "${} holds {} values, one per instrument ({}) expected", f, it->second.size(), s.N);
   }
-  for (std::size_t i = 0; i < s.nodes.size(); ++i)
-    if (s.needed[i] && s.nodes[i].op == Op::field) {
-      const auto& v = bar.find(s.nodes[i].field)->second;
+  s.place_rows();
+  for (std::size_t i = 0; i < s.nodes.size(); ++i) {
+    if (!s.needed[i]) continue;
+    const Node& n = s.nodes[i];
+    if (n.op == Op::field) {
+      const auto& v = bar.find(n.field)->second;
       std::copy(v.begin(), v.end(), s.st[i].cur.begin());
+    } else if (n.op == Op::constant && s.st[i].hist.H) {  // a window over a constant reads it from this bar on
+      std::fill(s.st[i].cur.begin(), s.st[i].cur.end(), n.params[0]);
     }
-  for (std::size_t i = 0; i < s.nodes.size(); ++i)
-    if (s.needed[i] && (s.nodes[i].op == Op::field || s.nodes[i].op == Op::constant)) s.record(NodeId(i));
+    if (n.op == Op::field || n.op == Op::constant) s.record(NodeId(i));
+  }
   if (s.seen % 64 == 1) s.reorder();  // from the second bar on (the first has no full windows)
   s.run();
   ++s.seen;

@@ -44,6 +44,25 @@ FieldPanel sp500_periods(std::size_t n, std::size_t rows) {
 
 bool same(double a, double b) { return (std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, sizeof a) == 0; }
 
+// Feeds the panel bar by bar and compares each expression's row with batch's, bit for bit.
+void expect_stream_equals_batch(const std::vector<std::string>& exprs, const FieldPanel& f) {
+  const std::size_t T = f.rows, N = f.cols();
+  features::Program p;
+  std::vector<features::NodeId> ids;
+  for (const auto& e : exprs) ids.push_back(p.add(e));
+  const auto batch = features::evaluate(p, ids, f);
+  features::FactorStream stream(p, ids, N);
+  features::BarFields bar;
+  for (std::size_t t = 0; t < T; ++t) {
+    for (const auto& [name, v] : f.fields) bar[name].assign(v.begin() + t * N, v.begin() + (t + 1) * N);
+    stream.update(bar);
+    for (std::size_t k = 0; k < ids.size(); ++k)
+      for (std::size_t j = 0; j < N; ++j)
+        ASSERT_TRUE(same(stream.value(k)[j], batch[k][t * N + j]))
+            << exprs[k] << " row " << t << " instrument " << j << ": stream " << stream.value(k)[j] << ", batch " << batch[k][t * N + j];
+  }
+}
+
 TEST(FeatureStream, EqualsBatchOnEveryRowForEveryCataloguedFactor) {
   const FieldPanel panel = sp500_periods(5, 1000);
   const std::size_t N = panel.cols(), T = panel.rows;
@@ -82,7 +101,7 @@ TEST(FeatureStream, EqualsBatchOnEveryRowForEveryCataloguedFactor) {
 // the same highs and lows) step as one group in the stream; each must still equal batch, over NaNs and
 // ties, in every group size.
 TEST(FeatureStream, SharedWindowsEqualBatch) {
-  const char* exprs[] = {"Max($close, 7)", "IdxMax($close, 7)", "ts_max($close, 7)", "ts_argmax($close, 7)", "Min($close, 7)",
+  const std::vector<std::string> exprs = {"Max($close, 7)", "IdxMax($close, 7)", "ts_max($close, 7)", "ts_argmax($close, 7)", "Min($close, 7)",
                          "ts_argmin($close, 7)", "Slope($close, 9)", "Rsquare($close, 9)", "Resi($close, 9)", "Skew($close, 9)",
                          "Kurt($close, 9)", "Skew($close, 12)", "Kurt($open, 12)", "Quantile($close, 8, 0.8)", "Med($close, 8)",
                          "IdxMin($close, 30)", "LINEARREG($close, 14)", "LINEARREG_ANGLE($close, 14)", "TSF($close, 14)",
@@ -105,19 +124,34 @@ TEST(FeatureStream, SharedWindowsEqualBatch) {
       x.push_back(nan && u % 9 == 0 ? NAN : (i % N == 2 ? double(u % 3) : double(u % 100000) / 977.0 - 40.0));  // column 2: ties
     }
   }
-  features::Program p;
-  std::vector<features::NodeId> ids;
-  for (const char* e : exprs) ids.push_back(p.add(e));
-  const auto batch = features::evaluate(p, ids, f);
-  features::FactorStream stream(p, ids, N);
-  features::BarFields bar;
-  for (std::size_t t = 0; t < T; ++t) {
-    for (const auto& [name, v] : f.fields) bar[name].assign(v.begin() + t * N, v.begin() + (t + 1) * N);
-    stream.update(bar);
-    for (std::size_t k = 0; k < ids.size(); ++k)
-      for (std::size_t j = 0; j < N; ++j)
-        ASSERT_TRUE(same(stream.value(k)[j], batch[k][t * N + j]))
-            << exprs[k] << " row " << t << " instrument " << j << ": stream " << stream.value(k)[j] << ", batch " << batch[k][t * N + j];
+  expect_stream_equals_batch(exprs, f);
+}
+
+// A node that a window reads computes its row in its history's next slot, and the moments (Sum, Mean,
+// Var, Std) step eight instruments at a time from a state kept between bars. Windows over constants
+// and fields, chains of windowed nodes, lags longer than any window, NaNs, repeats and signed zeros
+// (the states' special cases), in universes that fill whole lanes of eight and leave a tail, still
+// equal batch on every row.
+TEST(FeatureStream, WindowsOverConstantsFieldsAndChainsEqualBatch) {
+  const std::vector<std::string> exprs = {
+      "Mean(2, 5)", "Sum(1, 10) + $close", "Corr($close, 3, 5)", "Ref(4, 2)", "Std(Mean($close, 3), 4)", "Ref(Mean($close, 3), 7) - $close",
+      "Delta(Ref($close, 2), 30)", "ts_rank($close, 1)", "Max(Delta($close, 1), 6) / Min($close, 2)", "$close", "Ref($close, 1)",
+      "Mean($close, 4)", "Sum($close, 6)", "Var($close, 3)", "Std($close, 5)", "ts_mean($close, 4)", "ts_sum($close, 3)", "ts_std($close, 5)",
+      "Mean($flat, 3)", "Sum($flat, 4)", "Std($flat, 3)", "Var($flat, 5)", "ts_sum($flat, 2)", "EMA($close, 5)"};
+  for (std::size_t N : {7u, 16u, 19u}) {
+    const std::size_t T = 90;
+    FieldPanel f;
+    f.rows = T;
+    for (std::size_t j = 0; j < N; ++j) f.instruments.push_back("S" + std::to_string(j));
+    auto& close = f.fields["close"];
+    auto& flat = f.fields["flat"];  // runs of one value, -0.0 beside 0.0, negatives only, NaN
+    const double levels[] = {-0.0, 0.0, 0.0, 1.5, 1.5, 1.5, -2.0, -2.0, NAN, -0.0};
+    for (std::size_t i = 0; i < T * N; ++i) {
+      close.push_back(i % 11 == 4 ? NAN : 50.0 + std::sin(0.37 * double(i)) * 10.0);
+      flat.push_back(levels[(i / N / 3 + i % N) % 10]);
+    }
+    SCOPED_TRACE(N);
+    expect_stream_equals_batch(exprs, f);
   }
 }
 

@@ -31,7 +31,8 @@ class FactorStream {
   //! Feeds the next bar. Throws Error(invalid_argument, "<field>") when a field the program reads is
   //! missing or does not hold one value per instrument; the stream is unchanged then.
   void update(const BarFields& bar);
-  //! Output k's values, one per instrument, after the last update (NaN before the first).
+  //! Output k's values, one per instrument, after the last update (NaN before the first); the span
+  //! holds that bar's values (read it before the next update).
   std::span<const double> value(std::size_t k) const;
   std::size_t outputs() const;
   std::size_t instruments() const;
