@@ -6,6 +6,7 @@
 // levels give the same bits: IEEE operations in the same order per instrument, and the features
 // library is compiled without contraction.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <span>

@@ -372,21 +372,12 @@ template <class V>
 // the last value and how many times it repeats, and the count of negatives (a mean of only negatives
 // or only non-negatives keeps its sign). A NaN leaves a lane as it was. Batch carries the state in
 // registers from row to row; the stream keeps it between bars in kRecurrenceFields rows of N doubles
-// (load/save), so the two run the same operations in the same order, lane by lane.
+// (load_lanes/save_lanes), so the two run the same operations in the same order, lane by lane.
 template <class V>
 struct MeanLanes {
-  V sum, comp_add, comp_rem, prev, nobs, same, neg;  // prev is field 3 (recurrence_state's NaN row)
-  [[gnu::always_inline]] static MeanLanes fresh() {
-    const V zero = splat<V>(0.0);
-    return {zero, zero, zero, splat<V>(kNaN), zero, zero, zero};
-  }
-  [[gnu::always_inline]] static MeanLanes load_from(const double* s, std::size_t N) {
-    return {load<V>(s), load<V>(s + N), load<V>(s + 2 * N), load<V>(s + 3 * N), load<V>(s + 4 * N), load<V>(s + 5 * N), load<V>(s + 6 * N)};
-  }
-  [[gnu::always_inline]] void save_to(double* s, std::size_t N) const {
-    store(s, sum), store(s + N, comp_add), store(s + 2 * N, comp_rem), store(s + 3 * N, prev), store(s + 4 * N, nobs),
-        store(s + 5 * N, same), store(s + 6 * N, neg);
-  }
+  using Value = V;
+  V sum, comp_add, comp_rem, prev, nobs, same, neg;  // prev is field 3 (fresh_lanes, recurrence_state)
+  [[gnu::always_inline]] std::array<V*, 7> fields() { return {&sum, &comp_add, &comp_rem, &prev, &nobs, &same, &neg}; }
   [[gnu::always_inline]] void remove(V v) {
     const V one = splat<V>(1.0);
     const auto ok = v == v;
@@ -408,8 +399,9 @@ struct MeanLanes {
     same = ok ? (repeat ? same + one : one) : same;
     prev = repeat ? prev : ok ? v : prev;
   }
-  //! The window's mean (mean) or sum; NaN below minp values.
-  [[gnu::always_inline]] V value(bool mean, V minp) const {
+  //! The window's mean (mean) or sum into o[0..L); NaN below minp values.
+  [[gnu::always_inline]] void value(V minp, bool mean, double* o) const { store(o, value_of(mean, minp)); }
+  [[gnu::always_inline]] V value_of(bool mean, V minp) const {
     const V zero = splat<V>(0.0);
     const auto none = (nobs < minp) | (nobs == zero);
     V r;
@@ -429,18 +421,9 @@ struct MeanLanes {
 // the last value (a window of one repeated value has variance 0). Kept as MeanLanes is.
 template <class V>
 struct VarLanes {
-  V mean, ssq, comp_add, prev, comp_rem, nobs, same;  // prev is field 3, as MeanLanes'
-  [[gnu::always_inline]] static VarLanes fresh() {
-    const V zero = splat<V>(0.0);
-    return {zero, zero, zero, splat<V>(kNaN), zero, zero, zero};
-  }
-  [[gnu::always_inline]] static VarLanes load_from(const double* s, std::size_t N) {
-    return {load<V>(s), load<V>(s + N), load<V>(s + 2 * N), load<V>(s + 3 * N), load<V>(s + 4 * N), load<V>(s + 5 * N), load<V>(s + 6 * N)};
-  }
-  [[gnu::always_inline]] void save_to(double* s, std::size_t N) const {
-    store(s, mean), store(s + N, ssq), store(s + 2 * N, comp_add), store(s + 3 * N, prev), store(s + 4 * N, comp_rem),
-        store(s + 5 * N, nobs), store(s + 6 * N, same);
-  }
+  using Value = V;
+  V mean, ssq, comp_add, prev, comp_rem, nobs, same;  // prev is field 3, as in MeanLanes
+  [[gnu::always_inline]] std::array<V*, 7> fields() { return {&mean, &ssq, &comp_add, &prev, &comp_rem, &nobs, &same}; }
   [[gnu::always_inline]] void remove(V v) {
     const V zero = splat<V>(0.0), one = splat<V>(1.0);
     const auto ok = v == v;
@@ -482,56 +465,73 @@ struct VarLanes {
   }
 };
 
-// Sum and Mean over the block's rows, eight instruments at once.
+// A MeanLanes or VarLanes state: fresh (zeros; field 3, the last value seen, NaN: none yet), or from
+// and back to the stream's kRecurrenceFields rows of N doubles (field k at row k).
+template <class S>
+[[gnu::always_inline]] inline S fresh_lanes() {
+  S st;
+  for (auto* f : st.fields()) *f = splat<typename S::Value>(0.0);
+  *st.fields()[3] = splat<typename S::Value>(kNaN);
+  return st;
+}
+template <class S>
+[[gnu::always_inline]] inline S load_lanes(const double* s, std::size_t N) {
+  S st;
+  std::size_t k = 0;
+  for (auto* f : st.fields()) *f = load<typename S::Value>(s + k++ * N);
+  return st;
+}
+template <class S>
+[[gnu::always_inline]] inline void save_lanes(S& st, double* s, std::size_t N) {
+  std::size_t k = 0;
+  for (auto* f : st.fields()) store(s + k++ * N, *f);
+}
+
+// Sum/Mean (S = MeanLanes; flag: mean) or Var/Std (S = VarLanes; flag: sd) over the block's rows,
+// eight instruments at once.
+template <class S>
+[[gnu::always_inline]] inline void moment_rows(const Node& n, const double* x, double* out, const Block& b, bool flag) {
+  using V = typename S::Value;
+  const std::size_t w = window_of(n);
+  const V minp = splat<V>(double(min_periods(n)));
+  auto st = fresh_lanes<S>();
+  for (std::size_t t = 0; t < b.rows; ++t) {
+    if (t >= w) st.remove(load<V>(x + (t - w) * b.stride + b.c0));
+    st.add(load<V>(x + t * b.stride + b.c0));
+    if (t >= b.first) st.value(minp, flag, out + (t - b.first) * b.stride + b.c0);
+  }
+}
 template <std::size_t L>
 [[gnu::always_inline]] inline void mean_impl(const Node& n, const double* x, double* out, const Block& b, bool mean) {
-  using V = Lane<L>;
-  const std::size_t w = window_of(n);
-  const V minp = splat<V>(double(min_periods(n)));
-  auto st = MeanLanes<V>::fresh();
-  for (std::size_t t = 0; t < b.rows; ++t) {
-    if (t >= w) st.remove(load<V>(x + (t - w) * b.stride + b.c0));
-    st.add(load<V>(x + t * b.stride + b.c0));
-    if (t >= b.first) store(out + (t - b.first) * b.stride + b.c0, st.value(mean, minp));
-  }
+  moment_rows<MeanLanes<Lane<L>>>(n, x, out, b, mean);
 }
-
-// Std and Var over the block's rows, eight instruments at once.
 template <std::size_t L>
 [[gnu::always_inline]] inline void var_impl(const Node& n, const double* x, double* out, const Block& b, bool sd) {
-  using V = Lane<L>;
-  const std::size_t w = window_of(n);
-  const V minp = splat<V>(double(min_periods(n)));
-  auto st = VarLanes<V>::fresh();
-  for (std::size_t t = 0; t < b.rows; ++t) {
-    if (t >= w) st.remove(load<V>(x + (t - w) * b.stride + b.c0));
-    st.add(load<V>(x + t * b.stride + b.c0));
-    if (t >= b.first) st.value(minp, sd, out + (t - b.first) * b.stride + b.c0);
-  }
+  moment_rows<VarLanes<Lane<L>>>(n, x, out, b, sd);
 }
 
-// One bar of Sum/Mean (mean_step_impl) or Var/Std (var_step_impl) for the stream: the state from
-// `state` (kRecurrenceFields rows of `N`), the row leaving the window removed (when the window is
-// full), this bar's added, the value out and the state back.
+// One bar of the same for the stream: the state from `state` (kRecurrenceFields rows of `N`), the row
+// leaving the window removed (when the window is full), this bar's added, the value out and the state
+// back.
+template <class S>
+[[gnu::always_inline]] inline void moment_step(const Node& n, double* state, std::size_t N, const double* leaving, const double* x,
+                                               double* out, const Block& b, bool flag) {
+  using V = typename S::Value;
+  auto st = load_lanes<S>(state + b.c0, N);
+  if (leaving) st.remove(load<V>(leaving + b.c0));
+  st.add(load<V>(x + b.c0));
+  st.value(splat<V>(double(min_periods(n))), flag, out + b.c0);
+  save_lanes(st, state + b.c0, N);
+}
 template <std::size_t L>
 [[gnu::always_inline]] inline void mean_step_impl(const Node& n, double* state, std::size_t N, const double* leaving, const double* x,
                                                   double* out, const Block& b, bool mean) {
-  using V = Lane<L>;
-  auto st = MeanLanes<V>::load_from(state + b.c0, N);
-  if (leaving) st.remove(load<V>(leaving + b.c0));
-  st.add(load<V>(x + b.c0));
-  store(out + b.c0, st.value(mean, splat<V>(double(min_periods(n)))));
-  st.save_to(state + b.c0, N);
+  moment_step<MeanLanes<Lane<L>>>(n, state, N, leaving, x, out, b, mean);
 }
 template <std::size_t L>
 [[gnu::always_inline]] inline void var_step_impl(const Node& n, double* state, std::size_t N, const double* leaving, const double* x,
                                                  double* out, const Block& b, bool sd) {
-  using V = Lane<L>;
-  auto st = VarLanes<V>::load_from(state + b.c0, N);
-  if (leaving) st.remove(load<V>(leaving + b.c0));
-  st.add(load<V>(x + b.c0));
-  st.value(splat<V>(double(min_periods(n))), sd, out + b.c0);
-  st.save_to(state + b.c0, N);
+  moment_step<VarLanes<Lane<L>>>(n, state, N, leaving, x, out, b, sd);
 }
 
 // g = x·xᵀ (rows × rows, both triangles) for x row-major rows × cols: each entry a dot product of two
