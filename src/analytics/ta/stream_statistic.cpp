@@ -69,7 +69,7 @@ SEXTANT_SIMD_CLONES void window_sums(const double* const* rows, int p, std::size
 struct LinregStream final : Stream {
   enum What { value, angle, intercept, slope, forecast };
   LinregStream(std::vector<What> whats, int p, std::size_t n)
-      : Stream(n, whats.size()), whats(std::move(whats)), p(p), ring(std::size_t(p), n), sum_y(n), sum_xy(n) {}
+      : Stream(n, whats.size()), whats(std::move(whats)), p(p), ring(std::size_t(p), n), sum_y(n), sum_xy(n), slope_(n), intercept_(n) {}
   void update(const PanelBar& b) override {
     ring.push(b.close.data());
     if (++seen_ < std::size_t(p)) return;
@@ -77,17 +77,19 @@ struct LinregStream final : Stream {
     const double divisor = sum_x * sum_x - p * sum_x2;
     for (int i = 0; i < p; ++i) rows[std::size_t(i)] = ring.at(std::size_t(i));
     window_sums(rows.data(), p, n_, sum_y.data(), sum_xy.data());
+    for (std::size_t j = 0; j < n_; ++j) {  // the fit once, whatever the outputs
+      slope_[j] = (p * sum_xy[j] - sum_x * sum_y[j]) / divisor;
+      intercept_[j] = (sum_y[j] - slope_[j] * sum_x) / p;
+    }
     for (std::size_t k = 0; k < whats.size(); ++k) {
       double* out = outputs_[k].data();
-      for (std::size_t j = 0; j < n_; ++j) {
-        const double m = (p * sum_xy[j] - sum_x * sum_y[j]) / divisor, c = (sum_y[j] - m * sum_x) / p;
-        switch (whats[k]) {
-          case value: out[j] = c + m * (p - 1); break;
-          case angle: out[j] = std::atan(m) * (180.0 / 3.14159265358979323846); break;
-          case intercept: out[j] = c; break;
-          case slope: out[j] = m; break;
-          case forecast: out[j] = c + m * p; break;
-        }
+      const double *m = slope_.data(), *c = intercept_.data();
+      switch (whats[k]) {
+        case value: for (std::size_t j = 0; j < n_; ++j) out[j] = c[j] + m[j] * (p - 1); break;
+        case angle: for (std::size_t j = 0; j < n_; ++j) out[j] = std::atan(m[j]) * (180.0 / 3.14159265358979323846); break;
+        case intercept: std::copy(c, c + n_, out); break;
+        case slope: std::copy(m, m + n_, out); break;
+        case forecast: for (std::size_t j = 0; j < n_; ++j) out[j] = c[j] + m[j] * p; break;
       }
     }
   }
@@ -101,7 +103,7 @@ struct LinregStream final : Stream {
   std::vector<What> whats;
   int p;
   Ring ring;
-  std::vector<double> sum_y, sum_xy;
+  std::vector<double> sum_y, sum_xy, slope_, intercept_;
   std::vector<const double*> rows = std::vector<const double*>(std::size_t(p));
 };
 
