@@ -1,9 +1,5 @@
 #include "integration/http_client.hpp"
 
-#include <algorithm>
-#include <cstdlib>
-#include <filesystem>
-
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -15,14 +11,30 @@
 
 #include <algorithm>
 #include <cctype>
-#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <random>
 #include <stdexcept>
 #include <thread>
 
+#include <fmt/format.h>
+
 namespace sextant::test {
+
+namespace {
+constexpr double kReadTimeoutSeconds = 30;
+
+// recv, retried when a signal interrupts it (a socket with a receive timeout is not restarted).
+ssize_t recv_some(int fd, char* out, std::size_t size) {
+  for (;;) {
+    const ssize_t n = ::recv(fd, out, size, 0);
+    if (n >= 0 || errno != EINTR) return n;
+  }
+}
+}  // namespace
 
 int connect_loopback(std::uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -34,7 +46,9 @@ int connect_loopback(std::uint16_t port) {
     ::close(fd);
     return -1;
   }
-  timeval tv{30, 0};
+  // A read gives up after 30 s (longer under sanitizers): a server that never answers fails its test.
+  const double wait_s = kReadTimeoutSeconds * time_scale();
+  timeval tv{time_t(wait_s), 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   return fd;
 }
@@ -57,8 +71,12 @@ HttpResult read_response(int fd, std::string& buffer) {
   std::size_t line_end;
   for (;;) {  // interim 1xx responses (100 Continue) come first; they are noted, then skipped
     while ((header_end = buffer.find("\r\n\r\n")) == std::string::npos) {
-      ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
-      if (n <= 0) throw std::runtime_error("connection closed before a response header");
+      const ssize_t n = recv_some(fd, chunk, sizeof chunk);
+      if (n == 0) throw std::runtime_error("the server closed the connection before a response header");
+      if (n < 0)
+        throw std::runtime_error(errno == EAGAIN || errno == EWOULDBLOCK
+                                     ? fmt::format("no response header within {} s", kReadTimeoutSeconds * time_scale())
+                                     : fmt::format("reading a response header: {}", std::strerror(errno)));
       buffer.append(chunk, std::size_t(n));
     }
     head = buffer.substr(0, header_end);
@@ -87,7 +105,7 @@ HttpResult read_response(int fd, std::string& buffer) {
   }
   std::size_t length = r.headers.count("content-length") ? std::stoul(r.headers["content-length"]) : 0;
   while (buffer.size() < length) {
-    ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+    const ssize_t n = recv_some(fd, chunk, sizeof chunk);
     if (n <= 0) break;
     buffer.append(chunk, std::size_t(n));
   }
@@ -123,13 +141,20 @@ bool port_free(int port) {
 
 HttpResult http(std::uint16_t port, const std::string& method, const std::string& path, const std::string& body,
                 const std::map<std::string, std::string>& headers) {
+  const auto t0 = std::chrono::steady_clock::now();
   int fd = connect_loopback(port);
   if (fd < 0) throw std::runtime_error("cannot connect to port " + std::to_string(port));
   send_all(fd, request_text(method, path, body, headers, false));
   std::string buffer;
-  HttpResult r = read_response(fd, buffer);
-  ::close(fd);
-  return r;
+  try {
+    HttpResult r = read_response(fd, buffer);
+    ::close(fd);
+    return r;
+  } catch (const std::runtime_error& e) {
+    ::close(fd);  // a failure names the request and when it came: a flaky run says which one stalled
+    const std::chrono::duration<double> waited = std::chrono::steady_clock::now() - t0;
+    throw std::runtime_error(fmt::format("{} {} on port {}, after {:.1f} s: {}", method, path, port, waited.count(), e.what()));
+  }
 }
 
 std::vector<HttpResult> http_keep_alive(std::uint16_t port, const std::vector<std::string>& paths) {
