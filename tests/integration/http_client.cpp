@@ -217,13 +217,15 @@ bool ServerProcess::start(const std::vector<std::string>& extra_args) {
     args.push_back("--models-dir");
     args.push_back(models_dir_);
   }
+  // The child of a threaded process may only make async-signal-safe calls before exec (no malloc:
+  // another thread may have held the allocator's lock at the fork), so argv is built first.
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
   pid_ = ::fork();
   if (pid_ == 0) {
     int devnull = ::open("/dev/null", O_WRONLY);
     ::dup2(devnull, STDOUT_FILENO);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
@@ -293,19 +295,18 @@ bool wait_for_bars(std::uint16_t port, const std::string& symbol, std::size_t ba
 }
 
 int run_sextant(const std::vector<std::string>& args, std::string* err, int timeout_s) {
+  std::vector<std::string> all{SEXTANT_BINARY};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;  // before the fork, as in ServerProcess::start
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
   int pipefd[2];
-  if (::pipe(pipefd) != 0) return -1;
+  if (::pipe2(pipefd, O_CLOEXEC) != 0) return -1;  // no other test's child inherits the write end
   pid_t pid = ::fork();
   if (pid == 0) {
-    ::close(pipefd[0]);
-    ::dup2(pipefd[1], STDERR_FILENO);
+    ::dup2(pipefd[1], STDERR_FILENO);  // dup2 clears close-on-exec on the copy
     int devnull = ::open("/dev/null", O_WRONLY);
     ::dup2(devnull, STDOUT_FILENO);
-    std::vector<std::string> all{SEXTANT_BINARY};
-    all.insert(all.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : all) argv.push_back(a.data());
-    argv.push_back(nullptr);
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
