@@ -516,6 +516,8 @@ template <std::size_t L>
 template <class S>
 [[gnu::always_inline]] inline void moment_step(const Node& n, double* state, std::size_t N, const double* leaving, const double* x,
                                                double* out, const Block& b, bool flag) {
+  static_assert(std::tuple_size_v<decltype(std::declval<S&>().fields())> == kRecurrenceFields,
+                "the state's fields are the kRecurrenceFields rows that recurrence_state() allocates");
   using V = typename S::Value;
   auto st = load_lanes<S>(state + b.c0, N);
   if (leaving) st.remove(load<V>(leaving + b.c0));
